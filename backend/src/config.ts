@@ -1,0 +1,97 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/**
+ * Every runbox setting in one table: environment variable, default, validation and a
+ * one-line description. README's configuration section mirrors this table.
+ */
+
+const positiveInt = z.coerce.number().int().positive();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const entries = {
+  host: { env: 'HOST', schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the API listens on' },
+  port: { env: 'PORT', schema: z.coerce.number().int().min(0).max(65535), default: '3000', doc: 'Port the API listens on' },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    schema: z.enum(['error', 'warn', 'info', 'debug', 'silent']),
+    default: 'info',
+    doc: 'winston log level; "silent" turns logging off',
+  },
+  concurrency: {
+    env: 'RUNBOX_CONCURRENCY',
+    schema: positiveInt,
+    default: String(os.availableParallelism()),
+    doc: 'Runs executing at once (default: CPU count)',
+  },
+  maxQueue: { env: 'RUNBOX_MAX_QUEUE', schema: z.coerce.number().int().min(0), default: '64', doc: 'Runs waiting for a slot before new ones get 503' },
+  runTimeMs: { env: 'RUNBOX_RUN_TIME_MS', schema: positiveInt, default: '5000', doc: 'Run phase: wall-clock limit (ms), the maximum a request may ask for' },
+  runCpuMs: { env: 'RUNBOX_RUN_CPU_MS', schema: positiveInt, default: '5000', doc: 'Run phase: CPU time limit (ms)' },
+  runMemoryMb: { env: 'RUNBOX_RUN_MEMORY_MB', schema: positiveInt, default: '256', doc: 'Run phase: memory limit (MiB, cgroup)' },
+  runProcesses: { env: 'RUNBOX_RUN_PROCESSES', schema: positiveInt, default: '64', doc: 'Run phase: processes/threads of the run user' },
+  openFiles: { env: 'RUNBOX_OPEN_FILES', schema: positiveInt, default: '256', doc: 'Open files per process (both phases)' },
+  fileSizeMb: { env: 'RUNBOX_FILE_SIZE_MB', schema: positiveInt, default: '16', doc: 'Largest file a run may write (MiB)' },
+  outputKb: { env: 'RUNBOX_OUTPUT_KB', schema: positiveInt, default: '64', doc: 'Cap on stdout and on stderr, each (KiB); past it the run is killed' },
+  compileTimeMs: { env: 'RUNBOX_COMPILE_TIME_MS', schema: positiveInt, default: '15000', doc: 'Compile phase: wall-clock and CPU limit (ms)' },
+  compileMemoryMb: { env: 'RUNBOX_COMPILE_MEMORY_MB', schema: positiveInt, default: '1024', doc: 'Compile phase: memory limit (MiB)' },
+  compileProcesses: { env: 'RUNBOX_COMPILE_PROCESSES', schema: positiveInt, default: '128', doc: 'Compile phase: processes/threads of the run user' },
+  codeKb: { env: 'RUNBOX_CODE_KB', schema: positiveInt, default: '64', doc: 'Largest accepted source code (KiB)' },
+  stdinKb: { env: 'RUNBOX_STDIN_KB', schema: positiveInt, default: '1024', doc: 'Largest accepted stdin (KiB)' },
+  workspaceMb: { env: 'RUNBOX_WORKSPACE_MB', schema: positiveInt, default: '64', doc: "Size of a run's home (a private tmpfs)" },
+  tmpMb: { env: 'RUNBOX_TMP_MB', schema: positiveInt, default: '32', doc: "Size of a run's private /tmp and /dev/shm" },
+  homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
+  allowNetwork: { env: 'RUNBOX_ALLOW_NETWORK', schema: bool, default: 'false', doc: 'Let runs use the host network (off: own namespace, no interfaces up)' },
+  cgroup: {
+    env: 'RUNBOX_CGROUP',
+    schema: z.enum(['auto', 'v1', 'v2', 'none']),
+    default: 'auto',
+    doc: 'cgroup mode for memory/pids/CPU accounting; auto detects v2, then v1',
+  },
+  hiddenPaths: {
+    env: 'RUNBOX_HIDDEN_PATHS',
+    schema: z.string().transform((s) => s.split(':').filter(Boolean)),
+    default: appRoot,
+    doc: 'Colon-separated paths a run sees as empty (default: the app itself)',
+  },
+  sandboxPath: {
+    env: 'RUNBOX_SANDBOX_PATH',
+    schema: z.string().min(1),
+    default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    doc: 'PATH inside runs; toolchains are looked up here',
+  },
+  shutdownGraceMs: {
+    env: 'RUNBOX_SHUTDOWN_GRACE_MS',
+    schema: z.coerce.number().int().min(0),
+    default: '30000',
+    doc: 'On SIGTERM: how long running work may finish before it is killed',
+  },
+} as const;
+
+type Entries = typeof entries;
+export type Config = { [K in keyof Entries]: z.output<Entries[K]['schema']> };
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(entries)) {
+    const raw = env[entry.env] ?? entry.default;
+    const parsed = entry.schema.safeParse(raw);
+    if (!parsed.success) {
+      throw new ConfigError(`${entry.env}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);
+    }
+    out[key] = parsed.data;
+  }
+  return Object.freeze(out) as Config;
+}
+
+/** The table README documents, generated from the same entries. */
+export function configTable(): { env: string; default: string; doc: string }[] {
+  return Object.values(entries).map((e) => ({ env: e.env, default: e.default, doc: e.doc }));
+}

@@ -1,0 +1,105 @@
+import { javaMainClass, javaSourceFile } from './java-names.js';
+
+/**
+ * Languages are data: one entry each. Adding a language is adding an entry here (and its
+ * tests); nothing else in the server branches on a language.
+ */
+
+export interface CommandContext {
+  /** The source file's name inside the run's home. */
+  file: string;
+  code: string;
+  memoryMb: number;
+}
+
+export interface LanguageSpec {
+  id: string;
+  name: string;
+  aliases: readonly string[];
+  /** Command whose first line of output carries the toolchain version. */
+  versionCommand: readonly string[];
+  sourceFile(code: string): string;
+  compile?(ctx: CommandContext): string[];
+  run(ctx: CommandContext): string[];
+  /** What the runtime prints when its own heap limit (sized to the cgroup) is hit. */
+  outOfMemory?: RegExp;
+  template: string;
+}
+
+const heapMb = (memoryMb: number, share: number) => Math.max(16, Math.floor(memoryMb * share));
+
+export const LANGUAGES: readonly LanguageSpec[] = [
+  {
+    id: 'javascript',
+    name: 'JavaScript (Node.js)',
+    aliases: ['js', 'node', 'nodejs', 'javascript'],
+    versionCommand: ['node', '--version'],
+    sourceFile: () => 'main.js',
+    // V8 aborts on its own heap limit well before the cgroup kills it, with a clear message
+    run: ({ file, memoryMb }) => ['node', `--max-old-space-size=${heapMb(memoryMb, 0.75)}`, file],
+    outOfMemory: /JavaScript heap out of memory|Reached heap limit/,
+    template: 'console.log("Hello, world!");\n',
+  },
+  {
+    id: 'python',
+    name: 'Python 3',
+    aliases: ['py', 'python3', 'python'],
+    versionCommand: ['python3', '--version'],
+    sourceFile: () => 'main.py',
+    // -u: stdout and stderr reach the output in the order the program wrote them
+    run: ({ file }) => ['python3', '-u', '-B', file],
+    outOfMemory: /^MemoryError/m,
+    template: 'print("Hello, world!")\n',
+  },
+  {
+    id: 'cpp',
+    name: 'C++ (g++, C++20)',
+    aliases: ['c++', 'cpp', 'g++', 'cxx', 'cc'],
+    versionCommand: ['g++', '--version'],
+    sourceFile: () => 'main.cpp',
+    compile: ({ file }) => ['g++', '-std=c++20', '-O2', '-pipe', '-o', 'main', file],
+    run: () => ['./main'],
+    outOfMemory: /std::bad_alloc/,
+    template: '#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << std::endl;\n    return 0;\n}\n',
+  },
+  {
+    id: 'java',
+    name: 'Java (OpenJDK)',
+    aliases: ['java', 'jdk'],
+    versionCommand: ['javac', '-version'],
+    sourceFile: javaSourceFile,
+    compile: ({ file, memoryMb }) => [
+      'javac',
+      `-J-Xmx${heapMb(memoryMb, 0.5)}m`,
+      '-J-XX:+UseSerialGC',
+      '-J-XX:TieredStopAtLevel=1',
+      '-J-XX:-UsePerfData',
+      '-encoding',
+      'UTF-8',
+      '-d',
+      '.',
+      file,
+    ],
+    // the heap gets 60% of the limit: metaspace, code cache and thread stacks need the rest
+    run: ({ code, memoryMb }) => [
+      'java',
+      `-Xmx${heapMb(memoryMb, 0.6)}m`,
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:-UsePerfData',
+      '-Xshare:auto',
+      '-cp',
+      '.',
+      javaMainClass(code),
+    ],
+    outOfMemory: /java\.lang\.OutOfMemoryError/,
+    template: 'public class Main {\n    public static void main(String[] args) {\n        System.out.println("Hello, world!");\n    }\n}\n',
+  },
+];
+
+const byName = new Map<string, LanguageSpec>();
+for (const lang of LANGUAGES) for (const name of [lang.id, ...lang.aliases]) byName.set(name, lang);
+
+export function findLanguage(name: string): LanguageSpec | undefined {
+  return byName.get(name.trim().toLowerCase());
+}

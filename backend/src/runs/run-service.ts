@@ -1,0 +1,66 @@
+import pLimit from 'p-limit';
+import type { ExecuteResponse } from '../protocol.js';
+import { executeRun, type RunEnvironment, type RunHooks, type RunRequest } from './run.js';
+
+export class QueueFullError extends Error {}
+export class ShuttingDownError extends Error {}
+
+/**
+ * The run queue: at most `concurrency` runs at once, at most `maxQueue` waiting; beyond
+ * that callers are turned away at once instead of piling up.
+ */
+export class RunService {
+  private readonly limit;
+  private readonly abort = new AbortController();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly env: RunEnvironment,
+    private readonly executor: typeof executeRun = executeRun,
+  ) {
+    this.limit = pLimit(env.config.concurrency);
+  }
+
+  get stats() {
+    return {
+      active: this.limit.activeCount,
+      queued: this.limit.pendingCount,
+      concurrency: this.env.config.concurrency,
+      maxQueue: this.env.config.maxQueue,
+    };
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Seconds a turned-away client should wait: about one run's time limit per queue round. */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil(this.env.config.runTimeMs / 1000));
+  }
+
+  execute(req: RunRequest, hooks: Omit<RunHooks, 'signal'> = {}): Promise<ExecuteResponse> {
+    if (this.shuttingDown) return Promise.reject(new ShuttingDownError('server is shutting down'));
+    const slotsBusy = this.limit.activeCount + this.limit.pendingCount >= this.env.config.concurrency;
+    if (slotsBusy && this.limit.pendingCount >= this.env.config.maxQueue) {
+      return Promise.reject(new QueueFullError('run queue is full'));
+    }
+    return this.limit(() => {
+      if (this.shuttingDown) throw new ShuttingDownError('server is shutting down');
+      return this.executor(req, this.env, { ...hooks, signal: this.abort.signal });
+    });
+  }
+
+  /**
+   * Stops taking work; queued runs are refused; running ones get `graceMs` to finish and
+   * are then killed. Resolves when every run (and its cleanup) is over.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.shuttingDown = true;
+    const deadline = Date.now() + graceMs;
+    while (this.limit.activeCount + this.limit.pendingCount > 0) {
+      if (Date.now() >= deadline) this.abort.abort();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import { v4 as uuidv4 } from 'uuid';
+import type { Config } from '../config.js';
+import type { LanguageSpec } from '../languages/registry.js';
+import type { Logger } from '../log.js';
+import type { CompileResult, ExecuteResponse, RunStatus } from '../protocol.js';
+import type { CgroupDriver } from '../sandbox/cgroups.js';
+import { runInJail, type JailIsolation, type JailLimits, type JailResult } from '../sandbox/jail.js';
+import type { OutputChunk } from '../sandbox/output.js';
+import { destroyRunUser, provisionRunUser } from '../sandbox/run-user.js';
+import type { RunUser } from '../sandbox/users.js';
+import { writeWorkspaceFile } from '../sandbox/workspace.js';
+
+/**
+ * One run, start to end, in the order it happens:
+ *   create user -> write files -> compile -> run -> kill all, delete user.
+ * Every step is a function below; the sandbox modules do the work.
+ */
+
+export interface RunLimits {
+  timeMs: number;
+  cpuTimeMs: number;
+  memoryMb: number;
+  processes: number;
+  outputKb: number;
+}
+
+export interface RunRequest {
+  language: LanguageSpec;
+  code: string;
+  stdin: string;
+  args: readonly string[];
+  limits: RunLimits;
+}
+
+export interface RunEnvironment {
+  config: Config;
+  cgroups: CgroupDriver | null;
+  isolation: JailIsolation;
+  logger: Logger;
+}
+
+export interface RunHooks {
+  /** Program output as it arrives (the run phase only). */
+  onOutput?: (chunk: OutputChunk) => void;
+  signal?: AbortSignal;
+}
+
+const MB = 1024 * 1024;
+
+export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: RunHooks = {}): Promise<ExecuteResponse> {
+  const id = uuidv4();
+  const timings = { userCreateMs: 0, userDeleteMs: 0 };
+  let user: RunUser | null = null;
+  let result: ExecuteResponse;
+  try {
+    const started = performance.now();
+    user = await provisionRunUser(id, env.config.homeRoot, env.config.workspaceMb);
+    timings.userCreateMs = Math.round(performance.now() - started);
+    const file = req.language.sourceFile(req.code);
+    await writeWorkspaceFile(user, file, req.code);
+    const compile = req.language.compile ? await compilePhase(id, user, file, req, env, hooks) : null;
+    result = compile && compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, user, file, req, env, hooks, compile);
+  } catch (err) {
+    env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
+    result = internalError(id, req);
+  } finally {
+    if (user) timings.userDeleteMs = await cleanup(id, user, env.logger);
+  }
+  logRun(env.logger, result, req, timings);
+  return result;
+}
+
+function programEnv(user: RunUser, config: Config): Record<string, string> {
+  return {
+    PATH: config.sandboxPath,
+    HOME: user.home,
+    USER: user.name,
+    LOGNAME: user.name,
+    LANG: 'C.UTF-8',
+    TMPDIR: '/tmp',
+  };
+}
+
+function jailLimits(config: Config, phase: { wallMs: number; cpuMs: number; memoryMb: number; processes: number; outputKb: number }): JailLimits {
+  return {
+    wallMs: phase.wallMs,
+    cpuMs: phase.cpuMs,
+    memoryBytes: phase.memoryMb * MB,
+    processes: phase.processes,
+    openFiles: config.openFiles,
+    fileSizeBytes: config.fileSizeMb * MB,
+    outputBytes: phase.outputKb * 1024,
+    tmpBytes: config.tmpMb * MB,
+  };
+}
+
+async function compilePhase(id: string, user: RunUser, file: string, req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+  const { config } = env;
+  const result = await runInJail({
+    user,
+    command: req.language.compile!({ file, code: req.code, memoryMb: config.compileMemoryMb }),
+    env: programEnv(user, config),
+    stdin: '',
+    limits: jailLimits(config, {
+      wallMs: config.compileTimeMs,
+      cpuMs: config.compileTimeMs,
+      memoryMb: config.compileMemoryMb,
+      processes: config.compileProcesses,
+      outputKb: config.outputKb,
+    }),
+    isolation: env.isolation,
+    cgroups: env.cgroups,
+    phaseName: `${user.name}-compile`,
+    signal: hooks.signal,
+  });
+  return {
+    status: compileStatus(result),
+    output: result.output,
+    exitCode: result.exitCode,
+    timeMs: result.wallMs,
+  };
+}
+
+async function runPhase(
+  id: string,
+  user: RunUser,
+  file: string,
+  req: RunRequest,
+  env: RunEnvironment,
+  hooks: RunHooks,
+  compile: CompileResult | null,
+): Promise<ExecuteResponse> {
+  const { config } = env;
+  const { limits } = req;
+  const result = await runInJail({
+    user,
+    command: [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args],
+    env: programEnv(user, config),
+    stdin: req.stdin,
+    limits: jailLimits(config, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
+    isolation: env.isolation,
+    cgroups: env.cgroups,
+    phaseName: `${user.name}-run`,
+    onOutput: hooks.onOutput,
+    signal: hooks.signal,
+  });
+  return {
+    id,
+    language: req.language.id,
+    status: runStatus(result, req),
+    output: result.output,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    timeMs: result.wallMs,
+    cpuTimeMs: result.cpuMs,
+    memoryKb: result.memoryKb,
+    truncated: result.truncated,
+    compile,
+  };
+}
+
+function runStatus(r: JailResult, req: RunRequest): RunStatus {
+  if (r.end === 'aborted') return 'internal_error';
+  if (r.end === 'output_limit') return 'output_limit';
+  if (r.end === 'timeout' || r.signal === 'SIGXCPU') return 'timeout';
+  // the hard CPU limit, one second past the soft one, ends in SIGKILL
+  if (r.signal === 'SIGKILL' && r.cpuMs !== null && r.cpuMs >= req.limits.cpuTimeMs) return 'timeout';
+  if (r.oomKilled) return 'memory_limit';
+  if (r.exitCode === 0) return 'ok';
+  if (req.language.outOfMemory?.test(r.stderr)) return 'memory_limit';
+  return 'runtime_error';
+}
+
+function compileStatus(r: JailResult): CompileResult['status'] {
+  if (r.end === 'output_limit') return 'output_limit';
+  if (r.end === 'timeout' || r.signal === 'SIGXCPU') return 'timeout';
+  if (r.oomKilled) return 'memory_limit';
+  return r.exitCode === 0 && r.end === 'exit' ? 'ok' : 'compile_error';
+}
+
+function compileFailed(id: string, req: RunRequest, compile: CompileResult): ExecuteResponse {
+  return {
+    id,
+    language: req.language.id,
+    status: 'compile_error',
+    // the compiler's message is what a client that reads only `output` needs to see
+    output: compile.output,
+    stdout: '',
+    stderr: compile.output,
+    exitCode: null,
+    signal: null,
+    timeMs: 0,
+    cpuTimeMs: null,
+    memoryKb: null,
+    truncated: false,
+    compile,
+  };
+}
+
+function internalError(id: string, req: RunRequest): ExecuteResponse {
+  return {
+    id,
+    language: req.language.id,
+    status: 'internal_error',
+    output: '',
+    stdout: '',
+    stderr: '',
+    exitCode: null,
+    signal: null,
+    timeMs: 0,
+    cpuTimeMs: null,
+    memoryKb: null,
+    truncated: false,
+    compile: null,
+  };
+}
+
+async function cleanup(id: string, user: RunUser, logger: Logger): Promise<number> {
+  const started = performance.now();
+  try {
+    await destroyRunUser(user);
+  } catch (err) {
+    logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
+  }
+  return Math.round(performance.now() - started);
+}
+
+function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { userCreateMs: number; userDeleteMs: number }): void {
+  // never the code or stdin: only their sizes
+  logger.info('run', {
+    id: r.id,
+    language: r.language,
+    status: r.status,
+    exitCode: r.exitCode,
+    signal: r.signal,
+    timeMs: r.timeMs,
+    cpuTimeMs: r.cpuTimeMs,
+    memoryKb: r.memoryKb,
+    compileMs: r.compile?.timeMs ?? null,
+    codeBytes: Buffer.byteLength(req.code),
+    stdinBytes: Buffer.byteLength(req.stdin),
+    outputBytes: Buffer.byteLength(r.output),
+    truncated: r.truncated,
+    ...timings,
+  });
+}

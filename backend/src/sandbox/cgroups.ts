@@ -1,0 +1,249 @@
+import { mkdir, readFile, rmdir, writeFile, access, readdir } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Per-phase cgroups: the memory limit (the only memory limit the JVM and Node survive),
+ * a pids cap, and the CPU/memory accounting a run reports. cgroup v2 is what Docker
+ * hosts run today; v1 is what some hosts (this CI machine) still have.
+ */
+
+export type CgroupVersion = 'v1' | 'v2';
+
+export interface CgroupLimits {
+  memoryBytes: number;
+  pids: number;
+}
+
+export interface CgroupUsage {
+  cpuMs: number | null;
+  peakMemoryKb: number | null;
+  oomKilled: boolean;
+}
+
+export interface PhaseCgroup {
+  /** Files a process writes "0" to, to move itself in (one per v1 hierarchy). */
+  readonly procsFiles: string[];
+  usage(): Promise<CgroupUsage>;
+  /** Kills everything inside and removes the cgroup. */
+  destroy(): Promise<void>;
+}
+
+export interface CgroupDriver {
+  readonly version: CgroupVersion;
+  create(name: string, limits: CgroupLimits): Promise<PhaseCgroup>;
+  /** Removes cgroups left by a crashed server. */
+  sweep(): Promise<number>;
+}
+
+const exists = (p: string) => access(p).then(() => true, () => false);
+const readText = (p: string) => readFile(p, 'utf8').catch(() => null);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const PARENT = 'runbox';
+
+async function killProcsIn(dir: string): Promise<void> {
+  const procs = await readText(path.join(dir, 'cgroup.procs'));
+  for (const pid of procs?.split('\n').filter(Boolean) ?? []) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** rmdir fails with EBUSY while dying processes are still being torn down: retry briefly. */
+async function removeDir(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (attempt >= 50) throw err;
+      await killProcsIn(dir);
+      await sleep(attempt < 5 ? 2 : 20);
+    }
+  }
+}
+
+async function sweepChildren(parent: string): Promise<number> {
+  const names = await readdir(parent, { withFileTypes: true }).catch(() => []);
+  let removed = 0;
+  for (const entry of names) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(parent, entry.name);
+    await killProcsIn(dir);
+    await removeDir(dir);
+    removed++;
+  }
+  return removed;
+}
+
+interface Mount {
+  point: string;
+  fsType: string;
+  superOptions: string[];
+}
+
+async function cgroupMounts(): Promise<Mount[]> {
+  const text = (await readText('/proc/self/mountinfo')) ?? '';
+  const mounts: Mount[] = [];
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const point = left.split(' ')[4];
+    const [fsType, , superOpts] = right.split(' ');
+    if (point && (fsType === 'cgroup' || fsType === 'cgroup2')) {
+      mounts.push({ point, fsType, superOptions: (superOpts ?? '').split(',') });
+    }
+  }
+  return mounts;
+}
+
+class V1Driver implements CgroupDriver {
+  readonly version = 'v1';
+  constructor(private readonly roots: { memory: string; pids: string; cpuacct: string }) {}
+
+  static async detect(): Promise<V1Driver | null> {
+    const mounts = (await cgroupMounts()).filter((m) => m.fsType === 'cgroup');
+    const find = (controller: string) => mounts.find((m) => m.superOptions.includes(controller))?.point;
+    const memory = find('memory');
+    const pids = find('pids');
+    const cpuacct = find('cpuacct');
+    if (!memory || !pids || !cpuacct) return null;
+    const roots = { memory: path.join(memory, PARENT), pids: path.join(pids, PARENT), cpuacct: path.join(cpuacct, PARENT) };
+    try {
+      for (const dir of Object.values(roots)) await mkdir(dir, { recursive: true });
+    } catch {
+      return null; // read-only cgroupfs: not ours to use
+    }
+    return new V1Driver(roots);
+  }
+
+  async create(name: string, limits: CgroupLimits): Promise<PhaseCgroup> {
+    const dirs = { memory: path.join(this.roots.memory, name), pids: path.join(this.roots.pids, name), cpuacct: path.join(this.roots.cpuacct, name) };
+    const all = Object.values(dirs);
+    try {
+      for (const dir of all) await mkdir(dir);
+      await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      // with swap accounting on, swap must be capped too or the limit only moves pages to swap
+      const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
+      if (await exists(memsw)) await writeFile(memsw, String(limits.memoryBytes));
+      await writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids));
+    } catch (err) {
+      await Promise.allSettled(all.map(removeDir));
+      throw err;
+    }
+    return {
+      procsFiles: all.map((d) => path.join(d, 'cgroup.procs')),
+      usage: async () => {
+        const [cpu, peak, oomControl, failcnt] = await Promise.all([
+          readText(path.join(dirs.cpuacct, 'cpuacct.usage')),
+          readText(path.join(dirs.memory, 'memory.max_usage_in_bytes')),
+          readText(path.join(dirs.memory, 'memory.oom_control')),
+          readText(path.join(dirs.memory, 'memory.failcnt')),
+        ]);
+        const oomKills = /oom_kill (\d+)/.exec(oomControl ?? '')?.[1];
+        return {
+          cpuMs: cpu === null ? null : Math.round(Number(cpu) / 1e6),
+          peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
+          // kernels before 4.13 have no oom_kill counter: a hit limit is the best evidence left
+          oomKilled: oomKills !== undefined ? Number(oomKills) > 0 : Number(failcnt ?? 0) > 0,
+        };
+      },
+      destroy: async () => {
+        await Promise.all(all.map(killProcsIn));
+        await Promise.all(all.map(removeDir));
+      },
+    };
+  }
+
+  async sweep(): Promise<number> {
+    let n = 0;
+    for (const root of Object.values(this.roots)) n += await sweepChildren(root);
+    return n;
+  }
+}
+
+class V2Driver implements CgroupDriver {
+  readonly version = 'v2';
+  constructor(private readonly runsRoot: string) {}
+
+  /**
+   * Our own cgroup becomes the parent of the run cgroups. cgroup v2 forbids enabling
+   * controllers for children of a cgroup that holds processes, so the server first moves
+   * itself into a leaf of its own (what a privileged container has to do to delegate).
+   */
+  static async detect(): Promise<V2Driver | null> {
+    const mount = (await cgroupMounts()).find((m) => m.fsType === 'cgroup2');
+    if (!mount) return null;
+    const self = (await readText('/proc/self/cgroup'))?.split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
+    const base = path.join(mount.point, self === '/' ? '' : self);
+    const controllers = (await readText(path.join(base, 'cgroup.controllers'))) ?? '';
+    if (!controllers.split(/\s+/).includes('memory') || !controllers.split(/\s+/).includes('pids')) return null;
+    try {
+      const server = path.join(base, 'runbox-server');
+      await mkdir(server, { recursive: true });
+      const procs = ((await readText(path.join(base, 'cgroup.procs'))) ?? '').split('\n').filter(Boolean);
+      for (const pid of procs) {
+        await writeFile(path.join(server, 'cgroup.procs'), pid).catch(() => undefined);
+      }
+      await writeFile(path.join(base, 'cgroup.subtree_control'), '+memory +pids');
+      const runsRoot = path.join(base, PARENT);
+      await mkdir(runsRoot, { recursive: true });
+      await writeFile(path.join(runsRoot, 'cgroup.subtree_control'), '+memory +pids');
+      return new V2Driver(runsRoot);
+    } catch {
+      return null;
+    }
+  }
+
+  async create(name: string, limits: CgroupLimits): Promise<PhaseCgroup> {
+    const dir = path.join(this.runsRoot, name);
+    await mkdir(dir);
+    try {
+      await writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+      const swap = path.join(dir, 'memory.swap.max');
+      if (await exists(swap)) await writeFile(swap, '0');
+      await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
+    } catch (err) {
+      await removeDir(dir);
+      throw err;
+    }
+    return {
+      procsFiles: [path.join(dir, 'cgroup.procs')],
+      usage: async () => {
+        const [cpuStat, peak, events] = await Promise.all([
+          readText(path.join(dir, 'cpu.stat')),
+          readText(path.join(dir, 'memory.peak')), // kernel 5.19+
+          readText(path.join(dir, 'memory.events')),
+        ]);
+        const usec = /usage_usec (\d+)/.exec(cpuStat ?? '')?.[1];
+        return {
+          cpuMs: usec === undefined ? null : Math.round(Number(usec) / 1000),
+          peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
+          oomKilled: Number(/oom_kill (\d+)/.exec(events ?? '')?.[1] ?? 0) > 0,
+        };
+      },
+      destroy: async () => {
+        // cgroup.kill (5.14+) kills everything inside atomically, forks in flight included
+        await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => killProcsIn(dir));
+        await removeDir(dir);
+      },
+    };
+  }
+
+  sweep(): Promise<number> {
+    return sweepChildren(this.runsRoot);
+  }
+}
+
+export async function detectCgroups(mode: 'auto' | 'v1' | 'v2' | 'none'): Promise<CgroupDriver | null> {
+  if (mode === 'none') return null;
+  if (mode === 'v2' || mode === 'auto') {
+    const v2 = await V2Driver.detect();
+    if (v2 || mode === 'v2') return v2;
+  }
+  return V1Driver.detect();
+}

@@ -1,0 +1,67 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { LANGUAGES } from './languages/registry.js';
+import { probeVersion } from './languages/versions.js';
+import type { Logger } from './log.js';
+import type { IsolationReport, LanguageInfo } from './protocol.js';
+import { RunService } from './runs/run-service.js';
+import { detectCgroups } from './sandbox/cgroups.js';
+import { probeIsolation } from './sandbox/isolation.js';
+import { sweepLeftovers } from './sandbox/sweep.js';
+
+export interface Runbox {
+  server: Server;
+  url: string;
+  runs: RunService;
+  isolation: IsolationReport;
+  languages: LanguageInfo[];
+  /** Stops taking work, lets runs finish (or kills them after the grace time), closes. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/** Start-up in order: sandbox checks, sweep of leftovers, toolchain versions, listen. */
+export async function startRunbox(config: Config, logger: Logger): Promise<Runbox> {
+  if (process.getuid?.() !== 0) throw new Error('runbox must run as root: it creates a Linux user per run');
+  const cgroups = await detectCgroups(config.cgroup);
+  const isolationSettings = { network: config.allowNetwork, hiddenPaths: config.hiddenPaths };
+  const isolation = await probeIsolation(isolationSettings, cgroups, config.sandboxPath);
+  if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
+
+  const swept = await sweepLeftovers(config.homeRoot, cgroups);
+  if (swept.users + swept.homes + swept.cgroups > 0) logger.warn('removed leftovers of an earlier server', swept);
+  for (const failure of swept.failures) logger.error('start-up sweep failed', { failure });
+
+  const languages: LanguageInfo[] = await Promise.all(
+    LANGUAGES.map(async (lang) => {
+      const { version } = await probeVersion(lang, config.sandboxPath);
+      if (!version) logger.warn('toolchain not found', { language: lang.id, command: lang.versionCommand.join(' ') });
+      return { id: lang.id, name: lang.name, version, aliases: [...lang.aliases], compiled: Boolean(lang.compile), template: lang.template };
+    }),
+  );
+
+  const runs = new RunService({ config, cgroups, isolation: isolationSettings, logger });
+  const app = createApp({ config, runs, languages, isolation, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  logger.info('runbox listening', { url, cgroup: isolation.cgroup, concurrency: config.concurrency, languages: languages.map((l) => `${l.id} ${l.version}`) });
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (graceMs = config.shutdownGraceMs) =>
+    (closing ??= (async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      await runs.shutdown(graceMs);
+      server.closeIdleConnections();
+      await closed;
+      const leftovers = await sweepLeftovers(config.homeRoot, cgroups);
+      for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
+    })());
+
+  return { server, url, runs, isolation, languages, shutdown };
+}
