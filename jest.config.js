@@ -11,5 +11,4 @@ export default {
   },
   testTimeout: 60000,
   globalSetup: '<rootDir>/tests/global-setup.ts',
-  globalTeardown: '<rootDir>/tests/global-teardown.ts',
 };

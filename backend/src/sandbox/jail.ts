@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import path from 'node:path';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
 import { OutputCollector, type OutputChunk } from './output.js';
 import type { RunUser } from './users.js';
@@ -81,10 +82,15 @@ for d in $RB_HIDDEN; do
   if [ -d "$d" ]; then mount -t tmpfs -o "ro,nosuid,nodev,noexec,size=4k,mode=0" runbox-hidden "$d" || fail "cannot hide $d"; fi
 done
 cd "$HOME" || fail "cannot enter $HOME"
+# Other runs' homes are visible in this mount tree (and a run may chmod its own home open):
+# cover the homes root with an empty tmpfs and bind only this run's home back into it. The
+# bind source "." is the original home, still reachable through the working directory.
+mount -t tmpfs -o "nosuid,nodev,size=64k,mode=0755" runbox-homes "$RB_HOME_ROOT" || fail "cannot cover $RB_HOME_ROOT"
+mkdir "$HOME" && mount --no-canonicalize --bind . "$HOME" && cd "$HOME" || fail "cannot bind $HOME"
 umask 077
 set -- prlimit "--cpu=$RB_CPU" "--nproc=$RB_NPROC" "--fsize=$RB_FSIZE" "--nofile=$RB_NOFILE" --core=0 -- \
   setpriv "--reuid=$RB_UID" "--regid=$RB_GID" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"
-unset RB_CGROUP_PROCS RB_PRIVATE_DIRS RB_HIDDEN RB_TMP_BYTES RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID
+unset RB_HOME_ROOT RB_CGROUP_PROCS RB_PRIVATE_DIRS RB_HIDDEN RB_TMP_BYTES RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID
 unset IFS
 exec 3>&-
 "$@"
@@ -100,7 +106,9 @@ export function unshareArgs(isolation: JailIsolation): string[] {
   return args;
 }
 
-const signalNames = new Map(Object.entries(osConstants.signals).map(([name, num]) => [num, name]));
+// first name wins: SIGABRT, not its alias SIGIOT
+const signalNames = new Map<number, string>();
+for (const [name, num] of Object.entries(osConstants.signals)) if (!signalNames.has(num)) signalNames.set(num, name);
 
 /** sh reports a child killed by signal N as status 128+N. */
 function decodeStatus(code: number | null, signal: NodeJS.Signals | null): { exitCode: number | null; signal: string | null } {
@@ -130,6 +138,7 @@ function spawnJailed(opts: JailOptions, cgroup: PhaseCgroup | null): Promise<Jai
     RB_PRIVATE_DIRS: PRIVATE_DIRS.join('\n'),
     RB_HIDDEN: opts.isolation.hiddenPaths.join('\n'),
     RB_TMP_BYTES: String(limits.tmpBytes),
+    RB_HOME_ROOT: path.dirname(user.home),
     // soft limit sends SIGXCPU, the hard one a second later SIGKILL
     RB_CPU: `${cpuSeconds}:${cpuSeconds + 1}`,
     RB_NPROC: String(limits.processes),

@@ -1,0 +1,53 @@
+import { loadConfig, type Config } from '../../backend/src/config.js';
+import { createLogger } from '../../backend/src/log.js';
+import type { ExecuteResponse } from '../../backend/src/protocol.js';
+import { startRunbox, type Runbox } from '../../backend/src/server.js';
+
+export interface TestRunbox extends Runbox {
+  config: Config;
+  /** POST /api/execute, expecting 200. */
+  execute(body: Record<string, unknown>): Promise<ExecuteResponse>;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<HttpReply>;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Headers;
+  json: any;
+  text: string;
+}
+
+/** A real runbox server in this process, on a free loopback port. */
+export async function startTestRunbox(env: Record<string, string> = {}): Promise<TestRunbox> {
+  const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
+  const runbox = await startRunbox(config, createLogger(config.logLevel));
+  const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    httpRequest(runbox.url + path, method, body, headers);
+  return {
+    ...runbox,
+    config,
+    request,
+    async execute(body) {
+      const reply = await request('POST', '/api/execute', body);
+      if (reply.status !== 200) throw new Error(`execute answered ${reply.status}: ${reply.text}`);
+      return reply.json as ExecuteResponse;
+    },
+  };
+}
+
+export async function httpRequest(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpReply> {
+  const init: RequestInit = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON: tests assert on that themselves
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+
+let box: TestRunbox;
+beforeAll(async () => {
+  box = await startTestRunbox();
+});
+afterAll(async () => {
+  await box.shutdown();
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+});
+
+interface Programs {
+  hello: string;
+  echoStdin: string;
+  printArgs: string;
+  runtimeError: string;
+  runtimeErrorText: RegExp;
+  crashBySignal: string;
+}
+
+const programs: Record<string, Programs> = {
+  python: {
+    hello: 'print("Hello, world!")',
+    echoStdin: 'import sys\nsys.stdout.write(sys.stdin.read().upper())',
+    printArgs: 'import sys\nprint(",".join(sys.argv[1:]))',
+    runtimeError: 'def f():\n    raise ValueError("boom")\nf()',
+    runtimeErrorText: /ValueError: boom/,
+    crashBySignal: 'import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)',
+  },
+  javascript: {
+    hello: 'console.log("Hello, world!")',
+    echoStdin: 'let s = ""; process.stdin.on("data", (d) => (s += d)); process.stdin.on("end", () => process.stdout.write(s.toUpperCase()));',
+    printArgs: 'console.log(process.argv.slice(2).join(","))',
+    runtimeError: 'function f() { throw new TypeError("boom"); }\nf();',
+    runtimeErrorText: /TypeError: boom/,
+    crashBySignal: 'process.kill(process.pid, "SIGSEGV")',
+  },
+  cpp: {
+    hello: '#include <iostream>\nint main() { std::cout << "Hello, world!" << std::endl; }',
+    echoStdin:
+      '#include <iostream>\n#include <string>\n#include <cctype>\nint main() { std::string line; bool first = true;\n' +
+      ' while (std::getline(std::cin, line)) { for (auto& c : line) c = std::toupper(c); std::cout << (first ? "" : "\\n") << line; first = false; } }',
+    printArgs: '#include <iostream>\nint main(int argc, char** argv) { for (int i = 1; i < argc; i++) std::cout << (i > 1 ? "," : "") << argv[i]; std::cout << "\\n"; }',
+    runtimeError: '#include <stdexcept>\nint main() { throw std::runtime_error("boom"); }',
+    runtimeErrorText: /boom/,
+    crashBySignal: 'int main() { volatile int* p = nullptr; *p = 1; return 0; }',
+  },
+  java: {
+    hello: 'public class Main { public static void main(String[] a) { System.out.println("Hello, world!"); } }',
+    echoStdin:
+      'import java.io.*;\npublic class Main { public static void main(String[] a) throws IOException {\n' +
+      ' System.out.print(new String(System.in.readAllBytes()).toUpperCase()); } }',
+    printArgs: 'public class Main { public static void main(String[] a) { System.out.println(String.join(",", a)); } }',
+    runtimeError: 'public class Main { public static void main(String[] a) { throw new IllegalStateException("boom"); } }',
+    runtimeErrorText: /IllegalStateException: boom/,
+    // the JVM turns SIGSEGV into its own crash report and abort(): SIGKILL is the signal Java cannot handle
+    crashBySignal: 'public class Main { public static void main(String[] a) throws Exception {\n' +
+      ' new ProcessBuilder("kill", "-KILL", String.valueOf(ProcessHandle.current().pid())).start().waitFor(); Thread.sleep(5000); } }',
+    crashSignal: 'SIGKILL',
+  },
+};
+
+describe.each(Object.entries(programs))('%s', (language, p) => {
+  test('hello world prints and exits 0', async () => {
+    const r = await box.execute({ language, code: p.hello });
+    expect(r).toMatchObject({ status: 'ok', language, exitCode: 0, signal: null, stdout: 'Hello, world!\n', stderr: '', truncated: false });
+    expect(r.output).toBe('Hello, world!\n');
+    expect(r.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.timeMs).toBeGreaterThan(0);
+    expect(r.cpuTimeMs).toBeGreaterThan(0);
+    expect(r.memoryKb).toBeGreaterThan(0);
+  });
+
+  test('stdin reaches the program', async () => {
+    const r = await box.execute({ language, code: p.echoStdin, stdin: 'abc\nxyz' });
+    expect(r.status).toBe('ok');
+    expect(r.stdout).toBe('ABC\nXYZ');
+  });
+
+  test('args reach the program', async () => {
+    const r = await box.execute({ language, code: p.printArgs, args: ['one', 'two words', '--three'] });
+    expect(r.status).toBe('ok');
+    expect(r.stdout).toBe('one,two words,--three\n');
+  });
+
+  test('an uncaught error is a runtime_error with the message on stderr', async () => {
+    const r = await box.execute({ language, code: p.runtimeError });
+    expect(r.status).toBe('runtime_error');
+    expect(r.exitCode === null ? r.signal : r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(p.runtimeErrorText);
+  });
+
+  test('a crash by signal reports the signal', async () => {
+    const r = await box.execute({ language, code: p.crashBySignal });
+    expect(r.status).toBe('runtime_error');
+    expect(r.signal).toBe(p.crashSignal ?? 'SIGSEGV');
+    expect(r.exitCode).toBeNull();
+  });
+});
+
+describe('compile errors', () => {
+  test('cpp: the compiler message names the line', async () => {
+    const r = await box.execute({ language: 'cpp', code: '#include <iostream>\nint main() {\n  int x = ;\n}\n' });
+    expect(r.status).toBe('compile_error');
+    expect(r.compile).toMatchObject({ status: 'compile_error' });
+    expect(r.compile!.exitCode).not.toBe(0);
+    expect(r.compile!.output).toMatch(/main\.cpp:3:\d+: error/);
+    expect(r.output).toBe(r.compile!.output);
+  });
+
+  test('java: the compiler message names the line', async () => {
+    const r = await box.execute({ language: 'java', code: 'public class Main {\n  public static void main(String[] a) {\n    int x = "no";\n  }\n}\n' });
+    expect(r.status).toBe('compile_error');
+    expect(r.compile!.output).toMatch(/Main\.java:3: error: incompatible types/);
+  });
+
+  test('a successful compile is reported alongside the run', async () => {
+    const r = await box.execute({ language: 'cpp', code: programs.cpp!.hello });
+    expect(r.compile).toMatchObject({ status: 'ok', exitCode: 0, output: '' });
+    expect(r.compile!.timeMs).toBeGreaterThan(0);
+  });
+});
+
+describe('java class names', () => {
+  test('a public class with any name runs', async () => {
+    const r = await box.execute({ language: 'java', code: 'public class Solution {\n  public static void main(String[] a) { System.out.println("solved"); }\n}\n' });
+    expect(r).toMatchObject({ status: 'ok', stdout: 'solved\n' });
+  });
+
+  test('main in a non-public class next to helpers runs', async () => {
+    const code = '// class Decoy is only a comment\nclass Helper { static int two() { return 2; } }\nclass App {\n  public static void main(String[] a) { System.out.println(Helper.two()); }\n}\n';
+    const r = await box.execute({ language: 'java', code });
+    expect(r).toMatchObject({ status: 'ok', stdout: '2\n' });
+  });
+});
+
+describe('aliases and output', () => {
+  test.each([
+    ['py', 'python'],
+    ['js', 'javascript'],
+    ['node', 'javascript'],
+    ['c++', 'cpp'],
+    ['Python3', 'python'],
+  ])('%s runs as %s', async (alias, id) => {
+    const code = id === 'python' ? 'print(1)' : id === 'javascript' ? 'console.log(1)' : '#include <cstdio>\nint main(){puts("1");}';
+    const r = await box.execute({ language: alias, code });
+    expect(r).toMatchObject({ status: 'ok', language: id, stdout: '1\n' });
+  });
+
+  test('stdout and stderr keep their arrival order in output', async () => {
+    const r = await box.execute({ language: 'python', code: 'import sys\nprint("a")\nprint("b", file=sys.stderr)\nprint("c")' });
+    expect(r.output).toBe('a\nb\nc\n');
+    expect(r.stdout).toBe('a\nc\n');
+    expect(r.stderr).toBe('b\n');
+  });
+
+  test('invalid UTF-8 output is replaced, not a crash', async () => {
+    const r = await box.execute({ language: 'python', code: 'import sys\nsys.stdout.buffer.write(b"ok \\xff\\xfe end\\n")' });
+    expect(r.status).toBe('ok');
+    expect(r.stdout).toBe('ok \uFFFD\uFFFD end\n');
+  });
+
+  test('unicode in code, stdin and output round-trips', async () => {
+    const r = await box.execute({ language: 'javascript', code: 'console.log("héllo ✓ " + require("fs").readFileSync(0, "utf8"))', stdin: '日本' });
+    expect(r.stdout).toBe('héllo ✓ 日本\n');
+  });
+});
