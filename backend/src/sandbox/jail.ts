@@ -81,6 +81,8 @@ done
 for d in $RB_HIDDEN; do
   if [ -d "$d" ]; then mount -t tmpfs -o "ro,nosuid,nodev,noexec,size=4k,mode=0" runbox-hidden "$d" || fail "cannot hide $d"; fi
 done
+# a sysfs of the new network namespace: the host's interfaces (and cgroup tree) disappear
+if [ "$RB_OWN_NET" = 1 ]; then mount -t sysfs -o ro,nosuid,nodev,noexec runbox-sys /sys || fail "cannot mount /sys"; fi
 cd "$HOME" || fail "cannot enter $HOME"
 # Other runs' homes are visible in this mount tree (and a run may chmod its own home open):
 # cover the homes root with an empty tmpfs and bind only this run's home back into it. The
@@ -90,8 +92,8 @@ mkdir "$HOME" && mount --no-canonicalize --bind . "$HOME" && cd "$HOME" || fail 
 umask 077
 set -- prlimit "--cpu=$RB_CPU" "--nproc=$RB_NPROC" "--fsize=$RB_FSIZE" "--nofile=$RB_NOFILE" --core=0 -- \
   setpriv "--reuid=$RB_UID" "--regid=$RB_GID" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"
-unset RB_HOME_ROOT RB_CGROUP_PROCS RB_PRIVATE_DIRS RB_HIDDEN RB_TMP_BYTES RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID
-unset IFS
+unset RB_OWN_NET RB_HOME_ROOT RB_CGROUP_PROCS RB_PRIVATE_DIRS RB_HIDDEN RB_TMP_BYTES RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID
+unset IFS OLDPWD
 exec 3>&-
 "$@"
 exit $?
@@ -139,6 +141,7 @@ function spawnJailed(opts: JailOptions, cgroup: PhaseCgroup | null): Promise<Jai
     RB_HIDDEN: opts.isolation.hiddenPaths.join('\n'),
     RB_TMP_BYTES: String(limits.tmpBytes),
     RB_HOME_ROOT: path.dirname(user.home),
+    RB_OWN_NET: opts.isolation.network ? '0' : '1',
     // soft limit sends SIGXCPU, the hard one a second later SIGKILL
     RB_CPU: `${cpuSeconds}:${cpuSeconds + 1}`,
     RB_NPROC: String(limits.processes),
