@@ -21,6 +21,8 @@ export async function findLeftovers(homeRoot = '/home'): Promise<Leftovers> {
   const processes: string[] = [];
   for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    // a zombie runs nothing; reaping it is its parent's business (here often the VM's init)
+    if (/^State:\s+Z/m.test(status)) continue;
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
     if (uid && (runUids.has(uid) || !knownUids.has(uid))) {
       processes.push(`${pid} uid=${uid} ${/^Name:\s+(.*)$/m.exec(status)?.[1]}`);

@@ -1,0 +1,111 @@
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { httpRequest, startTestRunbox } from './helpers/runbox.js';
+
+const MAIN = path.resolve('backend/dist/main.js');
+
+afterAll(async () => {
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+});
+
+interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  logs: () => string;
+  exited: Promise<number | null>;
+}
+
+/** The real server binary as a separate process, the way `npm start` runs it. */
+async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let logs = '';
+  child.stdout!.on('data', (d) => (logs += d));
+  child.stderr!.on('data', (d) => (logs += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const url = /"url":"(http:[^"]+)"/.exec(logs)?.[1];
+    if (url) return { child, url, logs: () => logs, exited };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start: ${logs}`);
+}
+
+const sleeper = (seconds: number) => ({ language: 'python', code: `import time\ntime.sleep(${seconds})\nprint("finished")` });
+
+describe('start-up sweep', () => {
+  test('a crashed server’s user, home, process and cgroup are gone after the next start', async () => {
+    const name = 'exec_0000000000000000000dead';
+    const home = `/home/${name}`;
+    execFileSync('useradd', ['--no-create-home', '--user-group', '--home-dir', home, '--shell', '/usr/sbin/nologin', name]);
+    await mkdir(home);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'runbox-home', home]);
+    const orphan = spawn('setpriv', [`--reuid=${name}`, `--regid=${name}`, '--clear-groups', 'setsid', 'sleep', '600'], { detached: true, stdio: 'ignore' });
+    orphan.unref();
+    const cgroupDir = '/sys/fs/cgroup/pids/runbox/exec_0000000000000000000dead-run';
+    if (existsSync('/sys/fs/cgroup/pids/runbox')) await mkdir(cgroupDir);
+    await new Promise((r) => setTimeout(r, 200));
+    const before = await findLeftovers();
+    expect(before.users).toContain(name);
+    expect(before.processes.length).toBeGreaterThan(0);
+
+    const box = await startTestRunbox();
+    await box.shutdown();
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  test('kill -9 of the server mid-run: the next start cleans up what the run left', async () => {
+    const server = await startServerProcess();
+    const pending = httpRequest(`${server.url}/api/execute`, 'POST', sleeper(30)).catch(() => null);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await findLeftovers()).users).toHaveLength(1);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await pending;
+    expect((await findLeftovers()).users).toHaveLength(1); // nobody cleaned up: the crash case
+
+    const next = await startServerProcess();
+    expect(next.logs()).toContain('removed leftovers of an earlier server');
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+    next.child.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  });
+});
+
+describe('SIGTERM', () => {
+  test('running work finishes, new work is refused, everything is cleaned, exit 0', async () => {
+    const server = await startServerProcess();
+    const inFlight = httpRequest(`${server.url}/api/execute`, 'POST', sleeper(1.5));
+    await new Promise((r) => setTimeout(r, 600));
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    const late = await httpRequest(`${server.url}/api/execute`, 'POST', sleeper(0)).catch(() => 'connection refused');
+    // either the listener is already closed or the server says it is shutting down
+    expect(late === 'connection refused' || late.status === 503).toBe(true);
+    const r = await inFlight;
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({ status: 'ok', stdout: 'finished\n' });
+    expect(await server.exited).toBe(0);
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  test('work that outlasts the grace time is killed and cleaned up', async () => {
+    const server = await startServerProcess({ RUNBOX_SHUTDOWN_GRACE_MS: '300' });
+    const inFlight = httpRequest(`${server.url}/api/execute`, 'POST', sleeper(4));
+    await new Promise((r) => setTimeout(r, 800));
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    const r = await inFlight;
+    expect(r.json.status).toBe('internal_error');
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, test } from '@jest/globals';
+import { ConfigError, loadConfig } from '../backend/src/config.js';
+import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
+import { findLanguage } from '../backend/src/languages/registry.js';
+import { OutputCollector } from '../backend/src/sandbox/output.js';
+import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
+
+describe('config', () => {
+  test('defaults match the documented ones', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 64, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
+  });
+  test.each([
+    ['PORT', 'abc'],
+    ['RUNBOX_RUN_TIME_MS', '0'],
+    ['RUNBOX_RUN_MEMORY_MB', '-1'],
+    ['RUNBOX_CONCURRENCY', '1.5'],
+    ['RUNBOX_ALLOW_NETWORK', 'maybe'],
+    ['RUNBOX_CGROUP', 'v3'],
+  ])('%s=%s is refused with the variable named', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('output collector', () => {
+  test('a character split across chunks is joined', () => {
+    const c = new OutputCollector(1024);
+    const bytes = Buffer.from('é✓');
+    c.push('stdout', bytes.subarray(0, 1));
+    c.push('stdout', bytes.subarray(1, 4));
+    c.push('stdout', bytes.subarray(4));
+    c.finish();
+    expect(c.stdout).toBe('é✓');
+  });
+  test('the cap is per stream and in bytes', () => {
+    const c = new OutputCollector(4);
+    expect(c.push('stdout', Buffer.from('abc'))).toBe(true);
+    expect(c.push('stdout', Buffer.from('def'))).toBe(false);
+    expect(c.push('stderr', Buffer.from('1234'))).toBe(true);
+    c.finish();
+    expect([c.stdout, c.stderr, c.truncated]).toEqual(['abcd', '1234', true]);
+    expect(c.output).toBe('abcd1234');
+  });
+});
+
+describe('java names', () => {
+  test.each([
+    ['public class Solution { public static void main(String[] a) {} }', 'Solution.java', 'Solution'],
+    ['class A {}\nclass B { public static void main(String[] a) {} }', 'Main.java', 'B'],
+    ['/* public class Fake */\npublic final class Real { public static void main(String[] a) { String s = "class X"; } }', 'Real.java', 'Real'],
+  ])('%#', (code, file, main) => {
+    expect(javaSourceFile(code)).toBe(file);
+    expect(javaMainClass(code)).toBe(main);
+  });
+});
+
+describe('names', () => {
+  test('run user names fit useradd and come from the run id', () => {
+    const name = runUserName('0f63557e-1b71-4dd5-9340-fc588633ad03');
+    expect(name).toBe('exec_0f63557e1b714dd59340fc58');
+    expect(name.length).toBeLessThanOrEqual(32);
+    expect(isRunUserName(name)).toBe(true);
+    expect(isRunUserName('exec_../../etc')).toBe(false);
+    expect(() => runUserName('not-a-uuid')).toThrow();
+  });
+  test('aliases are case-insensitive and unknown names are not guessed', () => {
+    expect(findLanguage('C++')?.id).toBe('cpp');
+    expect(findLanguage('JS')?.id).toBe('javascript');
+    expect(findLanguage('rust')).toBeUndefined();
+    expect(findLanguage('__proto__')).toBeUndefined();
+  });
+});
