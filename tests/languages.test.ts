@@ -150,7 +150,8 @@ describe('aliases and output', () => {
   });
 
   test('stdout and stderr keep their arrival order in output', async () => {
-    const r = await box.execute({ language: 'python', code: 'import sys\nprint("a")\nprint("b", file=sys.stderr)\nprint("c")' });
+    // two pipes: writes within the same instant may be read in either order, so space them out
+    const r = await box.execute({ language: 'python', code: 'import sys, time\nprint("a")\ntime.sleep(0.05)\nprint("b", file=sys.stderr)\ntime.sleep(0.05)\nprint("c")' });
     expect(r.output).toBe('a\nb\nc\n');
     expect(r.stdout).toBe('a\nc\n');
     expect(r.stderr).toBe('b\n');

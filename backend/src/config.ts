@@ -46,6 +46,7 @@ const entries = {
   workspaceMb: { env: 'RUNBOX_WORKSPACE_MB', schema: positiveInt, default: '64', doc: "Size of a run's home (a private tmpfs)" },
   tmpMb: { env: 'RUNBOX_TMP_MB', schema: positiveInt, default: '32', doc: "Size of a run's private /tmp and /dev/shm" },
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
+  stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },
   allowNetwork: { env: 'RUNBOX_ALLOW_NETWORK', schema: bool, default: 'false', doc: 'Let runs use the host network (off: own namespace, no interfaces up)' },
   cgroup: {
     env: 'RUNBOX_CGROUP',

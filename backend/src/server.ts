@@ -1,3 +1,4 @@
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
@@ -25,7 +26,8 @@ export interface Runbox {
 export async function startRunbox(config: Config, logger: Logger): Promise<Runbox> {
   if (process.getuid?.() !== 0) throw new Error('runbox must run as root: it creates a Linux user per run');
   const cgroups = await detectCgroups(config.cgroup);
-  const isolationSettings = { network: config.allowNetwork, hiddenPaths: config.hiddenPaths };
+  await prepareStateDir(config.stateDir);
+  const isolationSettings = { network: config.allowNetwork, hiddenPaths: config.hiddenPaths, stateDir: config.stateDir };
   const isolation = await probeIsolation(isolationSettings, cgroups, config.sandboxPath);
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
@@ -64,4 +66,11 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
     })());
 
   return { server, url, runs, isolation, languages, shutdown };
+}
+
+/** Root-only, and emptied at start: files in it belong to runs of an earlier server. */
+async function prepareStateDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
 }

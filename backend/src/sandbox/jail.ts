@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
+import { mountTable } from './mount-table.js';
 import { OutputCollector, type OutputChunk } from './output.js';
 import type { RunUser } from './users.js';
 
@@ -10,7 +12,8 @@ import type { RunUser } from './users.js';
  * and reports how it ended. This is the only place that starts untrusted code.
  *
  * Process tree:  server -> unshare (own process group) -> sh as pid 1 of a new pid
- * namespace (root: joins the cgroup, mounts private /tmp, hides paths) -> prlimit ->
+ * namespace (root: joins the cgroup, applies the mount table: private /tmp, hidden
+ * paths, only its own home) -> prlimit ->
  * setpriv (drops to the run user) -> the program.
  * The program is never pid 1: the kernel ignores signals a pid-1 process has no handler
  * for, which would make `kill -SEGV $$` or abort() behave unlike anywhere else. When pid 1
@@ -32,6 +35,8 @@ export interface JailLimits {
 export interface JailIsolation {
   network: boolean;
   hiddenPaths: readonly string[];
+  /** Root-only directory for the jail's per-phase mount tables. */
+  stateDir: string;
 }
 
 export interface JailOptions {
@@ -75,32 +80,17 @@ fail() { echo "$1" >&3; exit 125; }
 IFS='
 '
 for f in $RB_CGROUP_PROCS; do echo 0 > "$f" || fail "cannot join cgroup $f"; done
-for d in $RB_PRIVATE_DIRS; do
-  if [ -d "$d" ]; then mount -t tmpfs -o "nosuid,nodev,size=$RB_TMP_BYTES,mode=1777" runbox-tmp "$d" || fail "cannot mount $d"; fi
-done
-for d in $RB_HIDDEN; do
-  if [ -d "$d" ]; then mount -t tmpfs -o "ro,nosuid,nodev,noexec,size=4k,mode=0" runbox-hidden "$d" || fail "cannot hide $d"; fi
-done
-# a sysfs of the new network namespace: the host's interfaces (and cgroup tree) disappear
-if [ "$RB_OWN_NET" = 1 ]; then mount -t sysfs -o ro,nosuid,nodev,noexec runbox-sys /sys || fail "cannot mount /sys"; fi
+unset IFS
+mount -a -T "$RB_MOUNTS" || fail "cannot set up mounts from $RB_MOUNTS"
 cd "$HOME" || fail "cannot enter $HOME"
-# Other runs' homes are visible in this mount tree (and a run may chmod its own home open):
-# cover the homes root with an empty tmpfs and bind only this run's home back into it. The
-# bind source "." is the original home, still reachable through the working directory.
-mount -t tmpfs -o "nosuid,nodev,size=64k,mode=0755" runbox-homes "$RB_HOME_ROOT" || fail "cannot cover $RB_HOME_ROOT"
-mkdir "$HOME" && mount --no-canonicalize --bind . "$HOME" && cd "$HOME" || fail "cannot bind $HOME"
 umask 077
 set -- prlimit "--cpu=$RB_CPU" "--nproc=$RB_NPROC" "--fsize=$RB_FSIZE" "--nofile=$RB_NOFILE" --core=0 -- \
   setpriv "--reuid=$RB_UID" "--regid=$RB_GID" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"
-unset RB_OWN_NET RB_HOME_ROOT RB_CGROUP_PROCS RB_PRIVATE_DIRS RB_HIDDEN RB_TMP_BYTES RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID
-unset IFS OLDPWD
+unset RB_MOUNTS RB_CGROUP_PROCS RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID OLDPWD
 exec 3>&-
 "$@"
 exit $?
 `;
-
-/** Shared, world-writable places: each run gets its own empty copy. */
-const PRIVATE_DIRS = ['/tmp', '/var/tmp', '/dev/shm', '/run/lock'];
 
 export function unshareArgs(isolation: JailIsolation): string[] {
   const args = ['--pid', '--fork', '--kill-child', '--mount-proc', '--mount', '--ipc', '--uts'];
@@ -124,24 +114,22 @@ export async function runInJail(opts: JailOptions): Promise<JailResult> {
   const cgroup: PhaseCgroup | null = opts.cgroups
     ? await opts.cgroups.create(opts.phaseName, { memoryBytes: limits.memoryBytes, pids: limits.processes })
     : null;
+  const mountsFile = path.join(opts.isolation.stateDir, `${opts.phaseName}.fstab`);
   try {
-    return await spawnJailed(opts, cgroup);
+    await writeFile(mountsFile, mountTable({ home: user.home, hiddenPaths: opts.isolation.hiddenPaths, ownNetwork: !opts.isolation.network, tmpBytes: limits.tmpBytes }), { mode: 0o600 });
+    return await spawnJailed(opts, cgroup, mountsFile);
   } finally {
-    await cgroup?.destroy();
+    await Promise.all([cgroup?.destroy(), rm(mountsFile, { force: true })]);
   }
 }
 
-function spawnJailed(opts: JailOptions, cgroup: PhaseCgroup | null): Promise<JailResult> {
+function spawnJailed(opts: JailOptions, cgroup: PhaseCgroup | null, mountsFile: string): Promise<JailResult> {
   const { limits, user } = opts;
   const cpuSeconds = Math.max(1, Math.ceil(opts.limits.cpuMs / 1000));
   const env: Record<string, string> = {
     ...opts.env,
     RB_CGROUP_PROCS: (cgroup?.procsFiles ?? []).join('\n'),
-    RB_PRIVATE_DIRS: PRIVATE_DIRS.join('\n'),
-    RB_HIDDEN: opts.isolation.hiddenPaths.join('\n'),
-    RB_TMP_BYTES: String(limits.tmpBytes),
-    RB_HOME_ROOT: path.dirname(user.home),
-    RB_OWN_NET: opts.isolation.network ? '0' : '1',
+    RB_MOUNTS: mountsFile,
     // soft limit sends SIGXCPU, the hard one a second later SIGKILL
     RB_CPU: `${cpuSeconds}:${cpuSeconds + 1}`,
     RB_NPROC: String(limits.processes),
