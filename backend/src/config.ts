@@ -82,7 +82,8 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const out: Record<string, unknown> = {};
   for (const [key, entry] of Object.entries(entries)) {
-    const raw = env[entry.env] ?? entry.default;
+    // an empty variable (as compose passes `VAR: ${VAR:-}`) means "use the default"
+    const raw = env[entry.env] || entry.default;
     const parsed = entry.schema.safeParse(raw);
     if (!parsed.success) {
       throw new ConfigError(`${entry.env}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);

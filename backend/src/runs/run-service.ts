@@ -45,9 +45,14 @@ export class RunService {
     if (slotsBusy && this.limit.pendingCount >= this.env.config.maxQueue) {
       return Promise.reject(new QueueFullError('run queue is full'));
     }
-    return this.limit(() => {
-      if (this.shuttingDown) throw new ShuttingDownError('server is shutting down');
-      return this.executor(req, this.env, { ...hooks, signal: this.abort.signal });
+    return new Promise<ExecuteResponse>((resolve, reject) => {
+      this.limit(async () => {
+        if (this.shuttingDown) throw new ShuttingDownError('server is shutting down');
+        const outcome = await this.executor(req, this.env, { ...hooks, signal: this.abort.signal });
+        resolve(outcome.result);
+        // the slot stays taken until the run user is gone: cleanup is bounded work too
+        await outcome.cleanedUp;
+      }).catch(reject);
     });
   }
 

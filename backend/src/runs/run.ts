@@ -47,27 +47,39 @@ export interface RunHooks {
 
 const MB = 1024 * 1024;
 
-export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: RunHooks = {}): Promise<ExecuteResponse> {
+export interface RunOutcome {
+  result: ExecuteResponse;
+  /** Resolves once every process of the run user is dead and the user is deleted. */
+  cleanedUp: Promise<void>;
+}
+
+/**
+ * The result is handed back as soon as the program has ended; deleting the user (about
+ * 40 ms of userdel and unmounting) goes on after it, off the caller's latency.
+ */
+export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: RunHooks = {}): Promise<RunOutcome> {
   const id = uuidv4();
-  const timings = { userCreateMs: 0, userDeleteMs: 0 };
+  let userCreateMs = 0;
   let user: RunUser | null = null;
   let result: ExecuteResponse;
   try {
     const started = performance.now();
     user = await provisionRunUser(id, env.config.homeRoot, env.config.workspaceMb);
-    timings.userCreateMs = Math.round(performance.now() - started);
+    userCreateMs = Math.round(performance.now() - started);
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
-    const compile = req.language.compile ? await compilePhase(id, user, file, req, env, hooks) : null;
+    const compile = req.language.compile ? await compilePhase(user, file, req, env, hooks) : null;
     result = compile && compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, user, file, req, env, hooks, compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
-  } finally {
-    if (user) timings.userDeleteMs = await cleanup(id, user, env.logger);
   }
-  logRun(env.logger, result, req, timings);
-  return result;
+  const finalResult = result;
+  const cleanedUp = (async () => {
+    const userDeleteMs = user ? await cleanup(id, user, env.logger) : 0;
+    logRun(env.logger, finalResult, req, { userCreateMs, userDeleteMs });
+  })();
+  return { result: finalResult, cleanedUp };
 }
 
 function programEnv(user: RunUser, config: Config): Record<string, string> {
@@ -94,7 +106,7 @@ function jailLimits(config: Config, phase: { wallMs: number; cpuMs: number; memo
   };
 }
 
-async function compilePhase(id: string, user: RunUser, file: string, req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+async function compilePhase(user: RunUser, file: string, req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
   const { config } = env;
   const result = await runInJail({
     user,

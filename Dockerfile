@@ -1,0 +1,36 @@
+# runbox API: Node 24 on Alpine with the four toolchains and the sandbox tools.
+# Runs privileged (see docker-compose.yml): it creates a Linux user, namespaces and
+# cgroups for every run.
+
+FROM node:24-alpine AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY backend/package.json backend/
+COPY frontend/package.json frontend/
+RUN npm ci --no-audit --no-fund
+COPY backend backend
+RUN npm run build
+
+FROM node:24-alpine
+# util-linux: unshare, setpriv, prlimit and a mount that reads fstab files (busybox's
+# applets lack the options the jail uses); shadow: useradd/userdel; tini reaps zombies.
+# No sudo, on purpose.
+RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux tini
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY backend/package.json backend/
+COPY frontend/package.json frontend/
+RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
+COPY --from=build /app/backend/dist backend/dist
+# the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)
+RUN chown -R root:root /app && chmod -R go-rwx /app
+
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    RUNBOX_SANDBOX_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/jvm/default-jvm/bin
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD wget -qO- http://127.0.0.1:3000/api/health >/dev/null || exit 1
+ENTRYPOINT ["/sbin/tini", "--"]
+CMD ["node", "backend/dist/main.js"]
