@@ -65,11 +65,13 @@ describe('start-up sweep', () => {
     const server = await startServerProcess();
     const pending = httpRequest(`${server.url}/api/execute`, 'POST', sleeper(30)).catch(() => null);
     await new Promise((r) => setTimeout(r, 1000));
-    expect((await findLeftovers()).users).toHaveLength(1);
+    const busy = await findLeftovers();
+    expect(busy.processes.length).toBeGreaterThan(0);
     server.child.kill('SIGKILL');
     await server.exited;
     await pending;
-    expect((await findLeftovers()).users).toHaveLength(1); // nobody cleaned up: the crash case
+    // nobody cleaned up: the crash case (the run's user and any pooled users remain)
+    expect((await findLeftovers()).users.length).toBeGreaterThan(0);
 
     const next = await startServerProcess();
     expect(next.logs()).toContain('removed leftovers of an earlier server');

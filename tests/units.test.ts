@@ -1,11 +1,16 @@
 import { describe, expect, test } from '@jest/globals';
-import { ConfigError, loadConfig } from '../backend/src/config.js';
+import { readFileSync } from 'node:fs';
+import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
 import { findLanguage } from '../backend/src/languages/registry.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
 
 describe('config', () => {
+  test('README documents every variable', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const { env } of configTable()) expect(readme).toContain(`| \`${env}\` |`);
+  });
   test('defaults match the documented ones', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 64, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });

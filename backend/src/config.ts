@@ -31,6 +31,12 @@ const entries = {
     doc: 'Runs executing at once (default: CPU count)',
   },
   maxQueue: { env: 'RUNBOX_MAX_QUEUE', schema: z.coerce.number().int().min(0), default: '64', doc: 'Runs waiting for a slot before new ones get 503' },
+  userPool: {
+    env: 'RUNBOX_USER_POOL',
+    schema: z.coerce.number().int().min(0),
+    default: '4',
+    doc: 'Fresh run users created ahead of time (each used once); 0 creates them per request',
+  },
   runTimeMs: { env: 'RUNBOX_RUN_TIME_MS', schema: positiveInt, default: '5000', doc: 'Run phase: wall-clock limit (ms), the maximum a request may ask for' },
   runCpuMs: { env: 'RUNBOX_RUN_CPU_MS', schema: positiveInt, default: '5000', doc: 'Run phase: CPU time limit (ms)' },
   runMemoryMb: { env: 'RUNBOX_RUN_MEMORY_MB', schema: positiveInt, default: '256', doc: 'Run phase: memory limit (MiB, cgroup)' },

@@ -95,7 +95,7 @@ export interface LanguageInfo {
 
 export interface HealthResponse {
   status: 'up' | 'shutting_down';
-  runs: { active: number; queued: number; concurrency: number; maxQueue: number };
+  runs: { active: number; queued: number; concurrency: number; maxQueue: number; usersReady: number };
   isolation: IsolationReport;
 }
 

@@ -11,6 +11,7 @@ import { RunService } from './runs/run-service.js';
 import { detectCgroups } from './sandbox/cgroups.js';
 import { probeIsolation } from './sandbox/isolation.js';
 import { sweepLeftovers } from './sandbox/sweep.js';
+import { RunUserPool } from './sandbox/user-pool.js';
 
 export interface Runbox {
   server: Server;
@@ -43,7 +44,9 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
     }),
   );
 
-  const runs = new RunService({ config, cgroups, isolation: isolationSettings, logger });
+  const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger);
+  users.start();
+  const runs = new RunService({ config, users, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, languages, isolation, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -59,6 +62,7 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
     (closing ??= (async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       await runs.shutdown(graceMs);
+      await users.drain();
       server.closeIdleConnections();
       await closed;
       const leftovers = await sweepLeftovers(config.homeRoot, cgroups);

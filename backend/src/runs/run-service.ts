@@ -27,6 +27,7 @@ export class RunService {
       queued: this.limit.pendingCount,
       concurrency: this.env.config.concurrency,
       maxQueue: this.env.config.maxQueue,
+      usersReady: this.env.users.available,
     };
   }
 

@@ -6,13 +6,14 @@ import type { CompileResult, ExecuteResponse, RunStatus } from '../protocol.js';
 import type { CgroupDriver } from '../sandbox/cgroups.js';
 import { runInJail, type JailIsolation, type JailLimits, type JailResult } from '../sandbox/jail.js';
 import type { OutputChunk } from '../sandbox/output.js';
-import { destroyRunUser, provisionRunUser } from '../sandbox/run-user.js';
+import { destroyRunUser } from '../sandbox/run-user.js';
+import type { RunUserPool } from '../sandbox/user-pool.js';
 import type { RunUser } from '../sandbox/users.js';
 import { writeWorkspaceFile } from '../sandbox/workspace.js';
 
 /**
  * One run, start to end, in the order it happens:
- *   create user -> write files -> compile -> run -> kill all, delete user.
+ *   take a fresh user -> write files -> compile -> run -> kill all, delete user.
  * Every step is a function below; the sandbox modules do the work.
  */
 
@@ -34,6 +35,7 @@ export interface RunRequest {
 
 export interface RunEnvironment {
   config: Config;
+  users: RunUserPool;
   cgroups: CgroupDriver | null;
   isolation: JailIsolation;
   logger: Logger;
@@ -58,13 +60,13 @@ export interface RunOutcome {
  * 40 ms of userdel and unmounting) goes on after it, off the caller's latency.
  */
 export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: RunHooks = {}): Promise<RunOutcome> {
-  const id = uuidv4();
+  let id = uuidv4(); // until a user comes with the run id it was named after
   let userCreateMs = 0;
   let user: RunUser | null = null;
   let result: ExecuteResponse;
   try {
     const started = performance.now();
-    user = await provisionRunUser(id, env.config.homeRoot, env.config.workspaceMb);
+    ({ runId: id, user } = await env.users.take());
     userCreateMs = Math.round(performance.now() - started);
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
