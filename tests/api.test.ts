@@ -143,7 +143,12 @@ describe('languages and health', () => {
   });
 
   test('health reports runs and the isolation really in force', async () => {
-    const reply = await box.request('GET', '/api/health');
+    // the previous run's cleanup still holds its slot for a moment after its response
+    let reply = await box.request('GET', '/api/health');
+    for (let i = 0; i < 100 && reply.json.runs.active > 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      reply = await box.request('GET', '/api/health');
+    }
     expect(reply.status).toBe(200);
     expect(reply.json).toMatchObject({
       status: 'up',
