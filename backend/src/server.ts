@@ -7,7 +7,9 @@ import { LANGUAGES } from './languages/registry.js';
 import { probeVersion } from './languages/versions.js';
 import type { Logger } from './log.js';
 import type { IsolationReport, LanguageInfo } from './protocol.js';
+import { jailSetup } from './runs/run.js';
 import { RunService } from './runs/run-service.js';
+import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
 import { probeIsolation } from './sandbox/isolation.js';
 import { sweepLeftovers } from './sandbox/sweep.js';
@@ -44,7 +46,8 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
     }),
   );
 
-  const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger);
+  const runEnvironment = { config, cgroups, isolation: isolationSettings };
+  const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
   const runs = new RunService({ config, users, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, languages, isolation, logger });

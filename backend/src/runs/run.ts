@@ -4,7 +4,7 @@ import type { LanguageSpec } from '../languages/registry.js';
 import type { Logger } from '../log.js';
 import type { CompileResult, ExecuteResponse, RunStatus } from '../protocol.js';
 import type { CgroupDriver } from '../sandbox/cgroups.js';
-import { runInJail, type JailIsolation, type JailLimits, type JailResult } from '../sandbox/jail.js';
+import { Jail, type JailIsolation, type JailLimits, type JailResult, type JailSetup } from '../sandbox/jail.js';
 import type { OutputChunk } from '../sandbox/output.js';
 import { destroyRunUser } from '../sandbox/run-user.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
@@ -63,22 +63,35 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
   let id = uuidv4(); // until a user comes with the run id it was named after
   let userCreateMs = 0;
   let user: RunUser | null = null;
+  const jails: Promise<Jail>[] = []; // every jail built for this run, to discard at the end
   let result: ExecuteResponse;
   try {
     const started = performance.now();
-    ({ runId: id, user } = await env.users.take());
+    const fresh = await env.users.take();
+    ({ runId: id, user } = fresh);
     userCreateMs = Math.round(performance.now() - started);
+    const firstJail = fresh.jail ? Promise.resolve(fresh.jail) : Jail.prepare(jailSetup(user, 1, env));
+    jails.push(firstJail);
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
-    const compile = req.language.compile ? await compilePhase(user, file, req, env, hooks) : null;
-    result = compile && compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, user, file, req, env, hooks, compile);
+    if (req.language.compile) {
+      // the run's jail is built while the compiler works
+      const runJail = Jail.prepare(jailSetup(user, 2, env));
+      jails.push(runJail);
+      runJail.catch(() => undefined); // awaited below or in cleanup
+      const compile = await compilePhase(await firstJail, file, req, env, hooks);
+      result = compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, await runJail, file, req, env, hooks, compile);
+    } else {
+      result = await runPhase(id, await firstJail, file, req, env, hooks, null);
+    }
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
   }
   const finalResult = result;
+  const owner = user;
   const cleanedUp = (async () => {
-    const userDeleteMs = user ? await cleanup(id, user, env.logger) : 0;
+    const userDeleteMs = owner ? await cleanup(id, owner, jails, env.logger) : 0;
     logRun(env.logger, finalResult, req, { userCreateMs, userDeleteMs });
   })();
   return { result: finalResult, cleanedUp };
@@ -95,6 +108,18 @@ function programEnv(user: RunUser, config: Config): Record<string, string> {
   };
 }
 
+/** Phase 1 is the compile (or the only) phase, phase 2 the run after a compile. */
+export function jailSetup(user: RunUser, phase: 1 | 2, env: Pick<RunEnvironment, 'config' | 'cgroups' | 'isolation'>): JailSetup {
+  return {
+    user,
+    env: programEnv(user, env.config),
+    isolation: env.isolation,
+    cgroups: env.cgroups,
+    phaseName: `${user.name}-${phase}`,
+    tmpBytes: env.config.tmpMb * MB,
+  };
+}
+
 function jailLimits(config: Config, phase: { wallMs: number; cpuMs: number; memoryMb: number; processes: number; outputKb: number }): JailLimits {
   return {
     wallMs: phase.wallMs,
@@ -104,16 +129,13 @@ function jailLimits(config: Config, phase: { wallMs: number; cpuMs: number; memo
     openFiles: config.openFiles,
     fileSizeBytes: config.fileSizeMb * MB,
     outputBytes: phase.outputKb * 1024,
-    tmpBytes: config.tmpMb * MB,
   };
 }
 
-async function compilePhase(user: RunUser, file: string, req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+async function compilePhase(jail: Jail, file: string, req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
   const { config } = env;
-  const result = await runInJail({
-    user,
+  const result = await jail.run({
     command: req.language.compile!({ file, code: req.code, memoryMb: config.compileMemoryMb }),
-    env: programEnv(user, config),
     stdin: '',
     limits: jailLimits(config, {
       wallMs: config.compileTimeMs,
@@ -122,9 +144,6 @@ async function compilePhase(user: RunUser, file: string, req: RunRequest, env: R
       processes: config.compileProcesses,
       outputKb: config.outputKb,
     }),
-    isolation: env.isolation,
-    cgroups: env.cgroups,
-    phaseName: `${user.name}-compile`,
     signal: hooks.signal,
   });
   return {
@@ -137,24 +156,18 @@ async function compilePhase(user: RunUser, file: string, req: RunRequest, env: R
 
 async function runPhase(
   id: string,
-  user: RunUser,
+  jail: Jail,
   file: string,
   req: RunRequest,
   env: RunEnvironment,
   hooks: RunHooks,
   compile: CompileResult | null,
 ): Promise<ExecuteResponse> {
-  const { config } = env;
   const { limits } = req;
-  const result = await runInJail({
-    user,
+  const result = await jail.run({
     command: [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args],
-    env: programEnv(user, config),
     stdin: req.stdin,
-    limits: jailLimits(config, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
-    isolation: env.isolation,
-    cgroups: env.cgroups,
-    phaseName: `${user.name}-run`,
+    limits: jailLimits(env.config, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,
     signal: hooks.signal,
   });
@@ -231,9 +244,11 @@ function internalError(id: string, req: RunRequest): ExecuteResponse {
   };
 }
 
-async function cleanup(id: string, user: RunUser, logger: Logger): Promise<number> {
+async function cleanup(id: string, user: RunUser, jails: Promise<Jail>[], logger: Logger): Promise<number> {
   const started = performance.now();
   try {
+    // jails built but never run (a failed compile leaves the run's) hold mounts and a cgroup
+    for (const settled of await Promise.allSettled(jails)) if (settled.status === 'fulfilled') await settled.value.discard();
     await destroyRunUser(user);
   } catch (err) {
     logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });

@@ -23,6 +23,7 @@ export interface CgroupUsage {
 export interface PhaseCgroup {
   /** Files a process writes "0" to, to move itself in (one per v1 hierarchy). */
   readonly procsFiles: string[];
+  setLimits(limits: CgroupLimits): Promise<void>;
   usage(): Promise<CgroupUsage>;
   /** Kills everything inside and removes the cgroup. */
   destroy(): Promise<void>;
@@ -30,7 +31,7 @@ export interface PhaseCgroup {
 
 export interface CgroupDriver {
   readonly version: CgroupVersion;
-  create(name: string, limits: CgroupLimits): Promise<PhaseCgroup>;
+  create(name: string): Promise<PhaseCgroup>;
   /** Removes cgroups left by a crashed server. */
   sweep(): Promise<number>;
 }
@@ -121,22 +122,29 @@ class V1Driver implements CgroupDriver {
     return new V1Driver(roots);
   }
 
-  async create(name: string, limits: CgroupLimits): Promise<PhaseCgroup> {
+  async create(name: string): Promise<PhaseCgroup> {
     const dirs = { memory: path.join(this.roots.memory, name), pids: path.join(this.roots.pids, name), cpuacct: path.join(this.roots.cpuacct, name) };
     const all = Object.values(dirs);
     try {
       for (const dir of all) await mkdir(dir);
-      await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
-      // with swap accounting on, swap must be capped too or the limit only moves pages to swap
-      const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
-      if (await exists(memsw)) await writeFile(memsw, String(limits.memoryBytes));
-      await writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids));
     } catch (err) {
       await Promise.allSettled(all.map(removeDir));
       throw err;
     }
+    const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
+    const hasMemsw = await exists(memsw);
     return {
       procsFiles: all.map((d) => path.join(d, 'cgroup.procs')),
+      setLimits: async (limits) => {
+        const bytes = String(limits.memoryBytes);
+        // with swap accounting on, swap must be capped too or the limit only moves pages to
+        // swap; memsw may never be below the memory limit, so the order depends on direction
+        const current = Number((await readText(path.join(dirs.memory, 'memory.limit_in_bytes'))) ?? 0);
+        if (hasMemsw && limits.memoryBytes > current) await writeFile(memsw, bytes);
+        await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+        if (hasMemsw) await writeFile(memsw, bytes);
+        await writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids));
+      },
       usage: async () => {
         const [cpu, peak, oomControl, failcnt] = await Promise.all([
           readText(path.join(dirs.cpuacct, 'cpuacct.usage')),
@@ -199,20 +207,17 @@ class V2Driver implements CgroupDriver {
     }
   }
 
-  async create(name: string, limits: CgroupLimits): Promise<PhaseCgroup> {
+  async create(name: string): Promise<PhaseCgroup> {
     const dir = path.join(this.runsRoot, name);
     await mkdir(dir);
-    try {
-      await writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));
-      const swap = path.join(dir, 'memory.swap.max');
-      if (await exists(swap)) await writeFile(swap, '0');
-      await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
-    } catch (err) {
-      await removeDir(dir);
-      throw err;
-    }
+    const swap = path.join(dir, 'memory.swap.max');
+    if (await exists(swap)) await writeFile(swap, '0');
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
+      setLimits: async (limits) => {
+        await writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+        await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
+      },
       usage: async () => {
         const [cpuStat, peak, events] = await Promise.all([
           readText(path.join(dir, 'cpu.stat')),

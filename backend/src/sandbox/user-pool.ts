@@ -1,5 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Logger } from '../log.js';
+import type { Jail } from './jail.js';
 import { destroyRunUser, provisionRunUser } from './run-user.js';
 import type { RunUser } from './users.js';
 
@@ -7,13 +8,20 @@ export interface FreshUser {
   /** The run id the user was named after: the run that takes the user takes this id. */
   runId: string;
   user: RunUser;
+  /** The user's first jail, already set up and waiting for a command (if a preparer was given). */
+  jail: Jail | null;
 }
+
+/** Makes a jail for a new user's first phase. */
+export type JailPreparer = (user: RunUser) => Promise<Jail>;
 
 /**
  * Single-use run users made ahead of time, so that useradd (about 20 ms, serialized) is
  * off the request path. Each user goes to exactly one run and is deleted after it; the
- * pool only ever holds users no process has run as. When it is empty a run makes its
- * own user inline. A crash leaves pooled users behind; the start-up sweep removes them.
+ * pool only ever holds users no process has run as. Each comes with its first jail
+ * already built (namespaces, mounts, cgroup), parked before anything runs as the user.
+ * When the pool is empty a run makes its own user inline. A crash leaves pooled users
+ * behind; the start-up sweep removes them.
  */
 export class RunUserPool {
   private readonly ready: FreshUser[] = [];
@@ -25,6 +33,7 @@ export class RunUserPool {
     private readonly homeRoot: string,
     private readonly workspaceMb: number,
     private readonly logger: Logger,
+    private readonly prepareJail: JailPreparer | null = null,
   ) {}
 
   get available(): number {
@@ -48,12 +57,33 @@ export class RunUserPool {
     this.stopped = true;
     await this.filling;
     const left = this.ready.splice(0);
-    await Promise.all(left.map((f) => destroyRunUser(f.user).catch((err: Error) => this.logger.error('cleanup failed', { user: f.user.name, error: err.message }))));
+    await Promise.all(left.map((f) => this.destroy(f)));
   }
 
+  /** A user with no jail prepared: the caller builds its jails itself. */
   private async make(): Promise<FreshUser> {
     const runId = uuidv4();
-    return { runId, user: await provisionRunUser(runId, this.homeRoot, this.workspaceMb) };
+    return { runId, user: await provisionRunUser(runId, this.homeRoot, this.workspaceMb), jail: null };
+  }
+
+  private async makeWarm(): Promise<FreshUser> {
+    const fresh = await this.make();
+    if (!this.prepareJail) return fresh;
+    try {
+      return { ...fresh, jail: await this.prepareJail(fresh.user) };
+    } catch (err) {
+      await this.destroy(fresh);
+      throw err;
+    }
+  }
+
+  private async destroy(fresh: FreshUser): Promise<void> {
+    try {
+      await fresh.jail?.discard();
+      await destroyRunUser(fresh.user);
+    } catch (err) {
+      this.logger.error('cleanup failed', { user: fresh.user.name, error: (err as Error).message });
+    }
   }
 
   private refill(): void {
@@ -61,9 +91,9 @@ export class RunUserPool {
     this.filling = (async () => {
       while (!this.stopped && this.ready.length < this.size) {
         try {
-          const fresh = await this.make();
+          const fresh = await this.makeWarm();
           if (this.stopped) {
-            await destroyRunUser(fresh.user);
+            await this.destroy(fresh);
             break;
           }
           this.ready.push(fresh);
