@@ -53,6 +53,13 @@ const entries = {
   tmpMb: { env: 'RUNBOX_TMP_MB', schema: positiveInt, default: '32', doc: "Size of a run's private /tmp and /dev/shm" },
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
   stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },
+  cacheDir: { env: 'RUNBOX_CACHE_DIR', schema: z.string().startsWith('/'), default: '/var/cache/runbox', doc: 'Root-only directory of the compile cache' },
+  compileCacheMb: {
+    env: 'RUNBOX_COMPILE_CACHE_MB',
+    schema: z.coerce.number().int().min(0),
+    default: '256',
+    doc: 'Disk budget of the compile cache (least recently used out first); 0 turns it off',
+  },
   allowNetwork: { env: 'RUNBOX_ALLOW_NETWORK', schema: bool, default: 'false', doc: 'Let runs use the host network (off: own namespace, no interfaces up)' },
   cgroup: {
     env: 'RUNBOX_CGROUP',

@@ -65,6 +65,8 @@ export interface CompileResult {
   output: string;
   exitCode: number | null;
   timeMs: number;
+  /** The build came from the compile cache: the compiler did not run this time. */
+  cached: boolean;
 }
 
 export interface ExecuteResponse {

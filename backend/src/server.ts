@@ -7,6 +7,7 @@ import { LANGUAGES } from './languages/registry.js';
 import { probeVersion } from './languages/versions.js';
 import type { Logger } from './log.js';
 import type { IsolationReport, LanguageInfo } from './protocol.js';
+import { CompileCache } from './runs/compile-cache.js';
 import { jailSetup } from './runs/run.js';
 import { RunService } from './runs/run-service.js';
 import { Jail } from './sandbox/jail.js';
@@ -38,18 +39,21 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   if (swept.users + swept.homes + swept.cgroups > 0) logger.warn('removed leftovers of an earlier server', swept);
   for (const failure of swept.failures) logger.error('start-up sweep failed', { failure });
 
+  const toolchains: Record<string, string | null> = {};
   const languages: LanguageInfo[] = await Promise.all(
     LANGUAGES.map(async (lang) => {
-      const { version } = await probeVersion(lang, config.sandboxPath);
+      const { version, banner } = await probeVersion(lang, config.sandboxPath);
       if (!version) logger.warn('toolchain not found', { language: lang.id, command: lang.versionCommand.join(' ') });
+      toolchains[lang.id] = banner;
       return { id: lang.id, name: lang.name, version, aliases: [...lang.aliases], compiled: Boolean(lang.compile), template: lang.template };
     }),
   );
+  const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(config.cacheDir, config.compileCacheMb * 1024 * 1024) : null;
 
   const runEnvironment = { config, cgroups, isolation: isolationSettings };
   const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
-  const runs = new RunService({ config, users, cgroups, isolation: isolationSettings, logger });
+  const runs = new RunService({ config, users, compileCache, toolchains, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, languages, isolation, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -8,6 +8,7 @@ import { Jail, type JailIsolation, type JailLimits, type JailResult, type JailSe
 import type { OutputChunk } from '../sandbox/output.js';
 import { destroyRunUser } from '../sandbox/run-user.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
+import { collectArtifacts, compileCacheKey, type CompileCache } from './compile-cache.js';
 import type { RunUser } from '../sandbox/users.js';
 import { writeWorkspaceFile } from '../sandbox/workspace.js';
 
@@ -36,6 +37,9 @@ export interface RunRequest {
 export interface RunEnvironment {
   config: Config;
   users: RunUserPool;
+  compileCache: CompileCache | null;
+  /** Toolchain banners by language id: part of the compile cache key. */
+  toolchains: Readonly<Record<string, string | null>>;
   cgroups: CgroupDriver | null;
   isolation: JailIsolation;
   logger: Logger;
@@ -75,12 +79,25 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
     if (req.language.compile) {
-      // the run's jail is built while the compiler works
-      const runJail = Jail.prepare(jailSetup(user, 2, env));
-      jails.push(runJail);
-      runJail.catch(() => undefined); // awaited below or in cleanup
-      const compile = await compilePhase(await firstJail, file, req, env, hooks);
-      result = compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, await runJail, file, req, env, hooks, compile);
+      const command = req.language.compile({ file, code: req.code, memoryMb: env.config.compileMemoryMb });
+      const key = env.compileCache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
+      const cached = key ? await env.compileCache!.get(key) : null;
+      if (cached) {
+        for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
+        result = await runPhase(id, await firstJail, file, req, env, hooks, { ...cached.compile, cached: true });
+      } else {
+        // the run's jail is built while the compiler works
+        const runJail = Jail.prepare(jailSetup(user, 2, env));
+        jails.push(runJail);
+        runJail.catch(() => undefined); // awaited below or in cleanup
+        const compile = await compilePhase(await firstJail, command, req, env, hooks);
+        if (compile.status === 'ok' && key) {
+          // taken before the program runs: what the run does to its home never reaches the cache
+          const artifacts = await collectArtifacts(user.home, file, env.config.compileCacheMb * MB);
+          if (artifacts) void env.compileCache!.put(key, { artifacts, compile });
+        }
+        result = compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, await runJail, file, req, env, hooks, compile);
+      }
     } else {
       result = await runPhase(id, await firstJail, file, req, env, hooks, null);
     }
@@ -132,10 +149,10 @@ function jailLimits(config: Config, phase: { wallMs: number; cpuMs: number; memo
   };
 }
 
-async function compilePhase(jail: Jail, file: string, req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+async function compilePhase(jail: Jail, command: string[], req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
   const { config } = env;
   const result = await jail.run({
-    command: req.language.compile!({ file, code: req.code, memoryMb: config.compileMemoryMb }),
+    command,
     stdin: '',
     limits: jailLimits(config, {
       wallMs: config.compileTimeMs,
@@ -151,6 +168,7 @@ async function compilePhase(jail: Jail, file: string, req: RunRequest, env: RunE
     output: result.output,
     exitCode: result.exitCode,
     timeMs: result.wallMs,
+    cached: false,
   };
 }
 

@@ -23,7 +23,7 @@ export async function mountWorkspace(user: RunUser, sizeMb: number): Promise<voi
  * Writes one file into the home as root, then hands it to the user. O_EXCL|O_NOFOLLOW:
  * never through a symlink or over a file someone else put there.
  */
-export async function writeWorkspaceFile(user: RunUser, name: string, content: string | Buffer): Promise<void> {
+export async function writeWorkspaceFile(user: RunUser, name: string, content: string | Buffer, mode = 0o600): Promise<void> {
   if (name.includes('/') || name === '.' || name === '..' || name.length === 0) {
     throw new Error(`refusing to write outside the workspace: ${JSON.stringify(name)}`);
   }
@@ -32,6 +32,7 @@ export async function writeWorkspaceFile(user: RunUser, name: string, content: s
   try {
     await handle.writeFile(content);
     await handle.chown(user.uid, user.gid);
+    await handle.chmod(mode & 0o700); // owner bits only: an executable stays executable
   } finally {
     await handle.close();
   }

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CompileResult } from '../protocol.js';
+
+/**
+ * Build artifacts of earlier compiles, so a rerun of unchanged code skips the compiler.
+ * Keyed by a hash of language, toolchain version, compile command and source; bounded on
+ * disk, least recently used out first. The cache directory is root's alone: runs only
+ * ever get private copies written into their own home.
+ */
+
+export interface Artifact {
+  name: string;
+  mode: number;
+  data: Buffer;
+}
+
+export interface CachedBuild {
+  artifacts: Artifact[];
+  compile: Pick<CompileResult, 'status' | 'output' | 'exitCode' | 'timeMs'>;
+}
+
+interface Entry {
+  bytes: number;
+  usedAt: number;
+}
+
+const META = 'meta.json';
+const FILES = 'files';
+
+export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; file: string; code: string }): string {
+  const hash = createHash('sha256');
+  for (const part of [parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), parts.file, parts.code]) {
+    hash.update(String(Buffer.byteLength(part))).update(':').update(part);
+  }
+  return hash.digest('hex');
+}
+
+export class CompileCache {
+  private readonly entries = new Map<string, Entry>();
+  private totalBytes = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Opens the cache directory, indexing what an earlier server left in it. */
+  static async open(dir: string, maxBytes: number): Promise<CompileCache> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const cache = new CompileCache(dir, maxBytes);
+    for (const name of await readdir(dir)) {
+      const entryDir = path.join(dir, name);
+      if (!/^[0-9a-f]{64}$/.test(name)) {
+        await rm(entryDir, { recursive: true, force: true }); // an interrupted write
+        continue;
+      }
+      try {
+        const meta = JSON.parse(await readFile(path.join(entryDir, META), 'utf8')) as { bytes: number };
+        const { mtimeMs } = await stat(path.join(entryDir, META));
+        cache.remember(name, { bytes: meta.bytes, usedAt: mtimeMs });
+      } catch {
+        await rm(entryDir, { recursive: true, force: true });
+      }
+    }
+    await cache.evict();
+    return cache;
+  }
+
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.entries.size, bytes: this.totalBytes };
+  }
+
+  async get(key: string): Promise<CachedBuild | null> {
+    const entry = this.entries.get(key);
+    if (!entry) return null;
+    const entryDir = path.join(this.dir, key);
+    try {
+      const meta = JSON.parse(await readFile(path.join(entryDir, META), 'utf8')) as { compile: CachedBuild['compile']; files: { name: string; mode: number }[] };
+      const artifacts = await Promise.all(meta.files.map(async (f) => ({ ...f, data: await readFile(path.join(entryDir, FILES, f.name)) })));
+      entry.usedAt = Date.now();
+      await utimes(path.join(entryDir, META), new Date(), new Date()).catch(() => undefined);
+      return { artifacts, compile: meta.compile };
+    } catch {
+      this.forget(key); // evicted under our feet or damaged: a miss
+      return null;
+    }
+  }
+
+  async put(key: string, build: CachedBuild): Promise<void> {
+    if (this.entries.has(key)) return;
+    const bytes = build.artifacts.reduce((n, a) => n + a.data.length, 0);
+    if (bytes > this.maxBytes) return;
+    // written under a temporary name, then renamed: readers see a whole entry or none
+    const tmp = path.join(this.dir, `tmp-${key}-${process.pid}-${Date.now()}`);
+    try {
+      await mkdir(path.join(tmp, FILES), { recursive: true, mode: 0o700 });
+      for (const a of build.artifacts) await writeFile(path.join(tmp, FILES, a.name), a.data, { mode: 0o600 });
+      const files = build.artifacts.map((a) => ({ name: a.name, mode: a.mode }));
+      await writeFile(path.join(tmp, META), JSON.stringify({ bytes, compile: build.compile, files }), { mode: 0o600 });
+      await rename(tmp, path.join(this.dir, key));
+      this.remember(key, { bytes, usedAt: Date.now() });
+      await this.evict();
+    } catch {
+      await rm(tmp, { recursive: true, force: true }); // another run cached it first: fine
+    }
+  }
+
+  private remember(key: string, entry: Entry): void {
+    this.entries.set(key, entry);
+    this.totalBytes += entry.bytes;
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.totalBytes -= entry.bytes;
+  }
+
+  private async evict(): Promise<void> {
+    if (this.totalBytes <= this.maxBytes) return;
+    const oldestFirst = [...this.entries.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt);
+    for (const [key] of oldestFirst) {
+      if (this.totalBytes <= this.maxBytes) break;
+      this.forget(key);
+      await rm(path.join(this.dir, key), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Reads what a compile left in the home, before anything else runs as the user: regular
+ * files only (never through a symlink), the source excluded.
+ */
+export async function collectArtifacts(home: string, sourceFile: string, maxBytes: number): Promise<Artifact[] | null> {
+  const artifacts: Artifact[] = [];
+  let total = 0;
+  for (const name of await readdir(home)) {
+    if (name === sourceFile) continue;
+    const full = path.join(home, name);
+    const info = await lstat(full);
+    if (!info.isFile()) continue;
+    total += info.size;
+    if (total > maxBytes) return null;
+    const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      artifacts.push({ name, mode: info.mode & 0o777, data: await handle.readFile() });
+    } finally {
+      await handle.close();
+    }
+  }
+  return artifacts;
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CompileCache, compileCacheKey } from '../backend/src/runs/compile-cache.js';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+
+let box: TestRunbox;
+let cacheDir: string;
+beforeAll(async () => {
+  cacheDir = await mkdtemp(path.join(os.tmpdir(), 'runbox-cache-test-'));
+  box = await startTestRunbox({ RUNBOX_CACHE_DIR: cacheDir });
+});
+afterAll(async () => {
+  await box.shutdown();
+  await rm(cacheDir, { recursive: true, force: true });
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+});
+
+const unique = () => Math.random().toString(36).slice(2);
+
+describe('compile cache through the API', () => {
+  test.each([
+    ['cpp', (tag: string) => `#include <cstdio>\n// ${tag}\nint main() { puts("cached?"); }`],
+    ['java', (tag: string) => `// ${tag}\npublic class Solution { public static void main(String[] a) { System.out.println("cached?"); } }`],
+  ])('a repeat %s run skips the compiler and says so, nothing else changes', async (language, source) => {
+    const code = source(unique());
+    const first = await box.execute({ language, code });
+    const second = await box.execute({ language, code });
+    expect(first.compile).toMatchObject({ status: 'ok', cached: false });
+    expect(second.compile).toMatchObject({ status: 'ok', cached: true, output: first.compile!.output, exitCode: 0 });
+    expect([first.status, first.stdout]).toEqual(['ok', 'cached?\n']);
+    expect([second.status, second.stdout]).toEqual(['ok', 'cached?\n']);
+    expect(second.id).not.toBe(first.id);
+  });
+
+  test('a run that overwrites its binary does not poison the cache', async () => {
+    const code = `#include <cstdio>\n#include <fstream>\n// ${unique()}\nint main(int argc, char**) {\n  std::ofstream("main", std::ios::trunc) << "#!/bin/sh\\necho poisoned\\n";\n  puts("honest");\n}`;
+    const first = await box.execute({ language: 'cpp', code });
+    const second = await box.execute({ language: 'cpp', code });
+    const third = await box.execute({ language: 'cpp', code });
+    expect([first.stdout, second.stdout, third.stdout]).toEqual(['honest\n', 'honest\n', 'honest\n']);
+    expect(third.compile!.cached).toBe(true);
+  });
+
+  test('a compile error is not cached', async () => {
+    const code = `int main() { return nope_${unique()}; }`;
+    const first = await box.execute({ language: 'cpp', code });
+    const second = await box.execute({ language: 'cpp', code });
+    expect(first.status).toBe('compile_error');
+    expect(second.compile).toMatchObject({ status: 'compile_error', cached: false });
+  });
+
+  test('the cache directory is root-only', async () => {
+    expect((await stat(cacheDir)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('compile cache unit', () => {
+  test('the key changes with any of language, toolchain, flags, file name and source', () => {
+    const base = { language: 'cpp', toolchain: 'g++ 12.2.0', command: ['g++', '-O2'], file: 'main.cpp', code: 'int main(){}' };
+    const keys = new Set([
+      compileCacheKey(base),
+      compileCacheKey({ ...base, language: 'c' }),
+      compileCacheKey({ ...base, toolchain: 'g++ 13.1.0' }),
+      compileCacheKey({ ...base, command: ['g++', '-O0'] }),
+      compileCacheKey({ ...base, file: 'x.cpp' }),
+      compileCacheKey({ ...base, code: 'int main(){ }' }),
+    ]);
+    expect(keys.size).toBe(6);
+    expect(compileCacheKey(base)).toBe(compileCacheKey({ ...base }));
+  });
+
+  test('least recently used entries go first when the budget is exceeded', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-lru-'));
+    try {
+      const cache = await CompileCache.open(dir, 2500);
+      const build = (n: number) => ({ artifacts: [{ name: 'main', mode: 0o700, data: Buffer.alloc(1000, n) }], compile: { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 } });
+      const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
+      await cache.put(a!, build(1));
+      await new Promise((r) => setTimeout(r, 5));
+      await cache.put(b!, build(2));
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await cache.get(a!)).not.toBeNull(); // a is now the most recently used
+      await cache.put(c!, build(3));
+      expect(await cache.get(b!)).toBeNull();
+      expect((await cache.get(a!))!.artifacts[0]!.data[0]).toBe(1);
+      expect(await cache.get(c!)).not.toBeNull();
+      expect(cache.size).toEqual({ entries: 2, bytes: 2000 });
+      const reopened = await CompileCache.open(dir, 2500);
+      expect(reopened.size).toEqual({ entries: 2, bytes: 2000 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
