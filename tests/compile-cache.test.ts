@@ -28,7 +28,8 @@ describe('compile cache through the API', () => {
     const code = source(unique());
     const first = await box.execute({ language, code });
     const second = await box.execute({ language, code });
-    expect(first.compile).toMatchObject({ status: 'ok', cached: false });
+    // no compiler chatter either (a stale class-data archive would print warnings here)
+    expect(first.compile).toMatchObject({ status: 'ok', cached: false, output: '' });
     expect(second.compile).toMatchObject({ status: 'ok', cached: true, output: first.compile!.output, exitCode: 0 });
     expect([first.status, first.stdout]).toEqual(['ok', 'cached?\n']);
     expect([second.status, second.stdout]).toEqual(['ok', 'cached?\n']);
@@ -50,6 +51,13 @@ describe('compile cache through the API', () => {
     const second = await box.execute({ language: 'cpp', code });
     expect(first.status).toBe('compile_error');
     expect(second.compile).toMatchObject({ status: 'compile_error', cached: false });
+  });
+
+  test('compiler startup archives are read-only and readable by run users', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const files = await readdir(box.config.archiveDir);
+    expect(files.some((f) => f.startsWith('java-') && f.endsWith('.jsa'))).toBe(true);
+    for (const f of files) expect((await stat(path.join(box.config.archiveDir, f))).mode & 0o777).toBe(0o444);
   });
 
   test('the cache directory is root-only', async () => {

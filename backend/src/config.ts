@@ -54,6 +54,12 @@ const entries = {
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
   stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },
   cacheDir: { env: 'RUNBOX_CACHE_DIR', schema: z.string().startsWith('/'), default: '/var/cache/runbox', doc: 'Root-only directory of the compile cache' },
+  archiveDir: {
+    env: 'RUNBOX_ARCHIVE_DIR',
+    schema: z.string().startsWith('/'),
+    default: '/var/lib/runbox/archives',
+    doc: 'World-readable directory of compiler startup archives (javac class-data sharing)',
+  },
   compileCacheMb: {
     env: 'RUNBOX_COMPILE_CACHE_MB',
     schema: z.coerce.number().int().min(0),

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { LANGUAGES } from './languages/registry.js';
+import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { probeVersion } from './languages/versions.js';
 import type { Logger } from './log.js';
 import type { IsolationReport, LanguageInfo } from './protocol.js';
@@ -48,12 +49,13 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
       return { id: lang.id, name: lang.name, version, aliases: [...lang.aliases], compiled: Boolean(lang.compile), template: lang.template };
     }),
   );
+  const compilerArchives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(config.cacheDir, config.compileCacheMb * 1024 * 1024) : null;
 
   const runEnvironment = { config, cgroups, isolation: isolationSettings };
   const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
-  const runs = new RunService({ config, users, compileCache, toolchains, cgroups, isolation: isolationSettings, logger });
+  const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, languages, isolation, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -10,6 +10,18 @@ export interface CommandContext {
   file: string;
   code: string;
   memoryMb: number;
+  /** The compiler's startup archive, if this language has one and it was made. */
+  compilerArchive?: string | null;
+}
+
+/**
+ * How to record a startup archive for a compiler that runs on a VM (class-data sharing
+ * for javac roughly halves its start): a command, run once as root on a sample program.
+ */
+export interface CompilerArchiveRecipe {
+  sampleFile: string;
+  sample: string;
+  command(archive: string): string[];
 }
 
 export interface LanguageSpec {
@@ -20,6 +32,7 @@ export interface LanguageSpec {
   versionCommand: readonly string[];
   sourceFile(code: string): string;
   compile?(ctx: CommandContext): string[];
+  compilerArchive?: CompilerArchiveRecipe;
   run(ctx: CommandContext): string[];
   /** What the runtime prints when its own heap limit (sized to the cgroup) is hit. */
   outOfMemory?: RegExp;
@@ -68,8 +81,9 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     aliases: ['java', 'jdk'],
     versionCommand: ['javac', '-version'],
     sourceFile: javaSourceFile,
-    compile: ({ file, memoryMb }) => [
+    compile: ({ file, memoryMb, compilerArchive }) => [
       'javac',
+      ...(compilerArchive ? [`-J-XX:SharedArchiveFile=${compilerArchive}`, '-J-Xlog:cds=off', '-J-Xlog:cds+dynamic=off'] : []),
       `-J-Xmx${heapMb(memoryMb, 0.5)}m`,
       '-J-XX:+UseSerialGC',
       '-J-XX:TieredStopAtLevel=1',
@@ -80,6 +94,11 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       '.',
       file,
     ],
+    compilerArchive: {
+      sampleFile: 'Main.java',
+      sample: 'import java.util.*;\npublic class Main { public static void main(String[] a) { List<String> l = new ArrayList<>(); System.out.println(l); } }\n',
+      command: (archive) => ['java', `-XX:ArchiveClassesAtExit=${archive}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', '.', 'Main.java'],
+    },
     // the heap gets 60% of the limit: metaspace, code cache and thread stacks need the rest
     run: ({ code, memoryMb }) => [
       'java',

@@ -38,6 +38,8 @@ export interface RunEnvironment {
   config: Config;
   users: RunUserPool;
   compileCache: CompileCache | null;
+  /** Compiler startup archives by language id. */
+  compilerArchives: Readonly<Record<string, string | null>>;
   /** Toolchain banners by language id: part of the compile cache key. */
   toolchains: Readonly<Record<string, string | null>>;
   cgroups: CgroupDriver | null;
@@ -79,7 +81,7 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
     if (req.language.compile) {
-      const command = req.language.compile({ file, code: req.code, memoryMb: env.config.compileMemoryMb });
+      const command = req.language.compile({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
       const key = env.compileCache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
       const cached = key ? await env.compileCache!.get(key) : null;
       if (cached) {
