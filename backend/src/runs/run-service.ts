@@ -13,6 +13,7 @@ export class RunService {
   private readonly limit;
   private readonly abort = new AbortController();
   private shuttingDown = false;
+  private readonly cleanups = new Set<Promise<void>>();
 
   constructor(
     private readonly env: RunEnvironment,
@@ -28,6 +29,7 @@ export class RunService {
       concurrency: this.env.config.concurrency,
       maxQueue: this.env.config.maxQueue,
       usersReady: this.env.users.available,
+      cleanupsPending: this.cleanups.size,
     };
   }
 
@@ -51,8 +53,12 @@ export class RunService {
         if (this.shuttingDown) throw new ShuttingDownError('server is shutting down');
         const outcome = await this.executor(req, this.env, { ...hooks, signal: this.abort.signal });
         resolve(outcome.result);
-        // the slot stays taken until the run user is gone: cleanup is bounded work too
-        await outcome.cleanedUp;
+        // The slot is free once nothing of the run is alive. Deleting its user happens
+        // after, through the same queue as creating users, so a backlog of deletions slows
+        // new runs down instead of growing without bound.
+        this.cleanups.add(outcome.cleanedUp);
+        void outcome.cleanedUp.finally(() => this.cleanups.delete(outcome.cleanedUp));
+        await outcome.killed;
       }).catch(reject);
     });
   }
@@ -68,5 +74,6 @@ export class RunService {
       if (Date.now() >= deadline) this.abort.abort();
       await new Promise((r) => setTimeout(r, 20));
     }
+    await Promise.all(this.cleanups);
   }
 }

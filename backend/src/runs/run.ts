@@ -6,6 +6,7 @@ import type { CompileResult, ExecuteResponse, RunStatus } from '../protocol.js';
 import type { CgroupDriver } from '../sandbox/cgroups.js';
 import { Jail, type JailIsolation, type JailLimits, type JailResult, type JailSetup } from '../sandbox/jail.js';
 import type { OutputChunk } from '../sandbox/output.js';
+import { killAllOfUid } from '../sandbox/proc.js';
 import { destroyRunUser } from '../sandbox/run-user.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CompileCache } from './compile-cache.js';
@@ -57,13 +58,16 @@ const MB = 1024 * 1024;
 
 export interface RunOutcome {
   result: ExecuteResponse;
-  /** Resolves once every process of the run user is dead and the user is deleted. */
+  /** Resolves once no process of the run is left: its jails are gone, its uid has none. */
+  killed: Promise<void>;
+  /** Resolves once the run's home is unmounted and its user deleted as well. */
   cleanedUp: Promise<void>;
 }
 
 /**
- * The result is handed back as soon as the program has ended; deleting the user (about
- * 40 ms of userdel and unmounting) goes on after it, off the caller's latency.
+ * The result is handed back as soon as the program has ended. Killing what is left and
+ * deleting the user (about 40 ms of userdel and unmounting) go on after it, off the
+ * caller's latency.
  */
 export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: RunHooks = {}): Promise<RunOutcome> {
   let id = uuidv4(); // until a user comes with the run id it was named after
@@ -109,11 +113,14 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
   }
   const finalResult = result;
   const owner = user;
+  const started = performance.now();
+  const killed = owner ? killEverything(id, owner, jails, env.logger) : Promise.resolve();
   const cleanedUp = (async () => {
-    const userDeleteMs = owner ? await cleanup(id, owner, jails, env.logger) : 0;
-    logRun(env.logger, finalResult, req, { userCreateMs, userDeleteMs });
+    await killed;
+    if (owner) await deleteUser(id, owner, env.logger);
+    logRun(env.logger, finalResult, req, { userCreateMs, userDeleteMs: Math.round(performance.now() - started) });
   })();
-  return { result: finalResult, cleanedUp };
+  return { result: finalResult, killed, cleanedUp };
 }
 
 function programEnv(user: RunUser, config: Config): Record<string, string> {
@@ -264,16 +271,22 @@ function internalError(id: string, req: RunRequest): ExecuteResponse {
   };
 }
 
-async function cleanup(id: string, user: RunUser, jails: Promise<Jail>[], logger: Logger): Promise<number> {
-  const started = performance.now();
+/** Discards the run's jails (a failed compile leaves the run's unused) and kills its uid. */
+async function killEverything(id: string, user: RunUser, jails: Promise<Jail>[], logger: Logger): Promise<void> {
   try {
-    // jails built but never run (a failed compile leaves the run's) hold mounts and a cgroup
     for (const settled of await Promise.allSettled(jails)) if (settled.status === 'fulfilled') await settled.value.discard();
+    await killAllOfUid(user.uid);
+  } catch (err) {
+    logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
+  }
+}
+
+async function deleteUser(id: string, user: RunUser, logger: Logger): Promise<void> {
+  try {
     await destroyRunUser(user);
   } catch (err) {
     logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
-  return Math.round(performance.now() - started);
 }
 
 function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { userCreateMs: number; userDeleteMs: number }): void {
