@@ -76,3 +76,15 @@ describe('names', () => {
     expect(findLanguage('__proto__')).toBeUndefined();
   });
 });
+
+describe('mount table', () => {
+  test('an app under /tmp is hidden before the private /tmp covers it, and the homes root is never hidden', async () => {
+    const { mountTable } = await import('../backend/src/sandbox/mount-table.js');
+    const table = mountTable({ home: '/home/exec_abc', hiddenPaths: ['/tmp', '/home', '/'], ownNetwork: true, tmpBytes: 1024 });
+    const targets = table.trim().split('\n').map((l) => l.split(' ')[1]);
+    expect(targets.indexOf('/tmp')).toBeLessThan(targets.lastIndexOf('/tmp'));
+    expect(table).not.toMatch(/^runbox-hidden \/home /m);
+    expect(table).not.toMatch(/^runbox-hidden \/ /m);
+    expect(mountTable({ home: '/home/exec_a b', hiddenPaths: [], ownNetwork: false, tmpBytes: 1 })).toContain('/home/exec_a\\040b');
+  });
+});

@@ -35,14 +35,18 @@ const dirExists = (p: string) => {
   return existingDirs.get(p)!;
 };
 
+const isInside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
+
 export function mountTable(input: MountTableInput): string {
   const homeRoot = path.dirname(input.home);
-  const lines = PRIVATE_DIRS.filter(dirExists).map((d) => entry('runbox-tmp', d, 'tmpfs', `nosuid,nodev,size=${input.tmpBytes},mode=1777`));
+  // Hidden paths first, while they are still where the host has them (an app checked out
+  // under /tmp would be gone once the private /tmp is mounted). A path that holds the homes
+  // cannot be covered: the run's own home must stay reachable.
+  const hidden = input.hiddenPaths.filter((p) => dirExists(p) && !isInside(homeRoot, p));
+  const lines = hidden.map((p) => entry('runbox-hidden', p, 'tmpfs', 'ro,nosuid,nodev,noexec,size=4k,mode=0'));
+  lines.push(...PRIVATE_DIRS.filter(dirExists).map((d) => entry('runbox-tmp', d, 'tmpfs', `nosuid,nodev,size=${input.tmpBytes},mode=1777`)));
   // a sysfs of the run's own network namespace: the host's interfaces (and cgroup tree) vanish
   if (input.ownNetwork) lines.push(entry('runbox-sys', '/sys', 'sysfs', 'ro,nosuid,nodev,noexec'));
-  for (const hidden of input.hiddenPaths.filter(dirExists)) {
-    lines.push(entry('runbox-hidden', hidden, 'tmpfs', 'ro,nosuid,nodev,noexec,size=4k,mode=0'));
-  }
   // Other runs' homes are in this mount tree too (and a run may chmod its own home open):
   // cover the homes root with an empty tmpfs and bind only this run's home back into it.
   lines.push(
