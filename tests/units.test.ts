@@ -88,3 +88,15 @@ describe('mount table', () => {
     expect(mountTable({ home: '/home/exec_a b', hiddenPaths: [], ownNetwork: false, tmpBytes: 1 })).toContain('/home/exec_a\\040b');
   });
 });
+
+describe('instances sharing a host', () => {
+  test('an instance tag goes into the user name, and each instance recognises only its own', () => {
+    const name = runUserName('0f63557e-1b71-4dd5-9340-fc588633ad03', 'a1');
+    expect(name).toBe('exec_a10f63557e1b714dd59340fc');
+    expect(name.length).toBeLessThanOrEqual(32);
+    expect(isRunUserName(name, 'a1')).toBe(true);
+    expect(isRunUserName(name, 'b')).toBe(false);
+    expect(isRunUserName(runUserName('0f63557e-1b71-4dd5-9340-fc588633ad03', 'b'), 'a1')).toBe(false);
+    expect(() => loadConfig({ RUNBOX_INSTANCE: 'xyz' })).toThrow('RUNBOX_INSTANCE');
+  });
+});

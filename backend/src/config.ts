@@ -31,6 +31,12 @@ const entries = {
     doc: 'Runs executing at once (default: CPU count)',
   },
   maxQueue: { env: 'RUNBOX_MAX_QUEUE', schema: z.coerce.number().int().min(0), default: '64', doc: 'Runs waiting for a slot before new ones get 503' },
+  instance: {
+    env: 'RUNBOX_INSTANCE',
+    schema: z.string().regex(/^[0-9a-f]{0,4}$/, 'must be 0 to 4 lowercase hex digits'),
+    default: '',
+    doc: 'Tag (hex) for servers sharing one host: each names, sweeps and keeps state apart (empty: owns the host)',
+  },
   userPool: {
     env: 'RUNBOX_USER_POOL',
     schema: z.coerce.number().int().min(0),

@@ -97,6 +97,7 @@ export interface LanguageInfo {
 
 export interface HealthResponse {
   status: 'up' | 'shutting_down';
+  instance: string;
   runs: { active: number; queued: number; concurrency: number; maxQueue: number; usersReady: number; cleanupsPending: number };
   isolation: IsolationReport;
 }

@@ -1,4 +1,5 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
@@ -31,12 +32,15 @@ export interface Runbox {
 export async function startRunbox(config: Config, logger: Logger): Promise<Runbox> {
   if (process.getuid?.() !== 0) throw new Error('runbox must run as root: it creates a Linux user per run');
   const cgroups = await detectCgroups(config.cgroup);
-  await prepareStateDir(config.stateDir);
-  const isolationSettings = { network: config.allowNetwork, hiddenPaths: config.hiddenPaths, stateDir: config.stateDir };
+  // servers sharing a host (RUNBOX_INSTANCE) keep their state and caches apart
+  const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
+  const stateDir = ownDir(config.stateDir);
+  await prepareStateDir(stateDir);
+  const isolationSettings = { network: config.allowNetwork, hiddenPaths: config.hiddenPaths, stateDir };
   const isolation = await probeIsolation(isolationSettings, cgroups, config.sandboxPath);
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
-  const swept = await sweepLeftovers(config.homeRoot, cgroups);
+  const swept = await sweepLeftovers(config.homeRoot, cgroups, config.instance);
   if (swept.users + swept.homes + swept.cgroups > 0) logger.warn('removed leftovers of an earlier server', swept);
   for (const failure of swept.failures) logger.error('start-up sweep failed', { failure });
 
@@ -50,10 +54,10 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
     }),
   );
   const compilerArchives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
-  const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(config.cacheDir, config.compileCacheMb * 1024 * 1024) : null;
+  const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
   const runEnvironment = { config, cgroups, isolation: isolationSettings };
-  const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
+  const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)), config.instance);
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, languages, isolation, logger });
@@ -74,7 +78,7 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
       await users.drain();
       server.closeIdleConnections();
       await closed;
-      const leftovers = await sweepLeftovers(config.homeRoot, cgroups);
+      const leftovers = await sweepLeftovers(config.homeRoot, cgroups, config.instance);
       for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
     })());
 

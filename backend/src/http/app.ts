@@ -24,6 +24,11 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, runs } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // which replica answered: for operators looking at a load-balanced deployment
+  app.use((_req, res, next) => {
+    res.set('X-Runbox-Instance', config.instance || 'main');
+    next();
+  });
   app.set('trust proxy', 'loopback');
 
   const schema = executeRequestSchema({
@@ -42,7 +47,7 @@ export function createApp(deps: AppDeps): express.Express {
   };
 
   app.get('/api/health', (_req, res) => {
-    const body: HealthResponse = { status: runs.isShuttingDown ? 'shutting_down' : 'up', runs: runs.stats, isolation: deps.isolation };
+    const body: HealthResponse = { status: runs.isShuttingDown ? 'shutting_down' : 'up', instance: config.instance || 'main', runs: runs.stats, isolation: deps.isolation };
     res.status(runs.isShuttingDown ? 503 : 200).json(body);
   });
 

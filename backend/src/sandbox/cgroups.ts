@@ -32,8 +32,8 @@ export interface PhaseCgroup {
 export interface CgroupDriver {
   readonly version: CgroupVersion;
   create(name: string): Promise<PhaseCgroup>;
-  /** Removes cgroups left by a crashed server. */
-  sweep(): Promise<number>;
+  /** Removes cgroups left by a crashed server: those whose names start with `prefix`. */
+  sweep(prefix: string): Promise<number>;
 }
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -68,11 +68,11 @@ async function removeDir(dir: string): Promise<void> {
   }
 }
 
-async function sweepChildren(parent: string): Promise<number> {
+async function sweepChildren(parent: string, prefix: string): Promise<number> {
   const names = await readdir(parent, { withFileTypes: true }).catch(() => []);
   let removed = 0;
   for (const entry of names) {
-    if (!entry.isDirectory()) continue;
+    if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
     const dir = path.join(parent, entry.name);
     await killProcsIn(dir);
     await removeDir(dir);
@@ -167,9 +167,9 @@ class V1Driver implements CgroupDriver {
     };
   }
 
-  async sweep(): Promise<number> {
+  async sweep(prefix: string): Promise<number> {
     let n = 0;
-    for (const root of Object.values(this.roots)) n += await sweepChildren(root);
+    for (const root of Object.values(this.roots)) n += await sweepChildren(root, prefix);
     return n;
   }
 }
@@ -239,8 +239,8 @@ class V2Driver implements CgroupDriver {
     };
   }
 
-  sweep(): Promise<number> {
-    return sweepChildren(this.runsRoot);
+  sweep(prefix: string): Promise<number> {
+    return sweepChildren(this.runsRoot, prefix);
   }
 }
 

@@ -8,8 +8,8 @@ import { mountWorkspace, removeWorkspace } from './workspace.js';
  * end every process of it killed, its home unmounted and removed, the account deleted.
  */
 
-export async function provisionRunUser(runId: string, homeRoot: string, workspaceMb: number): Promise<RunUser> {
-  const name = runUserName(runId);
+export async function provisionRunUser(runId: string, homeRoot: string, workspaceMb: number, instance = ''): Promise<RunUser> {
+  const name = runUserName(runId, instance);
   const user = await createRunUser(name, path.join(homeRoot, name));
   try {
     await mountWorkspace(user, workspaceMb);

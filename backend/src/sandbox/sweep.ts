@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CgroupDriver } from './cgroups.js';
 import { destroyRunUser } from './run-user.js';
-import { isRunUserName, listRunUsers } from './users.js';
+import { isRunUserName, listRunUsers, RUN_USER_PREFIX } from './users.js';
 import { removeWorkspace } from './workspace.js';
 
 export interface SweepReport {
@@ -17,9 +17,9 @@ export interface SweepReport {
  * mounted homes, cgroups) is removed before the first run. Run users are never reused, so
  * anything that exists now is a leftover.
  */
-export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | null): Promise<SweepReport> {
+export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | null, instance = ''): Promise<SweepReport> {
   const report: SweepReport = { users: 0, homes: 0, cgroups: 0, failures: [] };
-  for (const user of await listRunUsers()) {
+  for (const user of await listRunUsers(instance)) {
     try {
       await destroyRunUser(user);
       report.users++;
@@ -28,7 +28,7 @@ export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | n
     }
   }
   const entries = await readdir(homeRoot).catch(() => [] as string[]);
-  for (const name of entries.filter(isRunUserName)) {
+  for (const name of entries.filter((n) => isRunUserName(n, instance))) {
     try {
       await removeWorkspace(path.join(homeRoot, name));
       report.homes++;
@@ -37,7 +37,7 @@ export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | n
     }
   }
   try {
-    report.cgroups = (await cgroups?.sweep()) ?? 0;
+    report.cgroups = (await cgroups?.sweep(`${RUN_USER_PREFIX}${instance}`)) ?? 0;
   } catch (err) {
     report.failures.push(`cgroups: ${(err as Error).message}`);
   }

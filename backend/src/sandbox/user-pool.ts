@@ -34,6 +34,7 @@ export class RunUserPool {
     private readonly workspaceMb: number,
     private readonly logger: Logger,
     private readonly prepareJail: JailPreparer | null = null,
+    private readonly instance = '',
   ) {}
 
   get available(): number {
@@ -63,7 +64,7 @@ export class RunUserPool {
   /** A user with no jail prepared: the caller builds its jails itself. */
   private async make(): Promise<FreshUser> {
     const runId = uuidv4();
-    return { runId, user: await provisionRunUser(runId, this.homeRoot, this.workspaceMb), jail: null };
+    return { runId, user: await provisionRunUser(runId, this.homeRoot, this.workspaceMb, this.instance), jail: null };
   }
 
   private async makeWarm(): Promise<FreshUser> {

@@ -21,14 +21,19 @@ export interface RunUser {
 
 const serialize = pLimit(1);
 
-export function runUserName(runId: string): string {
+/**
+ * `instance` (0-4 hex digits, RUNBOX_INSTANCE) tags the names of one server's users, so
+ * that servers sharing a host each sweep only their own; its digits replace some of the id.
+ */
+export function runUserName(runId: string, instance = ''): string {
   const hex = runId.replace(/-/g, '').toLowerCase();
   if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error(`run id is not a UUID: ${runId}`);
-  return RUN_USER_PREFIX + hex.slice(0, ID_HEX_DIGITS);
+  return RUN_USER_PREFIX + instance + hex.slice(0, ID_HEX_DIGITS - instance.length);
 }
 
-export function isRunUserName(name: string): boolean {
-  return new RegExp(`^${RUN_USER_PREFIX}[0-9a-f]{1,${ID_HEX_DIGITS}}$`).test(name);
+/** A run user's name; with an instance tag, one of that instance's run users. */
+export function isRunUserName(name: string, instance = ''): boolean {
+  return new RegExp(`^${RUN_USER_PREFIX}${instance}[0-9a-f]{1,${ID_HEX_DIGITS - instance.length}}$`).test(name);
 }
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -86,6 +91,6 @@ export function deleteRunUser(name: string): Promise<void> {
   });
 }
 
-export async function listRunUsers(): Promise<PasswdEntry[]> {
-  return (await readPasswd()).filter((e) => isRunUserName(e.name));
+export async function listRunUsers(instance = ''): Promise<PasswdEntry[]> {
+  return (await readPasswd()).filter((e) => isRunUserName(e.name, instance));
 }
