@@ -16,6 +16,12 @@ FROM node:24-alpine
 # applets lack the options the jail uses); shadow: useradd/userdel; tini reaps zombies.
 # No sudo, on purpose.
 RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux tini
+# Python packages for the playground (e.g. --build-arg PYTHON_PACKAGES="numpy requests");
+# empty by default
+ARG PYTHON_PACKAGES=""
+RUN if [ -n "$PYTHON_PACKAGES" ]; then \
+      apk add --no-cache py3-pip && pip install --no-cache-dir --break-system-packages $PYTHON_PACKAGES; \
+    fi
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/

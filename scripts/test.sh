@@ -5,6 +5,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$PATH"
 bash scripts/setup.sh
+# what only the tests need: a real nginx with real TLS, and a compose implementation that
+# validates docker-compose.yml without a Docker engine
+missing=()
+for pair in nginx:nginx openssl:openssl docker-compose:docker-compose; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "test: installing ${missing[*]}" >&2
+  # keep apt from starting the distribution's nginx on port 80: the tests run their own
+  policy=/usr/sbin/policy-rc.d
+  [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; trap 'rm -f "$policy"' EXIT; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
 mkdir -p test-output
 status=0
 npm test -- --json --outputFile=test-output/jest.json "$@" || status=$?

@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { renderNginxTemplate } from './helpers/nginx.js';
+
+/**
+ * runbox behind a real nginx with real TLS on loopback: the repo's own template rendered
+ * for host ports, a certificate from scripts/make-cert.sh, two API processes upstream.
+ */
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-proxy-'));
+const tlsDir = path.join(work, 'tls');
+let ca: string;
+let httpsPort: number;
+let httpPort: number;
+let nginx: ChildProcess;
+const backends = new Map<string, { child: ChildProcess; port: number; exited: Promise<void> }>();
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 30000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function startBackend(instance: string): Promise<void> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['backend/dist/main.js'], {
+    env: { ...process.env, PORT: String(port), RUNBOX_INSTANCE: instance, RUNBOX_USER_POOL: '1', LOG_LEVEL: 'error' },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  backends.set(instance, { child, port, exited });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, `backend ${instance}`);
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<Reply> {
+  const u = new URL(url);
+  const client = u.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = client.request(
+      u,
+      { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ca, servername: 'localhost', agent: false },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const api = (p: string) => `https://127.0.0.1:${httpsPort}${p}`;
+
+beforeAll(async () => {
+  execFileSync('sh', ['scripts/make-cert.sh', tlsDir, 'localhost']);
+  ca = readFileSync(path.join(tlsDir, 'ca.crt'), 'utf8');
+  await startBackend('a');
+  await startBackend('b');
+  [httpsPort, httpPort] = [await freePort(), await freePort()];
+  const upstreams = [...backends.values()].map((b) => `    server 127.0.0.1:${b.port} max_fails=1 fail_timeout=10s;`).join('\n');
+  writeFileSync(
+    path.join(work, 'runbox.conf'),
+    renderNginxTemplate({
+      RUNBOX_SERVER_NAME: 'localhost',
+      RUNBOX_UPSTREAM_SERVERS: upstreams,
+      RUNBOX_HTTP_PORT: String(httpPort),
+      RUNBOX_HTTPS_PORT: String(httpsPort),
+      RUNBOX_HTTPS_REDIRECT_PORT: `:${httpsPort}`,
+      RUNBOX_TLS_CERT: path.join(tlsDir, 'fullchain.pem'),
+      RUNBOX_TLS_KEY: path.join(tlsDir, 'privkey.pem'),
+      RUNBOX_RATE_LIMIT: '20r/s',
+      RUNBOX_RATE_BURST: '20',
+      RUNBOX_BODY_LIMIT: '3m',
+      RUNBOX_PROXY_TIMEOUT: '120s',
+    }),
+  );
+  // the host's part only: where nginx keeps its pid, logs and temp files
+  writeFileSync(
+    path.join(work, 'nginx.conf'),
+    [
+      'worker_processes 1;',
+      `pid ${work}/nginx.pid;`,
+      `error_log ${work}/error.log warn;`,
+      'events { worker_connections 256; }',
+      'http {',
+      '  access_log off;',
+      `  client_body_temp_path ${work}/body; proxy_temp_path ${work}/proxy;`,
+      `  fastcgi_temp_path ${work}/fcgi; uwsgi_temp_path ${work}/uwsgi; scgi_temp_path ${work}/scgi;`,
+      `  include ${work}/runbox.conf;`,
+      '}',
+    ].join('\n'),
+  );
+  nginx = spawn('nginx', ['-p', work, '-c', path.join(work, 'nginx.conf'), '-g', 'daemon off; user root;'], { stdio: 'ignore' });
+  await waitFor(async () => (await request(api('/api/health'))).status === 200, 'nginx');
+}, 90000);
+
+afterAll(async () => {
+  nginx?.kill('SIGTERM');
+  for (const b of backends.values()) b.child.kill('SIGTERM');
+  await Promise.all([...backends.values()].map((b) => b.exited));
+  rmSync(work, { recursive: true, force: true });
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+}, 60000);
+
+describe('nginx in front of two runbox processes', () => {
+  test('nginx -t accepts the rendered configuration', () => {
+    const check = spawnSync('nginx', ['-t', '-p', work, '-c', path.join(work, 'nginx.conf'), '-g', 'user root;'], { encoding: 'utf8' });
+    expect(check.status).toBe(0);
+    expect(check.stderr).toMatch(/syntax is ok/);
+    expect(check.stderr).toMatch(/test is successful/);
+  });
+
+  test('HTTPS execute works end to end, verified against the generated CA', async () => {
+    const reply = await request(api('/api/execute'), 'POST', JSON.stringify({ language: 'python', code: 'print(6 * 7)' }));
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ status: 'ok', stdout: '42\n' });
+    expect(reply.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  test('a client that does not trust the CA is refused', async () => {
+    const plain = new Promise<number>((resolve, reject) => {
+      https.get(api('/api/health'), { agent: false }, (res) => resolve(res.statusCode!)).on('error', reject);
+    });
+    await expect(plain).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+  });
+
+  test('plain HTTP redirects to HTTPS', async () => {
+    const reply = await request(`http://127.0.0.1:${httpPort}/api/languages?x=1`, 'GET', undefined, { host: 'localhost' });
+    expect(reply.status).toBe(301);
+    expect(reply.headers.location).toBe(`https://localhost:${httpsPort}/api/languages?x=1`);
+  });
+
+  test('a body over the proxy limit gets 413 JSON from nginx', async () => {
+    const reply = await request(api('/api/execute'), 'POST', JSON.stringify({ language: 'python', code: 'x', stdin: 'x'.repeat(4 * 1024 * 1024) }));
+    expect(reply.status).toBe(413);
+    expect(JSON.parse(reply.body)).toMatchObject({ error: 'Payload too large' });
+  });
+
+  test('requests spread over both backends', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(String((await request(api('/api/health'))).headers['x-runbox-instance']));
+    expect([...seen].sort()).toEqual(['a', 'b']);
+  });
+
+  test('a burst over the rate limit gets 429 with a JSON body', async () => {
+    await new Promise((r) => setTimeout(r, 1200)); // let the bucket refill after earlier tests
+    const replies = await Promise.all(Array.from({ length: 60 }, () => request(api('/api/health'))));
+    const limited = replies.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(replies.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(20);
+    expect(JSON.parse(limited[0]!.body)).toMatchObject({ error: 'Too many requests' });
+    expect(limited[0]!.headers['content-type']).toMatch(/application\/json/);
+  });
+
+  test('stopping one backend keeps the service up', async () => {
+    await new Promise((r) => setTimeout(r, 2000)); // rate-limit bucket refills
+    const a = backends.get('a')!;
+    a.child.kill('SIGTERM');
+    await a.exited;
+    for (let i = 0; i < 6; i++) {
+      const reply = await request(api('/api/execute'), 'POST', JSON.stringify({ language: 'python', code: `print(${i})` }));
+      expect(reply.status).toBe(200);
+      expect(reply.headers['x-runbox-instance']).toBe('b');
+      expect(JSON.parse(reply.body).stdout).toBe(`${i}\n`);
+    }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  test('a real compose implementation accepts it', () => {
+    const out = execFileSync('docker-compose', ['config'], { encoding: 'utf8' });
+    expect(out).toMatch(/privileged: true/);
+    expect(out).toMatch(/runbox-data/);
+    expect(out).not.toMatch(/docker\.sock/);
+  });
+
+  test('every API variable in .env.example reaches the api service', () => {
+    const compose = readFileSync('docker-compose.yml', 'utf8');
+    const example = readFileSync('.env.example', 'utf8');
+    const apiVars = example.split('--- API')[1]!.match(/^# (RUNBOX_[A-Z_]+|LOG_LEVEL)=/gm)!.map((l) => l.slice(2, -1));
+    for (const v of apiVars) expect(compose).toContain(`${v}: \${${v}:-`);
+  });
+});
