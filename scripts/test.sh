@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/bin:$PATH"
 bash scripts/setup.sh
-# what only the tests need: a real nginx with real TLS, and a compose implementation that
-# validates docker-compose.yml without a Docker engine
+# what only the tests need: a real nginx with real TLS, a compose implementation that
+# validates docker-compose.yml without a Docker engine, and Debian's Chromium for the
+# playground's browser tests (playwright-core drives it; its own browser download is not used)
 missing=()
-for pair in nginx:nginx openssl:openssl docker-compose:docker-compose; do
+for pair in nginx:nginx openssl:openssl docker-compose:docker-compose chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

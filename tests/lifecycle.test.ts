@@ -8,7 +8,10 @@ import { httpRequest, startTestRunbox } from './helpers/runbox.js';
 
 const MAIN = path.resolve('backend/dist/main.js');
 
+const spawned: ChildProcess[] = [];
 afterAll(async () => {
+  // a failed assertion must not leave a server running for the rest of the suite
+  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   expect(await findLeftovers()).toEqual(NOTHING_LEFT);
 });
 
@@ -23,6 +26,7 @@ interface ServerProcess {
 async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.push(child);
   let logs = '';
   child.stdout!.on('data', (d) => (logs += d));
   child.stderr!.on('data', (d) => (logs += d));

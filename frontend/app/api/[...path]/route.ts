@@ -1,0 +1,31 @@
+/**
+ * Same-origin proxy to the runbox API, so the browser only ever talks to this origin.
+ * The API's address is read at run time (RUNBOX_API_URL), not baked in at build.
+ */
+export const dynamic = 'force-dynamic';
+
+const PASSED_HEADERS = ['content-type', 'retry-after', 'x-runbox-instance'];
+
+async function proxy(req: Request, { params }: { params: Promise<{ path: string[] }> }): Promise<Response> {
+  const { path } = await params;
+  const base = (process.env.RUNBOX_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
+  const upstream = `${base}/api/${path.map(encodeURIComponent).join('/')}${new URL(req.url).search}`;
+  try {
+    const res = await fetch(upstream, {
+      method: req.method,
+      headers: { 'content-type': req.headers.get('content-type') ?? 'application/octet-stream' },
+      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer(),
+      cache: 'no-store',
+    });
+    const headers = new Headers();
+    for (const name of PASSED_HEADERS) {
+      const value = res.headers.get(name);
+      if (value) headers.set(name, value);
+    }
+    return new Response(await res.arrayBuffer(), { status: res.status, headers });
+  } catch {
+    return Response.json({ error: 'Bad gateway', message: 'the runbox API cannot be reached' }, { status: 502 });
+  }
+}
+
+export { proxy as GET, proxy as POST };

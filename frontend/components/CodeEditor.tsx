@@ -1,0 +1,85 @@
+'use client';
+
+import { Editor, loader, type OnMount } from '@monaco-editor/react';
+import { useEffect, useRef } from 'react';
+import type { Diagnostic } from '../lib/diagnostics';
+
+// Monaco comes from this app's own /monaco (copied from the monaco-editor package at
+// build), never from a CDN.
+loader.config({ paths: { vs: `${process.env.NEXT_PUBLIC_BASE_PATH ?? ''}/monaco/vs` } });
+
+type Monaco = Parameters<OnMount>[1];
+
+declare global {
+  interface Window {
+    /** Test hook: the markers runbox put on the current model. */
+    runboxEditor?: { markers(): { line: number; message: string }[] };
+  }
+}
+type StandaloneEditor = Parameters<OnMount>[0];
+
+export interface CodeEditorProps {
+  /** One model per file: switching language keeps each language's code and undo history. */
+  path: string;
+  language: string;
+  value: string;
+  theme: 'light' | 'dark';
+  diagnostics: Diagnostic[];
+  onChange(value: string): void;
+  onRun(): void;
+}
+
+export default function CodeEditor({ path, language, value, theme, diagnostics, onChange, onRun }: CodeEditorProps) {
+  const editorRef = useRef<StandaloneEditor | null>(null);
+  const monacoRef = useRef<Monaco | null>(null);
+  const runRef = useRef(onRun);
+  runRef.current = onRun;
+
+  const onMount: OnMount = (editor, monaco) => {
+    editorRef.current = editor;
+    monacoRef.current = monaco;
+    editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runRef.current());
+    window.runboxEditor = {
+      markers: () => monaco.editor.getModelMarkers({ owner: 'runbox' }).map((m) => ({ line: m.startLineNumber, message: m.message })),
+    };
+    document.documentElement.dataset.editorReady = 'true';
+  };
+
+  useEffect(() => {
+    const monaco = monacoRef.current;
+    const model = editorRef.current?.getModel();
+    if (!monaco || !model) return;
+    monaco.editor.setModelMarkers(
+      model,
+      'runbox',
+      diagnostics.map((d) => ({
+        startLineNumber: d.line,
+        startColumn: d.column,
+        endLineNumber: d.line,
+        endColumn: model.getLineMaxColumn(Math.min(d.line, model.getLineCount())),
+        message: d.message,
+        severity: d.severity === 'warning' ? monaco.MarkerSeverity.Warning : monaco.MarkerSeverity.Error,
+      })),
+    );
+  }, [diagnostics, path]);
+
+  return (
+    <Editor
+      path={path}
+      language={language}
+      value={value}
+      theme={theme === 'dark' ? 'vs-dark' : 'vs'}
+      onMount={onMount}
+      onChange={(v) => onChange(v ?? '')}
+      loading={<div className="editor-loading">Loading editor…</div>}
+      options={{
+        minimap: { enabled: false },
+        fontSize: 14,
+        scrollBeyondLastLine: false,
+        automaticLayout: true,
+        tabSize: 4,
+        ariaLabel: 'Code editor',
+      }}
+    />
+  );
+}

@@ -1,0 +1,7 @@
+/** Splits a program-arguments field like a shell would for quotes: a "b c" 'd e' -> [a, b c, d e]. */
+export function splitArgs(text: string): string[] {
+  const args: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of text.matchAll(re)) args.push(m[1] ?? m[2] ?? m[3] ?? '');
+  return args;
+}

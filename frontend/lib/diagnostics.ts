@@ -1,0 +1,63 @@
+/**
+ * Finds where in the user's code a compiler error or a runtime crash points, so the
+ * editor can mark the line. One rule set per language, as data.
+ */
+
+export interface Diagnostic {
+  line: number;
+  column: number;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+interface Rules {
+  /** Compiler messages: every match is a diagnostic. */
+  compile?: RegExp;
+  /** Runtime traces: the frame in the user's file that is closest to the crash. */
+  runtimeFrame?: RegExp;
+  /** Which frame to take when several match: the innermost call is last in Python, first elsewhere. */
+  innermost: 'first' | 'last';
+}
+
+const RULES: Record<string, Rules> = {
+  // main.cpp:3:11: error: expected primary-expression before ';' token
+  cpp: { compile: /^(?:.*\/)?main\.cpp:(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
+  // Main.java:3: error: incompatible types: String cannot be converted to int
+  // at Main.main(Main.java:4)
+  java: {
+    compile: /^(?:.*\/)?\w+\.java:(?<line>\d+): (?<severity>error|warning): (?<message>.*)$/gm,
+    runtimeFrame: /\bat [\w$.<>]+\(\w+\.java:(?<line>\d+)\)/g,
+    innermost: 'first',
+  },
+  // File "/home/exec_.../main.py", line 2, in f
+  python: { runtimeFrame: /File "[^"]*main\.py", line (?<line>\d+)/g, innermost: 'last' },
+  // /home/exec_.../main.js:2   or   at f (/home/exec_.../main.js:2:9)
+  javascript: { runtimeFrame: /main\.js:(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+};
+
+/** The last non-empty line of a trace: "ValueError: boom", "TypeError: x is not a function". */
+function crashSummary(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const named = lines.find((l) => /^(Exception in thread|[\w.$]*(Error|Exception)\b)/.test(l));
+  return named ?? lines.at(-1) ?? 'runtime error';
+}
+
+export function compileDiagnostics(language: string, output: string): Diagnostic[] {
+  const rule = RULES[language]?.compile;
+  if (!rule) return [];
+  return [...output.matchAll(rule)].map((m) => ({
+    line: Number(m.groups!.line),
+    column: Number(m.groups!.column ?? 1),
+    message: m.groups!.message!,
+    severity: m.groups!.severity === 'warning' ? 'warning' : 'error',
+  }));
+}
+
+export function runtimeDiagnostics(language: string, stderr: string): Diagnostic[] {
+  const rules = RULES[language];
+  if (!rules?.runtimeFrame) return [];
+  const frames = [...stderr.matchAll(rules.runtimeFrame)];
+  const frame = rules.innermost === 'last' ? frames.at(-1) : frames[0];
+  if (!frame) return [];
+  return [{ line: Number(frame.groups!.line), column: Number(frame.groups!.column ?? 1), message: crashSummary(stderr), severity: 'error' }];
+}

@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import net from 'node:net';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+
+/**
+ * The playground in a real Chromium (Debian's, driven by playwright-core) against the
+ * built Next.js app and a real runbox API, all on loopback.
+ */
+
+const OUTPUT_DIR = 'test-output';
+let box: TestRunbox;
+let browser: Browser;
+const servers: ChildProcess[] = [];
+let appUrl: string;
+/** Every URL any page asked for: none may leave the app's origin. */
+const requested: string[] = [];
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function startPlayground(apiUrl: string): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', 'frontend', '-H', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, RUNBOX_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+    stdio: 'ignore',
+  });
+  servers.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return url;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the playground did not start (is frontend built? npm run build)');
+}
+
+async function openPage(context?: BrowserContext, url = appUrl): Promise<Page> {
+  const ctx = context ?? (await browser.newContext({ viewport: { width: 1280, height: 800 } }));
+  const page = await ctx.newPage();
+  page.on('request', (r) => requested.push(r.url()));
+  await page.goto(url);
+  await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
+  await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
+  return page;
+}
+
+async function runWith(page: Page, language: string, code: string): Promise<void> {
+  await page.selectOption('select[aria-label="Language"]', language);
+  await page.evaluate((c) => window.runbox!.setCode(c), code);
+  await page.getByRole('button', { name: 'Run code' }).click();
+  await page.waitForSelector('[data-testid="status-badge"]', { timeout: 30000 });
+  await page.getByRole('button', { name: 'Run code' }).waitFor(); // the run is over
+}
+
+const badge = (page: Page) => page.locator('[data-testid="status-badge"]').innerText();
+const stdout = (page: Page) => page.locator('[data-testid="stdout"]').innerText();
+
+beforeAll(async () => {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  box = await startTestRunbox();
+  appUrl = await startPlayground(box.url);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 120000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const s of servers) s.kill('SIGTERM');
+  await box?.shutdown();
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+}, 60000);
+
+describe('playground', () => {
+  test('the page loads with the editor ready and every language listed', async () => {
+    const page = await openPage();
+    const options = await page.locator('select[aria-label="Language"] option').allInnerTexts();
+    expect(options.map((o) => o.split(' ')[0])).toEqual(['JavaScript', 'Python', 'C++', 'Java']);
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('print("Hello, world!")\n');
+    await page.context().close();
+  });
+
+  test.each([
+    ['javascript', 'console.log([1, 2, 3].map((x) => x * 2).join(","))', '2,4,6'],
+    ['python', 'print(sum(range(10)))', '45'],
+    ['cpp', '#include <iostream>\nint main() { std::cout << 6 * 7 << "\\n"; }', '42'],
+    ['java', 'public class Main { public static void main(String[] a) { System.out.println("java ok"); } }', 'java ok'],
+  ])('%s: set code, run, see the output', async (language, code, expected) => {
+    const page = await openPage();
+    await runWith(page, language, code);
+    expect(await badge(page)).toBe('Success');
+    expect((await stdout(page)).trim()).toBe(expected);
+    await page.context().close();
+  });
+
+  test('typing real keys and pressing Ctrl+Enter runs the program', async () => {
+    const page = await openPage();
+    await page.locator('.monaco-editor textarea').first().focus();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.type('print("typed " + str(2 + 3))');
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('print("typed " + str(2 + 3))');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('[data-testid="stdout"]', { timeout: 30000 });
+    expect((await stdout(page)).trim()).toBe('typed 5');
+    await page.context().close();
+  });
+
+  test('a C++ compile error puts a marker on the right line', async () => {
+    const page = await openPage();
+    await runWith(page, 'cpp', '#include <cstdio>\nint main() {\n  int x = ;\n  return 0;\n}\n');
+    expect(await badge(page)).toBe('Compile error');
+    await expect(page.locator('[data-testid="compiler-output"]').innerText()).resolves.toMatch(/main\.cpp:3:\d+: error/);
+    const markers = await page.evaluate(() => window.runboxEditor!.markers());
+    expect(markers.map((m) => m.line)).toContain(3);
+    await page.waitForSelector('.squiggly-error');
+    // the next run clears them
+    await runWith(page, 'cpp', '#include <cstdio>\nint main() { puts("fixed"); }\n');
+    expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([]);
+    await page.context().close();
+  });
+
+  test('a Python traceback marks the failing line', async () => {
+    const page = await openPage();
+    await runWith(page, 'python', 'def f():\n    return 1 / 0\n\nf()\n');
+    expect(await badge(page)).toBe('Runtime error');
+    expect(await page.locator('[data-testid="stderr"]').innerText()).toMatch(/ZeroDivisionError/);
+    expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([{ line: 2, message: expect.stringMatching(/ZeroDivisionError/) }]);
+    await page.context().close();
+  });
+
+  test('stdin and arguments reach the program', async () => {
+    const page = await openPage();
+    await page.getByLabel('Input (stdin)').fill('hello from stdin');
+    await page.getByLabel('Program arguments').fill('one "two words"');
+    await runWith(page, 'python', 'import sys\nprint(input().upper(), sys.argv[1:])');
+    expect((await stdout(page)).trim()).toBe("HELLO FROM STDIN ['one', 'two words']");
+    await page.context().close();
+  });
+
+  test('an endless loop shows the time-limit badge', async () => {
+    const page = await openPage();
+    await runWith(page, 'python', 'while True:\n    pass\n');
+    expect(await badge(page)).toBe('Time limit exceeded');
+    await page.context().close();
+  }, 60000);
+
+  test('a second click while running does not start a second run', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('import time\ntime.sleep(1)\nprint("once")'));
+    let posts = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/execute')) posts++;
+    });
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await expect(page.getByRole('button', { name: 'Running' }).isDisabled()).resolves.toBe(true);
+    await page.keyboard.press('Control+Enter');
+    await page.getByRole('button', { name: 'Run code' }).waitFor();
+    expect(posts).toBe(1);
+    await page.context().close();
+  });
+
+  test('code, input and language survive a reload; each language keeps its own code', async () => {
+    const context = await browser.newContext();
+    const page = await openPage(context);
+    await page.selectOption('select[aria-label="Language"]', 'cpp');
+    await page.evaluate(() => window.runbox!.setCode('// my C++\nint main() {}\n'));
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('# my python\n'));
+    await page.getByLabel('Input (stdin)').fill('kept input');
+    await page.reload();
+    await page.waitForSelector('html[data-editor-ready="true"]');
+    await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
+    expect(await page.locator('select[aria-label="Language"]').inputValue()).toBe('python');
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('# my python\n');
+    expect(await page.getByLabel('Input (stdin)').inputValue()).toBe('kept input');
+    await page.selectOption('select[aria-label="Language"]', 'cpp');
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('// my C++\nint main() {}\n');
+    await context.close();
+  });
+
+  test('the API being down shows a clear message', async () => {
+    const deadApi = `http://127.0.0.1:${await freePort()}`;
+    const url = await startPlayground(deadApi);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('request', (r) => requested.push(r.url()));
+    await page.goto(url);
+    await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
+    await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.getByRole('button', { name: 'Run code' }).waitFor();
+    await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
+    await context.close();
+  });
+
+  test('light and dark screenshots of a finished run', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 } });
+      const page = await openPage(context);
+      await page.getByLabel('Input (stdin)').fill('runbox');
+      await runWith(page, 'python', 'import sys\nname = input()\nprint(f"Hello, {name}!")\nprint("a warning", file=sys.stderr)\n');
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+      const file = `${OUTPUT_DIR}/playground-${scheme}.png`;
+      await page.screenshot({ path: file });
+      expect(statSync(file).size).toBeGreaterThan(10000);
+      await context.close();
+    }
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await openPage(phone);
+    await page.screenshot({ path: `${OUTPUT_DIR}/playground-phone.png` });
+    await phone.close();
+  }, 60000);
+
+  test('no request ever left for another host', () => {
+    expect(requested.length).toBeGreaterThan(20);
+    const foreign = requested.filter((u) => !u.startsWith('http://127.0.0.1:') && !u.startsWith('data:') && !u.startsWith('blob:'));
+    expect(foreign).toEqual([]);
+  });
+});
