@@ -72,6 +72,12 @@ const entries = {
     default: '256',
     doc: 'Disk budget of the compile cache (least recently used out first); 0 turns it off',
   },
+  corsOrigins: {
+    env: 'RUNBOX_CORS_ORIGINS',
+    schema: z.string().transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+    default: '',
+    doc: 'Comma-separated browser origins allowed to call the API from another host (a playground deployed apart)',
+  },
   allowNetwork: { env: 'RUNBOX_ALLOW_NETWORK', schema: bool, default: 'false', doc: 'Let runs use the host network (off: own namespace, no interfaces up)' },
   cgroup: {
     env: 'RUNBOX_CGROUP',

@@ -24,6 +24,19 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, runs } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // a playground deployed on another origin may call the API when it is listed
+  const corsOrigins = new Set(config.corsOrigins);
+  app.use((req, res, next) => {
+    const origin = req.get('origin');
+    if (origin && (corsOrigins.has(origin) || corsOrigins.has('*'))) {
+      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance', Vary: 'Origin' });
+      if (req.method === 'OPTIONS') {
+        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' });
+        return void res.status(204).end();
+      }
+    }
+    next();
+  });
   // which replica answered: for operators looking at a load-balanced deployment
   app.use((_req, res, next) => {
     res.set('X-Runbox-Instance', config.instance || 'main');
