@@ -100,3 +100,19 @@ describe('instances sharing a host', () => {
     expect(() => loadConfig({ RUNBOX_INSTANCE: 'xyz' })).toThrow('RUNBOX_INSTANCE');
   });
 });
+
+describe('playground error markers', () => {
+  test('compiler and runtime messages point at the user’s line', async () => {
+    const { compileDiagnostics, runtimeDiagnostics } = await import('../frontend/lib/diagnostics.js');
+    expect(compileDiagnostics('cpp', "main.cpp: In function 'int main()':\nmain.cpp:3:11: error: expected primary-expression before ';' token\n")).toEqual([
+      { line: 3, column: 11, message: "expected primary-expression before ';' token", severity: 'error' },
+    ]);
+    expect(compileDiagnostics('java', 'Main.java:4: error: incompatible types: String cannot be converted to int\n        int x = "no";\n')[0]).toMatchObject({ line: 4, severity: 'error' });
+    expect(runtimeDiagnostics('python', 'Traceback (most recent call last):\n  File "/home/exec_1/main.py", line 4, in <module>\n    f()\n  File "/home/exec_1/main.py", line 2, in f\n    return 1 / 0\nZeroDivisionError: division by zero\n')).toEqual([
+      { line: 2, column: 1, message: 'ZeroDivisionError: division by zero', severity: 'error' },
+    ]);
+    expect(runtimeDiagnostics('javascript', '/home/exec_1/main.js:2\n  throw new TypeError("boom");\n  ^\n\nTypeError: boom\n    at f (/home/exec_1/main.js:2:9)\n')[0]).toMatchObject({ line: 2, message: 'TypeError: boom' });
+    expect(runtimeDiagnostics('java', 'Exception in thread "main" java.lang.IllegalStateException: boom\n\tat Main.f(Main.java:7)\n\tat Main.main(Main.java:3)\n')[0]).toMatchObject({ line: 7 });
+    expect(runtimeDiagnostics('cpp', 'terminate called after throwing an instance of std::runtime_error')).toEqual([]);
+  });
+});
