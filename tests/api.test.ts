@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
-import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+import { describe, expect, test } from '@jest/globals';
+import { useRunbox } from './helpers/runbox.js';
 
-let box: TestRunbox;
-beforeAll(async () => {
-  box = await startTestRunbox();
-});
-afterAll(async () => {
-  await box.shutdown();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-});
+const server = useRunbox();
 
 const ok = { language: 'python', code: 'print(1)' };
 
 describe('the seed client', () => {
   test('{code, language} in, {output} out', async () => {
-    const reply = await box.request('POST', '/api/execute', { code: 'print("seed")', language: 'python' });
+    const reply = await server().request('POST', '/api/execute', { code: 'print("seed")', language: 'python' });
     expect(reply.status).toBe(200);
     expect(reply.json.output).toBe('seed\n');
   });
@@ -50,7 +42,7 @@ describe('one invalid field at a time gets a 400 naming it', () => {
     ['an unknown field', { ...ok, stdn: 'typo' }, 'stdn'],
   ];
   test.each(cases)('%s', async (_name, body, field) => {
-    const reply = await box.request('POST', '/api/execute', body);
+    const reply = await server().request('POST', '/api/execute', body);
     expect(reply.status).toBe(400);
     expect(reply.json).toMatchObject({ error: 'Invalid request', field });
     expect(reply.json.message).toContain(field);
@@ -59,60 +51,60 @@ describe('one invalid field at a time gets a 400 naming it', () => {
 
 describe('other bad requests', () => {
   test('an unknown language: the seed message, the field and the supported list', async () => {
-    const reply = await box.request('POST', '/api/execute', { language: 'cobol', code: 'x' });
+    const reply = await server().request('POST', '/api/execute', { language: 'cobol', code: 'x' });
     expect(reply.status).toBe(400);
     expect(reply.json).toMatchObject({ error: 'Unsupported language', field: 'language' });
     expect(reply.json.supported).toEqual(['javascript', 'python', 'cpp', 'java']);
   });
 
   test('code over the cap is 413 naming code', async () => {
-    const reply = await box.request('POST', '/api/execute', { language: 'python', code: '#'.repeat(box.config.codeKb * 1024 + 1) });
+    const reply = await server().request('POST', '/api/execute', { language: 'python', code: '#'.repeat(server().config.codeKb * 1024 + 1) });
     expect(reply.status).toBe(413);
     expect(reply.json).toMatchObject({ field: 'code' });
   });
 
   test('multi-byte code is measured in bytes', async () => {
-    const reply = await box.request('POST', '/api/execute', { language: 'python', code: '#' + 'é'.repeat(box.config.codeKb * 512) });
+    const reply = await server().request('POST', '/api/execute', { language: 'python', code: '#' + 'é'.repeat(server().config.codeKb * 512) });
     expect(reply.status).toBe(413);
   });
 
   test('stdin over the cap is 413 naming stdin', async () => {
-    const reply = await box.request('POST', '/api/execute', { ...ok, stdin: 'x'.repeat(box.config.stdinKb * 1024 + 1) });
+    const reply = await server().request('POST', '/api/execute', { ...ok, stdin: 'x'.repeat(server().config.stdinKb * 1024 + 1) });
     expect(reply.status).toBe(413);
     expect(reply.json).toMatchObject({ field: 'stdin' });
   });
 
   test('a body far over every cap is 413 JSON', async () => {
-    const reply = await box.request('POST', '/api/execute', JSON.stringify({ ...ok, stdin: 'x'.repeat(8 * 1024 * 1024) }));
+    const reply = await server().request('POST', '/api/execute', JSON.stringify({ ...ok, stdin: 'x'.repeat(8 * 1024 * 1024) }));
     expect(reply.status).toBe(413);
     expect(reply.json.error).toBe('Payload too large');
   });
 
   test('a body that is not JSON is 415', async () => {
-    const reply = await box.request('POST', '/api/execute', 'language=python&code=print(1)', { 'content-type': 'application/x-www-form-urlencoded' });
+    const reply = await server().request('POST', '/api/execute', 'language=python&code=print(1)', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(reply.status).toBe(415);
     expect(reply.json.error).toBe('Unsupported media type');
   });
 
   test('no content type at all is 415', async () => {
-    const res = await fetch(`${box.url}/api/execute`, { method: 'POST', body: new Uint8Array([123, 125]) });
+    const res = await fetch(`${server().url}/api/execute`, { method: 'POST', body: new Uint8Array([123, 125]) });
     expect(res.status).toBe(415);
   });
 
   test('malformed JSON is 400 without a stack trace', async () => {
-    const reply = await box.request('POST', '/api/execute', '{"language": "python", "code": ');
+    const reply = await server().request('POST', '/api/execute', '{"language": "python", "code": ');
     expect(reply.status).toBe(400);
     expect(reply.json).toEqual({ error: 'Invalid JSON', message: 'the body is not valid JSON' });
     expect(reply.text).not.toMatch(/\bat .*\.js/);
   });
 
   test.each([['null'], ['[]'], ['"code"'], ['42']])('a JSON body %s that is not an object is 400', async (raw) => {
-    const reply = await box.request('POST', '/api/execute', raw);
+    const reply = await server().request('POST', '/api/execute', raw);
     expect(reply.status).toBe(400);
   });
 
   test('an unknown API path is 404 JSON', async () => {
-    const reply = await box.request('GET', '/api/nope');
+    const reply = await server().request('GET', '/api/nope');
     expect(reply.status).toBe(404);
     expect(reply.json).toEqual({ error: 'Not found' });
   });
@@ -120,7 +112,7 @@ describe('other bad requests', () => {
 
 describe('languages and health', () => {
   test('languages list id, name, real version, aliases, compiled, template', async () => {
-    const reply = await box.request('GET', '/api/languages');
+    const reply = await server().request('GET', '/api/languages');
     expect(reply.status).toBe(200);
     const byId = Object.fromEntries(reply.json.map((l: { id: string }) => [l.id, l]));
     expect(Object.keys(byId)).toEqual(['javascript', 'python', 'cpp', 'java']);
@@ -135,24 +127,24 @@ describe('languages and health', () => {
   });
 
   test('every template runs and says hello', async () => {
-    const langs = (await box.request('GET', '/api/languages')).json as { id: string; template: string }[];
+    const langs = (await server().request('GET', '/api/languages')).json as { id: string; template: string }[];
     for (const lang of langs) {
-      const r = await box.execute({ language: lang.id, code: lang.template });
+      const r = await server().execute({ language: lang.id, code: lang.template });
       expect(r).toMatchObject({ status: 'ok', stdout: 'Hello, world!\n' });
     }
   });
 
   test('health reports runs and the isolation really in force', async () => {
     // the previous run's cleanup still holds its slot for a moment after its response
-    let reply = await box.request('GET', '/api/health');
+    let reply = await server().request('GET', '/api/health');
     for (let i = 0; i < 100 && reply.json.runs.active > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
-      reply = await box.request('GET', '/api/health');
+      reply = await server().request('GET', '/api/health');
     }
     expect(reply.status).toBe(200);
     expect(reply.json).toMatchObject({
       status: 'up',
-      runs: { active: 0, queued: 0, concurrency: box.config.concurrency, maxQueue: box.config.maxQueue },
+      runs: { active: 0, queued: 0, concurrency: server().config.concurrency, maxQueue: server().config.maxQueue },
       isolation: { runUserPerRun: true, pidNamespace: true, mountNamespace: true, networkNamespace: true, privateTmp: true },
     });
     expect(['v1', 'v2']).toContain(reply.json.isolation.cgroup);

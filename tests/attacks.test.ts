@@ -1,26 +1,19 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
-import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+import { useRunbox } from './helpers/runbox.js';
 
 /**
  * The threat model, one attack per test. Every program here is hostile; each test asserts
  * what the attacker could observe or change, and that nothing outlives the run.
  */
 
-let box: TestRunbox;
-beforeAll(async () => {
-  box = await startTestRunbox();
-});
-afterAll(async () => {
-  await box.shutdown();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-});
+const server = useRunbox();
 
-const py = (code: string, extra: Record<string, unknown> = {}) => box.execute({ language: 'python', code, ...extra });
+const py = (code: string, extra: Record<string, unknown> = {}) => server().execute({ language: 'python', code, ...extra });
 
 describe('time', () => {
   test('an infinite loop is killed at the wall-clock limit', async () => {
@@ -31,7 +24,7 @@ describe('time', () => {
   });
 
   test('a CPU burner is stopped by the CPU limit even when wall time is left', async () => {
-    const r = await box.execute({ language: 'cpp', code: 'int main() { volatile unsigned long x = 0; for (;;) x++; }', limits: { cpuTimeMs: 1000, timeMs: 5000 } });
+    const r = await server().execute({ language: 'cpp', code: 'int main() { volatile unsigned long x = 0; for (;;) x++; }', limits: { cpuTimeMs: 1000, timeMs: 5000 } });
     expect(r.status).toBe('timeout');
     expect(r.signal).toBe('SIGXCPU');
     expect(r.timeMs).toBeLessThan(3500);
@@ -52,10 +45,10 @@ describe('time', () => {
 
 describe('processes', () => {
   test('a fork bomb is contained and the server stays responsive', async () => {
-    const bomb = box.execute({ language: 'cpp', code: '#include <unistd.h>\nint main() { for (;;) fork(); }', limits: { timeMs: 3000 } });
+    const bomb = server().execute({ language: 'cpp', code: '#include <unistd.h>\nint main() { for (;;) fork(); }', limits: { timeMs: 3000 } });
     await new Promise((r) => setTimeout(r, 1500)); // let it compile and start forking
     const started = Date.now();
-    const health = await box.request('GET', '/api/health');
+    const health = await server().request('GET', '/api/health');
     expect(health.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(1000);
     const r = await bomb;
@@ -102,7 +95,7 @@ describe('processes', () => {
     expect(r.stdout).toMatch(/^(ProcessLookupError|PermissionError)\n/);
     // a private pid namespace: only the jail's own pid 1 and the program itself
     expect(r.stdout.split('\n')[1]).toMatch(/^\[1, \d+\]$/);
-    expect((await box.request('GET', '/api/health')).status).toBe(200);
+    expect((await server().request('GET', '/api/health')).status).toBe(200);
   });
 
   test('a run cannot become root', async () => {
@@ -129,7 +122,7 @@ describe('memory', () => {
     java: 'import java.util.*;\npublic class Main { public static void main(String[] a) { List<long[]> l = new ArrayList<>(); while (true) l.add(new long[1 << 17]); } }',
   };
   test.each(Object.entries(bombs))('a %s memory bomb ends as memory_limit', async (language, code) => {
-    const r = await box.execute({ language, code, limits: { memoryMb: 128 } });
+    const r = await server().execute({ language, code, limits: { memoryMb: 128 } });
     expect(r.status).toBe('memory_limit');
     expect(r.memoryKb).toBeLessThanOrEqual(128 * 1024 + 1024);
   });
@@ -150,7 +143,7 @@ describe('output', () => {
   });
 
   test('endless stderr is cut at the cap too', async () => {
-    const r = await box.execute({ language: 'javascript', code: 'for (;;) process.stderr.write("e".repeat(4096));', limits: { outputKb: 8 } });
+    const r = await server().execute({ language: 'javascript', code: 'for (;;) process.stderr.write("e".repeat(4096));', limits: { outputKb: 8 } });
     expect(r.status).toBe('output_limit');
     expect(r.stderr.length).toBe(8 * 1024);
   });
@@ -194,7 +187,7 @@ describe('files', () => {
       '        print(p, "denied")',
       'print(sorted(os.environ))',
     ].join('\n');
-    const r = await py(code, { args: [...box.config.hiddenPaths] });
+    const r = await py(code, { args: [...server().config.hiddenPaths] });
     const lines = r.stdout.trim().split('\n');
     for (const line of lines.slice(0, -1)) expect(line).toMatch(/ (denied|\[\])$/);
     expect(lines.at(-1)).toBe("['HOME', 'LANG', 'LOGNAME', 'PATH', 'PWD', 'TMPDIR', 'USER']");
@@ -277,7 +270,7 @@ describe('network', () => {
     const other = net.createServer((s) => s.end('hello from the host\n'));
     await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
     const otherPort = (other.address() as net.AddressInfo).port;
-    const apiPort = new URL(box.url).port;
+    const apiPort = new URL(server().url).port;
     try {
       const code = [
         'import os, socket, sys',

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
-import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+import { describe, expect, test } from '@jest/globals';
+import { useRunbox } from './helpers/runbox.js';
 
-let box: TestRunbox;
-beforeAll(async () => {
-  box = await startTestRunbox();
-});
-afterAll(async () => {
-  await box.shutdown();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-});
+const server = useRunbox();
 
 interface Programs {
   hello: string;
@@ -18,6 +10,8 @@ interface Programs {
   runtimeError: string;
   runtimeErrorText: RegExp;
   crashBySignal: string;
+  /** The signal the crash reports, when not SIGSEGV. */
+  crashSignal?: string;
 }
 
 const programs: Record<string, Programs> = {
@@ -64,7 +58,7 @@ const programs: Record<string, Programs> = {
 
 describe.each(Object.entries(programs))('%s', (language, p) => {
   test('hello world prints and exits 0', async () => {
-    const r = await box.execute({ language, code: p.hello });
+    const r = await server().execute({ language, code: p.hello });
     expect(r).toMatchObject({ status: 'ok', language, exitCode: 0, signal: null, stdout: 'Hello, world!\n', stderr: '', truncated: false });
     expect(r.output).toBe('Hello, world!\n');
     expect(r.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -74,26 +68,26 @@ describe.each(Object.entries(programs))('%s', (language, p) => {
   });
 
   test('stdin reaches the program', async () => {
-    const r = await box.execute({ language, code: p.echoStdin, stdin: 'abc\nxyz' });
+    const r = await server().execute({ language, code: p.echoStdin, stdin: 'abc\nxyz' });
     expect(r.status).toBe('ok');
     expect(r.stdout).toBe('ABC\nXYZ');
   });
 
   test('args reach the program', async () => {
-    const r = await box.execute({ language, code: p.printArgs, args: ['one', 'two words', '--three'] });
+    const r = await server().execute({ language, code: p.printArgs, args: ['one', 'two words', '--three'] });
     expect(r.status).toBe('ok');
     expect(r.stdout).toBe('one,two words,--three\n');
   });
 
   test('an uncaught error is a runtime_error with the message on stderr', async () => {
-    const r = await box.execute({ language, code: p.runtimeError });
+    const r = await server().execute({ language, code: p.runtimeError });
     expect(r.status).toBe('runtime_error');
     expect(r.exitCode === null ? r.signal : r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(p.runtimeErrorText);
   });
 
   test('a crash by signal reports the signal', async () => {
-    const r = await box.execute({ language, code: p.crashBySignal });
+    const r = await server().execute({ language, code: p.crashBySignal });
     expect(r.status).toBe('runtime_error');
     expect(r.signal).toBe(p.crashSignal ?? 'SIGSEGV');
     expect(r.exitCode).toBeNull();
@@ -102,7 +96,7 @@ describe.each(Object.entries(programs))('%s', (language, p) => {
 
 describe('compile errors', () => {
   test('cpp: the compiler message names the line', async () => {
-    const r = await box.execute({ language: 'cpp', code: '#include <iostream>\nint main() {\n  int x = ;\n}\n' });
+    const r = await server().execute({ language: 'cpp', code: '#include <iostream>\nint main() {\n  int x = ;\n}\n' });
     expect(r.status).toBe('compile_error');
     expect(r.compile).toMatchObject({ status: 'compile_error' });
     expect(r.compile!.exitCode).not.toBe(0);
@@ -111,13 +105,13 @@ describe('compile errors', () => {
   });
 
   test('java: the compiler message names the line', async () => {
-    const r = await box.execute({ language: 'java', code: 'public class Main {\n  public static void main(String[] a) {\n    int x = "no";\n  }\n}\n' });
+    const r = await server().execute({ language: 'java', code: 'public class Main {\n  public static void main(String[] a) {\n    int x = "no";\n  }\n}\n' });
     expect(r.status).toBe('compile_error');
     expect(r.compile!.output).toMatch(/Main\.java:3: error: incompatible types/);
   });
 
   test('a successful compile is reported alongside the run', async () => {
-    const r = await box.execute({ language: 'cpp', code: programs.cpp!.hello });
+    const r = await server().execute({ language: 'cpp', code: programs.cpp!.hello });
     expect(r.compile).toMatchObject({ status: 'ok', exitCode: 0, output: '' });
     expect(r.compile!.timeMs).toBeGreaterThan(0);
   });
@@ -125,13 +119,13 @@ describe('compile errors', () => {
 
 describe('java class names', () => {
   test('a public class with any name runs', async () => {
-    const r = await box.execute({ language: 'java', code: 'public class Solution {\n  public static void main(String[] a) { System.out.println("solved"); }\n}\n' });
+    const r = await server().execute({ language: 'java', code: 'public class Solution {\n  public static void main(String[] a) { System.out.println("solved"); }\n}\n' });
     expect(r).toMatchObject({ status: 'ok', stdout: 'solved\n' });
   });
 
   test('main in a non-public class next to helpers runs', async () => {
     const code = '// class Decoy is only a comment\nclass Helper { static int two() { return 2; } }\nclass App {\n  public static void main(String[] a) { System.out.println(Helper.two()); }\n}\n';
-    const r = await box.execute({ language: 'java', code });
+    const r = await server().execute({ language: 'java', code });
     expect(r).toMatchObject({ status: 'ok', stdout: '2\n' });
   });
 });
@@ -145,26 +139,26 @@ describe('aliases and output', () => {
     ['Python3', 'python'],
   ])('%s runs as %s', async (alias, id) => {
     const code = id === 'python' ? 'print(1)' : id === 'javascript' ? 'console.log(1)' : '#include <cstdio>\nint main(){puts("1");}';
-    const r = await box.execute({ language: alias, code });
+    const r = await server().execute({ language: alias, code });
     expect(r).toMatchObject({ status: 'ok', language: id, stdout: '1\n' });
   });
 
   test('stdout and stderr keep their arrival order in output', async () => {
     // two pipes: writes within the same instant may be read in either order, so space them out
-    const r = await box.execute({ language: 'python', code: 'import sys, time\nprint("a")\ntime.sleep(0.05)\nprint("b", file=sys.stderr)\ntime.sleep(0.05)\nprint("c")' });
+    const r = await server().execute({ language: 'python', code: 'import sys, time\nprint("a")\ntime.sleep(0.05)\nprint("b", file=sys.stderr)\ntime.sleep(0.05)\nprint("c")' });
     expect(r.output).toBe('a\nb\nc\n');
     expect(r.stdout).toBe('a\nc\n');
     expect(r.stderr).toBe('b\n');
   });
 
   test('invalid UTF-8 output is replaced, not a crash', async () => {
-    const r = await box.execute({ language: 'python', code: 'import sys\nsys.stdout.buffer.write(b"ok \\xff\\xfe end\\n")' });
+    const r = await server().execute({ language: 'python', code: 'import sys\nsys.stdout.buffer.write(b"ok \\xff\\xfe end\\n")' });
     expect(r.status).toBe('ok');
     expect(r.stdout).toBe('ok \uFFFD\uFFFD end\n');
   });
 
   test('unicode in code, stdin and output round-trips', async () => {
-    const r = await box.execute({ language: 'javascript', code: 'console.log("héllo ✓ " + require("fs").readFileSync(0, "utf8"))', stdin: '日本' });
+    const r = await server().execute({ language: 'javascript', code: 'console.log("héllo ✓ " + require("fs").readFileSync(0, "utf8"))', stdin: '日本' });
     expect(r.stdout).toBe('héllo ✓ 日本\n');
   });
 });

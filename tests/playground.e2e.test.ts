@@ -4,6 +4,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { freePort } from './helpers/net.js';
+import type {} from '../frontend/lib/test-hooks.js';
 import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
 
 /**
@@ -18,14 +20,6 @@ const servers: ChildProcess[] = [];
 let appUrl: string;
 /** Every URL any page asked for: none may leave the app's origin. */
 const requested: string[] = [];
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function startPlayground(apiUrl: string): Promise<string> {
   const port = await freePort();

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { freePort } from './helpers/net.js';
 import { renderNginxTemplate } from './helpers/nginx.js';
 
 /**
@@ -19,16 +20,11 @@ const tlsDir = path.join(work, 'tls');
 let ca: string;
 let httpsPort: number;
 let httpPort: number;
+/** A stand-in for the playground upstream: answers like a web app would. */
+let playground: http.Server;
+let playgroundPort: number;
 let nginx: ChildProcess;
 const backends = new Map<string, { child: ChildProcess; port: number; exited: Promise<void> }>();
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 30000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -79,6 +75,9 @@ const api = (p: string) => `https://127.0.0.1:${httpsPort}${p}`;
 beforeAll(async () => {
   execFileSync('sh', ['scripts/make-cert.sh', tlsDir, 'localhost']);
   ca = readFileSync(path.join(tlsDir, 'ca.crt'), 'utf8');
+  playground = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>playground</title>'));
+  await new Promise<void>((r) => playground.listen(0, '127.0.0.1', () => r()));
+  playgroundPort = (playground.address() as net.AddressInfo).port;
   await startBackend('a');
   await startBackend('b');
   [httpsPort, httpPort] = [await freePort(), await freePort()];
@@ -97,6 +96,8 @@ beforeAll(async () => {
       RUNBOX_RATE_BURST: '20',
       RUNBOX_BODY_LIMIT: '3m',
       RUNBOX_PROXY_TIMEOUT: '120s',
+      RUNBOX_RESOLVER: '127.0.0.1',
+      RUNBOX_PLAYGROUND_URL: `http://127.0.0.1:${playgroundPort}`,
     }),
   );
   // the host's part only: where nginx keeps its pid, logs and temp files
@@ -121,6 +122,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   nginx?.kill('SIGTERM');
+  playground?.close();
   for (const b of backends.values()) b.child.kill('SIGTERM');
   await Promise.all([...backends.values()].map((b) => b.exited));
   rmSync(work, { recursive: true, force: true });
@@ -160,6 +162,12 @@ describe('nginx in front of two runbox processes', () => {
     const reply = await request(api('/api/execute'), 'POST', JSON.stringify({ language: 'python', code: 'x', stdin: 'x'.repeat(4 * 1024 * 1024) }));
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.body)).toMatchObject({ error: 'Payload too large' });
+  });
+
+  test('/ is proxied to the playground upstream', async () => {
+    const reply = await request(api('/'));
+    expect(reply.status).toBe(200);
+    expect(reply.body).toContain('<title>playground</title>');
   });
 
   test('requests spread over both backends', async () => {

@@ -8,14 +8,9 @@ import type { Diagnostic } from '../lib/diagnostics';
 // build), never from a CDN.
 loader.config({ paths: { vs: `${process.env.NEXT_PUBLIC_BASE_PATH ?? ''}/monaco/vs` } });
 
-type Monaco = Parameters<OnMount>[1];
+import '../lib/test-hooks';
 
-declare global {
-  interface Window {
-    /** Test hook: the markers runbox put on the current model. */
-    runboxEditor?: { markers(): { line: number; message: string }[] };
-  }
-}
+type Monaco = Parameters<OnMount>[1];
 type StandaloneEditor = Parameters<OnMount>[0];
 
 export interface CodeEditorProps {

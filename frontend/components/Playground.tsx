@@ -36,12 +36,7 @@ function loadSaved(): Saved | null {
   }
 }
 
-declare global {
-  interface Window {
-    /** Test hook: set or read the editor's code without typing through auto-indent. */
-    runbox?: { setCode(code: string): void; getCode(): string };
-  }
-}
+import '../lib/test-hooks';
 
 export default function Playground() {
   const [languages, setLanguages] = useState<LanguageInfo[]>([]);

@@ -1,4 +1,4 @@
-import type { ErrorResponse, ExecuteResponse, LanguageInfo } from '../../backend/src/protocol';
+import type { ErrorResponse, ExecuteResponse, LanguageInfo } from '../../backend/src/protocol.js';
 
 export type { ExecuteResponse, LanguageInfo };
 

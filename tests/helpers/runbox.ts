@@ -1,7 +1,9 @@
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { loadConfig, type Config } from '../../backend/src/config.js';
 import { createLogger } from '../../backend/src/log.js';
 import type { ExecuteResponse } from '../../backend/src/protocol.js';
 import { startRunbox, type Runbox } from '../../backend/src/server.js';
+import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 
 export interface TestRunbox extends Runbox {
   config: Config;
@@ -50,4 +52,20 @@ export async function httpRequest(url: string, method: string, body?: unknown, h
     // not JSON: tests assert on that themselves
   }
   return { status: res.status, headers: res.headers, json, text };
+}
+
+/**
+ * One server for the whole test file: started before its tests, shut down after them, and
+ * then not one run artifact may be left. Returns a getter (the server exists only later).
+ */
+export function useRunbox(env: Record<string, string> = {}): () => TestRunbox {
+  let box: TestRunbox | undefined;
+  beforeAll(async () => {
+    box = await startTestRunbox(env);
+  });
+  afterAll(async () => {
+    await box?.shutdown();
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+  return () => box!;
 }

@@ -234,15 +234,17 @@ function compileStatus(r: JailResult): CompileResult['status'] {
   return r.exitCode === 0 && r.end === 'exit' ? 'ok' : 'compile_error';
 }
 
-function compileFailed(id: string, req: RunRequest, compile: CompileResult): ExecuteResponse {
+/** A result for a run whose program never ran. */
+function notRun(id: string, req: RunRequest, status: RunStatus, compile: CompileResult | null): ExecuteResponse {
+  // on a failed compile the compiler's message is what a client reading only `output` needs
+  const message = compile?.output ?? '';
   return {
     id,
     language: req.language.id,
-    status: 'compile_error',
-    // the compiler's message is what a client that reads only `output` needs to see
-    output: compile.output,
+    status,
+    output: message,
     stdout: '',
-    stderr: compile.output,
+    stderr: message,
     exitCode: null,
     signal: null,
     timeMs: 0,
@@ -253,23 +255,8 @@ function compileFailed(id: string, req: RunRequest, compile: CompileResult): Exe
   };
 }
 
-function internalError(id: string, req: RunRequest): ExecuteResponse {
-  return {
-    id,
-    language: req.language.id,
-    status: 'internal_error',
-    output: '',
-    stdout: '',
-    stderr: '',
-    exitCode: null,
-    signal: null,
-    timeMs: 0,
-    cpuTimeMs: null,
-    memoryKb: null,
-    truncated: false,
-    compile: null,
-  };
-}
+const compileFailed = (id: string, req: RunRequest, compile: CompileResult) => notRun(id, req, 'compile_error', compile);
+const internalError = (id: string, req: RunRequest) => notRun(id, req, 'internal_error', null);
 
 /** Discards the run's jails (a failed compile leaves the run's unused) and kills its uid. */
 async function killEverything(id: string, user: RunUser, jails: Promise<Jail>[], logger: Logger): Promise<void> {

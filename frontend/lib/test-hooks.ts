@@ -1,0 +1,14 @@
+/**
+ * Hooks the browser tests use instead of typing whole programs through Monaco's
+ * auto-indent and bracket closing (one test still types real keys).
+ */
+declare global {
+  interface Window {
+    /** Set or read the current language's code. */
+    runbox?: { setCode(code: string): void; getCode(): string };
+    /** The markers runbox put on the current model. */
+    runboxEditor?: { markers(): { line: number; message: string }[] };
+  }
+}
+
+export {};
