@@ -9,7 +9,7 @@ COPY backend/package.json backend/
 COPY frontend/package.json frontend/
 RUN npm ci --no-audit --no-fund
 COPY backend backend
-RUN npm run build
+RUN npm run build --workspace backend
 
 FROM node:24-alpine
 # util-linux: unshare, setpriv, prlimit and a mount that reads fstab files (busybox's
