@@ -115,6 +115,7 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
   const owner = user;
   const started = performance.now();
   const killed = owner ? killEverything(id, owner, jails, env.logger) : Promise.resolve();
+  void killed.then(() => env.users.replenish());
   const cleanedUp = (async () => {
     await killed;
     if (owner) await deleteUser(id, owner, env.logger);

@@ -46,11 +46,21 @@ export class RunUserPool {
     this.refill();
   }
 
+  /**
+   * Hands out a fresh user. Refilling waits for replenish() (called once the taker's
+   * program has ended) so that useradd does not compete with that program for the CPU;
+   * an empty pool starts refilling at once.
+   */
   async take(): Promise<FreshUser> {
     const pooled = this.ready.shift();
-    this.refill();
     if (pooled) return pooled;
+    this.refill();
     return this.make();
+  }
+
+  /** Tops the pool up in the background. */
+  replenish(): void {
+    this.refill();
   }
 
   /** Stops refilling and deletes the users nobody took. */
