@@ -84,29 +84,8 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     jails.push(firstJail);
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
-    if (req.language.compile) {
-      const command = req.language.compile({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
-      const key = env.compileCache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
-      const cached = key ? await env.compileCache!.get(key) : null;
-      if (cached) {
-        for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
-        result = await runPhase(id, await firstJail, file, req, env, hooks, { ...cached.compile, cached: true });
-      } else {
-        // the run's jail is built while the compiler works
-        const runJail = Jail.prepare(jailSetup(user, 2, env));
-        jails.push(runJail);
-        runJail.catch(() => undefined); // awaited below or in cleanup
-        const compile = await compilePhase(await firstJail, command, req, env, hooks);
-        if (compile.status === 'ok' && key) {
-          // taken before the program runs: what the run does to its home never reaches the cache
-          const artifacts = await collectArtifacts(user.home, file, env.config.compileCacheMb * MB);
-          if (artifacts) void env.compileCache!.put(key, { artifacts, compile });
-        }
-        result = compile.status !== 'ok' ? compileFailed(id, req, compile) : await runPhase(id, await runJail, file, req, env, hooks, compile);
-      }
-    } else {
-      result = await runPhase(id, await firstJail, file, req, env, hooks, null);
-    }
+    const built = req.language.compile ? await buildProgram(user, file, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
+    result = built.compile && built.compile.status !== 'ok' ? compileFailed(id, req, built.compile) : await runPhase(id, await built.jail, file, req, env, hooks, built.compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
@@ -122,6 +101,40 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     logRun(env.logger, finalResult, req, { userCreateMs, userDeleteMs: Math.round(performance.now() - started) });
   })();
   return { result: finalResult, killed, cleanedUp };
+}
+
+/**
+ * Compiles, or restores the build of identical code from the cache. Returns the compile
+ * result and the jail the program should run in.
+ */
+async function buildProgram(
+  user: RunUser,
+  file: string,
+  firstJail: Promise<Jail>,
+  jails: Promise<Jail>[],
+  req: RunRequest,
+  env: RunEnvironment,
+  hooks: RunHooks,
+): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
+  const command = req.language.compile!({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
+  const cache = env.compileCache;
+  const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
+  const cached = key ? await cache!.get(key) : null;
+  if (cached) {
+    for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
+    return { compile: { ...cached.compile, cached: true }, jail: firstJail };
+  }
+  // the run's jail is built while the compiler works
+  const runJail = Jail.prepare(jailSetup(user, 2, env));
+  jails.push(runJail);
+  runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
+  const compile = await compilePhase(await firstJail, command, req, env, hooks);
+  if (compile.status === 'ok' && key) {
+    // taken before the program runs: what the run does to its home never reaches the cache
+    const artifacts = await collectArtifacts(user.home, file, env.config.compileCacheMb * MB);
+    if (artifacts) void cache!.put(key, { artifacts, compile });
+  }
+  return { compile, jail: runJail };
 }
 
 function programEnv(user: RunUser, config: Config): Record<string, string> {
