@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // a promise nobody awaited must not take the server (and every run in it) down
+  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String((reason as Error)?.message ?? reason) }));
   const runbox = await startRunbox(config, logger);
 
   const stop = (signal: string) => {

@@ -82,6 +82,7 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     userCreateMs = Math.round(performance.now() - started);
     const firstJail = fresh.jail ? Promise.resolve(fresh.jail) : Jail.prepare(jailSetup(user, 1, env));
     jails.push(firstJail);
+    firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
     const built = req.language.compile ? await buildProgram(user, file, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
