@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { access, chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { pathExists } from '../util/fs.js';
 import type { LanguageSpec } from './registry.js';
 
 /**
@@ -24,7 +25,7 @@ export async function prepareCompilerArchives(
     const banner = toolchains[lang.id];
     if (!recipe || !banner) continue;
     const archive = path.join(dir, `${lang.id}-${createHash('sha256').update(banner).digest('hex').slice(0, 16)}.jsa`);
-    if (await access(archive).then(() => true, () => false)) {
+    if (await pathExists(archive)) {
       archives[lang.id] = archive;
       continue;
     }
@@ -33,7 +34,7 @@ export async function prepareCompilerArchives(
       await writeFile(path.join(work, recipe.sampleFile), recipe.sample);
       const partial = `${archive}.partial-${process.pid}`;
       const result = await execa(recipe.command(partial)[0]!, recipe.command(partial).slice(1), { cwd: work, env: { PATH: sandboxPath }, extendEnv: false, reject: false, timeout: 120000 });
-      if (result.exitCode !== 0 || !(await access(partial).then(() => true, () => false))) {
+      if (result.exitCode !== 0 || !(await pathExists(partial))) {
         archives[lang.id] = null;
         continue;
       }

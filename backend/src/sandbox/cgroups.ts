@@ -1,5 +1,7 @@
-import { mkdir, readFile, rmdir, writeFile, access, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathExists } from '../util/fs.js';
 
 /**
  * Per-phase cgroups: the memory limit (the only memory limit the JVM and Node survive),
@@ -36,9 +38,7 @@ export interface CgroupDriver {
   sweep(prefix: string): Promise<number>;
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 const readText = (p: string) => readFile(p, 'utf8').catch(() => null);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const PARENT = 'runbox';
 
 async function killProcsIn(dir: string): Promise<void> {
@@ -132,18 +132,21 @@ class V1Driver implements CgroupDriver {
       throw err;
     }
     const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
-    const hasMemsw = await exists(memsw);
+    const hasMemsw = await pathExists(memsw);
     return {
       procsFiles: all.map((d) => path.join(d, 'cgroup.procs')),
       setLimits: async (limits) => {
         const bytes = String(limits.memoryBytes);
-        // with swap accounting on, swap must be capped too or the limit only moves pages to
-        // swap; memsw may never be below the memory limit, so the order depends on direction
-        const current = Number((await readText(path.join(dirs.memory, 'memory.limit_in_bytes'))) ?? 0);
-        if (hasMemsw && limits.memoryBytes > current) await writeFile(memsw, bytes);
-        await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
-        if (hasMemsw) await writeFile(memsw, bytes);
-        await writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids));
+        const memory = async () => {
+          if (!hasMemsw) return writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+          // with swap accounting on, swap must be capped too or the limit only moves pages to
+          // swap; memsw may never be below the memory limit, so the order depends on direction
+          const current = Number((await readText(path.join(dirs.memory, 'memory.limit_in_bytes'))) ?? 0);
+          if (limits.memoryBytes > current) await writeFile(memsw, bytes);
+          await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+          await writeFile(memsw, bytes);
+        };
+        await Promise.all([memory(), writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids))]);
       },
       usage: async () => {
         const [cpu, peak, oomControl, failcnt] = await Promise.all([
@@ -211,7 +214,7 @@ class V2Driver implements CgroupDriver {
     const dir = path.join(this.runsRoot, name);
     await mkdir(dir);
     const swap = path.join(dir, 'memory.swap.max');
-    if (await exists(swap)) await writeFile(swap, '0');
+    if (await pathExists(swap)) await writeFile(swap, '0');
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
       setLimits: async (limits) => {

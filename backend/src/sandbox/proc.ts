@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Reads the process table straight from /proc. No `ps` fork: a fork bomb can leave
@@ -37,7 +38,6 @@ function signalAll(pids: number[], signal: NodeJS.Signals): void {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Kills every process of a uid: stop them all first so none can fork a replacement

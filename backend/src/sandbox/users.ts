@@ -1,6 +1,7 @@
-import { readFile, unlink, access } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { execa } from 'execa';
 import pLimit from 'p-limit';
+import { pathExists } from '../util/fs.js';
 
 /**
  * Single-use Linux users. useradd/userdel rewrite /etc/passwd, /etc/group and /etc/shadow
@@ -36,11 +37,10 @@ export function isRunUserName(name: string, instance = ''): boolean {
   return new RegExp(`^${RUN_USER_PREFIX}${instance}[0-9a-f]{1,${ID_HEX_DIGITS - instance.length}}$`).test(name);
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
 let nologinShell: Promise<string> | undefined;
 function noLoginShell(): Promise<string> {
   nologinShell ??= (async () => {
-    for (const candidate of ['/usr/sbin/nologin', '/sbin/nologin']) if (await exists(candidate)) return candidate;
+    for (const candidate of ['/usr/sbin/nologin', '/sbin/nologin']) if (await pathExists(candidate)) return candidate;
     return '/bin/false';
   })();
   return nologinShell;
