@@ -103,12 +103,15 @@ describe('SIGTERM', () => {
     expect(await findLeftovers()).toEqual(NOTHING_LEFT);
   });
 
-  test('work that outlasts the grace time is killed and cleaned up', async () => {
+  test('work that outlasts the grace time is killed and cleaned up, even after a second signal', async () => {
     const server = await startServerProcess({ RUNBOX_SHUTDOWN_GRACE_MS: '300' });
     const inFlight = httpRequest(`${server.url}/api/execute`, 'POST', sleeper(4));
     await new Promise((r) => setTimeout(r, 800));
     const started = Date.now();
     server.child.kill('SIGTERM');
+    // Ctrl+C reaches every process of a group and launchers forward it again: a second
+    // signal must not cut the cleanup short
+    setTimeout(() => server.child.kill('SIGINT'), 100);
     const r = await inFlight;
     expect(r.json.status).toBe('internal_error');
     expect(await server.exited).toBe(0);

@@ -18,7 +18,12 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String((reason as Error)?.message ?? reason) }));
   const runbox = await startRunbox(config, logger);
 
+  let stopping = false;
   const stop = (signal: string) => {
+    // a second signal (Ctrl+C reaches every process of the group, launchers forward it
+    // again) must not cut the cleanup short
+    if (stopping) return;
+    stopping = true;
     logger.info('shutting down', { signal, ...runbox.runs.stats });
     runbox.shutdown().then(
       () => {
@@ -31,8 +36,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((err: Error) => {
