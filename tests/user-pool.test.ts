@@ -26,8 +26,11 @@ describe('user pool', () => {
       const names = runs.map((r) => r.stdout.split(' ')[0]);
       expect(new Set(names).size).toBe(5);
       runs.forEach((r, i) => expect(names[i]).toBe(`exec_${r.id.replace(/-/g, '').slice(0, 24)}`));
-      // a used user is gone once its run is over; only fresh ones wait in the pool
+      // a used user is gone once its run's cleanup is over; only fresh ones wait in the pool
       await waitForPool(box, 3);
+      for (let i = 0; i < 300 && (await box.request('GET', '/api/health')).json.runs.cleanupsPending > 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const passwd = (await findLeftovers()).users;
       for (const name of names) expect(passwd).not.toContain(name);
     } finally {
