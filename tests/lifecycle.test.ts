@@ -1,46 +1,15 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { httpRequest, startTestRunbox } from './helpers/runbox.js';
+import { killServerProcesses, startServerProcess } from './helpers/server-process.js';
 
-const MAIN = path.resolve('backend/dist/main.js');
-
-const spawned: ChildProcess[] = [];
 afterAll(async () => {
-  // a failed assertion must not leave a server running for the rest of the suite
-  for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await killServerProcesses();
   expect(await findLeftovers()).toEqual(NOTHING_LEFT);
 });
-
-interface ServerProcess {
-  child: ChildProcess;
-  url: string;
-  logs: () => string;
-  exited: Promise<number | null>;
-}
-
-/** The real server binary as a separate process, the way `npm start` runs it. */
-async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  spawned.push(child);
-  let logs = '';
-  child.stdout!.on('data', (d) => (logs += d));
-  child.stderr!.on('data', (d) => (logs += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    const url = /"url":"(http:[^"]+)"/.exec(logs)?.[1];
-    if (url) return { child, url, logs: () => logs, exited };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${logs}`);
-}
 
 const sleeper = (seconds: number) => ({ language: 'python', code: `import time\ntime.sleep(${seconds})\nprint("finished")` });
 

@@ -38,7 +38,8 @@ async function waitFor(check: () => Promise<boolean>, what: string, ms = 30000):
 async function startBackend(instance: string): Promise<void> {
   const port = await freePort();
   const child = spawn(process.execPath, ['backend/dist/main.js'], {
-    env: { ...process.env, PORT: String(port), RUNBOX_INSTANCE: instance, RUNBOX_USER_POOL: '1', LOG_LEVEL: 'error' },
+    // both share one SQLite file, as two processes on one host may
+    env: { ...process.env, PORT: String(port), RUNBOX_INSTANCE: instance, RUNBOX_USER_POOL: '1', LOG_LEVEL: 'error', RUNBOX_DATA_DIR: path.join(work, 'data') },
     stdio: 'ignore',
   });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));

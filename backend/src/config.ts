@@ -97,6 +97,35 @@ const entries = {
     default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     doc: 'PATH inside runs; toolchains are looked up here',
   },
+  dataDir: {
+    env: 'RUNBOX_DATA_DIR',
+    schema: z.string().startsWith('/'),
+    default: '/var/lib/runbox/data',
+    doc: 'Root-only directory of the SQLite database (snippets, history, problems); back it up',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    schema: z.string().regex(/^(postgres|postgresql):\/\//, 'must be a postgres:// URL'),
+    default: '',
+    doc: 'PostgreSQL instead of SQLite, for several API replicas: postgres://user:password@host:5432/db',
+    optional: true,
+  },
+  adminKey: {
+    env: 'RUNBOX_ADMIN_KEY',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    default: '',
+    doc: 'Bearer key for creating, editing and deleting judge problems; empty turns the admin API off',
+    optional: true,
+  },
+  publicUrl: {
+    env: 'RUNBOX_PUBLIC_URL',
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')),
+    default: '',
+    doc: 'Origin of the playground in share links (e.g. https://runbox.example.com); empty: the host the request came to',
+    optional: true,
+  },
+  historyMax: { env: 'RUNBOX_HISTORY_MAX', schema: positiveInt, default: '100', doc: "Submissions kept per visitor (oldest dropped first)" },
+  historyDays: { env: 'RUNBOX_HISTORY_DAYS', schema: positiveInt, default: '30', doc: 'Days a submission is kept in history' },
   shutdownGraceMs: {
     env: 'RUNBOX_SHUTDOWN_GRACE_MS',
     schema: z.coerce.number().int().min(0),
@@ -108,6 +137,7 @@ const entries = {
 type Entries = typeof entries;
 export type Config = { [K in keyof Entries]: z.output<Entries[K]['schema']> };
 
+
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -115,6 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [key, entry] of Object.entries(entries)) {
     // an empty variable (as compose passes `VAR: ${VAR:-}`) means "use the default"
     const raw = env[entry.env] || entry.default;
+    // optional settings are off when empty; their schema checks only a given value
+    if (raw === '' && 'optional' in entry) {
+      out[key] = '';
+      continue;
+    }
     const parsed = entry.schema.safeParse(raw);
     if (!parsed.success) {
       throw new ConfigError(`${entry.env}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues[0]?.message ?? 'bad value'}`);

@@ -28,21 +28,24 @@ function limit(max: number, unit: string) {
     .max(max, `must be at most ${max} ${unit} (the server maximum)`);
 }
 
+const language = () => z.string({ error: 'is required and must be a string' }).min(1, 'must not be empty').max(64);
+const args = () =>
+  z
+    .array(
+      z
+        .string({ error: 'must be a string' })
+        .max(MAX_ARG_LENGTH, `must be at most ${MAX_ARG_LENGTH} characters`)
+        .refine((s) => !s.includes('\0'), 'must not contain NUL characters'),
+      { error: 'must be an array of strings' },
+    )
+    .max(MAX_ARGS, `must have at most ${MAX_ARGS} entries`);
+
 export function executeRequestSchema(maxima: LimitMaxima) {
   return z.strictObject({
-    language: z.string({ error: 'is required and must be a string' }).min(1, 'must not be empty').max(64),
+    language: language(),
     code: z.string({ error: 'is required and must be a string' }),
     stdin: z.string({ error: 'must be a string' }).optional(),
-    args: z
-      .array(
-        z
-          .string({ error: 'must be a string' })
-          .max(MAX_ARG_LENGTH, `must be at most ${MAX_ARG_LENGTH} characters`)
-          .refine((s) => !s.includes('\0'), 'must not contain NUL characters'),
-        { error: 'must be an array of strings' },
-      )
-      .max(MAX_ARGS, `must have at most ${MAX_ARGS} entries`)
-      .optional(),
+    args: args().optional(),
     limits: z
       .strictObject(
         {
@@ -84,6 +87,8 @@ export interface ExecuteResponse {
   memoryKb: number | null;
   truncated: boolean;
   compile: CompileResult | null;
+  /** set when the run was kept in the visitor's history (the request carried X-Runbox-Visitor) */
+  submissionId?: string;
 }
 
 export interface LanguageInfo {
@@ -120,4 +125,131 @@ export interface ErrorResponse {
   field?: string;
   message?: string;
   [extra: string]: unknown;
+}
+
+/* ---------- snippets, history, problems: the stored side ---------- */
+
+/** Header that names a visitor's own history: an unguessable key the browser keeps. */
+export const VISITOR_HEADER = 'X-Runbox-Visitor';
+/** At least 128 bits in base64url (22 characters); the server stores only its hash. */
+export const VISITOR_KEY = /^[A-Za-z0-9_-]{22,128}$/;
+
+export const snippetRequestSchema = z.strictObject({
+  language: language(),
+  code: z.string({ error: 'is required and must be a string' }),
+  stdin: z.string({ error: 'must be a string' }).optional(),
+  args: args().optional(),
+});
+export type SnippetRequest = z.infer<typeof snippetRequestSchema>;
+
+/** POST /api/snippets answers 201 with this; GET /api/snippets/:id with the full snippet. */
+export interface SnippetCreated {
+  id: string;
+  /** The playground page that opens the snippet: <public url>/s/<id>. */
+  url: string;
+  createdAt: string;
+}
+
+export interface SnippetResponse extends SnippetCreated {
+  language: string;
+  code: string;
+  stdin: string;
+  args: string[];
+}
+
+export const JUDGE_STATUSES = ['accepted', 'wrong_answer', 'compile_error', 'runtime_error', 'timeout', 'memory_limit', 'output_limit', 'internal_error'] as const;
+export type JudgeStatus = (typeof JUDGE_STATUSES)[number];
+
+export const judgeRequestSchema = z.strictObject({
+  language: language(),
+  code: z.string({ error: 'is required and must be a string' }),
+});
+export type JudgeRequest = z.infer<typeof judgeRequestSchema>;
+
+export interface JudgeTestResult {
+  /** 1-based, in the problem's order (samples first). */
+  index: number;
+  hidden: boolean;
+  status: JudgeStatus;
+  timeMs: number;
+  memoryKb: number | null;
+  /** Sample tests only: hidden tests never carry input, expected or actual output. */
+  input?: string;
+  expected?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+export interface JudgeResponse {
+  id: string;
+  problem: string;
+  language: string;
+  /** accepted when every test is; else the status of the first test that is not */
+  status: JudgeStatus;
+  passed: number;
+  total: number;
+  /** the slowest test and the largest memory of any test */
+  timeMs: number;
+  memoryKb: number | null;
+  compile: CompileResult | null;
+  tests: JudgeTestResult[];
+  /** set when the submission was kept in the visitor's history */
+  submissionId?: string;
+}
+
+const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const MAX_TESTS = 100;
+
+/** A test's input is capped like stdin, its expected output like a run's output. */
+export function problemSchema(maxima: Pick<LimitMaxima, 'timeMs' | 'memoryMb'>, caps: { inputKb: number; expectedKb: number }) {
+  const testText = (kb: number) =>
+    z.string({ error: 'must be a string' }).refine((s) => Buffer.byteLength(s) <= kb * 1024, `must be at most ${kb} KiB`);
+  return z.strictObject({
+    slug: z.string({ error: 'is required and must be a string' }).regex(SLUG, 'must be 1-64 lowercase letters, digits or dashes, starting with a letter or digit'),
+    title: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(200),
+    statement: z.string({ error: 'is required and must be a string' }).max(64 * 1024, 'must be at most 64 KiB'),
+    timeLimitMs: limit(maxima.timeMs, 'ms'),
+    memoryLimitMb: limit(maxima.memoryMb, 'MB'),
+    tests: z
+      .array(
+        z.strictObject({ input: testText(caps.inputKb), expected: testText(caps.expectedKb), hidden: z.boolean({ error: 'must be true or false' }).default(false) }, { error: 'must be an object' }),
+        { error: 'must be an array' },
+      )
+      .min(1, 'must have at least one test')
+      .max(MAX_TESTS, `must have at most ${MAX_TESTS} tests`),
+  });
+}
+export type ProblemInput = z.output<ReturnType<typeof problemSchema>>;
+
+export interface ProblemSummary {
+  slug: string;
+  title: string;
+  timeLimitMs: number;
+  memoryLimitMb: number;
+  sampleCount: number;
+  hiddenCount: number;
+}
+
+export interface ProblemResponse extends ProblemSummary {
+  statement: string;
+  samples: { input: string; expected: string }[];
+  /** Only for a request with the admin key: every test, hidden ones included. */
+  tests?: { input: string; expected: string; hidden: boolean }[];
+}
+
+export interface HistoryEntry {
+  id: string;
+  kind: 'run' | 'judge';
+  /** the problem's slug for a judge submission */
+  problem: string | null;
+  language: string;
+  status: RunStatus | JudgeStatus;
+  createdAt: string;
+}
+
+export interface HistoryItem extends HistoryEntry {
+  code: string;
+  stdin: string;
+  args: string[];
+  result: ExecuteResponse | JudgeResponse;
 }

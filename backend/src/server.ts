@@ -16,12 +16,15 @@ import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
 import { probeIsolation } from './sandbox/isolation.js';
 import { sweepLeftovers } from './sandbox/sweep.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
 
 export interface Runbox {
   server: Server;
   url: string;
   runs: RunService;
+  store: Store;
   isolation: IsolationReport;
   languages: LanguageInfo[];
   /** Stops taking work, lets runs finish (or kills them after the grace time), closes. */
@@ -56,11 +59,21 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   const compilerArchives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
+  const store = await openStore(config);
+  logger.info('store open', { kind: store.kind, ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}) });
+  const pruneHistory = () =>
+    store.pruneSubmissions(new Date(Date.now() - config.historyDays * DAY_MS)).then(
+      (removed) => removed > 0 && logger.info('history pruned', { removed, olderThanDays: config.historyDays }),
+      (err: Error) => logger.error('history pruning failed', { error: err.message }),
+    );
+  await pruneHistory();
+  const pruneTimer = setInterval(pruneHistory, PRUNE_EVERY_MS).unref();
+
   const runEnvironment = { config, cgroups, isolation: isolationSettings };
   const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)), config.instance);
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
-  const app = createApp({ config, runs, languages, isolation, logger });
+  const app = createApp({ config, runs, store, languages, isolation, logger });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
@@ -78,12 +91,18 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
       await users.drain();
       server.closeIdleConnections();
       await closed;
+      clearInterval(pruneTimer);
+      // after the last request: a judge submission being kept still writes
+      await store.close();
       const leftovers = await sweepLeftovers(config.homeRoot, cgroups, config.instance);
       for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
     })());
 
-  return { server, url, runs, isolation, languages, shutdown };
+  return { server, url, runs, store, isolation, languages, shutdown };
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /** Root-only, and emptied at start: files in it belong to runs of an earlier server. */
 async function prepareStateDir(dir: string): Promise<void> {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, expect } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig, type Config } from '../../backend/src/config.js';
 import { createLogger } from '../../backend/src/log.js';
 import type { ExecuteResponse } from '../../backend/src/protocol.js';
@@ -19,10 +22,31 @@ export interface HttpReply {
   text: string;
 }
 
-/** A real runbox server in this process, on a free loopback port. */
+/**
+ * A real runbox server in this process, on a free loopback port, with a database of its
+ * own (SQLite in a temporary directory, removed at shutdown) unless `env` names one.
+ */
 export async function startTestRunbox(env: Record<string, string> = {}): Promise<TestRunbox> {
-  const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env });
-  const runbox = await startRunbox(config, createLogger(config.logLevel));
+  const ownData = env.RUNBOX_DATA_DIR ? null : await mkdtemp(path.join(os.tmpdir(), 'runbox-test-data-'));
+  const config = loadConfig({
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(ownData ? { RUNBOX_DATA_DIR: ownData } : {}),
+    ...env,
+  });
+  const started = await startRunbox(config, createLogger(config.logLevel)).catch(async (err) => {
+    if (ownData) await rm(ownData, { recursive: true, force: true });
+    throw err;
+  });
+  const runbox: Runbox = {
+    ...started,
+    async shutdown(graceMs) {
+      await started.shutdown(graceMs);
+      if (ownData) await rm(ownData, { recursive: true, force: true });
+    },
+  };
   const request = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     httpRequest(runbox.url + path, method, body, headers);
   return {

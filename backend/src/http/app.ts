@@ -1,23 +1,22 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
-import { findLanguage, LANGUAGES } from '../languages/registry.js';
 import type { Logger } from '../log.js';
-import { executeRequestSchema, type ExecuteRequest, type HealthResponse, type IsolationReport, type LanguageInfo } from '../protocol.js';
-import type { RunRequest } from '../runs/run.js';
+import type { IsolationReport, LanguageInfo } from '../protocol.js';
 import { QueueFullError, ShuttingDownError, type RunService } from '../runs/run-service.js';
-import { badField, HttpError } from './errors.js';
+import type { Store } from '../store/store.js';
+import { HttpError } from './errors.js';
+import { executeRoutes } from './execute-routes.js';
+import { historyRoutes } from './history-routes.js';
+import { problemRoutes } from './problem-routes.js';
+import { snippetRoutes } from './snippet-routes.js';
 
 export interface AppDeps {
   config: Config;
   runs: RunService;
+  store: Store;
   languages: LanguageInfo[];
   isolation: IsolationReport;
   logger: Logger;
-}
-
-/** JSON bodies may carry code and stdin at their caps, plus escaping overhead and the rest. */
-function bodyLimitBytes(config: Config): number {
-  return (config.codeKb + config.stdinKb) * 1024 * 2 + 64 * 1024;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -31,7 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (origin && (corsOrigins.has(origin) || corsOrigins.has('*'))) {
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance', Vary: 'Origin' });
       if (req.method === 'OPTIONS') {
-        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type', 'Access-Control-Max-Age': '600' });
+        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Runbox-Visitor', 'Access-Control-Max-Age': '600' });
         return void res.status(204).end();
       }
     }
@@ -44,40 +43,14 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.set('trust proxy', 'loopback');
 
-  const schema = executeRequestSchema({
-    timeMs: config.runTimeMs,
-    cpuTimeMs: config.runCpuMs,
-    memoryMb: config.runMemoryMb,
-    processes: config.runProcesses,
-    outputKb: config.outputKb,
-  });
-
-  const requireJson = (req: Request, _res: Response, next: NextFunction) => {
+  const requireJson: express.RequestHandler = (req, _res, next) => {
     if (!req.is('application/json')) {
       return next(new HttpError(415, { error: 'Unsupported media type', message: 'send the body as application/json' }));
     }
     next();
   };
 
-  app.get('/api/health', (_req, res) => {
-    const body: HealthResponse = { status: runs.isShuttingDown ? 'shutting_down' : 'up', instance: config.instance || 'main', runs: runs.stats, isolation: deps.isolation };
-    res.status(runs.isShuttingDown ? 503 : 200).json(body);
-  });
-
-  app.get('/api/languages', (_req, res) => {
-    res.json(deps.languages);
-  });
-
-  app.post('/api/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res, next) => {
-    try {
-      const body = parseExecute(schema, req.body, config);
-      const result = await runs.execute(body);
-      res.json(result);
-    } catch (err) {
-      next(err);
-    }
-  });
-
+  app.use('/api', executeRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -86,47 +59,6 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(httpError.status).set(httpError.headers).json(httpError.body);
   });
   return app;
-}
-
-function parseExecute(schema: ReturnType<typeof executeRequestSchema>, raw: unknown, config: Config): RunRequest {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new HttpError(400, { error: 'Invalid request', message: 'the body must be a JSON object' });
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const field = [...issue.path, ...keys.slice(0, 1)].join('.') || '(body)';
-    const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
-    throw badField(field, message);
-  }
-  const body: ExecuteRequest = parsed.data;
-  const language = findLanguage(body.language);
-  if (!language) {
-    throw new HttpError(400, {
-      error: 'Unsupported language',
-      field: 'language',
-      message: `language "${body.language.slice(0, 64)}" is not supported`,
-      supported: LANGUAGES.map((l) => l.id),
-    });
-  }
-  if (Buffer.byteLength(body.code) > config.codeKb * 1024) throw badField('code', `must be at most ${config.codeKb} KiB`, 413);
-  const stdin = body.stdin ?? '';
-  if (Buffer.byteLength(stdin) > config.stdinKb * 1024) throw badField('stdin', `must be at most ${config.stdinKb} KiB`, 413);
-  const l = body.limits ?? {};
-  return {
-    language,
-    code: body.code,
-    stdin,
-    args: body.args ?? [],
-    limits: {
-      timeMs: l.timeMs ?? config.runTimeMs,
-      cpuTimeMs: l.cpuTimeMs ?? config.runCpuMs,
-      memoryMb: l.memoryMb ?? config.runMemoryMb,
-      processes: l.processes ?? config.runProcesses,
-      outputKb: l.outputKb ?? config.outputKb,
-    },
-  };
 }
 
 interface BodyParserError {

@@ -9,7 +9,7 @@ import type { OutputChunk } from '../sandbox/output.js';
 import { killAllOfUid } from '../sandbox/proc.js';
 import { destroyRunUser } from '../sandbox/run-user.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
-import { collectArtifacts, compileCacheKey, type CompileCache } from './compile-cache.js';
+import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import type { RunUser } from '../sandbox/users.js';
 import { writeWorkspaceFile } from '../sandbox/workspace.js';
 
@@ -33,6 +33,8 @@ export interface RunRequest {
   stdin: string;
   args: readonly string[];
   limits: RunLimits;
+  /** The build of this same code from an earlier run (a judge's first test): not compiled again. */
+  build?: CachedBuild;
 }
 
 export interface RunEnvironment {
@@ -51,6 +53,8 @@ export interface RunEnvironment {
 export interface RunHooks {
   /** Program output as it arrives (the run phase only). */
   onOutput?: (chunk: OutputChunk) => void;
+  /** A successful compile's artifacts, for runs of the same code that follow (`build`). */
+  onBuilt?: (build: CachedBuild) => void;
   signal?: AbortSignal;
 }
 
@@ -120,7 +124,7 @@ async function buildProgram(
   const command = req.language.compile!({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
   const cache = env.compileCache;
   const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
-  const cached = key ? await cache!.get(key) : null;
+  const cached = req.build ?? (key ? await cache!.get(key) : null);
   if (cached) {
     for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
     return { compile: { ...cached.compile, cached: true }, jail: firstJail };
@@ -130,10 +134,11 @@ async function buildProgram(
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
   const compile = await compilePhase(await firstJail, command, req, env, hooks);
-  if (compile.status === 'ok' && key) {
+  if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
-    const artifacts = await collectArtifacts(user.home, file, env.config.compileCacheMb * MB);
-    if (artifacts) void cache!.put(key, { artifacts, compile });
+    const artifacts = await collectArtifacts(user.home, file, env.config.workspaceMb * MB);
+    if (artifacts && key) void cache!.put(key, { artifacts, compile });
+    if (artifacts) hooks.onBuilt?.({ artifacts, compile });
   }
   return { compile, jail: runJail };
 }

@@ -1,0 +1,51 @@
+import express from 'express';
+import { z } from 'zod';
+import { ID_PATTERN } from '../store/ids.js';
+import type { NewSubmission } from '../store/store.js';
+import type { AppDeps } from './app.js';
+import { HttpError } from './errors.js';
+import { parseBody } from './validate.js';
+import { requireVisitorKey } from './visitor.js';
+
+/** A visitor's own submissions, named by the key only their browser knows. */
+export function historyRoutes({ config, store }: AppDeps): express.Router {
+  const router = express.Router();
+  const query = z.strictObject({
+    limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(config.historyMax, `must be at most ${config.historyMax}`).optional(),
+  });
+  const notFound = () => new HttpError(404, { error: 'Not found', message: 'no submission of yours has this id' });
+
+  router.get('/history', async (req, res) => {
+    const key = requireVisitorKey(req);
+    const { limit } = parseBody(query, { ...req.query });
+    res.set('Cache-Control', 'no-store').json({ entries: await store.listSubmissions(key, limit ?? config.historyMax) });
+  });
+
+  router.get('/history/:id', async (req, res) => {
+    const key = requireVisitorKey(req);
+    const item = ID_PATTERN.test(req.params.id) ? await store.getSubmission(key, req.params.id) : null;
+    if (!item) throw notFound();
+    res.set('Cache-Control', 'no-store').json(item);
+  });
+
+  router.delete('/history/:id', async (req, res) => {
+    const key = requireVisitorKey(req);
+    const deleted = ID_PATTERN.test(req.params.id) && (await store.deleteSubmission(key, req.params.id));
+    if (!deleted) throw notFound();
+    res.status(204).end();
+  });
+  return router;
+}
+
+/**
+ * Keeps a run or judge submission in its visitor's history. The result is the answer the
+ * client gets either way: a failed write is logged and the answer goes out without an id.
+ */
+export async function keepSubmission({ config, store, logger }: AppDeps, submission: NewSubmission): Promise<string | undefined> {
+  try {
+    return await store.addSubmission(submission, { maxPerVisitor: config.historyMax });
+  } catch (err) {
+    logger.error('could not keep a submission', { kind: submission.kind, error: (err as Error).message });
+    return undefined;
+  }
+}

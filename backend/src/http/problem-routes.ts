@@ -1,0 +1,77 @@
+import express from 'express';
+import { judgeSubmission } from '../judge/judge.js';
+import { judgeRequestSchema, problemSchema, type ProblemResponse } from '../protocol.js';
+import type { Problem } from '../store/store.js';
+import type { AppDeps } from './app.js';
+import { isAdmin, requireAdmin } from './admin.js';
+import { badField, HttpError } from './errors.js';
+import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
+import { keepSubmission } from './history-routes.js';
+import { visitorKey } from './visitor.js';
+
+/** Problems with many tests are large; only an admin's body is read at this size. */
+const PROBLEM_BODY_LIMIT = '32mb';
+const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Judge problems: anyone lists and submits; the admin key creates, replaces and deletes. */
+export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
+  const { config, store, runs, logger } = deps;
+  const router = express.Router();
+  const schema = problemSchema({ timeMs: config.runTimeMs, memoryMb: config.runMemoryMb }, { inputKb: config.stdinKb, expectedKb: config.outputKb });
+  const admin: express.RequestHandler = (req, _res, next) => {
+    requireAdmin(req, config.adminKey);
+    next();
+  };
+  const problemBody = [admin, requireJson, express.json({ limit: PROBLEM_BODY_LIMIT })];
+  const findProblem = async (slug: string): Promise<Problem> => {
+    const problem = SLUG_PATTERN.test(slug) ? await store.getProblem(slug) : null;
+    if (!problem) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
+    return problem;
+  };
+
+  router.get('/problems', async (_req, res) => {
+    res.json({ problems: await store.listProblems() });
+  });
+
+  router.get('/problems/:slug', async (req, res) => {
+    const { tests, ...problem } = await findProblem(req.params.slug);
+    const body: ProblemResponse = { ...problem, samples: tests.filter((t) => !t.hidden).map(({ input, expected }) => ({ input, expected })) };
+    // hidden tests go to the admin only, and are never cached on the way
+    if (isAdmin(req, config.adminKey)) body.tests = tests;
+    res.set('Cache-Control', 'no-store').json(body);
+  });
+
+  router.post('/problems', ...problemBody, async (req, res) => {
+    const problem = parseBody(schema, req.body);
+    if (!(await store.createProblem(problem))) throw new HttpError(409, { error: 'Conflict', field: 'slug', message: `a problem "${problem.slug}" exists already; PUT /api/problems/${problem.slug} replaces it` });
+    res.status(201).location(`/api/problems/${problem.slug}`).json({ slug: problem.slug });
+  });
+
+  router.put('/problems/:slug', ...problemBody, async (req, res) => {
+    const raw = req.body as Record<string, unknown> | null;
+    if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'slug' in raw && raw.slug !== req.params.slug) throw badField('slug', 'must match the slug in the path');
+    const problem = parseBody(schema, raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, slug: req.params.slug } : raw);
+    const outcome = await store.putProblem(problem);
+    res.status(outcome === 'created' ? 201 : 200).json({ slug: problem.slug, outcome });
+  });
+
+  router.delete('/problems/:slug', admin, async (req, res) => {
+    const slug = String(req.params.slug);
+    if (!SLUG_PATTERN.test(slug) || !(await store.deleteProblem(slug))) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
+    res.status(204).end();
+  });
+
+  router.post('/problems/:slug/submissions', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
+    const body = parseBody(judgeRequestSchema, req.body);
+    const key = visitorKey(req);
+    const problem = await findProblem(String(req.params.slug));
+    const language = resolveLanguage(body.language);
+    checkSizes(config, body);
+    const result = await judgeSubmission(problem, language, body.code, runs, config, logger);
+    if (key) {
+      result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: body.code, stdin: '', args: [], result });
+    }
+    res.json(result);
+  });
+  return router;
+}

@@ -1,0 +1,32 @@
+import express, { type Request } from 'express';
+import { snippetRequestSchema, type SnippetCreated, type SnippetResponse } from '../protocol.js';
+import { ID_PATTERN } from '../store/ids.js';
+import type { Snippet } from '../store/store.js';
+import type { AppDeps } from './app.js';
+import { HttpError } from './errors.js';
+import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
+
+/** Shared snippets: saved once, never changed; the link is the only way to them. */
+export function snippetRoutes({ config, store }: AppDeps, requireJson: express.RequestHandler): express.Router {
+  const router = express.Router();
+  // the playground's address: configured, else the host this request came to (through nginx: its Host and scheme)
+  const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.get('host')}`}/s/${id}`;
+  const created = (req: Request, s: Snippet): SnippetCreated => ({ id: s.id, url: shareUrl(req, s.id), createdAt: s.createdAt.toISOString() });
+
+  router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
+    const body = parseBody(snippetRequestSchema, req.body);
+    const language = resolveLanguage(body.language);
+    checkSizes(config, body);
+    const snippet = await store.createSnippet({ language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [] });
+    res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));
+  });
+
+  router.get('/snippets/:id', async (req, res) => {
+    const snippet = ID_PATTERN.test(req.params.id) ? await store.getSnippet(req.params.id) : null;
+    if (!snippet) throw new HttpError(404, { error: 'Not found', message: 'no snippet has this id' });
+    const body: SnippetResponse = { ...created(req, snippet), language: snippet.language, code: snippet.code, stdin: snippet.stdin, args: snippet.args };
+    // immutable: caches may keep it
+    res.set('Cache-Control', 'public, max-age=31536000, immutable').json(body);
+  });
+  return router;
+}

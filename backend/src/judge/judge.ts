@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import type { LanguageSpec } from '../languages/registry.js';
+import type { Logger } from '../log.js';
+import type { CompileResult, ExecuteResponse, JudgeResponse, JudgeStatus, JudgeTestResult } from '../protocol.js';
+import type { CachedBuild } from '../runs/compile-cache.js';
+import type { RunLimits } from '../runs/run.js';
+import type { RunService } from '../runs/run-service.js';
+import type { Problem, ProblemTest } from '../store/store.js';
+import { outputsMatch } from './compare.js';
+
+/**
+ * Judges code against every test of a problem: the first test's run compiles, the others
+ * reuse that build; each test is a fresh sandbox run (own user, own jail) under the
+ * problem's limits. Tests run one after another so one submission holds one slot.
+ */
+export async function judgeSubmission(problem: Problem, language: LanguageSpec, code: string, runs: RunService, config: Config, logger: Logger): Promise<JudgeResponse> {
+  const id = randomUUID();
+  const limits: RunLimits = {
+    timeMs: Math.min(problem.timeLimitMs, config.runTimeMs),
+    cpuTimeMs: Math.min(problem.timeLimitMs, config.runCpuMs),
+    memoryMb: Math.min(problem.memoryLimitMb, config.runMemoryMb),
+    processes: config.runProcesses,
+    outputKb: config.outputKb,
+  };
+  let build: CachedBuild | undefined;
+  let compile: CompileResult | null = null;
+  const tests: JudgeTestResult[] = [];
+  for (const [i, test] of problem.tests.entries()) {
+    const run = await runs.execute({ language, code, stdin: test.input, args: [], limits, build }, { onBuilt: (b) => (build = b) });
+    compile ??= run.compile;
+    if (run.status === 'compile_error') break;
+    tests.push(testResult(i + 1, test, run));
+  }
+  const failed = tests.find((t) => t.status !== 'accepted');
+  const memory = tests.map((t) => t.memoryKb).filter((m): m is number => m !== null);
+  const response: JudgeResponse = {
+    id,
+    problem: problem.slug,
+    language: language.id,
+    status: compile && compile.status !== 'ok' ? 'compile_error' : (failed?.status ?? 'accepted'),
+    passed: tests.filter((t) => t.status === 'accepted').length,
+    total: problem.tests.length,
+    timeMs: Math.max(0, ...tests.map((t) => t.timeMs)),
+    memoryKb: memory.length ? Math.max(...memory) : null,
+    compile,
+    tests,
+  };
+  // verdicts and sizes only: hidden tests' contents never reach the log
+  logger.info('judge', { id, problem: problem.slug, language: language.id, status: response.status, passed: response.passed, total: response.total, timeMs: response.timeMs, memoryKb: response.memoryKb });
+  return response;
+}
+
+function testResult(index: number, test: ProblemTest, run: ExecuteResponse): JudgeTestResult {
+  const status: JudgeStatus = run.status === 'ok' ? (outputsMatch(run.stdout, test.expected) ? 'accepted' : 'wrong_answer') : run.status;
+  const measured = { index, hidden: test.hidden, status, timeMs: run.timeMs, memoryKb: run.memoryKb };
+  if (test.hidden) return measured;
+  return { ...measured, input: test.input, expected: test.expected, stdout: run.stdout, stderr: run.stderr };
+}

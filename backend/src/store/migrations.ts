@@ -1,0 +1,103 @@
+import { seedProblems } from '../judge/seed-problems.js';
+import type { SqlDatabase, SqlQueries } from './sql.js';
+import { insertProblem } from './problem-rows.js';
+
+/**
+ * The schema, as numbered steps. A database records the steps it has had; at start the
+ * missing ones run, all in one transaction (DDL is transactional in SQLite and
+ * PostgreSQL), so a crash or a second replica starting at the same time never sees half a
+ * schema. Never edit a step that has shipped: add the next one.
+ */
+interface Migration {
+  version: number;
+  name: string;
+  up(tx: SqlQueries): Promise<void>;
+}
+
+const statements = (...sql: string[]) => async (tx: SqlQueries) => {
+  for (const s of sql) await tx.run(s);
+};
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'snippets, problems, submissions',
+    up: statements(
+      `CREATE TABLE snippets (
+        id TEXT PRIMARY KEY,
+        language TEXT NOT NULL,
+        code TEXT NOT NULL,
+        stdin TEXT NOT NULL,
+        args TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE problems (
+        slug TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        statement TEXT NOT NULL,
+        time_limit_ms INTEGER NOT NULL,
+        memory_limit_mb INTEGER NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      `CREATE TABLE problem_tests (
+        problem_slug TEXT NOT NULL REFERENCES problems (slug) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        input TEXT NOT NULL,
+        expected TEXT NOT NULL,
+        hidden INTEGER NOT NULL CHECK (hidden IN (0, 1)),
+        PRIMARY KEY (problem_slug, position)
+      )`,
+      // problem_slug is history: it stays when the problem is deleted, so no foreign key
+      `CREATE TABLE submissions (
+        id TEXT PRIMARY KEY,
+        visitor TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('run', 'judge')),
+        problem_slug TEXT,
+        language TEXT NOT NULL,
+        code TEXT NOT NULL,
+        stdin TEXT NOT NULL,
+        args TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      )`,
+      'CREATE INDEX submissions_by_visitor ON submissions (visitor, created_at)',
+      'CREATE INDEX submissions_by_age ON submissions (created_at)',
+    ),
+  },
+  {
+    version: 2,
+    name: 'seed problems',
+    async up(tx) {
+      const now = Date.now();
+      for (const problem of seedProblems()) await insertProblem(tx, problem, now);
+    },
+  },
+];
+
+/** Any number: the advisory lock that keeps two PostgreSQL replicas from migrating at once. */
+const MIGRATION_LOCK = 0x72756e62;
+
+export class SchemaTooNewError extends Error {}
+
+/** Brings the database up to the latest version; resolves to the versions it applied. */
+export async function migrate(db: SqlDatabase): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    if (db.dialect === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    const rows = await tx.all<{ version: number }>('SELECT version FROM schema_migrations');
+    const have = new Set(rows.map((r) => Number(r.version)));
+    const newest = Math.max(0, ...have);
+    const latest = MIGRATIONS.at(-1)!.version;
+    if (newest > latest) throw new SchemaTooNewError(`the database has schema version ${newest}; this runbox knows up to ${latest}: upgrade runbox`);
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (have.has(m.version)) continue;
+      await m.up(tx);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,206 @@
+import type { HistoryEntry, HistoryItem, ProblemInput, ProblemSummary } from '../protocol.js';
+import { newId, visitorDigest } from './ids.js';
+import { migrate } from './migrations.js';
+import { insertProblem, insertTests } from './problem-rows.js';
+import type { SqlDatabase } from './sql.js';
+import type { HistoryRetention, NewSnippet, NewSubmission, Problem, Snippet, Store } from './store.js';
+
+interface SnippetRow {
+  [column: string]: string | number | null;
+  id: string;
+  language: string;
+  code: string;
+  stdin: string;
+  args: string;
+  created_at: number;
+}
+
+interface SubmissionRow {
+  [column: string]: string | number | null;
+  id: string;
+  kind: 'run' | 'judge';
+  problem_slug: string | null;
+  language: string;
+  status: string;
+  created_at: number;
+}
+
+interface ProblemRow {
+  [column: string]: string | number | null;
+  slug: string;
+  title: string;
+  statement: string;
+  time_limit_ms: number;
+  memory_limit_mb: number;
+  samples: number;
+  hidden: number;
+}
+
+const PROBLEM_COLUMNS = `p.slug, p.title, p.statement, p.time_limit_ms, p.memory_limit_mb,
+  (SELECT COUNT(*) FROM problem_tests t WHERE t.problem_slug = p.slug AND t.hidden = 0) AS samples,
+  (SELECT COUNT(*) FROM problem_tests t WHERE t.problem_slug = p.slug AND t.hidden = 1) AS hidden`;
+
+/** The store in SQL both SQLite and PostgreSQL understand; the driver is the difference. */
+export class SqlStore implements Store {
+  private constructor(private readonly db: SqlDatabase) {}
+
+  /** Opens the store on a database, bringing its schema up to date first. */
+  static async open(db: SqlDatabase): Promise<SqlStore> {
+    await migrate(db);
+    return new SqlStore(db);
+  }
+
+  get kind() {
+    return this.db.dialect;
+  }
+
+  async createSnippet(s: NewSnippet): Promise<Snippet> {
+    const snippet = { ...s, id: newId(), createdAt: new Date() };
+    await this.db.run('INSERT INTO snippets (id, language, code, stdin, args, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      snippet.id,
+      s.language,
+      s.code,
+      s.stdin,
+      JSON.stringify(s.args),
+      snippet.createdAt.getTime(),
+    ]);
+    return snippet;
+  }
+
+  async getSnippet(id: string): Promise<Snippet | null> {
+    const row = await this.db.get<SnippetRow>('SELECT * FROM snippets WHERE id = ?', [id]);
+    if (!row) return null;
+    return { id: row.id, language: row.language, code: row.code, stdin: row.stdin, args: JSON.parse(row.args), createdAt: new Date(Number(row.created_at)) };
+  }
+
+  async addSubmission(s: NewSubmission, retention: HistoryRetention): Promise<string> {
+    const id = newId();
+    const visitor = visitorDigest(s.visitorKey);
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO submissions (id, visitor, kind, problem_slug, language, code, stdin, args, status, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, visitor, s.kind, s.problem, s.language, s.code, s.stdin, JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
+      );
+      await tx.run(
+        `DELETE FROM submissions WHERE visitor = ? AND id NOT IN
+           (SELECT id FROM submissions WHERE visitor = ? ORDER BY created_at DESC, id DESC LIMIT ?)`,
+        [visitor, visitor, retention.maxPerVisitor],
+      );
+    });
+    return id;
+  }
+
+  async listSubmissions(visitorKey: string, limit: number): Promise<HistoryEntry[]> {
+    const rows = await this.db.all<SubmissionRow>(
+      'SELECT id, kind, problem_slug, language, status, created_at FROM submissions WHERE visitor = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+      [visitorDigest(visitorKey), limit],
+    );
+    return rows.map(historyEntry);
+  }
+
+  async getSubmission(visitorKey: string, id: string): Promise<HistoryItem | null> {
+    const row = await this.db.get<SubmissionRow & { code: string; stdin: string; args: string; result: string }>(
+      'SELECT * FROM submissions WHERE id = ? AND visitor = ?',
+      [id, visitorDigest(visitorKey)],
+    );
+    if (!row) return null;
+    return { ...historyEntry(row), code: row.code, stdin: row.stdin, args: JSON.parse(row.args), result: JSON.parse(row.result) };
+  }
+
+  async deleteSubmission(visitorKey: string, id: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM submissions WHERE id = ? AND visitor = ?', [id, visitorDigest(visitorKey)])) > 0;
+  }
+
+  pruneSubmissions(before: Date): Promise<number> {
+    return this.db.run('DELETE FROM submissions WHERE created_at < ?', [before.getTime()]);
+  }
+
+  async listProblems(): Promise<ProblemSummary[]> {
+    const rows = await this.db.all<ProblemRow>(`SELECT ${PROBLEM_COLUMNS} FROM problems p ORDER BY p.created_at, p.slug`);
+    return rows.map(problemSummary);
+  }
+
+  async getProblem(slug: string): Promise<Problem | null> {
+    // one statement, so one snapshot: the tests belong to the same version as the limits
+    const rows = await this.db.all<ProblemRow & { input: string | null; expected: string | null; test_hidden: number | null }>(
+      `SELECT p.slug, p.title, p.statement, p.time_limit_ms, p.memory_limit_mb, t.input, t.expected, t.hidden AS test_hidden
+         FROM problems p LEFT JOIN problem_tests t ON t.problem_slug = p.slug
+        WHERE p.slug = ? ORDER BY t.position`,
+      [slug],
+    );
+    const first = rows[0];
+    if (!first) return null;
+    const tests = rows.filter((r) => r.input !== null).map((r) => ({ input: r.input!, expected: r.expected!, hidden: Number(r.test_hidden) === 1 }));
+    const hidden = tests.filter((t) => t.hidden).length;
+    return { ...problemSummary({ ...first, samples: tests.length - hidden, hidden }), statement: first.statement, tests };
+  }
+
+  createProblem(p: ProblemInput): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.run('INSERT INTO problems (slug, title, statement, time_limit_ms, memory_limit_mb, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING', [
+        p.slug,
+        p.title,
+        p.statement,
+        p.timeLimitMs,
+        p.memoryLimitMb,
+        Date.now(),
+        Date.now(),
+      ]);
+      if (inserted === 0) return false;
+      await insertTests(tx, p);
+      return true;
+    });
+  }
+
+  putProblem(p: ProblemInput): Promise<'created' | 'replaced'> {
+    return this.db.transaction(async (tx) => {
+      const now = Date.now();
+      const updated = await tx.run('UPDATE problems SET title = ?, statement = ?, time_limit_ms = ?, memory_limit_mb = ?, updated_at = ? WHERE slug = ?', [
+        p.title,
+        p.statement,
+        p.timeLimitMs,
+        p.memoryLimitMb,
+        now,
+        p.slug,
+      ]);
+      if (updated === 0) {
+        await insertProblem(tx, p, now);
+        return 'created';
+      }
+      await tx.run('DELETE FROM problem_tests WHERE problem_slug = ?', [p.slug]);
+      await insertTests(tx, p);
+      return 'replaced';
+    });
+  }
+
+  async deleteProblem(slug: string): Promise<boolean> {
+    // the tests go with it (ON DELETE CASCADE)
+    return (await this.db.run('DELETE FROM problems WHERE slug = ?', [slug])) > 0;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+function historyEntry(row: SubmissionRow): HistoryEntry {
+  return {
+    id: row.id,
+    kind: row.kind,
+    problem: row.problem_slug,
+    language: row.language,
+    status: row.status as HistoryEntry['status'],
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+  };
+}
+
+function problemSummary(row: ProblemRow): ProblemSummary {
+  return {
+    slug: row.slug,
+    title: row.title,
+    timeLimitMs: Number(row.time_limit_ms),
+    memoryLimitMb: Number(row.memory_limit_mb),
+    sampleCount: Number(row.samples),
+    hiddenCount: Number(row.hidden),
+  };
+}

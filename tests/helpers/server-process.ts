@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const MAIN = path.resolve('backend/dist/main.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  logs: () => string;
+  exited: Promise<number | null>;
+}
+
+const spawned: ChildProcess[] = [];
+const dataDirs: string[] = [];
+
+/** A data directory for server processes of this test file; removed by killServerProcesses. */
+export function tempDataDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-test-data-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
+/**
+ * The real server binary as a separate process, the way `npm start` runs it. Its database
+ * is in a temporary directory unless `env` names RUNBOX_DATA_DIR.
+ */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RUNBOX_DATA_DIR: env.RUNBOX_DATA_DIR ?? tempDataDir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let logs = '';
+  child.stdout!.on('data', (d) => (logs += d));
+  child.stderr!.on('data', (d) => (logs += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const url = /"url":"(http:[^"]+)"/.exec(logs)?.[1];
+    if (url) return { child, url, logs: () => logs, exited };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start: ${logs}`);
+}
+
+/** For afterAll: a failed assertion must not leave a server running for the rest of the suite. */
+export async function killServerProcesses(): Promise<void> {
+  await Promise.all(
+    spawned.map((child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      return gone;
+    }),
+  );
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
