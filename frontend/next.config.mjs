@@ -9,6 +9,12 @@
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // lib/ and backend/src/protocol.ts are also compiled by tsc as NodeNext ESM (tests), where
+  // relative imports name the emitted .js file; webpack finds the .ts behind it
+  webpack(config) {
+    config.resolve.extensionAlias = { ...config.resolve.extensionAlias, '.js': ['.ts', '.tsx', '.js'] };
+    return config;
+  },
 };
 
 export default nextConfig;

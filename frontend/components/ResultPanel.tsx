@@ -1,23 +1,8 @@
 import type { ExecuteResponse } from '../lib/api';
-
-/** What each status means, in words a beginner understands. */
-const STATUS: Record<ExecuteResponse['status'], { label: string; tone: 'good' | 'bad' | 'warn' }> = {
-  ok: { label: 'Success', tone: 'good' },
-  compile_error: { label: 'Compile error', tone: 'bad' },
-  runtime_error: { label: 'Runtime error', tone: 'bad' },
-  timeout: { label: 'Time limit exceeded', tone: 'warn' },
-  memory_limit: { label: 'Memory limit exceeded', tone: 'warn' },
-  output_limit: { label: 'Output limit exceeded', tone: 'warn' },
-  internal_error: { label: 'Internal error', tone: 'bad' },
-};
-
-function formatMemory(kb: number | null): string {
-  if (kb === null) return '—';
-  return kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${kb} KB`;
-}
+import { formatMemory, RUN_STATUS } from '../lib/status';
 
 export default function ResultPanel({ result }: { result: ExecuteResponse }) {
-  const status = STATUS[result.status];
+  const status = RUN_STATUS[result.status];
   const ran = result.status !== 'compile_error';
   return (
     <section className="result" aria-label="Result" data-status={result.status}>

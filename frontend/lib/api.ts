@@ -1,6 +1,40 @@
-import type { ErrorResponse, ExecuteResponse, LanguageInfo } from '../../backend/src/protocol.js';
+import type {
+  VISITOR_HEADER as PROTOCOL_VISITOR_HEADER,
+  ErrorResponse,
+  ExecuteResponse,
+  HistoryEntry,
+  HistoryItem,
+  JudgeResponse,
+  JudgeStatus,
+  JudgeTestResult,
+  LanguageInfo,
+  ProblemResponse,
+  ProblemSummary,
+  SnippetCreated,
+  SnippetResponse,
+} from '../../backend/src/protocol.js';
 
-export type { ExecuteResponse, LanguageInfo };
+export type {
+  ExecuteResponse,
+  HistoryEntry,
+  HistoryItem,
+  JudgeResponse,
+  JudgeStatus,
+  JudgeTestResult,
+  LanguageInfo,
+  ProblemResponse,
+  ProblemSummary,
+  SnippetCreated,
+  SnippetResponse,
+};
+
+/**
+ * The protocol's constants, restated: importing values from protocol.ts would ship its zod
+ * schemas to the browser. The type annotation makes tsc fail if the header name drifts.
+ */
+export const VISITOR_HEADER: typeof PROTOCOL_VISITOR_HEADER = 'X-Runbox-Visitor';
+/** protocol.ts VISITOR_KEY: 128 bits and more in base64url */
+export const VISITOR_KEY = /^[A-Za-z0-9_-]{22,128}$/;
 
 /** Where the API lives: same origin unless the playground is deployed apart from it. */
 export const API_BASE = (process.env.NEXT_PUBLIC_RUNBOX_API ?? '').replace(/\/$/, '');
@@ -16,22 +50,35 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(path: string, init?: RequestInit): Promise<T> {
+/** Says whether a failure is "there is no such thing", so callers can word it for what they asked for. */
+export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
+
+interface CallOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  /** the visitor's key, for the calls that read or add to their history */
+  visitor?: string | null;
+}
+
+async function call<T>(path: string, { method = 'GET', body, visitor }: CallOptions = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (visitor) headers[VISITOR_HEADER] = visitor;
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, init);
+    res = await fetch(`${API_BASE}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   } catch {
     throw new ApiError('Cannot reach the runbox server. Check that it is running and try again.');
   }
   const text = await res.text();
-  let body: unknown = null;
+  let parsed: unknown = null;
   try {
-    body = JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     // not JSON: described below by status
   }
-  if (res.ok && body !== null) return body as T;
-  throw describeFailure(res, body as Partial<ErrorResponse> | null);
+  if (res.ok && parsed !== null) return parsed as T;
+  throw describeFailure(res, parsed as Partial<ErrorResponse> | null);
 }
 
 function describeFailure(res: Response, body: Partial<ErrorResponse> | null): ApiError {
@@ -40,6 +87,8 @@ function describeFailure(res: Response, body: Partial<ErrorResponse> | null): Ap
   switch (res.status) {
     case 400:
       return new ApiError(`${body?.error ?? 'Invalid request'}${detail}`, 400, field);
+    case 404:
+      return new ApiError(`Not found${detail}`, 404);
     case 413:
       return new ApiError(`Too large${detail || ': the code or input is over the size limit'}`, 413, field);
     case 429:
@@ -56,21 +105,50 @@ function describeFailure(res: Response, body: Partial<ErrorResponse> | null): Ap
   }
 }
 
+const segment = encodeURIComponent;
+
 export function fetchLanguages(): Promise<LanguageInfo[]> {
   return call<LanguageInfo[]>('/api/languages');
 }
 
-export interface ExecuteInput {
+/** What the playground runs or shares. */
+export interface ProgramInput {
   language: string;
   code: string;
   stdin: string;
   args: string[];
 }
 
-export function execute(input: ExecuteInput): Promise<ExecuteResponse> {
-  return call<ExecuteResponse>('/api/execute', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(input),
-  });
+/** Runs a program; with a visitor key the run is kept in that visitor's history. */
+export function execute(input: ProgramInput, visitor: string | null = null): Promise<ExecuteResponse> {
+  return call<ExecuteResponse>('/api/execute', { method: 'POST', body: input, visitor });
+}
+
+export function createSnippet(input: ProgramInput): Promise<SnippetCreated> {
+  return call<SnippetCreated>('/api/snippets', { method: 'POST', body: input });
+}
+
+export function fetchSnippet(id: string): Promise<SnippetResponse> {
+  return call<SnippetResponse>(`/api/snippets/${segment(id)}`);
+}
+
+export async function fetchHistory(visitor: string): Promise<HistoryEntry[]> {
+  return (await call<{ entries: HistoryEntry[] }>('/api/history', { visitor })).entries;
+}
+
+export function fetchHistoryItem(visitor: string, id: string): Promise<HistoryItem> {
+  return call<HistoryItem>(`/api/history/${segment(id)}`, { visitor });
+}
+
+export async function fetchProblems(): Promise<ProblemSummary[]> {
+  return (await call<{ problems: ProblemSummary[] }>('/api/problems')).problems;
+}
+
+export function fetchProblem(slug: string): Promise<ProblemResponse> {
+  return call<ProblemResponse>(`/api/problems/${segment(slug)}`);
+}
+
+/** Judges a solution against every test of a problem; with a visitor key it is kept in history. */
+export function submitSolution(slug: string, input: { language: string; code: string }, visitor: string | null = null): Promise<JudgeResponse> {
+  return call<JudgeResponse>(`/api/problems/${segment(slug)}/submissions`, { method: 'POST', body: input, visitor });
 }

@@ -2,8 +2,11 @@
  * Same-origin proxy to the runbox API, so the browser only ever talks to this origin.
  * The API's address is read at run time (RUNBOX_API_URL), not baked in at build.
  */
+import { VISITOR_HEADER } from '../../../lib/api';
+
 export const dynamic = 'force-dynamic';
 
+/** Answer headers the browser may need. */
 const PASSED_HEADERS = ['content-type', 'retry-after', 'x-runbox-instance'];
 
 async function proxy(req: Request, { params }: { params: Promise<{ path: string[] }> }): Promise<Response> {
@@ -11,18 +14,22 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
   const base = (process.env.RUNBOX_API_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
   const upstream = `${base}/api/${path.map(encodeURIComponent).join('/')}${new URL(req.url).search}`;
   try {
+    const headers: Record<string, string> = { 'content-type': req.headers.get('content-type') ?? 'application/octet-stream' };
+    // the visitor's key names their history; nothing else of the browser's request goes on
+    const visitor = req.headers.get(VISITOR_HEADER);
+    if (visitor) headers[VISITOR_HEADER] = visitor;
     const res = await fetch(upstream, {
       method: req.method,
-      headers: { 'content-type': req.headers.get('content-type') ?? 'application/octet-stream' },
+      headers,
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer(),
       cache: 'no-store',
     });
-    const headers = new Headers();
+    const answerHeaders = new Headers();
     for (const name of PASSED_HEADERS) {
       const value = res.headers.get(name);
-      if (value) headers.set(name, value);
+      if (value) answerHeaders.set(name, value);
     }
-    return new Response(await res.arrayBuffer(), { status: res.status, headers });
+    return new Response(await res.arrayBuffer(), { status: res.status, headers: answerHeaders });
   } catch {
     return Response.json({ error: 'Bad gateway', message: 'the runbox API cannot be reached' }, { status: 502 });
   }
