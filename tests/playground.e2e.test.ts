@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
-import net from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { PlaygroundBrowser } from './helpers/browser.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { freePort } from './helpers/net.js';
 import type {} from '../frontend/lib/test-hooks.js';
@@ -15,36 +14,9 @@ import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
 
 const OUTPUT_DIR = 'test-output';
 let box: TestRunbox;
-let browser: Browser;
-const servers: ChildProcess[] = [];
-let appUrl: string;
-/** Every URL any page asked for: none may leave the app's origin. */
-const requested: string[] = [];
+let web: PlaygroundBrowser;
 
-async function startPlayground(apiUrl: string): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', 'frontend', '-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, RUNBOX_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
-    stdio: 'ignore',
-  });
-  servers.push(child);
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return url;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the playground did not start (is frontend built? npm run build)');
-}
-
-async function openPage(context?: BrowserContext, url = appUrl): Promise<Page> {
-  const ctx = context ?? (await browser.newContext({ viewport: { width: 1280, height: 800 } }));
-  const page = await ctx.newPage();
-  page.on('request', (r) => requested.push(r.url()));
-  await page.goto(url);
-  await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
-  await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
-  return page;
-}
+const openPage = (context?: BrowserContext, url?: string): Promise<Page> => web.openPage(context, url);
 
 async function runWith(page: Page, language: string, code: string): Promise<void> {
   await page.selectOption('select[aria-label="Language"]', language);
@@ -60,17 +32,11 @@ const stdout = (page: Page) => page.locator('[data-testid="stdout"]').innerText(
 beforeAll(async () => {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   box = await startTestRunbox();
-  appUrl = await startPlayground(box.url);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  web = await PlaygroundBrowser.start(box.url);
 }, 120000);
 
 afterAll(async () => {
-  await browser?.close();
-  for (const s of servers) s.kill('SIGTERM');
+  await web?.close();
   await box?.shutdown();
   expect(await findLeftovers()).toEqual(NOTHING_LEFT);
 }, 60000);
@@ -166,7 +132,7 @@ describe('playground', () => {
   });
 
   test('code, input and language survive a reload; each language keeps its own code', async () => {
-    const context = await browser.newContext();
+    const context = await web.browser.newContext();
     const page = await openPage(context);
     await page.selectOption('select[aria-label="Language"]', 'cpp');
     await page.evaluate(() => window.runbox!.setCode('// my C++\nint main() {}\n'));
@@ -186,10 +152,9 @@ describe('playground', () => {
 
   test('the API being down shows a clear message', async () => {
     const deadApi = `http://127.0.0.1:${await freePort()}`;
-    const url = await startPlayground(deadApi);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.on('request', (r) => requested.push(r.url()));
+    const url = await web.startPlayground(deadApi);
+    const context = await web.browser.newContext();
+    const page = await web.newPage(context);
     await page.goto(url);
     await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
     await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
@@ -201,7 +166,7 @@ describe('playground', () => {
 
   test('light and dark screenshots of a finished run', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 } });
+      const context = await web.browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 } });
       const page = await openPage(context);
       await page.getByLabel('Input (stdin)').fill('runbox');
       await runWith(page, 'python', 'import sys\nname = input()\nprint(f"Hello, {name}!")\nprint("a warning", file=sys.stderr)\n');
@@ -211,15 +176,14 @@ describe('playground', () => {
       expect(statSync(file).size).toBeGreaterThan(10000);
       await context.close();
     }
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await web.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const page = await openPage(phone);
     await page.screenshot({ path: `${OUTPUT_DIR}/playground-phone.png` });
     await phone.close();
   }, 60000);
 
   test('no request ever left for another host', () => {
-    expect(requested.length).toBeGreaterThan(20);
-    const foreign = requested.filter((u) => !u.startsWith('http://127.0.0.1:') && !u.startsWith('data:') && !u.startsWith('blob:'));
-    expect(foreign).toEqual([]);
+    expect(web.requested.length).toBeGreaterThan(20);
+    expect(web.foreignRequests()).toEqual([]);
   });
 });

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { freePort } from './net.js';
+
+/**
+ * The built Next.js playground (`next start`) and a real Chromium (Debian's, driven by
+ * playwright-core), for the browser tests. Everything listens on loopback; every URL a page
+ * asks for is recorded so a test can prove nothing went to another host.
+ */
+export class PlaygroundBrowser {
+  /** Every URL any page asked for. */
+  readonly requested: string[] = [];
+  private readonly servers: ChildProcess[] = [];
+
+  private constructor(
+    readonly browser: Browser,
+    /** the playground in front of the API given to start() */
+    public appUrl: string,
+  ) {}
+
+  static async start(apiUrl: string): Promise<PlaygroundBrowser> {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const it = new PlaygroundBrowser(browser, '');
+    try {
+      it.appUrl = await it.startPlayground(apiUrl);
+    } catch (err) {
+      await it.close();
+      throw err;
+    }
+    return it;
+  }
+
+  /** Another `next start` of the built app, talking to apiUrl; stopped by close(). */
+  async startPlayground(apiUrl: string): Promise<string> {
+    const port = await freePort();
+    // its own process group, so close() stops next and anything it started
+    const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', 'frontend', '-H', '127.0.0.1', '-p', String(port)], {
+      env: { ...process.env, RUNBOX_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: 'ignore',
+      detached: true,
+    });
+    this.servers.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 300; i++) {
+      if (await fetch(url).then((r) => r.ok, () => false)) return url;
+      if (child.exitCode !== null) break;
+      await sleep(100);
+    }
+    throw new Error('the playground did not start (is frontend built? npm run build)');
+  }
+
+  /** A page at url (the playground by default), once its editor and language list are ready. */
+  async openPage(context?: BrowserContext, url = this.appUrl): Promise<Page> {
+    const page = await this.newPage(context);
+    await page.goto(url);
+    await waitForEditor(page);
+    return page;
+  }
+
+  /** A page that records its requests, not yet navigated anywhere. */
+  async newPage(context?: BrowserContext): Promise<Page> {
+    const ctx = context ?? (await this.browser.newContext({ viewport: { width: 1280, height: 800 } }));
+    const page = await ctx.newPage();
+    page.on('request', (r) => this.requested.push(r.url()));
+    return page;
+  }
+
+  /** Requests that went anywhere but loopback (data: and blob: URLs stay in the page). */
+  foreignRequests(): string[] {
+    return this.requested.filter((u) => !u.startsWith('http://127.0.0.1:') && !u.startsWith('data:') && !u.startsWith('blob:'));
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    await Promise.all(
+      this.servers.map(async (s) => {
+        if (s.exitCode !== null || s.signalCode !== null) return;
+        const exited = once(s, 'exit');
+        try {
+          process.kill(-s.pid!, 'SIGTERM');
+        } catch {
+          return; // gone already
+        }
+        await Promise.race([exited, sleep(5000)]);
+        try {
+          process.kill(-s.pid!, 'SIGKILL');
+        } catch {
+          // exited on SIGTERM, as it should
+        }
+      }),
+    );
+  }
+}
+
+/** The Monaco editor is up and the language list came from the API. */
+export async function waitForEditor(page: Page): Promise<void> {
+  await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
+  await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
+}

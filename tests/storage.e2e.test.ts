@@ -1,0 +1,290 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import type { ProblemResponse } from '../backend/src/protocol.js';
+import { PlaygroundBrowser, waitForEditor } from './helpers/browser.js';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import type {} from '../frontend/lib/test-hooks.js';
+import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
+
+/**
+ * What the playground keeps: shared snippets, a visitor's history, and judged submissions
+ * to problems, in a real Chromium against the built app and a real API with its own database.
+ */
+
+const OUTPUT_DIR = 'test-output';
+const ADMIN_KEY = 'storage-e2e-admin-key-0123456789';
+let box: TestRunbox;
+let web: PlaygroundBrowser;
+
+const code = (page: Page) => page.evaluate(() => window.runbox!.getCode());
+const stdout = (page: Page) => page.getByTestId('stdout').innerText();
+
+async function runPython(page: Page, source: string): Promise<void> {
+  await page.selectOption('select[aria-label="Language"]', 'python');
+  await page.evaluate((c) => window.runbox!.setCode(c), source);
+  await page.getByRole('button', { name: 'Run code' }).click();
+  await page.getByRole('button', { name: 'Run code' }).waitFor({ timeout: 30000 }); // the run is over
+  await page.getByTestId('status-badge').waitFor();
+}
+
+/** Shares what is in the playground and returns the link it shows. */
+async function share(page: Page, previous = ''): Promise<string> {
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.waitForFunction(
+    (old) => {
+      const field = document.querySelector<HTMLInputElement>('[data-testid="share-link"]');
+      return !!field && field.value !== '' && field.value !== old;
+    },
+    previous,
+    { timeout: 15000 },
+  );
+  return page.getByTestId('share-link').inputValue();
+}
+
+async function submit(page: Page, source: string): Promise<void> {
+  await page.evaluate((c) => window.runbox!.setCode(c), source);
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await page.getByTestId('judge-status').waitFor({ timeout: 60000 });
+}
+
+const verdictRows = (page: Page) =>
+  page.locator('[data-testid="verdict-row"]').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent ?? '')));
+
+beforeAll(async () => {
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  box = await startTestRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY });
+  web = await PlaygroundBrowser.start(box.url);
+}, 120000);
+
+afterAll(async () => {
+  await web?.close();
+  await box?.shutdown();
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+}, 60000);
+
+describe('shared snippets', () => {
+  const program = 'import sys\nname = input()\nprint(f"hi {name}", sys.argv[1:])\n';
+
+  test('a shared link opens in a fresh browser with the same code, language, input and arguments, and runs', async () => {
+    const author = await web.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await web.openPage(author);
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate((c) => window.runbox!.setCode(c), program);
+    await page.getByLabel('Input (stdin)').fill('snippet input');
+    await page.getByLabel('Program arguments').fill('one "two words"');
+    const link = await share(page);
+    expect(link).toMatch(new RegExp(`^${web.appUrl}/s/[A-Za-z0-9_-]+$`));
+    expect(await page.getByTestId('share-status').innerText()).toBe('Link copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+    const reader = await web.browser.newContext();
+    const opened = await web.openPage(reader, link);
+    await opened.getByTestId('snippet-note').waitFor();
+    expect(await opened.locator('select[aria-label="Language"]').inputValue()).toBe('python');
+    expect(await code(opened)).toBe(program);
+    expect(await opened.getByLabel('Input (stdin)').inputValue()).toBe('snippet input');
+    expect(await opened.getByLabel('Program arguments').inputValue()).toBe('one "two words"');
+    await opened.getByRole('button', { name: 'Run code' }).click();
+    await opened.getByTestId('stdout').waitFor({ timeout: 30000 });
+    expect((await stdout(opened)).trim()).toBe("hi snippet input ['one', 'two words']");
+    await reader.close();
+    await author.close();
+  });
+
+  test('sharing unchanged code again gives the same link; an edit gives a new one and the old link keeps the old code', async () => {
+    const context = await web.browser.newContext();
+    const page = await web.openPage(context);
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('print("first")\n'));
+    let posts = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/snippets')) posts++;
+    });
+    const first = await share(page);
+    await page.getByRole('button', { name: 'Share' }).click();
+    await page.getByRole('button', { name: 'Share' }).waitFor();
+    expect(await page.getByTestId('share-link').inputValue()).toBe(first);
+    expect(posts).toBe(1);
+
+    await page.evaluate(() => window.runbox!.setCode('print("second")\n'));
+    await expect(page.getByTestId('share-status').innerText()).resolves.toMatch(/Edited since/);
+    const second = await share(page, first);
+    expect(second).not.toBe(first);
+    expect(posts).toBe(2);
+
+    // this browser has its own code saved ("second"); opening the first link still shows the snippet
+    const opened = await web.openPage(context, first);
+    await opened.getByTestId('snippet-note').waitFor();
+    expect(await code(opened)).toBe('print("first")\n');
+    // and merely opening a snippet does not replace this browser's own saved code
+    const own = await web.openPage(context);
+    expect(await code(own)).toBe('print("second")\n');
+    await context.close();
+  });
+
+  test('an unknown snippet id says so and leaves the normal playground', async () => {
+    const context = await web.browser.newContext();
+    const page = await web.openPage(context, `${web.appUrl}/s/doesNotExist123`);
+    await expect(page.getByTestId('load-error').innerText()).resolves.toMatch(/does not exist/);
+    expect(await code(page)).toBe('print("Hello, world!")\n');
+    await runPython(page, 'print(6 * 7)');
+    expect((await stdout(page)).trim()).toBe('42');
+    await context.close();
+  });
+});
+
+describe('problems', () => {
+  test('from the list to A + B: a correct solution is accepted on every test, a wrong one is not', async () => {
+    const { json: problem } = (await box.request('GET', '/api/problems/a-plus-b')) as { json: ProblemResponse };
+    const context = await web.browser.newContext();
+    const page = await web.newPage(context);
+    await page.goto(`${web.appUrl}/problems`);
+    const entry = page.getByTestId('problem-list').locator('li', { hasText: 'A + B' });
+    await expect(entry.innerText()).resolves.toContain(`${problem.sampleCount} samples · ${problem.hiddenCount} hidden tests`);
+    await entry.getByRole('link', { name: 'A + B' }).click();
+    await page.waitForURL(`${web.appUrl}/problems/a-plus-b`);
+    await waitForEditor(page);
+    await expect(page.getByTestId('statement').innerText()).resolves.toMatch(/Read two integers and print their sum/);
+    await expect(page.getByTestId('limits').innerText()).resolves.toContain('2 s · 256 MB');
+    expect((await page.getByTestId('sample-input').allInnerTexts()).map((t) => t.trimEnd())).toEqual(problem.samples.map((s) => s.input.trimEnd()));
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    expect(await code(page)).toMatch(/^# A \+ B: read the input/);
+
+    await submit(page, 'a, b = map(int, input().split())\nprint(a + b)\n');
+    const total = problem.sampleCount + problem.hiddenCount;
+    expect(await page.getByTestId('judge-status').innerText()).toBe('Accepted');
+    expect(await page.getByTestId('judge-passed').innerText()).toBe(`${total}/${total} tests passed`);
+    const accepted = await verdictRows(page);
+    expect(accepted).toHaveLength(total);
+    expect(accepted.map((r) => [r[0], r[1], r[2]])).toEqual(
+      Array.from({ length: total }, (_, i) => [String(i + 1), i < problem.sampleCount ? 'Sample' : 'Hidden', 'Accepted']),
+    );
+
+    await submit(page, 'a, b = map(int, input().split())\nprint(a - b)\n');
+    expect(await page.getByTestId('judge-status').innerText()).toBe('Wrong answer');
+    const passed = Number((await page.getByTestId('judge-passed').innerText()).split('/')[0]);
+    expect(passed).toBeLessThan(total);
+    const wrong = await verdictRows(page);
+    expect(wrong.filter((r) => r[2] === 'Wrong answer').length).toBe(total - passed);
+    // a failed sample shows what was expected next to what the program printed
+    const failedSample = page.locator('details[data-testid="sample-detail"][open]').first();
+    expect((await failedSample.locator('[data-testid="sample-stdout"]').innerText()).trim()).toBe('-1');
+    await page.screenshot({ path: `${OUTPUT_DIR}/problem-verdict.png`, fullPage: true });
+    await context.close();
+  }, 120000);
+
+  test('a compile error shows the compiler message and no test table', async () => {
+    const page = await web.openPage(undefined, `${web.appUrl}/problems/a-plus-b`);
+    await page.selectOption('select[aria-label="Language"]', 'cpp');
+    await submit(page, '#include <cstdio>\nint main() {\n  int x = ;\n}\n');
+    expect(await page.getByTestId('judge-status').innerText()).toBe('Compile error');
+    await expect(page.getByTestId('compiler-output').innerText()).resolves.toMatch(/main\.cpp:3:\d+: error/);
+    expect(await page.getByTestId('verdict-table').count()).toBe(0);
+    expect((await page.evaluate(() => window.runboxEditor!.markers())).map((m) => m.line)).toContain(3);
+    await page.context().close();
+  }, 60000);
+
+  test("a statement's raw HTML is never rendered and javascript: links are dropped", async () => {
+    const created = await box.request(
+      'POST',
+      '/api/problems',
+      {
+        slug: 'html-statement',
+        title: 'HTML in a statement',
+        statement: 'Plain **bold** text.\n\n<img src="x" onerror="window.__pwned = 1">\n\n<script>window.__pwned = 2</script>\n\n[click](javascript:window.__pwned=3)',
+        timeLimitMs: 1000,
+        memoryLimitMb: 64,
+        tests: [{ input: '', expected: 'x\n' }],
+      },
+      { authorization: `Bearer ${ADMIN_KEY}` },
+    );
+    expect(created.status).toBe(201);
+    const page = await web.openPage(undefined, `${web.appUrl}/problems/html-statement`);
+    const statement = page.getByTestId('statement');
+    expect(await statement.locator('strong').innerText()).toBe('bold');
+    expect(await statement.locator('img, script').count()).toBe(0);
+    const href = await statement.locator('a', { hasText: 'click' }).getAttribute('href');
+    expect(href ?? '').not.toMatch(/^javascript:/i);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await page.context().close();
+  });
+
+  test('an unknown problem says so', async () => {
+    const page = await web.newPage();
+    await page.goto(`${web.appUrl}/problems/no-such-problem`);
+    await expect(page.getByTestId('load-error').innerText()).resolves.toMatch(/no such problem/);
+    await page.context().close();
+  });
+});
+
+describe('history', () => {
+  test('runs and submissions are listed; a click puts the code, input and result back', async () => {
+    const context = await web.browser.newContext();
+    const page = await web.openPage(context);
+    expect(await page.getByLabel('Keep runs in history').isChecked()).toBe(true);
+    await page.getByLabel('Input (stdin)').fill('kept');
+    await runPython(page, 'print("history says", input())\n');
+    expect((await stdout(page)).trim()).toBe('history says kept');
+
+    // a judged submission from the same browser lands in the same history
+    const problem = await web.openPage(context, `${web.appUrl}/problems/a-plus-b`);
+    await problem.selectOption('select[aria-label="Language"]', 'python');
+    await submit(problem, 'a, b = map(int, input().split())\nprint(a + b)\n');
+    expect(await problem.getByTestId('judge-status').innerText()).toBe('Accepted');
+    await problem.close();
+
+    await page.evaluate(() => window.runbox!.setCode('print("something else")\n'));
+    await page.getByLabel('Input (stdin)').fill('');
+    await page.getByRole('button', { name: 'History' }).click();
+    const entries = page.getByTestId('history-entry');
+    await entries.first().waitFor();
+    expect(await entries.count()).toBe(2);
+    // newest first
+    await expect(entries.nth(0).innerText()).resolves.toMatch(/Python[\s\S]*Problem a-plus-b[\s\S]*Accepted/);
+    await expect(entries.nth(1).innerText()).resolves.toMatch(/Python[\s\S]*Run[\s\S]*Success/);
+
+    await entries.nth(1).click();
+    await page.waitForFunction(() => window.runbox!.getCode() === 'print("history says", input())\n');
+    expect(await page.getByLabel('Input (stdin)').inputValue()).toBe('kept');
+    expect((await stdout(page)).trim()).toBe('history says kept');
+
+    await entries.nth(0).click();
+    await page.getByTestId('judge-status').waitFor();
+    expect(await code(page)).toBe('a, b = map(int, input().split())\nprint(a + b)\n');
+    expect(await page.getByTestId('judge-status').innerText()).toBe('Accepted');
+    await page.screenshot({ path: `${OUTPUT_DIR}/playground-history.png` });
+    await context.close();
+  }, 120000);
+
+  test('with "Keep runs in history" off, runs are not kept, and the choice is remembered', async () => {
+    const context = await web.browser.newContext();
+    const page = await web.openPage(context);
+    await runPython(page, 'print("kept")');
+    await page.getByLabel('Keep runs in history').uncheck();
+    await runPython(page, 'print("not kept")');
+    expect((await stdout(page)).trim()).toBe('not kept');
+    const key = await page.evaluate(() => localStorage.getItem('runbox.visitor'));
+    const history = await box.request('GET', '/api/history', undefined, { 'X-Runbox-Visitor': key! });
+    expect(history.status).toBe(200);
+    expect(history.json.entries).toHaveLength(1);
+    await page.reload();
+    await waitForEditor(page);
+    expect(await page.getByLabel('Keep runs in history').isChecked()).toBe(false);
+    await context.close();
+  }, 60000);
+
+  test("one browser's history is not another's", async () => {
+    const page = await web.openPage();
+    await page.getByRole('button', { name: 'History' }).click();
+    await expect(page.getByTestId('history-panel').innerText()).resolves.toMatch(/Nothing kept yet/);
+    await page.context().close();
+  });
+});
+
+describe('network', () => {
+  test('no request ever left for another host', () => {
+    expect(web.requested.length).toBeGreaterThan(20);
+    expect(web.foreignRequests()).toEqual([]);
+  });
+});
