@@ -7,14 +7,16 @@ export PATH="/usr/local/bin:$PATH"
 bash scripts/setup.sh
 # what only the tests need: a real nginx with real TLS, a compose implementation that
 # validates docker-compose.yml without a Docker engine, and Debian's Chromium for the
-# playground's browser tests (playwright-core drives it; its own browser download is not used)
+# playground's browser tests (playwright-core drives it; its own browser download is not used),
+# and PostgreSQL's server binaries: the store tests start a throwaway cluster of their own
 missing=()
 for pair in nginx:nginx openssl:openssl docker-compose:docker-compose chromium:chromium; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test: installing ${missing[*]}" >&2
-  # keep apt from starting the distribution's nginx on port 80: the tests run their own
+  # keep apt from starting the distribution's nginx (port 80) and PostgreSQL: the tests run their own
   policy=/usr/sbin/policy-rc.d
   [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; trap 'rm -f "$policy"' EXIT; }
   export DEBIAN_FRONTEND=noninteractive

@@ -11,12 +11,36 @@ import { insertProblem } from './problem-rows.js';
 interface Migration {
   version: number;
   name: string;
-  up(tx: SqlQueries): Promise<void>;
+  up(tx: SqlQueries, dialect: SqlDatabase['dialect']): Promise<void>;
 }
 
-const statements = (...sql: string[]) => async (tx: SqlQueries) => {
-  for (const s of sql) await tx.run(s);
+/** Statements; a `{ sqlite, postgres }` pair where the two spell a thing differently. */
+type Statement = string | Record<SqlDatabase['dialect'], string>;
+
+const statements = (...sql: Statement[]) => async (tx: SqlQueries, dialect: SqlDatabase['dialect']) => {
+  for (const s of sql) await tx.run(typeof s === 'string' ? s : s[dialect]);
 };
+
+/** An always-increasing row number: orders rows written in the same millisecond. */
+const SEQUENCE_COLUMN = { sqlite: 'seq INTEGER PRIMARY KEY AUTOINCREMENT', postgres: 'seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY' };
+
+// problem_slug is history: it stays when the problem is deleted, so no foreign key
+function submissionsTable(sequence: string): string {
+  return `CREATE TABLE submissions (
+    ${sequence},
+    id TEXT NOT NULL UNIQUE,
+    visitor TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('run', 'judge')),
+    problem_slug TEXT,
+    language TEXT NOT NULL,
+    code TEXT NOT NULL,
+    stdin TEXT NOT NULL,
+    args TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  )`;
+}
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -48,21 +72,11 @@ export const MIGRATIONS: readonly Migration[] = [
         hidden INTEGER NOT NULL CHECK (hidden IN (0, 1)),
         PRIMARY KEY (problem_slug, position)
       )`,
-      // problem_slug is history: it stays when the problem is deleted, so no foreign key
-      `CREATE TABLE submissions (
-        id TEXT PRIMARY KEY,
-        visitor TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('run', 'judge')),
-        problem_slug TEXT,
-        language TEXT NOT NULL,
-        code TEXT NOT NULL,
-        stdin TEXT NOT NULL,
-        args TEXT NOT NULL,
-        status TEXT NOT NULL,
-        result TEXT NOT NULL,
-        created_at BIGINT NOT NULL
-      )`,
-      'CREATE INDEX submissions_by_visitor ON submissions (visitor, created_at)',
+      {
+        sqlite: submissionsTable(SEQUENCE_COLUMN.sqlite),
+        postgres: submissionsTable(SEQUENCE_COLUMN.postgres),
+      },
+      'CREATE INDEX submissions_by_visitor ON submissions (visitor, seq)',
       'CREATE INDEX submissions_by_age ON submissions (created_at)',
     ),
   },
@@ -94,7 +108,7 @@ export async function migrate(db: SqlDatabase): Promise<number[]> {
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (have.has(m.version)) continue;
-      await m.up(tx);
+      await m.up(tx, db.dialect);
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
       applied.push(m.version);
     }

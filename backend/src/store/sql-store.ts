@@ -83,7 +83,7 @@ export class SqlStore implements Store {
       );
       await tx.run(
         `DELETE FROM submissions WHERE visitor = ? AND id NOT IN
-           (SELECT id FROM submissions WHERE visitor = ? ORDER BY created_at DESC, id DESC LIMIT ?)`,
+           (SELECT id FROM submissions WHERE visitor = ? ORDER BY seq DESC LIMIT ?)`,
         [visitor, visitor, retention.maxPerVisitor],
       );
     });
@@ -92,7 +92,7 @@ export class SqlStore implements Store {
 
   async listSubmissions(visitorKey: string, limit: number): Promise<HistoryEntry[]> {
     const rows = await this.db.all<SubmissionRow>(
-      'SELECT id, kind, problem_slug, language, status, created_at FROM submissions WHERE visitor = ? ORDER BY created_at DESC, id DESC LIMIT ?',
+      'SELECT id, kind, problem_slug, language, status, created_at FROM submissions WHERE visitor = ? ORDER BY seq DESC LIMIT ?',
       [visitorDigest(visitorKey), limit],
     );
     return rows.map(historyEntry);

@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seedProblems } from '../backend/src/judge/seed-problems.js';
+import type { ExecuteResponse, ProblemInput } from '../backend/src/protocol.js';
+import { MIGRATIONS, migrate, SchemaTooNewError } from '../backend/src/store/migrations.js';
+import { openPostgres } from '../backend/src/store/postgres.js';
+import type { SqlDatabase } from '../backend/src/store/sql.js';
+import { SqlStore } from '../backend/src/store/sql-store.js';
+import { openSqlite } from '../backend/src/store/sqlite.js';
+import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
+
+/**
+ * One suite, two databases: every store test runs on SQLite (a file in a temporary
+ * directory) and on a real PostgreSQL server started for this file.
+ */
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-store-'));
+let postgres: TestPostgres;
+let databases = 0;
+
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+}, 120000);
+
+afterAll(() => {
+  postgres?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface FreshDatabase {
+  /** the SQLite file or the PostgreSQL URL */
+  target: string;
+  connect(): SqlDatabase;
+}
+
+/** A fresh, empty database of the kind under test. */
+const freshDatabase: Record<'sqlite' | 'postgres', () => FreshDatabase> = {
+  sqlite: () => {
+    const file = path.join(work, `db-${++databases}`, 'runbox.db');
+    return { target: file, connect: () => openSqlite(file) };
+  },
+  postgres: () => {
+    const url = postgres.createDatabase(`runbox_${++databases}`);
+    return { target: url, connect: () => openPostgres(url) };
+  },
+};
+const fresh = { sqlite: () => freshDatabase.sqlite().connect(), postgres: () => freshDatabase.postgres().connect() };
+
+const VISITOR_A = 'visitor-a-0123456789abcdef';
+const VISITOR_B = 'visitor-b-0123456789abcdef';
+
+function result(status: ExecuteResponse['status'], stdout = ''): ExecuteResponse {
+  return { id: 'r', language: 'python', status, output: stdout, stdout, stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 100, truncated: false, compile: null };
+}
+
+const submission = (visitorKey: string, code: string) => ({ visitorKey, kind: 'run' as const, problem: null, language: 'python', code, stdin: 'in', args: ['-x'], result: result('ok', code) });
+
+const problem = (slug: string, tests: ProblemInput['tests']): ProblemInput => ({ slug, title: `Problem ${slug}`, statement: '# Title\n\ntext', timeLimitMs: 1000, memoryLimitMb: 128, tests });
+
+describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
+  let db: SqlDatabase;
+  let store: SqlStore;
+  let database: FreshDatabase;
+
+  beforeAll(async () => {
+    database = freshDatabase[kind]();
+    db = database.connect();
+    store = await SqlStore.open(db);
+  });
+  afterAll(() => store?.close());
+
+  describe('schema', () => {
+    test('a new database gets every migration once, seed problems included', async () => {
+      const versions = await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      expect(versions.map((v) => Number(v.version))).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(await migrate(db)).toEqual([]); // opening again applies nothing
+      const slugs = (await store.listProblems()).map((p) => p.slug).sort();
+      expect(slugs).toEqual(seedProblems().map((p) => p.slug).sort());
+    });
+
+    test('a database from a newer runbox is refused, not modified', async () => {
+      const other = fresh[kind]();
+      try {
+        await migrate(other);
+        await other.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [999, 'future', Date.now()]);
+        await expect(migrate(other)).rejects.toThrow(SchemaTooNewError);
+      } finally {
+        await other.close();
+      }
+    });
+
+    test('foreign keys are enforced', async () => {
+      await expect(db.run('INSERT INTO problem_tests (problem_slug, position, input, expected, hidden) VALUES (?, ?, ?, ?, ?)', ['no-such-problem', 1, '', '', 0])).rejects.toThrow();
+    });
+
+    test('a failed transaction leaves nothing behind', async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.run('INSERT INTO snippets (id, language, code, stdin, args, created_at) VALUES (?, ?, ?, ?, ?, ?)', ['rolledbackrolled', 'python', 'x', '', '[]', 1]);
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      expect(await store.getSnippet('rolledbackrolled')).toBeNull();
+    });
+
+    if (kind === 'sqlite') {
+      test('SQLite runs in WAL mode with foreign keys on', async () => {
+        expect((await db.get('PRAGMA journal_mode'))?.journal_mode).toBe('wal');
+        expect((await db.get('PRAGMA foreign_keys'))?.foreign_keys).toBe(1);
+      });
+    }
+  });
+
+  describe('snippets', () => {
+    test('saved exactly and read back by id', async () => {
+      const input = { language: 'python', code: 'print("héllo 🌍")\n\ttab', stdin: 'line 1\nline 2\n', args: ['a b', '--flag', ''] };
+      const saved = await store.createSnippet(input);
+      expect(saved.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      const loaded = await store.getSnippet(saved.id);
+      expect(loaded).toEqual({ ...input, id: saved.id, createdAt: saved.createdAt });
+    });
+
+    test('ids are unique and an unknown one is null', async () => {
+      const ids = await Promise.all(Array.from({ length: 50 }, () => store.createSnippet({ language: 'cpp', code: 'int main(){}', stdin: '', args: [] }).then((s) => s.id)));
+      expect(new Set(ids).size).toBe(50);
+      expect(await store.getSnippet('AAAAAAAAAAAAAAAA')).toBeNull();
+    });
+  });
+
+  describe('history', () => {
+    test('each visitor sees only their own submissions, newest first', async () => {
+      const first = await store.addSubmission(submission(VISITOR_A, 'print(1)'), { maxPerVisitor: 10 });
+      const second = await store.addSubmission(submission(VISITOR_A, 'print(2)'), { maxPerVisitor: 10 });
+      const theirs = await store.addSubmission(submission(VISITOR_B, 'print(3)'), { maxPerVisitor: 10 });
+      const mine = await store.listSubmissions(VISITOR_A, 10);
+      expect(mine.map((e) => e.id)).toEqual([second, first]);
+      expect(mine[0]).toMatchObject({ kind: 'run', problem: null, language: 'python', status: 'ok' });
+      expect(await store.getSubmission(VISITOR_A, theirs)).toBeNull();
+      expect(await store.getSubmission(VISITOR_B, theirs)).toMatchObject({ id: theirs, code: 'print(3)', stdin: 'in', args: ['-x'], result: { status: 'ok', stdout: 'print(3)' } });
+    });
+
+    test('the visitor key itself is never stored', async () => {
+      await store.addSubmission(submission('secret-key-0123456789abcdef', 'x'), { maxPerVisitor: 10 });
+      const rows = await db.all<{ visitor: string }>('SELECT visitor FROM submissions');
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.visitor).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    test('retention keeps the newest N per visitor and prunes by age', async () => {
+      const key = 'retention-0123456789abcdef';
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push(await store.addSubmission(submission(key, `print(${i})`), { maxPerVisitor: 3 }));
+      expect((await store.listSubmissions(key, 10)).map((e) => e.id)).toEqual(ids.slice(2).reverse());
+      expect(await store.pruneSubmissions(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.pruneSubmissions(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(3);
+      expect(await store.listSubmissions(key, 10)).toEqual([]);
+    });
+
+    test('a visitor deletes their own entry, not someone else’s', async () => {
+      const id = await store.addSubmission(submission(VISITOR_A, 'delete me'), { maxPerVisitor: 10 });
+      expect(await store.deleteSubmission(VISITOR_B, id)).toBe(false);
+      expect(await store.deleteSubmission(VISITOR_A, id)).toBe(true);
+      expect(await store.getSubmission(VISITOR_A, id)).toBeNull();
+    });
+  });
+
+  describe('problems', () => {
+    test('create, read with tests in order, refuse a second create', async () => {
+      const input = problem('store-p1', [
+        { input: '1\n', expected: '1\n', hidden: false },
+        { input: '2\n', expected: '4\n', hidden: true },
+        { input: '3\n', expected: '9\n', hidden: true },
+      ]);
+      expect(await store.createProblem(input)).toBe(true);
+      expect(await store.createProblem({ ...input, title: 'other' })).toBe(false);
+      const loaded = await store.getProblem('store-p1');
+      expect(loaded).toMatchObject({ slug: 'store-p1', title: 'Problem store-p1', timeLimitMs: 1000, memoryLimitMb: 128, sampleCount: 1, hiddenCount: 2 });
+      expect(loaded!.tests).toEqual(input.tests);
+      expect((await store.listProblems()).find((p) => p.slug === 'store-p1')).toMatchObject({ sampleCount: 1, hiddenCount: 2 });
+    });
+
+    test('put replaces the problem and all its tests; delete takes the tests with it', async () => {
+      expect(await store.putProblem(problem('store-p2', [{ input: 'a', expected: 'b', hidden: false }]))).toBe('created');
+      expect(await store.putProblem({ ...problem('store-p2', [{ input: 'x', expected: 'y', hidden: true }, { input: 'z', expected: 'w', hidden: false }]), timeLimitMs: 500 })).toBe('replaced');
+      const loaded = await store.getProblem('store-p2');
+      expect(loaded).toMatchObject({ timeLimitMs: 500, sampleCount: 1, hiddenCount: 1 });
+      expect(loaded!.tests.map((t) => t.input)).toEqual(['x', 'z']);
+      expect(await store.deleteProblem('store-p2')).toBe(true);
+      expect(await store.getProblem('store-p2')).toBeNull();
+      expect(await db.all('SELECT * FROM problem_tests WHERE problem_slug = ?', ['store-p2'])).toEqual([]);
+      expect(await store.deleteProblem('store-p2')).toBe(false);
+    });
+  });
+
+  describe('concurrent writers', () => {
+    test('writes from two connections at once all land', async () => {
+      const key = 'concurrent-0123456789abcdef';
+      const ours = Array.from({ length: 100 }, (_, i) =>
+        i % 2 === 0 ? store.addSubmission(submission(key, `print(${i})`), { maxPerVisitor: 1000 }) : store.createSnippet({ language: 'python', code: `print(${i})`, stdin: '', args: [] }).then((s) => s.id),
+      );
+      // the other writer: a second process on the same SQLite file (SQLite's unit of
+      // concurrency), or a second connection pool to the same PostgreSQL database (a replica)
+      const theirs = kind === 'sqlite' ? writeFromAnotherProcess(database.target, 100) : writeFromAnotherPool(database.connect(), 100);
+      const [ourIds, theirIds] = await Promise.all([Promise.all(ours), theirs]);
+      expect(new Set([...ourIds, ...theirIds]).size).toBe(200);
+      expect(await store.listSubmissions(key, 1000)).toHaveLength(50);
+      for (const id of theirIds) expect(await store.getSnippet(id)).not.toBeNull();
+    }, 60000);
+  });
+});
+
+async function writeFromAnotherPool(db: SqlDatabase, count: number): Promise<string[]> {
+  const other = await SqlStore.open(db);
+  try {
+    return await Promise.all(Array.from({ length: count }, (_, i) => other.createSnippet({ language: 'cpp', code: `// ${i}`, stdin: '', args: [] }).then((s) => s.id)));
+  } finally {
+    await other.close();
+  }
+}
+
+/** Another node process writing snippets through the built store; resolves to their ids. */
+function writeFromAnotherProcess(file: string, count: number): Promise<string[]> {
+  const script = `
+    const { openSqlite } = await import(${JSON.stringify(path.resolve('backend/dist/store/sqlite.js'))});
+    const { SqlStore } = await import(${JSON.stringify(path.resolve('backend/dist/store/sql-store.js'))});
+    const store = await SqlStore.open(openSqlite(${JSON.stringify(file)}));
+    const ids = [];
+    for (let i = 0; i < ${count}; i++) ids.push((await store.createSnippet({ language: 'cpp', code: '// ' + i, stdin: '', args: [] })).id);
+    await store.close();
+    process.stdout.write(JSON.stringify(ids));`;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], (err, stdout, stderr) => (err ? reject(new Error(`${err.message}: ${stderr}`)) : resolve(JSON.parse(stdout))));
+  });
+}
