@@ -282,6 +282,32 @@ describe('history', () => {
   });
 });
 
+describe('layout', () => {
+  test('the problem page in dark and on a phone: screenshots, and nothing wider than the screen', async () => {
+    const dark = await web.browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
+    const page = await web.openPage(dark, `${web.appUrl}/problems/prefix-sums`);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await page.screenshot({ path: `${OUTPUT_DIR}/problem-dark.png` });
+    await dark.close();
+
+    const phone = await web.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const pages: [string, string, (p: Page) => Promise<void>][] = [
+      ['/problems', 'phone-problems', (p) => p.getByTestId('problem-list').waitFor()],
+      ['/problems/prefix-sums', 'phone-problem', waitForEditor],
+      ['/', 'phone-playground', waitForEditor],
+    ];
+    for (const [path, name, ready] of pages) {
+      const p = await web.newPage(phone);
+      await p.goto(`${web.appUrl}${path}`);
+      await ready(p);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await p.screenshot({ path: `${OUTPUT_DIR}/${name}.png`, fullPage: true });
+      await p.close();
+    }
+    await phone.close();
+  }, 90000);
+});
+
 describe('network', () => {
   test('no request ever left for another host', () => {
     expect(web.requested.length).toBeGreaterThan(20);
