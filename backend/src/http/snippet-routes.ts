@@ -10,7 +10,7 @@ import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './valida
 export function snippetRoutes({ config, store }: AppDeps, requireJson: express.RequestHandler): express.Router {
   const router = express.Router();
   // the playground's address: configured, else the host this request came to (through nginx: its Host and scheme)
-  const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.get('host')}`}/s/${id}`;
+  const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.host}`}/s/${id}`;
   const created = (req: Request, s: Snippet): SnippetCreated => ({ id: s.id, url: shareUrl(req, s.id), createdAt: s.createdAt.toISOString() });
 
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
