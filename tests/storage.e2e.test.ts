@@ -108,7 +108,7 @@ describe('shared snippets', () => {
     expect(posts).toBe(1);
 
     await page.evaluate(() => window.runbox!.setCode('print("second")\n'));
-    await expect(page.getByTestId('share-status').innerText()).resolves.toMatch(/Edited since/);
+    await page.locator('[data-testid="share-status"]', { hasText: 'Edited since' }).waitFor();
     const second = await share(page, first);
     expect(second).not.toBe(first);
     expect(posts).toBe(2);
@@ -277,7 +277,7 @@ describe('history', () => {
   test("one browser's history is not another's", async () => {
     const page = await web.openPage();
     await page.getByRole('button', { name: 'History' }).click();
-    await expect(page.getByTestId('history-panel').innerText()).resolves.toMatch(/Nothing kept yet/);
+    await page.getByTestId('history-panel').getByText(/Nothing kept yet/).waitFor();
     await page.context().close();
   });
 });
