@@ -126,6 +126,12 @@ const entries = {
   },
   historyMax: { env: 'RUNBOX_HISTORY_MAX', schema: positiveInt, default: '100', doc: "Submissions kept per visitor (oldest dropped first)" },
   historyDays: { env: 'RUNBOX_HISTORY_DAYS', schema: positiveInt, default: '30', doc: 'Days a submission is kept in history' },
+  trustProxy: {
+    env: 'RUNBOX_TRUST_PROXY',
+    schema: z.string().regex(/^[a-z0-9.:/, ]+$/i, 'must be Express trust-proxy names or addresses (e.g. loopback, uniquelocal)'),
+    default: 'loopback',
+    doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host); compose sets loopback,uniquelocal",
+  },
   shutdownGraceMs: {
     env: 'RUNBOX_SHUTDOWN_GRACE_MS',
     schema: z.coerce.number().int().min(0),

@@ -48,6 +48,13 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   throw new Error(`server did not start: ${logs}`);
 }
 
+/** SIGTERM, as an operator stops it: the server drains and deletes its pooled users. */
+export async function stopServerProcess(proc: ServerProcess): Promise<number | null> {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return proc.child.exitCode;
+  proc.child.kill('SIGTERM');
+  return proc.exited;
+}
+
 /** For afterAll: a failed assertion must not leave a server running for the rest of the suite. */
 export async function killServerProcesses(): Promise<void> {
   await Promise.all(

@@ -41,7 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.set('X-Runbox-Instance', config.instance || 'main');
     next();
   });
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
 
   const requireJson: express.RequestHandler = (req, _res, next) => {
     if (!req.is('application/json')) {

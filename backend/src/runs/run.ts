@@ -308,6 +308,7 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     cpuTimeMs: r.cpuTimeMs,
     memoryKb: r.memoryKb,
     compileMs: r.compile?.timeMs ?? null,
+    compileCached: r.compile?.cached ?? null,
     codeBytes: Buffer.byteLength(req.code),
     stdinBytes: Buffer.byteLength(req.stdin),
     outputBytes: Buffer.byteLength(r.output),

@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { JudgeResponse } from '../backend/src/protocol.js';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { httpRequest, useRunbox } from './helpers/runbox.js';
+import { killServerProcesses, startServerProcess, stopServerProcess, type ServerProcess } from './helpers/server-process.js';
+
+/**
+ * Judge mode with real compilers and sandboxed runs: every language accepted, a wrong
+ * answer, a timeout on a hidden test, compile errors, and hidden tests kept hidden.
+ */
+
+const ADMIN_KEY = 'judge-admin-key-0123456789';
+const server = useRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY });
+
+// doubling a number; the hidden tests are the large ones, which the "slow" programs never finish
+const DOUBLE = {
+  slug: 'double',
+  title: 'Double it',
+  statement: 'Print 2n.',
+  timeLimitMs: 1000,
+  memoryLimitMb: 128,
+  tests: [
+    { input: '2\n', expected: '4\n' },
+    { input: '21\n', expected: '42\n' },
+    { input: '5000\n', expected: '10000\n', hidden: true },
+    { input: '123456\n', expected: '246912\n', hidden: true },
+  ],
+};
+
+/** Programs by language: correct, off by one, and one that hangs on input over 100. */
+const PROGRAMS: Record<string, { right: string; wrong: string; slowOnHidden: string; broken?: string }> = {
+  python: {
+    right: 'n = int(input())\nprint(2 * n)',
+    wrong: 'n = int(input())\nprint(2 * n + 1)',
+    slowOnHidden: 'n = int(input())\nwhile n > 100:\n    pass\nprint(2 * n)',
+  },
+  javascript: {
+    right: 'const n = Number(require("fs").readFileSync(0, "utf8"));\nconsole.log(2 * n);',
+    wrong: 'const n = Number(require("fs").readFileSync(0, "utf8"));\nconsole.log(2 * n + 1);',
+    slowOnHidden: 'const n = Number(require("fs").readFileSync(0, "utf8"));\nwhile (n > 100) {}\nconsole.log(2 * n);',
+  },
+  cpp: {
+    right: '#include <iostream>\nint main() { long long n; std::cin >> n; std::cout << 2 * n << "\\n"; }',
+    wrong: '#include <iostream>\nint main() { long long n; std::cin >> n; std::cout << 2 * n + 1 << "\\n"; }',
+    slowOnHidden: '#include <iostream>\nint main() { volatile long long n; long long m; std::cin >> m; n = m; while (n > 100) {} std::cout << 2 * n << "\\n"; }',
+    broken: '#include <iostream>\nint main() { std::cout << undefined_name; }',
+  },
+  java: {
+    right: 'import java.util.Scanner;\npublic class Main { public static void main(String[] a) { long n = new Scanner(System.in).nextLong(); System.out.println(2 * n); } }',
+    wrong: 'import java.util.Scanner;\npublic class Main { public static void main(String[] a) { long n = new Scanner(System.in).nextLong(); System.out.println(2 * n + 1); } }',
+    slowOnHidden: 'import java.util.Scanner;\npublic class Main { static volatile long n; public static void main(String[] a) { n = new Scanner(System.in).nextLong(); while (n > 100) {} System.out.println(2 * n); } }',
+    broken: 'public class Main { public static void main(String[] a) { int x = "not a number"; } }',
+  },
+};
+
+async function submit(language: string, code: string, headers: Record<string, string> = {}): Promise<JudgeResponse> {
+  const reply = await server().request('POST', '/api/problems/double/submissions', { language, code }, headers);
+  if (reply.status !== 200) throw new Error(`judge answered ${reply.status}: ${reply.text}`);
+  return reply.json as JudgeResponse;
+}
+
+beforeAll(async () => {
+  const created = await server().request('POST', '/api/problems', DOUBLE, { authorization: `Bearer ${ADMIN_KEY}` });
+  expect(created.status).toBe(201);
+});
+
+describe.each(Object.keys(PROGRAMS))('%s', (language) => {
+  const programs = PROGRAMS[language]!;
+
+  test('a correct solution is accepted on every test, with time and memory per test', async () => {
+    const result = await submit(language, programs.right);
+    expect(result).toMatchObject({ problem: 'double', language, status: 'accepted', passed: 4, total: 4 });
+    expect(result.tests.map((t) => [t.index, t.hidden, t.status])).toEqual([
+      [1, false, 'accepted'],
+      [2, false, 'accepted'],
+      [3, true, 'accepted'],
+      [4, true, 'accepted'],
+    ]);
+    for (const t of result.tests) {
+      expect(t.timeMs).toBeGreaterThan(0);
+      expect(t.memoryKb).toBeGreaterThan(0);
+    }
+    expect(result.tests[0]).toMatchObject({ input: '2\n', expected: '4\n', stdout: '4\n' });
+    if (language === 'cpp' || language === 'java') expect(result.compile).toMatchObject({ status: 'ok' });
+  });
+
+  test('a wrong answer is wrong_answer on every test, samples showing what was printed', async () => {
+    const result = await submit(language, programs.wrong);
+    expect(result.status).toBe('wrong_answer');
+    expect(result.passed).toBe(0);
+    expect(result.tests.every((t) => t.status === 'wrong_answer')).toBe(true);
+    expect(result.tests[1]).toMatchObject({ expected: '42\n', stdout: '43\n' });
+  });
+
+  test('a program too slow for the hidden tests passes the samples and times out on the hidden ones', async () => {
+    const result = await submit(language, programs.slowOnHidden);
+    expect(result.status).toBe('timeout');
+    expect(result.tests.map((t) => t.status)).toEqual(['accepted', 'accepted', 'timeout', 'timeout']);
+    expect(result.tests[2]!.timeMs).toBeGreaterThanOrEqual(900);
+  });
+
+  if (programs.broken) {
+    test('a compile error is reported once, with the compiler message, and no test runs', async () => {
+      const result = await submit(language, programs.broken!);
+      expect(result).toMatchObject({ status: 'compile_error', passed: 0, total: 4, tests: [] });
+      expect(result.compile!.status).toBe('compile_error');
+      expect(result.compile!.output).toMatch(/error/);
+    });
+  }
+});
+
+describe('hidden tests stay hidden', () => {
+  test('hidden tests carry only verdict, time and memory, even when the program prints its input', async () => {
+    const leak = 'import sys\ndata = sys.stdin.read()\nprint(data)\nprint("LEAK:" + data, file=sys.stderr)\nsys.exit(3)';
+    const reply = await server().request('POST', '/api/problems/double/submissions', { language: 'python', code: leak });
+    const result = reply.json as JudgeResponse;
+    expect(result.status).toBe('runtime_error');
+    for (const t of result.tests.filter((t) => t.hidden)) expect(Object.keys(t).sort()).toEqual(['hidden', 'index', 'memoryKb', 'status', 'timeMs']);
+    expect(reply.text).not.toContain('123456');
+    expect(reply.text).not.toContain('246912');
+    expect(reply.text).toContain('LEAK:2'); // a sample's own input may be shown
+  });
+
+  test('a judge submission with a visitor key is kept in history, hidden data still absent', async () => {
+    const visitor = { 'x-runbox-visitor': 'judge-visitor-0123456789abcdef' };
+    const result = await submit('python', PROGRAMS.python!.right, visitor);
+    expect(result.submissionId).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    const item = await server().request('GET', `/api/history/${result.submissionId}`, undefined, visitor);
+    expect(item.json).toMatchObject({ kind: 'judge', problem: 'double', language: 'python', status: 'accepted', code: PROGRAMS.python!.right, result: { status: 'accepted', passed: 4 } });
+    expect(item.text).not.toContain('123456');
+  });
+
+  test('output is compared as Judge0 does: trailing spaces and a missing final newline are fine', async () => {
+    const result = await submit('python', 'n = int(input())\nprint(str(2 * n) + "   ", end="")');
+    expect(result.status).toBe('accepted');
+    const leading = await submit('python', 'n = int(input())\nprint(" " + str(2 * n))');
+    expect(leading.status).toBe('wrong_answer');
+  });
+});
+
+describe('a judge process, watched from outside', () => {
+  let proc: ServerProcess;
+  beforeAll(async () => {
+    // no compile cache: only the judge's own reuse of the build can skip the compiler
+    proc = await startServerProcess({ RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_COMPILE_CACHE_MB: '0', RUNBOX_USER_POOL: '1' });
+    const created = await httpRequest(`${proc.url}/api/problems`, 'POST', DOUBLE, { authorization: `Bearer ${ADMIN_KEY}` });
+    expect(created.status).toBe(201);
+  });
+  afterAll(async () => {
+    if (proc) await stopServerProcess(proc);
+    await killServerProcesses();
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+
+  test('compiles once for all tests, and the log holds verdicts, never hidden inputs or outputs', async () => {
+    const reply = await httpRequest(`${proc.url}/api/problems/double/submissions`, 'POST', { language: 'cpp', code: PROGRAMS.cpp!.right });
+    expect(reply.json.status).toBe('accepted');
+    await new Promise((r) => setTimeout(r, 500)); // the last run's log line follows its cleanup
+    const lines = proc
+      .logs()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const runs = lines.filter((l) => l.message === 'run' && l.language === 'cpp');
+    expect(runs).toHaveLength(4);
+    expect(runs.filter((l) => l.compileCached === false)).toHaveLength(1);
+    expect(runs.filter((l) => l.compileCached === true)).toHaveLength(3);
+    expect(lines.find((l) => l.message === 'judge')).toMatchObject({ problem: 'double', language: 'cpp', status: 'accepted', passed: 4, total: 4 });
+    expect(proc.logs()).not.toContain('123456');
+    expect(proc.logs()).not.toContain('246912');
+  });
+});
