@@ -177,6 +177,14 @@ describe('files', () => {
     expect(r.stdout).toBe('denied\n');
   });
 
+  test('the database (snippets, history, hidden tests) cannot be read or listed', async () => {
+    const dir = server().config.dataDir;
+    expect(existsSync(`${dir}/runbox.db`)).toBe(true);
+    const r = await py(`import os\nfor f in [${JSON.stringify(`${dir}/runbox.db`)}, ${JSON.stringify(`${dir}/runbox.db-wal`)}]:\n    try:\n        print(len(open(f, "rb").read()))\n    except OSError as e:\n        print(type(e).__name__)\ntry:\n    print(os.listdir(${JSON.stringify(dir)}))\nexcept OSError as e:\n    print(type(e).__name__)`);
+    expect(r.stdout).not.toMatch(/^\d+$/m);
+    expect(r.stdout).not.toContain('runbox.db');
+  });
+
   test("the server's own code and environment are out of reach", async () => {
     const code = [
       'import os, sys',

@@ -39,7 +39,8 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
   const stateDir = ownDir(config.stateDir);
   await prepareStateDir(stateDir);
-  const isolationSettings = { network: config.allowNetwork, hiddenPaths: config.hiddenPaths, stateDir };
+  // the database directory is root-only already; hidden too, so a run cannot even list it
+  const isolationSettings = { network: config.allowNetwork, hiddenPaths: [...config.hiddenPaths, config.dataDir], stateDir };
   const isolation = await probeIsolation(isolationSettings, cgroups, config.sandboxPath);
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
