@@ -14,8 +14,9 @@ RUN npm run build --workspace backend
 FROM node:24-alpine
 # util-linux: unshare, setpriv, prlimit and a mount that reads fstab files (busybox's
 # applets lack the options the jail uses); shadow: useradd/userdel; tini reaps zombies.
+# postgresql-client: pg_dump/pg_restore for scripts/backup.ts when DATABASE_URL is set.
 # No sudo, on purpose.
-RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux tini
+RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux tini postgresql-client
 # Python packages for the playground (e.g. --build-arg PYTHON_PACKAGES="numpy requests");
 # empty by default
 ARG PYTHON_PACKAGES=""
@@ -28,6 +29,8 @@ COPY backend/package.json backend/
 COPY frontend/package.json frontend/
 RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
 COPY --from=build /app/backend/dist backend/dist
+# backup/restore: docker compose exec api node scripts/backup.ts backup /var/lib/runbox/backups/x.db
+COPY scripts/backup.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
 RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)

@@ -212,7 +212,7 @@ describe('docker-compose.yml', () => {
   test('every API variable in .env.example reaches the api service', () => {
     const compose = readFileSync('docker-compose.yml', 'utf8');
     const example = readFileSync('.env.example', 'utf8');
-    const apiVars = example.split('--- API')[1]!.match(/^# (RUNBOX_[A-Z_]+|LOG_LEVEL)=/gm)!.map((l) => l.slice(2, -1));
+    const apiVars = example.split('--- API')[1]!.match(/^# (RUNBOX_[A-Z_]+|LOG_LEVEL|DATABASE_URL)=/gm)!.map((l) => l.slice(2, -1));
     for (const v of apiVars) expect(compose).toContain(`${v}: \${${v}:-`);
   });
 });
