@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
-import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
 import { httpRequest } from './helpers/runbox.js';
-import { killServerProcesses, startServerProcess, stopServerProcess, tempDataDir } from './helpers/server-process.js';
+import { startServerProcess, stopServerProcess, tempDataDir, useServerProcessesAndPostgres } from './helpers/server-process.js';
 
 /** scripts/backup.ts, as an operator runs it, on both stores. */
 
 const run = promisify(execFile);
-let postgres: TestPostgres;
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120000);
-
-afterAll(async () => {
-  await killServerProcesses();
-  postgres?.stop();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-});
+const postgres = useServerProcessesAndPostgres();
 
 const backupScript = (env: Record<string, string>, ...args: string[]) => run(process.execPath, ['scripts/backup.ts', ...args], { env: { ...process.env, ...env } });
 
@@ -35,7 +23,7 @@ async function saveSnippet(url: string, code: string): Promise<string> {
 describe.each(['sqlite', 'postgres'] as const)('%s', (kind) => {
   test('a backup taken while the API runs restores to exactly that moment', async () => {
     const dataDir = tempDataDir();
-    const env = { RUNBOX_DATA_DIR: dataDir, RUNBOX_USER_POOL: '0', ...(kind === 'postgres' ? { DATABASE_URL: postgres.createDatabase('backup') } : {}) };
+    const env = { RUNBOX_DATA_DIR: dataDir, RUNBOX_USER_POOL: '0', ...(kind === 'postgres' ? { DATABASE_URL: postgres().createDatabase('backup') } : {}) };
     const file = path.join(tempDataDir(), kind === 'sqlite' ? 'backup.db' : 'backup.pgdump');
 
     const first = await startServerProcess(env);

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { SQLITE_FILE_NAME } from '../backend/src/store/open-store.js';
-import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
 import { httpRequest } from './helpers/runbox.js';
-import { killServerProcesses, startServerProcess, stopServerProcess, tempDataDir, type ServerProcess } from './helpers/server-process.js';
+import { startServerProcess, stopServerProcess, tempDataDir, useServerProcessesAndPostgres, type ServerProcess } from './helpers/server-process.js';
 
 /**
  * The server is killed with SIGKILL while many writes are in flight. Whatever it
@@ -15,17 +13,7 @@ import { killServerProcesses, startServerProcess, stopServerProcess, tempDataDir
 
 const ADMIN_KEY = 'crash-admin-key-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-let postgres: TestPostgres;
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120000);
-
-afterAll(async () => {
-  await killServerProcesses();
-  postgres?.stop();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-});
+const postgres = useServerProcessesAndPostgres();
 
 /** A problem whose version k has exactly k tests: a torn write would show as a mismatch. */
 const version = (k: number) => ({
@@ -66,7 +54,7 @@ describe.each(['sqlite', 'postgres'] as const)('%s', (kind) => {
   let dataDir: string;
   beforeAll(() => {
     dataDir = tempDataDir();
-    env = { RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_USER_POOL: '1', RUNBOX_DATA_DIR: dataDir, ...(kind === 'postgres' ? { DATABASE_URL: postgres.createDatabase('crash') } : {}) };
+    env = { RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_USER_POOL: '1', RUNBOX_DATA_DIR: dataDir, ...(kind === 'postgres' ? { DATABASE_URL: postgres().createDatabase('crash') } : {}) };
   });
 
   test('kill -9 mid-write loses no acknowledged write and leaves the database usable', async () => {

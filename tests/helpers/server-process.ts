@@ -1,7 +1,10 @@
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
+import { startTestPostgres, type TestPostgres } from './postgres.js';
 
 const MAIN = path.resolve('backend/dist/main.js');
 
@@ -66,4 +69,21 @@ export async function killServerProcesses(): Promise<void> {
     }),
   );
   for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * For test files that start server processes against both stores: a throwaway PostgreSQL
+ * for the file, and at the end no server, cluster or run artifact left. Returns a getter.
+ */
+export function useServerProcessesAndPostgres(): () => TestPostgres {
+  let postgres: TestPostgres | undefined;
+  beforeAll(async () => {
+    postgres = await startTestPostgres();
+  }, 120000);
+  afterAll(async () => {
+    await killServerProcesses();
+    postgres?.stop();
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+  return () => postgres!;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import pLimit from 'p-limit';
@@ -13,7 +13,11 @@ import type { Row, SqlDatabase, SqlQueries, SqlValue } from './sql.js';
  * and a queue of one so a transaction's statements never interleave with another request's.
  */
 export function openSqlite(file: string): SqlDatabase {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    // root's alone, also when the directory was made by someone else (a volume mount)
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    chmodSync(path.dirname(file), 0o700);
+  }
   const db = new DatabaseSync(file);
   // WAL: readers never block the writer and a crash mid-write leaves the last commit intact
   db.exec('PRAGMA journal_mode = WAL');
