@@ -129,10 +129,7 @@ export interface ErrorResponse {
 
 /* ---------- snippets, history, problems: the stored side ---------- */
 
-/** Header that names a visitor's own history: an unguessable key the browser keeps. */
-export const VISITOR_HEADER = 'X-Runbox-Visitor';
-/** At least 128 bits in base64url (22 characters); the server stores only its hash. */
-export const VISITOR_KEY = /^[A-Za-z0-9_-]{22,128}$/;
+export { VISITOR_HEADER, VISITOR_KEY } from './visitor-key.js';
 
 export const snippetRequestSchema = z.strictObject({
   language: language(),

@@ -1,5 +1,4 @@
 import type {
-  VISITOR_HEADER as PROTOCOL_VISITOR_HEADER,
   ErrorResponse,
   ExecuteResponse,
   HistoryEntry,
@@ -28,13 +27,10 @@ export type {
   SnippetResponse,
 };
 
-/**
- * The protocol's constants, restated: importing values from protocol.ts would ship its zod
- * schemas to the browser. The type annotation makes tsc fail if the header name drifts.
- */
-export const VISITOR_HEADER: typeof PROTOCOL_VISITOR_HEADER = 'X-Runbox-Visitor';
-/** protocol.ts VISITOR_KEY: 128 bits and more in base64url */
-export const VISITOR_KEY = /^[A-Za-z0-9_-]{22,128}$/;
+// from the zod-free module: importing values from protocol.ts would ship zod to the browser
+import { VISITOR_HEADER, VISITOR_KEY } from '../../backend/src/visitor-key.js';
+
+export { VISITOR_HEADER, VISITOR_KEY };
 
 /** Where the API lives: same origin unless the playground is deployed apart from it. */
 export const API_BASE = (process.env.NEXT_PUBLIC_RUNBOX_API ?? '').replace(/\/$/, '');
