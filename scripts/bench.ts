@@ -1,9 +1,11 @@
 /**
  * runbox benchmark: hello world through the API next to the bare toolchain on the same
  * machine, in the same run; first vs repeat runs of compiled code; Python throughput at
- * several concurrencies; the server's memory over many runs.
+ * several concurrencies; the server's memory over many runs; the store (history writes on a
+ * run, snippet writes and reads) and the judge against compiling and running the tests bare.
  *
- *   node scripts/bench.ts [--runs 30] [--throughput 60] [--memory-runs 1000] [--out docs/benchmarks.md]
+ *   node scripts/bench.ts [--runs 30] [--throughput 60] [--memory-runs 1000] [--judge-runs 10]
+ *                         [--writes 500] [--sections latency,throughput,memory,storage] [--out docs/benchmarks.md]
  *
  * Starts its own server from backend/dist on a free loopback port (build first), or uses
  * RUNBOX_URL. Only ever talks to loopback. Bare commands are the language entries' own
@@ -14,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { seedProblems } from '../backend/dist/judge/seed-problems.js';
 import { LANGUAGES } from '../backend/dist/languages/registry.js';
 
 const { values } = parseArgs({
@@ -21,12 +24,18 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '30' },
     throughput: { type: 'string', default: '60' },
     'memory-runs': { type: 'string', default: '1000' },
+    'judge-runs': { type: 'string', default: '10' },
+    writes: { type: 'string', default: '500' },
+    sections: { type: 'string', default: 'latency,throughput,memory,storage' },
     out: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
 const THROUGHPUT_RUNS = Number(values.throughput);
 const MEMORY_RUNS = Number(values['memory-runs']);
+const JUDGE_RUNS = Number(values['judge-runs']);
+const WRITES = Number(values.writes);
+const SECTIONS = new Set(values.sections.split(','));
 const POOL = Number(process.env.RUNBOX_USER_POOL ?? 4);
 const MEMORY_MB = 256;
 // the toolchains the sandbox finds (not, say, a pyenv shim earlier on root's PATH)
@@ -40,7 +49,12 @@ const ms = (x: number) => `${x.toFixed(1)}`;
 
 async function startServer(): Promise<{ url: string; pid?: number; stop: () => Promise<void> }> {
   if (process.env.RUNBOX_URL) return { url: process.env.RUNBOX_URL, stop: async () => undefined };
-  const child = spawn(process.execPath, ['backend/dist/main.js'], { env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RUNBOX_MAX_QUEUE: '256' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // a database of its own, so the numbers do not depend on what an earlier server stored
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-data-'));
+  const child = spawn(process.execPath, ['backend/dist/main.js'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RUNBOX_MAX_QUEUE: '256', RUNBOX_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let logs = '';
   child.stdout.on('data', (d) => (logs += d));
   for (let i = 0; i < 600 && !/"url":"/.test(logs); i++) await new Promise((r) => setTimeout(r, 50));
@@ -51,24 +65,28 @@ async function startServer(): Promise<{ url: string; pid?: number; stop: () => P
     pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
-        child.once('exit', () => resolve());
+        child.once('exit', () => {
+          rmSync(dataDir, { recursive: true, force: true });
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
 }
 
-async function execute(url: string, language: string, code: string): Promise<number> {
+async function execute(url: string, language: string, code: string, headers: Record<string, string> = {}): Promise<number> {
   const started = performance.now();
-  const res = await fetch(`${url}/api/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language, code }) });
+  const res = await fetch(`${url}/api/execute`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ language, code }) });
   const body = (await res.json()) as { status: string; stdout: string };
   if (res.status !== 200 || body.status !== 'ok') throw new Error(`${language}: ${res.status} ${JSON.stringify(body)}`);
   return performance.now() - started;
 }
 
-function runBare(dir: string, argv: string[]): Promise<number> {
+function runBare(dir: string, argv: string[], stdin = ''): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: BARE_ENV, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: BARE_ENV, stdio: ['pipe', 'ignore', 'inherit'] });
+    child.stdin!.end(stdin);
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${argv.join(' ')} exited ${code}`))));
   });
@@ -139,103 +157,214 @@ async function main(): Promise<void> {
     const health = (await (await fetch(`${server.url}/api/health`)).json()) as { isolation: { cgroup: string } };
     say(`# runbox benchmark, ${new Date().toISOString().slice(0, 10)}`);
     say();
-    say(`Machine: ${machine()}; cgroup ${health.isolation.cgroup}. Produced by \`node scripts/bench.ts --runs ${RUNS} --throughput ${THROUGHPUT_RUNS} --memory-runs ${MEMORY_RUNS}\`.`);
+    say(`Machine: ${machine()}; cgroup ${health.isolation.cgroup}. Produced by \`node scripts/bench.ts ${process.argv.slice(2).join(' ')}\`.`);
     say('Bare = the same command lines as the language entries, run directly as root (no user, namespaces, cgroup or HTTP).');
     say();
-    say(`## Latency: hello world through the API vs bare (${RUNS} sequential runs after 3 warm-ups, each on an idle server)`);
-    say();
-    say('| run | API p50 ms | API p95 ms | bare p50 ms | bare p95 ms | p50 overhead ms | p50 ratio |');
-    say('|---|---:|---:|---:|---:|---:|---:|');
-    const repeatSpeedups: string[] = [];
-    for (const lang of LANGUAGES) {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
-      const file = lang.sourceFile(lang.template);
-      writeFileSync(path.join(dir, file), lang.template);
-      const ctx = { file, code: lang.template, memoryMb: MEMORY_MB };
-      const runOnly = () => runBare(dir, lang.run(ctx));
-      const compileAndRun = async () => (await runBare(dir, lang.compile!({ ...ctx, memoryMb: 1024 }))) + (await runOnly());
-      try {
-        if (!lang.compile) {
-          const api: number[] = [];
-          const bare: number[] = [];
-          for (let i = 0; i < RUNS + 3; i++) {
-            await waitIdle(server.url);
-            const a = await execute(server.url, lang.id, lang.template);
-            await waitIdle(server.url); // the server's cleanup must not slow the bare run either
-            const b = await runOnly();
-            if (i >= 3) api.push(a), bare.push(b);
-          }
-          say(row(lang.id, api, bare));
-          continue;
-        }
-        const first: number[] = [];
-        const repeat: number[] = [];
-        const bareFirst: number[] = [];
-        const bareRepeat: number[] = [];
-        for (let i = 0; i < RUNS + 3; i++) {
-          const code = uncached(lang, i);
-          await waitIdle(server.url);
-          const f = await execute(server.url, lang.id, code);
-          await waitIdle(server.url);
-          const r = await execute(server.url, lang.id, code);
-          await waitIdle(server.url);
-          const bf = await compileAndRun();
-          const br = await runOnly();
-          if (i >= 3) first.push(f), repeat.push(r), bareFirst.push(bf), bareRepeat.push(br);
-        }
-        say(row(`${lang.id} first run (compile + run)`, first, bareFirst));
-        say(row(`${lang.id} repeat run (cached build; bare: run only)`, repeat, bareRepeat));
-        repeatSpeedups.push(`| ${lang.id} | ${ms(percentile(first, 50))} | ${ms(percentile(repeat, 50))} | ${(percentile(first, 50) / percentile(repeat, 50)).toFixed(1)}× |`);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    }
-    say();
-    say('## Repeat runs of unchanged code (compile cache)');
-    say();
-    say('| language | first run p50 ms | repeat run p50 ms | speedup |');
-    say('|---|---:|---:|---:|');
-    for (const line of repeatSpeedups) say(line);
-    say();
-    say(`## Throughput: Python hello world, ${THROUGHPUT_RUNS} runs per level`);
-    say();
-    say('| concurrency | API runs/s | bare runs/s | API / bare |');
-    say('|---:|---:|---:|---:|');
-    const python = LANGUAGES.find((l) => l.id === 'python')!;
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
-    writeFileSync(path.join(dir, 'main.py'), python.template);
-    try {
-      for (const c of [1, 2, 4, 8]) {
-        await waitIdle(server.url);
-        const api = await pool(THROUGHPUT_RUNS, c, () => execute(server.url, 'python', python.template));
-        const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB })));
-        say(`| ${c} | ${api.toFixed(1)} | ${bare.toFixed(1)} | ${((api / bare) * 100).toFixed(0)}% |`);
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    if (MEMORY_RUNS > 0 && server.pid) {
-      say();
-      say(`## Server memory over ${MEMORY_RUNS} runs (Python hello world, concurrency 2)`);
-      say();
-      const samples: [number, number | null][] = [];
-      let done = 0;
-      const checkpoints = new Set([100, Math.round(MEMORY_RUNS / 2), MEMORY_RUNS]);
-      await pool(MEMORY_RUNS, 2, async () => {
-        await execute(server.url, 'python', python.template);
-        done++;
-        if (checkpoints.has(done)) samples.push([done, serverRssKb(server.pid)]);
-      });
-      say('| after run | server RSS MiB |');
-      say('|---:|---:|');
-      for (const [n, kb] of samples) say(`| ${n} | ${kb === null ? 'n/a' : (kb / 1024).toFixed(1)} |`);
-      const [first, last] = [samples[0]?.[1], samples.at(-1)?.[1]];
-      if (first && last) say(`\nChange from run 100 to run ${MEMORY_RUNS}: ${(((last - first) / first) * 100).toFixed(1)}%.`);
-    }
+    if (SECTIONS.has('latency')) await latency(server.url, say);
+    if (SECTIONS.has('throughput')) await throughput(server.url, say);
+    if (SECTIONS.has('memory') && MEMORY_RUNS > 0 && server.pid) await memory(server.url, server.pid, say);
+    if (SECTIONS.has('storage')) await storage(server.url, say);
   } finally {
     await server.stop();
   }
   if (values.out) writeFileSync(values.out, lines.join('\n') + '\n');
+}
+
+type Say = (s?: string) => void;
+
+async function latency(url: string, say: Say): Promise<void> {
+  const server = { url };
+  say(`## Latency: hello world through the API vs bare (${RUNS} sequential runs after 3 warm-ups, each on an idle server)`);
+  say();
+  say('| run | API p50 ms | API p95 ms | bare p50 ms | bare p95 ms | p50 overhead ms | p50 ratio |');
+  say('|---|---:|---:|---:|---:|---:|---:|');
+  const repeatSpeedups: string[] = [];
+  for (const lang of LANGUAGES) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
+    const file = lang.sourceFile(lang.template);
+    writeFileSync(path.join(dir, file), lang.template);
+    const ctx = { file, code: lang.template, memoryMb: MEMORY_MB };
+    const runOnly = () => runBare(dir, lang.run(ctx));
+    const compileAndRun = async () => (await runBare(dir, lang.compile!({ ...ctx, memoryMb: 1024 }))) + (await runOnly());
+    try {
+      if (!lang.compile) {
+        const api: number[] = [];
+        const bare: number[] = [];
+        for (let i = 0; i < RUNS + 3; i++) {
+          await waitIdle(server.url);
+          const a = await execute(server.url, lang.id, lang.template);
+          await waitIdle(server.url); // the server's cleanup must not slow the bare run either
+          const b = await runOnly();
+          if (i >= 3) api.push(a), bare.push(b);
+        }
+        say(row(lang.id, api, bare));
+        continue;
+      }
+      const first: number[] = [];
+      const repeat: number[] = [];
+      const bareFirst: number[] = [];
+      const bareRepeat: number[] = [];
+      for (let i = 0; i < RUNS + 3; i++) {
+        const code = uncached(lang, i);
+        await waitIdle(server.url);
+        const f = await execute(server.url, lang.id, code);
+        await waitIdle(server.url);
+        const r = await execute(server.url, lang.id, code);
+        await waitIdle(server.url);
+        const bf = await compileAndRun();
+        const br = await runOnly();
+        if (i >= 3) first.push(f), repeat.push(r), bareFirst.push(bf), bareRepeat.push(br);
+      }
+      say(row(`${lang.id} first run (compile + run)`, first, bareFirst));
+      say(row(`${lang.id} repeat run (cached build; bare: run only)`, repeat, bareRepeat));
+      repeatSpeedups.push(`| ${lang.id} | ${ms(percentile(first, 50))} | ${ms(percentile(repeat, 50))} | ${(percentile(first, 50) / percentile(repeat, 50)).toFixed(1)}× |`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  say();
+  say('## Repeat runs of unchanged code (compile cache)');
+  say();
+  say('| language | first run p50 ms | repeat run p50 ms | speedup |');
+  say('|---|---:|---:|---:|');
+  for (const line of repeatSpeedups) say(line);
+  say();
+}
+
+async function throughput(url: string, say: Say): Promise<void> {
+  const server = { url };
+  say(`## Throughput: Python hello world, ${THROUGHPUT_RUNS} runs per level`);
+  say();
+  say('| concurrency | API runs/s | bare runs/s | API / bare |');
+  say('|---:|---:|---:|---:|');
+  const python = LANGUAGES.find((l) => l.id === 'python')!;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
+  writeFileSync(path.join(dir, 'main.py'), python.template);
+  try {
+    for (const c of [1, 2, 4, 8]) {
+      await waitIdle(server.url);
+      const api = await pool(THROUGHPUT_RUNS, c, () => execute(server.url, 'python', python.template));
+      const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB })));
+      say(`| ${c} | ${api.toFixed(1)} | ${bare.toFixed(1)} | ${((api / bare) * 100).toFixed(0)}% |`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  say();
+}
+
+async function memory(url: string, pid: number, say: Say): Promise<void> {
+  const server = { url, pid };
+  const python = LANGUAGES.find((l) => l.id === 'python')!;
+  {
+    say(`## Server memory over ${MEMORY_RUNS} runs (Python hello world, concurrency 2)`);
+    say();
+    const samples: [number, number | null][] = [];
+    let done = 0;
+    const checkpoints = new Set([100, Math.round(MEMORY_RUNS / 2), MEMORY_RUNS]);
+    await pool(MEMORY_RUNS, 2, async () => {
+      await execute(server.url, 'python', python.template);
+      done++;
+      if (checkpoints.has(done)) samples.push([done, serverRssKb(server.pid)]);
+    });
+    say('| after run | server RSS MiB |');
+    say('|---:|---:|');
+    for (const [n, kb] of samples) say(`| ${n} | ${kb === null ? 'n/a' : (kb / 1024).toFixed(1)} |`);
+    const [first, last] = [samples[0]?.[1], samples.at(-1)?.[1]];
+    if (first && last) say(`\nChange from run 100 to run ${MEMORY_RUNS}: ${(((last - first) / first) * 100).toFixed(1)}%.`);
+    say();
+  }
+}
+
+/** a-plus-b solutions; a unique comment makes every submission compile afresh */
+const SOLUTIONS: Record<string, (n: number) => string> = {
+  python: (n) => `# ${n}\na, b = map(int, input().split())\nprint(a + b)\n`,
+  javascript: (n) => `// ${n}\nconst [a, b] = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(BigInt);\nconsole.log(String(a + b));\n`,
+  cpp: (n) => `// ${n}\n#include <iostream>\nint main() { long long a, b; std::cin >> a >> b; std::cout << a + b << "\\n"; }\n`,
+  java: (n) => `// ${n}\nimport java.util.Scanner;\npublic class Main { public static void main(String[] x) { Scanner s = new Scanner(System.in); long a = s.nextLong(), b = s.nextLong(); System.out.println(a + b); } }\n`,
+};
+
+async function storage(url: string, say: Say): Promise<void> {
+  const python = LANGUAGES.find((l) => l.id === 'python')!;
+  say(`## Keeping a run in history (Python hello world, ${RUNS} sequential runs each)`);
+  say();
+  const plain: number[] = [];
+  const kept: number[] = [];
+  const visitor = { 'x-runbox-visitor': `bench-visitor-${process.pid}-0123456789abcdef` };
+  for (let i = 0; i < RUNS + 3; i++) {
+    await waitIdle(url);
+    const a = await execute(url, 'python', python.template);
+    await waitIdle(url);
+    const b = await execute(url, 'python', python.template, visitor);
+    if (i >= 3) plain.push(a), kept.push(b);
+  }
+  say('| run | p50 ms | p95 ms |');
+  say('|---|---:|---:|');
+  say(`| not kept | ${ms(percentile(plain, 50))} | ${ms(percentile(plain, 95))} |`);
+  say(`| kept in history | ${ms(percentile(kept, 50))} | ${ms(percentile(kept, 95))} |`);
+  say();
+
+  say(`## Snippets: ${WRITES} writes, then ${WRITES} reads, 8 at a time`);
+  say();
+  const ids: string[] = [];
+  const writesPerSecond = await pool(WRITES, 8, async () => {
+    const res = await fetch(`${url}/api/snippets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code: python.template + '#'.repeat(1000) }) });
+    if (res.status !== 201) throw new Error(`snippet write: ${res.status}`);
+    ids.push(((await res.json()) as { id: string }).id);
+  });
+  let next = 0;
+  const readsPerSecond = await pool(WRITES, 8, async () => {
+    const res = await fetch(`${url}/api/snippets/${ids[next++ % ids.length]}`);
+    if (res.status !== 200) throw new Error(`snippet read: ${res.status}`);
+    await res.text();
+  });
+  say('| operation | per second |');
+  say('|---|---:|');
+  say(`| POST /api/snippets | ${writesPerSecond.toFixed(0)} |`);
+  say(`| GET /api/snippets/:id | ${readsPerSecond.toFixed(0)} |`);
+  say();
+
+  const problem = seedProblems().find((p) => p.slug === 'a-plus-b')!;
+  say(`## Judge: a-plus-b (${problem.tests.length} tests), ${JUDGE_RUNS} submissions per language, each new code (compiled)`);
+  say();
+  say('Bare = compile once, then run the program once per test with its input, directly as root.');
+  say();
+  say('| language | API p50 ms | bare p50 ms | ratio |');
+  say('|---|---:|---:|---:|');
+  for (const lang of LANGUAGES) {
+    const api: number[] = [];
+    const bare: number[] = [];
+    for (let i = 0; i < JUDGE_RUNS + 1; i++) {
+      const code = SOLUTIONS[lang.id]!(Date.now() + i);
+      await waitIdle(url);
+      const started = performance.now();
+      const res = await fetch(`${url}/api/problems/a-plus-b/submissions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: lang.id, code }) });
+      const verdict = (await res.json()) as { status: string };
+      if (verdict.status !== 'accepted') throw new Error(`${lang.id} judge: ${JSON.stringify(verdict)}`);
+      const a = performance.now() - started;
+      await waitIdle(url);
+      const b = await bareJudge(lang, code, problem.tests.map((t) => t.input));
+      if (i >= 1) api.push(a), bare.push(b);
+    }
+    say(`| ${lang.id} | ${ms(percentile(api, 50))} | ${ms(percentile(bare, 50))} | ${(percentile(api, 50) / percentile(bare, 50)).toFixed(2)} |`);
+  }
+  say();
+}
+
+/** Compile once (if compiled), then one bare run per test input; the wall time of it all. */
+async function bareJudge(lang: Lang, code: string, inputs: string[]): Promise<number> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
+  try {
+    const file = lang.sourceFile(code);
+    writeFileSync(path.join(dir, file), code);
+    const ctx = { file, code, memoryMb: MEMORY_MB };
+    const started = performance.now();
+    if (lang.compile) await runBare(dir, lang.compile({ ...ctx, memoryMb: 1024 }));
+    for (const input of inputs) await runBare(dir, lang.run(ctx), input);
+    return performance.now() - started;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((err) => {

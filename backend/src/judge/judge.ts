@@ -12,7 +12,8 @@ import { outputsMatch } from './compare.js';
 /**
  * Judges code against every test of a problem: the first test's run compiles, the others
  * reuse that build; each test is a fresh sandbox run (own user, own jail) under the
- * problem's limits. Tests run one after another so one submission holds one slot.
+ * problem's limits. Tests run one after another so one submission holds one slot (two at a
+ * time measured slower on 2 cores: the runs then compete with creating their users).
  */
 export async function judgeSubmission(problem: Problem, language: LanguageSpec, code: string, runs: RunService, config: Config, logger: Logger): Promise<JudgeResponse> {
   const id = randomUUID();
