@@ -77,6 +77,11 @@ describe('shared snippets', () => {
     expect(link).toMatch(new RegExp(`^${web.appUrl}/s/[A-Za-z0-9_-]+$`));
     expect(await page.getByTestId('share-status').innerText()).toBe('Link copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+    // the API's own answer through the playground's proxy names the playground too
+    const created = await page.evaluate(() =>
+      fetch('/api/snippets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code: 'print(1)' }) }).then((r) => r.json()),
+    );
+    expect(created.url).toBe(`${web.appUrl}/s/${created.id}`);
 
     const reader = await web.browser.newContext();
     const opened = await web.openPage(reader, link);

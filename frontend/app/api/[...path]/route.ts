@@ -18,6 +18,10 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
     // the visitor's key names their history; nothing else of the browser's request goes on
     const visitor = req.headers.get(VISITOR_HEADER);
     if (visitor) headers[VISITOR_HEADER] = visitor;
+    // share links name the playground's address, not the API's: say where the browser was
+    const origin = new URL(req.url);
+    headers['x-forwarded-host'] = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? origin.host;
+    headers['x-forwarded-proto'] = req.headers.get('x-forwarded-proto') ?? origin.protocol.replace(':', '');
     const res = await fetch(upstream, {
       method: req.method,
       headers,
@@ -35,4 +39,4 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
   }
 }
 
-export { proxy as GET, proxy as POST };
+export { proxy as DELETE, proxy as GET, proxy as POST };
