@@ -146,6 +146,13 @@ describe('nginx in front of two runbox processes', () => {
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  test('share links name the HTTPS address nginx serves, whatever X-Forwarded-Host a client sends', async () => {
+    const reply = await request(api('/api/snippets'), 'POST', JSON.stringify({ language: 'python', code: 'print(1)' }), { 'x-forwarded-host': 'evil.example' });
+    expect(reply.status).toBe(201);
+    const { id, url } = JSON.parse(reply.body);
+    expect(url).toBe(`https://127.0.0.1:${httpsPort}/s/${id}`);
+  });
+
   test('a client that does not trust the CA is refused', async () => {
     const plain = new Promise<number>((resolve, reject) => {
       https.get(api('/api/health'), { agent: false }, (res) => resolve(res.statusCode!)).on('error', reject);

@@ -123,6 +123,17 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       expect(loaded).toEqual({ ...input, id: saved.id, createdAt: saved.createdAt });
     });
 
+    test('any text survives exactly: NUL, lone surrogates, emoji, CRLF', async () => {
+      const odd = 'a\u0000b \ud800 \udfff 🌍\r\n\u001b[31m';
+      const saved = await store.createSnippet({ language: 'python', code: odd, stdin: odd, args: [] });
+      expect(await store.getSnippet(saved.id)).toMatchObject({ code: odd, stdin: odd });
+      const id = await store.addSubmission({ ...submission('odd-visitor-0123456789abcdef', odd), stdin: odd, result: result('ok', odd) }, { maxPerVisitor: 10 });
+      expect(await store.getSubmission('odd-visitor-0123456789abcdef', id)).toMatchObject({ code: odd, stdin: odd, result: { stdout: odd } });
+      await store.putProblem(problem('store-odd', [{ input: odd, expected: odd, hidden: true }]));
+      expect((await store.getProblem('store-odd'))!.tests).toEqual([{ input: odd, expected: odd, hidden: true }]);
+      await store.deleteProblem('store-odd');
+    });
+
     test('ids are unique and an unknown one is null', async () => {
       const ids = await Promise.all(Array.from({ length: 50 }, () => store.createSnippet({ language: 'cpp', code: 'int main(){}', stdin: '', args: [] }).then((s) => s.id)));
       expect(new Set(ids).size).toBe(50);
@@ -180,6 +191,15 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       expect(loaded).toMatchObject({ slug: 'store-p1', title: 'Problem store-p1', timeLimitMs: 1000, memoryLimitMb: 128, sampleCount: 1, hiddenCount: 2 });
       expect(loaded!.tests).toEqual(input.tests);
       expect((await store.listProblems()).find((p) => p.slug === 'store-p1')).toMatchObject({ sampleCount: 1, hiddenCount: 2 });
+    });
+
+    test('many PUTs creating the same new problem at once all succeed, one of them creates', async () => {
+      const puts = await Promise.all(Array.from({ length: 8 }, (_, i) => store.putProblem({ ...problem('store-race', [{ input: `${i}`, expected: `${i}`, hidden: false }]), title: `put ${i}` })));
+      expect(puts.filter((o) => o === 'created')).toHaveLength(1);
+      const loaded = await store.getProblem('store-race');
+      expect(loaded!.tests).toHaveLength(1);
+      expect(loaded!.title).toBe(`put ${loaded!.tests[0]!.input}`); // title and tests of the same PUT
+      await store.deleteProblem('store-race');
     });
 
     test('put replaces the problem and all its tests; delete takes the tests with it', async () => {

@@ -197,14 +197,19 @@ export interface JudgeResponse {
 const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const MAX_TESTS = 100;
 
+const noNul = (s: string) => !s.includes('\0');
+
 /** A test's input is capped like stdin, its expected output like a run's output. */
 export function problemSchema(maxima: Pick<LimitMaxima, 'timeMs' | 'memoryMb'>, caps: { inputKb: number; expectedKb: number }) {
   const testText = (kb: number) =>
     z.string({ error: 'must be a string' }).refine((s) => Buffer.byteLength(s) <= kb * 1024, `must be at most ${kb} KiB`);
   return z.strictObject({
     slug: z.string({ error: 'is required and must be a string' }).regex(SLUG, 'must be 1-64 lowercase letters, digits or dashes, starting with a letter or digit'),
-    title: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(200),
-    statement: z.string({ error: 'is required and must be a string' }).max(64 * 1024, 'must be at most 64 KiB'),
+    title: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(200).refine(noNul, 'must not contain NUL characters'),
+    statement: z
+      .string({ error: 'is required and must be a string' })
+      .refine((text) => Buffer.byteLength(text) <= 64 * 1024, 'must be at most 64 KiB')
+      .refine(noNul, 'must not contain NUL characters'),
     timeLimitMs: limit(maxima.timeMs, 'ms'),
     memoryLimitMb: limit(maxima.memoryMb, 'MB'),
     tests: z

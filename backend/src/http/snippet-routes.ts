@@ -25,8 +25,8 @@ export function snippetRoutes({ config, store }: AppDeps, requireJson: express.R
     const snippet = ID_PATTERN.test(req.params.id) ? await store.getSnippet(req.params.id) : null;
     if (!snippet) throw new HttpError(404, { error: 'Not found', message: 'no snippet has this id' });
     const body: SnippetResponse = { ...created(req, snippet), language: snippet.language, code: snippet.code, stdin: snippet.stdin, args: snippet.args };
-    // immutable: caches may keep it
-    res.set('Cache-Control', 'public, max-age=31536000, immutable').json(body);
+    // immutable, but `url` follows the host asked: the browser may keep it, shared caches not
+    res.set('Cache-Control', 'private, max-age=86400').json(body);
   });
   return router;
 }

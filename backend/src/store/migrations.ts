@@ -1,6 +1,6 @@
 import { seedProblems } from '../judge/seed-problems.js';
 import type { SqlDatabase, SqlQueries } from './sql.js';
-import { insertProblem } from './problem-rows.js';
+import { insertProblemIfNew } from './problem-rows.js';
 
 /**
  * The schema, as numbered steps. A database records the steps it has had; at start the
@@ -47,6 +47,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'snippets, problems, submissions',
     up: statements(
+      // code, stdin and test data are stored JSON-encoded (store/text.ts)
       `CREATE TABLE snippets (
         id TEXT PRIMARY KEY,
         language TEXT NOT NULL,
@@ -85,7 +86,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'seed problems',
     async up(tx) {
       const now = Date.now();
-      for (const problem of seedProblems()) await insertProblem(tx, problem, now);
+      for (const problem of seedProblems()) await insertProblemIfNew(tx, problem, now);
     },
   },
 ];

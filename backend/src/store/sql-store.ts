@@ -1,7 +1,8 @@
 import type { HistoryEntry, HistoryItem, ProblemInput, ProblemSummary } from '../protocol.js';
 import { newId, visitorDigest } from './ids.js';
+import { decodeText, encodeText } from './text.js';
 import { migrate } from './migrations.js';
-import { insertProblem, insertTests } from './problem-rows.js';
+import { insertProblemIfNew, insertTests } from './problem-rows.js';
 import type { SqlDatabase } from './sql.js';
 import type { HistoryRetention, NewSnippet, NewSubmission, Problem, Snippet, Store } from './store.js';
 
@@ -59,8 +60,8 @@ export class SqlStore implements Store {
     await this.db.run('INSERT INTO snippets (id, language, code, stdin, args, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       snippet.id,
       s.language,
-      s.code,
-      s.stdin,
+      encodeText(s.code),
+      encodeText(s.stdin),
       JSON.stringify(s.args),
       snippet.createdAt.getTime(),
     ]);
@@ -70,7 +71,7 @@ export class SqlStore implements Store {
   async getSnippet(id: string): Promise<Snippet | null> {
     const row = await this.db.get<SnippetRow>('SELECT * FROM snippets WHERE id = ?', [id]);
     if (!row) return null;
-    return { id: row.id, language: row.language, code: row.code, stdin: row.stdin, args: JSON.parse(row.args), createdAt: new Date(Number(row.created_at)) };
+    return { id: row.id, language: row.language, code: decodeText(row.code), stdin: decodeText(row.stdin), args: JSON.parse(row.args), createdAt: new Date(Number(row.created_at)) };
   }
 
   async addSubmission(s: NewSubmission, retention: HistoryRetention): Promise<string> {
@@ -79,7 +80,7 @@ export class SqlStore implements Store {
     await this.db.transaction(async (tx) => {
       await tx.run(
         'INSERT INTO submissions (id, visitor, kind, problem_slug, language, code, stdin, args, status, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [id, visitor, s.kind, s.problem, s.language, s.code, s.stdin, JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
+        [id, visitor, s.kind, s.problem, s.language, encodeText(s.code), encodeText(s.stdin), JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
       );
       await tx.run(
         `DELETE FROM submissions WHERE visitor = ? AND id NOT IN
@@ -104,7 +105,7 @@ export class SqlStore implements Store {
       [id, visitorDigest(visitorKey)],
     );
     if (!row) return null;
-    return { ...historyEntry(row), code: row.code, stdin: row.stdin, args: JSON.parse(row.args), result: JSON.parse(row.result) };
+    return { ...historyEntry(row), code: decodeText(row.code), stdin: decodeText(row.stdin), args: JSON.parse(row.args), result: JSON.parse(row.result) };
   }
 
   async deleteSubmission(visitorKey: string, id: string): Promise<boolean> {
@@ -130,43 +131,27 @@ export class SqlStore implements Store {
     );
     const first = rows[0];
     if (!first) return null;
-    const tests = rows.filter((r) => r.input !== null).map((r) => ({ input: r.input!, expected: r.expected!, hidden: Number(r.test_hidden) === 1 }));
+    const tests = rows.filter((r) => r.input !== null).map((r) => ({ input: decodeText(r.input!), expected: decodeText(r.expected!), hidden: Number(r.test_hidden) === 1 }));
     const hidden = tests.filter((t) => t.hidden).length;
     return { ...problemSummary({ ...first, samples: tests.length - hidden, hidden }), statement: first.statement, tests };
   }
 
   createProblem(p: ProblemInput): Promise<boolean> {
-    return this.db.transaction(async (tx) => {
-      const inserted = await tx.run('INSERT INTO problems (slug, title, statement, time_limit_ms, memory_limit_mb, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING', [
-        p.slug,
-        p.title,
-        p.statement,
-        p.timeLimitMs,
-        p.memoryLimitMb,
-        Date.now(),
-        Date.now(),
-      ]);
-      if (inserted === 0) return false;
-      await insertTests(tx, p);
-      return true;
-    });
+    return this.db.transaction((tx) => insertProblemIfNew(tx, p, Date.now()));
   }
 
   putProblem(p: ProblemInput): Promise<'created' | 'replaced'> {
+    // insert-or-nothing first: two replicas creating the same slug at once both succeed
     return this.db.transaction(async (tx) => {
-      const now = Date.now();
-      const updated = await tx.run('UPDATE problems SET title = ?, statement = ?, time_limit_ms = ?, memory_limit_mb = ?, updated_at = ? WHERE slug = ?', [
+      if (await insertProblemIfNew(tx, p, Date.now())) return 'created';
+      await tx.run('UPDATE problems SET title = ?, statement = ?, time_limit_ms = ?, memory_limit_mb = ?, updated_at = ? WHERE slug = ?', [
         p.title,
         p.statement,
         p.timeLimitMs,
         p.memoryLimitMb,
-        now,
+        Date.now(),
         p.slug,
       ]);
-      if (updated === 0) {
-        await insertProblem(tx, p, now);
-        return 'created';
-      }
       await tx.run('DELETE FROM problem_tests WHERE problem_slug = ?', [p.slug]);
       await insertTests(tx, p);
       return 'replaced';

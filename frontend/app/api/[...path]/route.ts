@@ -7,7 +7,7 @@ import { VISITOR_HEADER } from '../../../lib/api';
 export const dynamic = 'force-dynamic';
 
 /** Answer headers the browser may need. */
-const PASSED_HEADERS = ['content-type', 'retry-after', 'x-runbox-instance'];
+const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-runbox-instance'];
 
 async function proxy(req: Request, { params }: { params: Promise<{ path: string[] }> }): Promise<Response> {
   const { path } = await params;
@@ -18,10 +18,11 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
     // the visitor's key names their history; nothing else of the browser's request goes on
     const visitor = req.headers.get(VISITOR_HEADER);
     if (visitor) headers[VISITOR_HEADER] = visitor;
-    // share links name the playground's address, not the API's: say where the browser was
+    // share links name the playground's address, not the API's: the Host this request came
+    // to (never a client's X-Forwarded-Host); the scheme nginx saw, if nginx is in front
     const origin = new URL(req.url);
-    headers['x-forwarded-host'] = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? origin.host;
-    headers['x-forwarded-proto'] = req.headers.get('x-forwarded-proto') ?? origin.protocol.replace(':', '');
+    headers['x-forwarded-host'] = req.headers.get('host') ?? origin.host;
+    headers['x-forwarded-proto'] = req.headers.get('x-forwarded-proto') === 'https' ? 'https' : origin.protocol.replace(':', '');
     const res = await fetch(upstream, {
       method: req.method,
       headers,
