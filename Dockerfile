@@ -29,7 +29,7 @@ COPY backend/package.json backend/
 COPY frontend/package.json frontend/
 RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
 COPY --from=build /app/backend/dist backend/dist
-# backup/restore: docker compose exec api node scripts/backup.ts backup /var/lib/runbox/backups/x.db
+# backup/restore: docker compose exec api node scripts/backup.ts backup
 COPY scripts/backup.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
 RUN node backend/dist/prepare-archives.js

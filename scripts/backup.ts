@@ -1,14 +1,16 @@
 /**
  * Backs up and restores runbox's store (snippets, history, problems).
  *
- *   node scripts/backup.ts backup  [file]   online: the API may keep running
- *   node scripts/backup.ts restore <file>   stop the API first; the current data is kept aside
+ *   node scripts/backup.ts backup  [file]   default: <RUNBOX_DATA_DIR>/backups/runbox-<time>.db
+ *   node scripts/backup.ts restore <file>
  *
- * Which store: DATABASE_URL (PostgreSQL, through pg_dump/pg_restore) or else the SQLite
- * file in RUNBOX_DATA_DIR, the same settings the API reads.
+ * Both work while the API runs. Which store: DATABASE_URL (PostgreSQL, through pg_dump and
+ * pg_restore) or else the SQLite file in RUNBOX_DATA_DIR, the same settings the API reads.
+ * Backups hold hidden tests and everyone's code: they are written root-only (0600), by
+ * default into the data directory, which runs cannot see.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 import { loadConfig } from '../backend/dist/config.js';
@@ -17,6 +19,10 @@ import { SQLITE_FILE_NAME } from '../backend/dist/store/open-store.js';
 const [command, fileArg] = process.argv.slice(2);
 const config = loadConfig();
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const live = path.join(config.dataDir, SQLITE_FILE_NAME);
+const backupsDir = path.join(config.dataDir, 'backups');
+// every file this script writes is root's alone
+process.umask(0o077);
 
 function fail(message: string): never {
   console.error(`backup: ${message}`);
@@ -38,56 +44,63 @@ function checkSqliteFile(file: string): void {
   }
 }
 
-async function backupSqlite(target: string): Promise<void> {
-  const live = path.join(config.dataDir, SQLITE_FILE_NAME);
-  if (!existsSync(live)) fail(`no database at ${live} (is RUNBOX_DATA_DIR right?)`);
-  const db = new DatabaseSync(live);
+/** SQLite's online backup: a consistent copy while the API keeps writing. */
+async function copySqlite(from: string, to: string): Promise<void> {
+  const db = new DatabaseSync(from);
   try {
-    // SQLite's online backup: a consistent copy while the API keeps writing
     db.exec('PRAGMA busy_timeout = 10000');
-    await backup(db, target);
+    await backup(db, to);
   } finally {
     db.close();
   }
+  chmodSync(to, 0o600);
+}
+
+async function backupSqlite(target: string): Promise<void> {
+  if (!existsSync(live)) fail(`no database at ${live} (is RUNBOX_DATA_DIR right?)`);
+  await copySqlite(live, target);
   checkSqliteFile(target);
 }
 
-function restoreSqlite(source: string): string {
+/**
+ * Copies the backup into the live database through SQLite itself (page by page, under
+ * SQLite's locks), so a running API simply sees the restored data: no moment without a
+ * database, no file swapped under an open connection. The data it replaces is backed up
+ * first.
+ */
+async function restoreSqlite(source: string): Promise<string | null> {
   checkSqliteFile(source);
-  const live = path.join(config.dataDir, SQLITE_FILE_NAME);
-  const staged = `${live}.restoring`;
-  copyFileSync(source, staged);
-  let keptAside = '';
+  let keptAside: string | null = null;
   if (existsSync(live)) {
-    // the data being replaced stays on disk, consistent, until someone deletes it
-    keptAside = `${live}.before-restore-${stamp}`;
-    const current = new DatabaseSync(live);
-    try {
-      current.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-    } finally {
-      current.close();
-    }
-    renameSync(live, keptAside);
+    keptAside = path.join(backupsDir, `before-restore-${stamp}.db`);
+    await copySqlite(live, keptAside);
   }
-  for (const suffix of ['-wal', '-shm']) rmSync(live + suffix, { force: true });
-  renameSync(staged, live);
+  await copySqlite(source, live);
+  checkSqliteFile(live);
   return keptAside;
 }
 
-function postgres(tool: 'pg_dump' | 'pg_restore', args: string[]): void {
+/** The URL without its password, which goes to the tool by environment, never by argv (ps). */
+function postgres(tool: 'pg_dump' | 'pg_restore', args: (url: string) => string[]): void {
+  const url = new URL(config.databaseUrl);
+  const password = decodeURIComponent(url.password);
+  url.password = '';
   try {
-    execFileSync(tool, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+    execFileSync(tool, args(url.toString()), { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...(password ? { PGPASSWORD: password } : {}) } });
   } catch (err) {
-    fail(`${tool} failed (is the PostgreSQL client installed and the server reachable?): ${(err as Error).message}`);
+    fail(`${tool} failed (is the PostgreSQL client installed and the server reachable?): ${(err as Error).message.split('\n')[0]}`);
   }
 }
 
 switch (command) {
   case 'backup': {
-    const target = path.resolve(fileArg ?? `runbox-backup-${stamp}.${config.databaseUrl ? 'pgdump' : 'db'}`);
+    mkdirSync(backupsDir, { recursive: true, mode: 0o700 });
+    const target = path.resolve(fileArg ?? path.join(backupsDir, `runbox-${stamp}.${config.databaseUrl ? 'pgdump' : 'db'}`));
     if (existsSync(target)) fail(`${target} exists: pick a new file name`);
-    if (config.databaseUrl) postgres('pg_dump', ['--format=custom', '--no-owner', '--file', target, config.databaseUrl]);
-    else await backupSqlite(target);
+    if (config.databaseUrl) {
+      postgres('pg_dump', (url) => ['--format=custom', '--no-owner', '--file', target, url]);
+      chmodSync(target, 0o600);
+    } else await backupSqlite(target);
     console.log(JSON.stringify({ message: 'backup written', file: target, store: config.databaseUrl ? 'postgres' : 'sqlite' }));
     break;
   }
@@ -97,11 +110,12 @@ switch (command) {
     if (!existsSync(source)) fail(`${source} does not exist`);
     if (config.databaseUrl) {
       // one transaction: a failed restore leaves the database as it was
-      postgres('pg_restore', ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--dbname', config.databaseUrl, source]);
+      postgres('pg_restore', (url) => ['--clean', '--if-exists', '--no-owner', '--single-transaction', '--dbname', url, source]);
       console.log(JSON.stringify({ message: 'restored', file: source, store: 'postgres' }));
     } else {
-      const keptAside = restoreSqlite(source);
-      console.log(JSON.stringify({ message: 'restored', file: source, store: 'sqlite', previousDataKeptAt: keptAside || null }));
+      mkdirSync(backupsDir, { recursive: true, mode: 0o700 });
+      const keptAside = await restoreSqlite(source);
+      console.log(JSON.stringify({ message: 'restored', file: source, store: 'sqlite', previousDataKeptAt: keptAside }));
     }
     break;
   }
