@@ -138,6 +138,38 @@ describe('hidden tests stay hidden', () => {
   });
 });
 
+describe('limits of a judge submission', () => {
+  test('a problem whose worst case (tests × time limit) is over 90 s is refused', async () => {
+    const tests = Array.from({ length: 19 }, () => ({ input: '1\n', expected: '2\n' }));
+    const reply = await server().request('POST', '/api/problems', { ...DOUBLE, slug: 'too-slow', timeLimitMs: 5000, tests }, { authorization: `Bearer ${ADMIN_KEY}` });
+    expect(reply.status).toBe(400);
+    expect(reply.json.field).toBe('tests');
+  });
+
+  test('a client that hangs up stops the judging of its submission', async () => {
+    const slow = { ...DOUBLE, slug: 'hang-up', timeLimitMs: 3000, tests: Array.from({ length: 8 }, () => ({ input: '1\n', expected: '2\n' })) };
+    expect((await server().request('POST', '/api/problems', slow, { authorization: `Bearer ${ADMIN_KEY}` })).status).toBe(201);
+    const gone = new AbortController();
+    const started = Date.now();
+    const pending = fetch(`${server().url}/api/problems/hang-up/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ language: 'python', code: 'import time\ntime.sleep(2.5)\nprint(2)' }),
+      signal: gone.signal,
+    }).catch(() => 'aborted');
+    await new Promise((r) => setTimeout(r, 1000));
+    gone.abort();
+    expect(await pending).toBe('aborted');
+    // 8 tests of 2.5 s would take 20 s; the running test is killed and no other starts
+    for (;;) {
+      const health = await server().request('GET', '/api/health');
+      if (health.json.runs.active === 0 && health.json.runs.queued === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
 describe('a judge process, watched from outside', () => {
   let proc: ServerProcess;
   beforeAll(async () => {
@@ -168,5 +200,15 @@ describe('a judge process, watched from outside', () => {
     expect(lines.find((l) => l.message === 'judge')).toMatchObject({ problem: 'double', language: 'cpp', status: 'accepted', passed: 4, total: 4 });
     expect(proc.logs()).not.toContain('123456');
     expect(proc.logs()).not.toContain('246912');
+  });
+
+  test('SIGTERM during a judge submission lets it finish whole, then the server exits', async () => {
+    const judging = httpRequest(`${proc.url}/api/problems/double/submissions`, 'POST', { language: 'python', code: 'import time\ntime.sleep(0.3)\nprint(2 * int(input()))' });
+    await new Promise((r) => setTimeout(r, 400));
+    proc.child.kill('SIGTERM');
+    const reply = await judging;
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ status: 'accepted', passed: 4, total: 4 });
+    expect(await proc.exited).toBe(0);
   });
 });

@@ -196,6 +196,8 @@ export interface JudgeResponse {
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const MAX_TESTS = 100;
+/** Worst case of one submission (every test at its time limit), under nginx's 120 s proxy timeout. */
+export const JUDGE_BUDGET_MS = 90_000;
 
 const noNul = (s: string) => !s.includes('\0');
 
@@ -219,6 +221,9 @@ export function problemSchema(maxima: Pick<LimitMaxima, 'timeMs' | 'memoryMb'>, 
       )
       .min(1, 'must have at least one test')
       .max(MAX_TESTS, `must have at most ${MAX_TESTS} tests`),
+  }).refine((p) => p.tests.length * p.timeLimitMs <= JUDGE_BUDGET_MS, {
+    path: ['tests'],
+    message: `times timeLimitMs must be at most ${JUDGE_BUDGET_MS / 1000} s: a submission that times out on every test must still be judged before proxies give up`,
   });
 }
 export type ProblemInput = z.output<ReturnType<typeof problemSchema>>;

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { IsolationReport, LanguageInfo } from '../protocol.js';
-import { QueueFullError, ShuttingDownError, type RunService } from '../runs/run-service.js';
+import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
 import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
@@ -71,6 +71,10 @@ function toHttpError(err: unknown, runs: RunService): HttpError {
   if (err instanceof QueueFullError) {
     const retry = String(runs.retryAfterSeconds());
     return new HttpError(503, { error: 'Server busy', message: 'too many runs are waiting; try again shortly' }, { 'Retry-After': retry });
+  }
+  if (err instanceof RunCancelledError) {
+    // the client went away: nobody reads this answer
+    return new HttpError(499, { error: 'Client closed request' });
   }
   if (err instanceof ShuttingDownError) {
     return new HttpError(503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });

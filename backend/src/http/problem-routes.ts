@@ -67,7 +67,12 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const problem = await findProblem(String(req.params.slug));
     const language = resolveLanguage(body.language);
     checkSizes(config, body);
-    const result = await judgeSubmission(problem, language, body.code, runs, config, logger);
+    // a client that hangs up stops its judging: the test running is killed, no more start
+    const clientGone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone.abort();
+    });
+    const result = await judgeSubmission(problem, language, body.code, { runs, config, logger, signal: clientGone.signal });
     if (key) {
       result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: body.code, stdin: '', args: [], result });
     }

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import type { CompileResult, ExecuteResponse, JudgeResponse, JudgeStatus, JudgeTestResult } from '../protocol.js';
 import type { CachedBuild } from '../runs/compile-cache.js';
 import type { RunLimits } from '../runs/run.js';
-import type { RunService } from '../runs/run-service.js';
+import { RunCancelledError, type RunService } from '../runs/run-service.js';
 import type { Problem, ProblemTest } from '../store/store.js';
 import { outputsMatch } from './compare.js';
 
@@ -15,7 +15,13 @@ import { outputsMatch } from './compare.js';
  * problem's limits. Tests run one after another so one submission holds one slot (two at a
  * time measured slower on 2 cores: the runs then compete with creating their users).
  */
-export async function judgeSubmission(problem: Problem, language: LanguageSpec, code: string, runs: RunService, config: Config, logger: Logger): Promise<JudgeResponse> {
+export async function judgeSubmission(
+  problem: Problem,
+  language: LanguageSpec,
+  code: string,
+  env: { runs: RunService; config: Config; logger: Logger; signal?: AbortSignal },
+): Promise<JudgeResponse> {
+  const { runs, config, logger, signal } = env;
   const id = randomUUID();
   const limits: RunLimits = {
     timeMs: Math.min(problem.timeLimitMs, config.runTimeMs),
@@ -28,7 +34,9 @@ export async function judgeSubmission(problem: Problem, language: LanguageSpec, 
   let compile: CompileResult | null = null;
   const tests: JudgeTestResult[] = [];
   for (const [i, test] of problem.tests.entries()) {
-    const run = await runs.execute({ language, code, stdin: test.input, args: [], limits, build }, { onBuilt: (b) => (build = b) });
+    // the first test is admitted like any run; the others belong to the same submission
+    if (signal?.aborted) throw new RunCancelledError('the client went away');
+    const run = await runs.execute({ language, code, stdin: test.input, args: [], limits, build }, { onBuilt: (b) => (build = b), signal }, { admitted: i > 0 });
     compile ??= run.compile;
     if (run.status === 'compile_error') break;
     tests.push(testResult(i + 1, test, run));

@@ -4,6 +4,7 @@ import { executeRun, type RunEnvironment, type RunHooks, type RunRequest } from 
 
 export class QueueFullError extends Error {}
 export class ShuttingDownError extends Error {}
+export class RunCancelledError extends Error {}
 
 /**
  * The run queue: at most `concurrency` runs at once, at most `maxQueue` waiting; beyond
@@ -42,16 +43,24 @@ export class RunService {
     return Math.max(1, Math.ceil(this.env.config.runTimeMs / 1000));
   }
 
-  execute(req: RunRequest, hooks: Omit<RunHooks, 'signal'> = {}): Promise<ExecuteResponse> {
-    if (this.shuttingDown) return Promise.reject(new ShuttingDownError('server is shutting down'));
+  /**
+   * Queues a run. `admitted` marks a later run of work that was let in already (a judge's
+   * second and further tests): it is not turned away for a full queue or a shutdown, so
+   * the work finishes whole (within the shutdown grace) instead of failing halfway.
+   * `hooks.signal` cancels it (the client went away), as shutdown's deadline does.
+   */
+  execute(req: RunRequest, hooks: RunHooks = {}, { admitted = false } = {}): Promise<ExecuteResponse> {
+    if (this.shuttingDown && !admitted) return Promise.reject(new ShuttingDownError('server is shutting down'));
     const slotsBusy = this.limit.activeCount + this.limit.pendingCount >= this.env.config.concurrency;
-    if (slotsBusy && this.limit.pendingCount >= this.env.config.maxQueue) {
+    if (!admitted && slotsBusy && this.limit.pendingCount >= this.env.config.maxQueue) {
       return Promise.reject(new QueueFullError('run queue is full'));
     }
+    const signal = hooks.signal ? AbortSignal.any([this.abort.signal, hooks.signal]) : this.abort.signal;
     return new Promise<ExecuteResponse>((resolve, reject) => {
       this.limit(async () => {
-        if (this.shuttingDown) throw new ShuttingDownError('server is shutting down');
-        const outcome = await this.executor(req, this.env, { ...hooks, signal: this.abort.signal });
+        if (this.shuttingDown && !admitted) throw new ShuttingDownError('server is shutting down');
+        if (signal.aborted) throw new RunCancelledError('the run was cancelled before it started');
+        const outcome = await this.executor(req, this.env, { ...hooks, signal });
         resolve(outcome.result);
         // The slot is free once nothing of the run is alive. Deleting its user happens
         // after, through the same queue as creating users, so a backlog of deletions slows
