@@ -13,6 +13,8 @@ describe('config', () => {
   });
   test('defaults match the documented ones', () => {
     const c = loadConfig({});
+    expect(loadConfig({ RUNBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(loadConfig({ RUNBOX_PUBLIC_URL: 'https://play.example.com/' }).publicUrl).toBe('https://play.example.com');
     expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 64, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
   });
   test.each([
@@ -22,6 +24,11 @@ describe('config', () => {
     ['RUNBOX_CONCURRENCY', '1.5'],
     ['RUNBOX_ALLOW_NETWORK', 'maybe'],
     ['RUNBOX_CGROUP', 'v3'],
+    ['RUNBOX_TRUST_PROXY', 'true'],
+    ['RUNBOX_TRUST_PROXY', '1'],
+    ['RUNBOX_ADMIN_KEY', 'short'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['RUNBOX_PUBLIC_URL', 'ftp://example.com'],
   ])('%s=%s is refused with the variable named', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

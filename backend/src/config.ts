@@ -128,7 +128,13 @@ const entries = {
   historyDays: { env: 'RUNBOX_HISTORY_DAYS', schema: positiveInt, default: '30', doc: 'Days a submission is kept in history' },
   trustProxy: {
     env: 'RUNBOX_TRUST_PROXY',
-    schema: z.string().regex(/^[a-z0-9.:/, ]+$/i, 'must be Express trust-proxy names or addresses (e.g. loopback, uniquelocal)'),
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+      .refine(
+        (parts) => parts.length > 0 && parts.every((p) => ['loopback', 'linklocal', 'uniquelocal'].includes(p) || /^[0-9a-f.:]+(\/\d{1,3})?$/i.test(p) && /[.:]/.test(p)),
+        'must be a comma-separated list of loopback, linklocal, uniquelocal or IP addresses/CIDRs',
+      ),
     default: 'loopback',
     doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host); compose sets loopback,uniquelocal",
   },

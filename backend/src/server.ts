@@ -60,7 +60,7 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   const compilerArchives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   logger.info('store open', { kind: store.kind, ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}) });
   const pruneHistory = () =>
     store.pruneSubmissions(new Date(Date.now() - config.historyDays * DAY_MS)).then(

@@ -26,10 +26,16 @@ function queriesOn(client: pg.Pool | pg.PoolClient): SqlQueries {
 }
 
 /** PostgreSQL through `pg` (node-postgres): the pure-JS client most Node services use. */
-export function openPostgres(url: string, poolSize = 10): SqlDatabase {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+export function openPostgres(url: string, onError: (err: Error) => void = () => undefined, poolSize = 10): SqlDatabase {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // a database that stops answering fails requests in seconds instead of hanging them
+    connectionTimeoutMillis: 5000,
+    query_timeout: 15000,
+  });
   // an idle client losing its server (a database restart) must not crash the API
-  pool.on('error', () => undefined);
+  pool.on('error', onError);
   return {
     dialect: 'postgres',
     ...queriesOn(pool),
