@@ -190,14 +190,14 @@ describe('problems', () => {
     await page.context().close();
   }, 60000);
 
-  test("a statement's raw HTML is never rendered and javascript: links are dropped", async () => {
+  test("a statement's raw HTML is never rendered, javascript: links are dropped and remote images are not loaded", async () => {
     const created = await box.request(
       'POST',
       '/api/problems',
       {
         slug: 'html-statement',
         title: 'HTML in a statement',
-        statement: 'Plain **bold** text.\n\n<img src="x" onerror="window.__pwned = 1">\n\n<script>window.__pwned = 2</script>\n\n[click](javascript:window.__pwned=3)',
+        statement: 'Plain **bold** text.\n\n<img src="x" onerror="window.__pwned = 1">\n\n<script>window.__pwned = 2</script>\n\n[click](javascript:window.__pwned=3)\n\n![tracker](https://tracker.example/pixel.png)',
         timeLimitMs: 1000,
         memoryLimitMb: 64,
         tests: [{ input: '', expected: 'x\n' }],

@@ -150,7 +150,8 @@ export default function ProblemView({ slug }: { slug: string }) {
             </p>
             <div className="markdown" data-testid="statement">
               {/* no raw HTML from a statement ever reaches the page; links are sanitised too */}
-              <Markdown skipHtml>{problem.statement}</Markdown>
+              {/* no images: the page fetches nothing from other hosts, and visitors' addresses stay here */}
+              <Markdown skipHtml disallowedElements={['img']}>{problem.statement}</Markdown>
             </div>
             {problem.samples.length > 0 && (
               <section className="samples" aria-label="Sample tests">
