@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import { ApiError, fetchHistory, type HistoryEntry, type LanguageInfo } from '../lib/api';
+import { deleteHistoryItem, errorMessage, fetchHistory, isNotFound, type HistoryEntry, type LanguageInfo } from '../lib/api';
 import { statusOf } from '../lib/status';
 import { visitorKey } from '../lib/visitor';
 
@@ -15,7 +15,7 @@ export interface HistoryPanelProps {
 
 const when = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' });
 
-/** This browser's recent runs and submissions, newest first; a click loads one back. */
+/** This browser's recent runs and submissions, newest first; a click loads one back, ✕ deletes it. */
 export default function HistoryPanel({ id, languages, refresh, onOpen }: HistoryPanelProps) {
   const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +28,7 @@ export default function HistoryPanel({ id, languages, refresh, onOpen }: History
         setEntries(list);
         setError(null);
       },
-      (err: unknown) => live && setError(err instanceof ApiError ? err.message : 'Could not read your history.'),
+      (err: unknown) => live && setError(errorMessage(err, 'Could not read your history.')),
     );
     return () => {
       live = false;
@@ -36,6 +36,20 @@ export default function HistoryPanel({ id, languages, refresh, onOpen }: History
   }, [refresh]);
 
   const languageName = (lang: string) => languages.find((l) => l.id === lang)?.name ?? lang;
+
+  const remove = async (entry: HistoryEntry) => {
+    setError(null);
+    try {
+      await deleteHistoryItem(visitorKey(), entry.id);
+    } catch (err) {
+      // already gone is what was asked for
+      if (!isNotFound(err)) {
+        setError(errorMessage(err, 'Could not delete that entry.'));
+        return;
+      }
+    }
+    setEntries((list) => list?.filter((e) => e.id !== entry.id) ?? null);
+  };
 
   return (
     <section className="history" id={id} aria-label="History" data-testid="history-panel">
@@ -58,6 +72,16 @@ export default function HistoryPanel({ id, languages, refresh, onOpen }: History
                   <span>{languageName(e.language)}</span>
                   <span>{e.kind === 'judge' ? `Problem ${e.problem ?? '?'}` : 'Run'}</span>
                   <span className={`tone-${status.tone}`}>{status.label}</span>
+                </button>
+                <button
+                  type="button"
+                  className="history-delete"
+                  data-testid="history-delete"
+                  aria-label={`Delete ${when(e.createdAt)} ${languageName(e.language)} entry`}
+                  title="Delete from history"
+                  onClick={() => void remove(e)}
+                >
+                  ✕
                 </button>
               </li>
             );

@@ -1,11 +1,10 @@
 'use client';
 
-import dynamic from 'next/dynamic';
 import Link from 'next/link';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
-  ApiError,
   createSnippet,
+  errorMessage,
   execute,
   fetchHistoryItem,
   fetchLanguages,
@@ -18,16 +17,17 @@ import {
   type ProgramInput,
 } from '../lib/api';
 import { joinArgs, splitArgs } from '../lib/args';
-import { compileDiagnostics, runtimeDiagnostics, type Diagnostic } from '../lib/diagnostics';
-import { EDITOR, PLAIN_EDITOR } from '../lib/editors';
+import { diagnose, type Diagnostic } from '../lib/diagnostics';
+import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { useTheme } from '../lib/theme';
-import { keepHistory, setKeepHistory, visitorKey } from '../lib/visitor';
+import { visitorForRun, visitorKey } from '../lib/visitor';
 import HistoryPanel from './HistoryPanel';
+import KeepHistoryToggle from './KeepHistoryToggle';
+import LanguageSelect from './LanguageSelect';
+import ProgramEditor from './ProgramEditor';
 import ResultPanel from './ResultPanel';
-import { SiteNav, ThemeButton } from './SiteNav';
+import Toolbar from './Toolbar';
 import Verdict from './Verdict';
-
-const CodeEditor = dynamic(() => import('./CodeEditor'), { ssr: false, loading: () => <div className="editor-loading">Loading editor…</div> });
 
 const STORAGE_KEY = 'runbox.playground.v1';
 
@@ -59,16 +59,13 @@ async function copyToClipboard(text: string): Promise<boolean> {
   return Promise.race([navigator.clipboard.writeText(text).then(() => true, () => false), giveUp]);
 }
 
-function diagnose(language: string, r: ExecuteResponse): Diagnostic[] {
-  if (r.status === 'compile_error') return compileDiagnostics(language, r.compile?.output ?? '');
-  return r.status === 'ok' ? [] : runtimeDiagnostics(language, r.stderr);
-}
-
-const message = (err: unknown, fallback: string) => (err instanceof ApiError ? err.message : fallback);
+/**
+ * What a snippet is: the same program (language, code, input, arguments as typed) is the same
+ * snippet, so it shares the same link; an edit makes another.
+ */
+const programKey = (language: string, code: string, stdin: string, args: string) => JSON.stringify([language, code, stdin, args]);
 
 type SnippetState = 'none' | 'loading' | 'loaded' | 'missing' | 'failed';
-
-import '../lib/test-hooks';
 
 /** The playground; with snippetId (the /s/<id> page) it opens that shared snippet. */
 export default function Playground({ snippetId }: { snippetId?: string }) {
@@ -77,7 +74,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [code, setCode] = useState<Record<string, string>>({});
   const [stdin, setStdin] = useState('');
   const [args, setArgs] = useState('');
-  const [running, setRunning] = useState(false);
+  const [running, startRun] = useSingleFlight();
   const [result, setResult] = useState<ExecuteResponse | null>(null);
   /** a judged submission opened from the history */
   const [judged, setJudged] = useState<JudgeResponse | null>(null);
@@ -89,13 +86,13 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [keepLocal, setKeepLocal] = useState(!snippetId);
   const [snippet, setSnippet] = useState<SnippetState>(snippetId ? 'loading' : 'none');
   const [snippetError, setSnippetError] = useState<string | null>(null);
-  const [keepRuns, setKeepRuns] = useState(true);
   const [historyOpen, setHistoryOpen] = useState(false);
   const [historyVersion, setHistoryVersion] = useState(0);
+  /** every program this page knows a link for (by programKey): shared from here, or the snippet it opened */
+  const [links, setLinks] = useState<Record<string, string>>({});
   const [shared, setShared] = useState<{ key: string; link: string; copied: boolean } | null>(null);
-  const [sharing, setSharing] = useState(false);
+  const [sharing, startShare] = useSingleFlight();
   const [shareError, setShareError] = useState<string | null>(null);
-  const runningRef = useRef(false);
 
   /** Puts a program (a snippet's, a history entry's) into the editor and the fields. */
   const loadProgram = useCallback((p: ProgramInput) => {
@@ -114,7 +111,6 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       setStdin(saved.stdin ?? '');
       setArgs(saved.args ?? '');
     }
-    setKeepRuns(keepHistory());
     setRestored(true);
     fetchLanguages().then(setLanguages, (err: Error) => setError(err.message));
     if (!snippetId) return;
@@ -123,13 +119,15 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       (s) => {
         if (!live) return;
         loadProgram(s);
+        // its own link is this program's link: sharing it unchanged makes no new snippet
+        setLinks((l) => ({ ...l, [programKey(s.language, s.code, s.stdin, joinArgs(s.args))]: snippetLink(snippetId) }));
         setSnippet('loaded');
       },
       (err: unknown) => {
         if (!live) return;
         setSnippet(isNotFound(err) ? 'missing' : 'failed');
         setSnippetError(
-          isNotFound(err) ? 'That snippet does not exist: check the link. This is the playground with your own code.' : `Could not open the snippet. ${message(err, '')}`,
+          isNotFound(err) ? 'That snippet does not exist: check the link. This is the playground with your own code.' : `Could not open the snippet. ${errorMessage(err, '')}`,
         );
       },
     );
@@ -142,9 +140,8 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     if (restored && keepLocal) localStorage.setItem(STORAGE_KEY, JSON.stringify({ language, code, stdin, args } satisfies Saved));
   }, [restored, keepLocal, language, code, stdin, args]);
 
-  const current = languages.find((l) => l.id === language);
-  const source = code[language] ?? current?.template ?? '';
-  const editor = EDITOR[language] ?? PLAIN_EDITOR;
+  const templateOf = (lang: string) => languages.find((l) => l.id === lang)?.template ?? '';
+  const source = code[language] ?? templateOf(language);
 
   const setSource = useCallback(
     (value: string) => {
@@ -153,112 +150,86 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     },
     [language],
   );
+  useCodeTestHook(source, setSource);
 
-  const run = useCallback(async () => {
-    if (runningRef.current) return; // one run at a time, however the button is pressed
-    runningRef.current = true;
-    setRunning(true);
-    setError(null);
-    setDiagnostics([]);
-    try {
-      const r = await execute({ language, code: source, stdin, args: splitArgs(args) }, keepRuns ? visitorKey() : null);
-      setResult(r);
-      setJudged(null);
-      setDiagnostics(diagnose(language, r));
-      if (r.submissionId) setHistoryVersion((v) => v + 1);
-    } catch (err) {
-      setResult(null);
-      setError(message(err, 'Something went wrong while running your code.'));
-    } finally {
-      runningRef.current = false;
-      setRunning(false);
-    }
-  }, [language, source, stdin, args, keepRuns]);
+  const run = () =>
+    startRun(async () => {
+      setError(null);
+      setDiagnostics([]);
+      try {
+        const r = await execute({ language, code: source, stdin, args: splitArgs(args) }, visitorForRun());
+        setResult(r);
+        setJudged(null);
+        setDiagnostics(diagnose(language, r));
+        if (r.submissionId) setHistoryVersion((v) => v + 1);
+      } catch (err) {
+        setResult(null);
+        setError(errorMessage(err, 'Something went wrong while running your code.'));
+      }
+    });
 
-  // A snippet is immutable: the same code shares the same link, edited code gets a new one.
-  const shareKey = JSON.stringify([language, source, stdin, args]);
-  const share = async () => {
-    if (sharing) return;
-    setSharing(true);
-    setShareError(null);
-    try {
-      const link = shared?.key === shareKey ? shared.link : snippetLink((await createSnippet({ language, code: source, stdin, args: splitArgs(args) })).id);
-      setShared({ key: shareKey, link, copied: await copyToClipboard(link) });
-    } catch (err) {
-      setShareError(`Could not share: ${message(err, 'something went wrong.')}`);
-    } finally {
-      setSharing(false);
-    }
+  // A snippet is immutable: the same program shares the same link, an edited one gets a new one.
+  const shareKey = programKey(language, source, stdin, args);
+  const share = () =>
+    startShare(async () => {
+      setShareError(null);
+      try {
+        const link = links[shareKey] ?? snippetLink((await createSnippet({ language, code: source, stdin, args: splitArgs(args) })).id);
+        setLinks((l) => ({ ...l, [shareKey]: link }));
+        setShared({ key: shareKey, link, copied: await copyToClipboard(link) });
+      } catch (err) {
+        setShareError(`Could not share: ${errorMessage(err, 'something went wrong.')}`);
+      }
+    });
+
+  /** Whether loading code over the editor's may go ahead: asks first when that would lose the visitor's own code. */
+  const mayReplace = (lang: string, incoming: string) => {
+    const mine = code[lang];
+    if (mine === undefined || mine === incoming || mine === templateOf(lang)) return true;
+    const name = languages.find((l) => l.id === lang)?.name ?? lang;
+    return window.confirm(`Replace your current ${name} code with this entry's? Your code in the editor will be lost.`);
   };
 
   const openEntry = async (entry: HistoryEntry) => {
     setError(null);
     try {
       const item = await fetchHistoryItem(visitorKey(), entry.id);
+      if (!mayReplace(item.language, item.code)) return;
       setKeepLocal(true);
       loadProgram(item);
-      if (item.kind === 'judge') {
-        setResult(null);
-        setJudged(item.result as JudgeResponse);
-        setDiagnostics([]);
-      } else {
-        const r = item.result as ExecuteResponse;
-        setJudged(null);
-        setResult(r);
-        setDiagnostics(diagnose(item.language, r));
-      }
+      setResult(item.kind === 'judge' ? null : (item.result as ExecuteResponse));
+      setJudged(item.kind === 'judge' ? (item.result as JudgeResponse) : null);
+      setDiagnostics(diagnose(item.language, item.result));
     } catch (err) {
-      setError(isNotFound(err) ? 'That entry is no longer in your history.' : message(err, 'Could not open that entry.'));
+      setError(isNotFound(err) ? 'That entry is no longer in your history.' : errorMessage(err, 'Could not open that entry.'));
     }
   };
 
-  const changeKeepRuns = (on: boolean) => {
-    setKeepHistory(on);
-    setKeepRuns(on);
-  };
-
-  useEffect(() => {
-    window.runbox = { setCode: setSource, getCode: () => source };
-  }, [setSource, source]);
-
   // Ctrl/Cmd+Enter anywhere on the page (inside the editor Monaco handles it itself)
+  const runRef = useRef(run);
+  runRef.current = run;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
         e.preventDefault();
-        void run();
+        void runRef.current();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [run]);
-
-  const languageOptions = useMemo(() => languages.map((l) => ({ id: l.id, label: l.version ? `${l.name} ${l.version}` : l.name })), [languages]);
+  }, []);
 
   return (
     <div className="app" data-snippet={snippet}>
-      <header className="toolbar">
-        <h1>runbox</h1>
-        <SiteNav current="playground" />
-        <label className="field-inline">
-          <span>Language</span>
-          <select
-            aria-label="Language"
-            value={language}
-            onChange={(e) => {
-              setKeepLocal(true);
-              setLanguage(e.target.value);
-            }}
-            disabled={languages.length === 0}
-          >
-            {languageOptions.length === 0 && <option value={language}>{language}</option>}
-            {languageOptions.map((o) => (
-              <option key={o.id} value={o.id}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+      <Toolbar current="playground" theme={theme} onToggleTheme={toggleTheme}>
+        <LanguageSelect
+          languages={languages}
+          value={language}
+          onChange={(id) => {
+            setKeepLocal(true);
+            setLanguage(id);
+          }}
+        />
         <button type="button" className="run" onClick={() => void run()} disabled={running} aria-busy={running} aria-label={running ? 'Running' : 'Run code'}>
           {running ? 'Running…' : 'Run ▶'}
         </button>
@@ -269,11 +240,10 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
           History
         </button>
         <span className="hint">Ctrl/⌘+Enter runs · Ctrl+M (⌃⇧M on Mac) lets Tab leave the editor</span>
-        <ThemeButton theme={theme} onToggle={toggleTheme} />
-      </header>
+      </Toolbar>
       <main className="panes">
         <section className="editor-pane" aria-label="Editor">
-          <CodeEditor path={editor.file} language={editor.monaco} value={source} theme={theme} diagnostics={diagnostics} onChange={setSource} onRun={() => void run()} />
+          <ProgramEditor language={language} value={source} theme={theme} diagnostics={diagnostics} onChange={setSource} onRun={() => void run()} />
         </section>
         <section className="io-pane">
           {historyOpen && <HistoryPanel id="history-panel" languages={languages} refresh={historyVersion} onOpen={(e) => void openEntry(e)} />}
@@ -334,10 +304,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
               spellCheck={false}
             />
           </label>
-          <label className="check">
-            <input type="checkbox" checked={keepRuns} onChange={(e) => changeKeepRuns(e.target.checked)} />
-            <span>Keep runs in history</span>
-          </label>
+          <KeepHistoryToggle />
           {error && (
             <p className="error" role="alert" data-testid="api-error">
               {error}

@@ -2,14 +2,10 @@
 
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
-import { ApiError, fetchProblems, type ProblemSummary } from '../lib/api';
+import { errorMessage, fetchProblems, type ProblemSummary } from '../lib/api';
+import { formatLimits, formatTests } from '../lib/format';
 import { useTheme } from '../lib/theme';
-import { SiteNav, ThemeButton } from './SiteNav';
-
-export const formatLimits = (p: ProblemSummary) => `${p.timeLimitMs >= 1000 ? `${p.timeLimitMs / 1000} s` : `${p.timeLimitMs} ms`} · ${p.memoryLimitMb} MB`;
-
-export const formatTests = (p: ProblemSummary) =>
-  `${p.sampleCount} sample${p.sampleCount === 1 ? '' : 's'} · ${p.hiddenCount} hidden test${p.hiddenCount === 1 ? '' : 's'}`;
+import Toolbar from './Toolbar';
 
 /** Every problem the judge has, with its limits and how many tests it runs. */
 export default function ProblemList() {
@@ -18,16 +14,12 @@ export default function ProblemList() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    fetchProblems().then(setProblems, (err: unknown) => setError(err instanceof ApiError ? err.message : 'Could not load the problems.'));
+    fetchProblems().then(setProblems, (err: unknown) => setError(errorMessage(err, 'Could not load the problems.')));
   }, []);
 
   return (
     <div className="page">
-      <header className="toolbar">
-        <h1>runbox</h1>
-        <SiteNav current="problems" />
-        <ThemeButton theme={theme} onToggle={toggleTheme} />
-      </header>
+      <Toolbar current="problems" theme={theme} onToggleTheme={toggleTheme} />
       <main className="content">
         <h2>Problems</h2>
         <p className="placeholder">Write a program that reads the input and prints the answer; the judge runs it on sample and hidden tests.</p>

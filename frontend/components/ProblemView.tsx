@@ -1,19 +1,19 @@
 'use client';
 
-import dynamic from 'next/dynamic';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import Markdown from 'react-markdown';
-import { ApiError, fetchLanguages, fetchProblem, isNotFound, submitSolution, type JudgeResponse, type LanguageInfo, type ProblemResponse } from '../lib/api';
-import { compileDiagnostics, runtimeDiagnostics, type Diagnostic } from '../lib/diagnostics';
-import { EDITOR, PLAIN_EDITOR } from '../lib/editors';
+import { errorMessage, fetchLanguages, fetchProblem, isNotFound, submitSolution, type JudgeResponse, type LanguageInfo, type ProblemResponse } from '../lib/api';
+import { diagnose, type Diagnostic } from '../lib/diagnostics';
+import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
+import { formatLimits, formatTests } from '../lib/format';
 import { starterCode } from '../lib/starters';
 import { useTheme } from '../lib/theme';
-import { keepHistory, setKeepHistory, visitorKey } from '../lib/visitor';
-import { formatLimits, formatTests } from './ProblemList';
-import { SiteNav, ThemeButton } from './SiteNav';
+import { visitorForRun } from '../lib/visitor';
+import KeepHistoryToggle from './KeepHistoryToggle';
+import LanguageSelect from './LanguageSelect';
+import ProgramEditor from './ProgramEditor';
+import Toolbar from './Toolbar';
 import Verdict from './Verdict';
-
-const CodeEditor = dynamic(() => import('./CodeEditor'), { ssr: false, loading: () => <div className="editor-loading">Loading editor…</div> });
 
 const STORAGE_KEY = 'runbox.problems.v1';
 
@@ -33,15 +33,6 @@ function loadSaved(): Saved {
   return { language: 'python', code: {} };
 }
 
-/** Where a verdict points in the code: the compiler's messages, or the first crashing test's trace. */
-function diagnose(language: string, r: JudgeResponse): Diagnostic[] {
-  if (r.status === 'compile_error') return compileDiagnostics(language, r.compile?.output ?? '');
-  const crashed = r.tests.find((t) => t.status === 'runtime_error' && t.stderr);
-  return crashed ? runtimeDiagnostics(language, crashed.stderr!) : [];
-}
-
-import '../lib/test-hooks';
-
 /** One problem: its statement and samples, an editor, and the judge's verdict on a submission. */
 export default function ProblemView({ slug }: { slug: string }) {
   const { theme, toggleTheme } = useTheme();
@@ -51,29 +42,26 @@ export default function ProblemView({ slug }: { slug: string }) {
   const [language, setLanguage] = useState('python');
   const [code, setCode] = useState<Record<string, string>>({});
   const [restored, setRestored] = useState(false);
-  const [keepRuns, setKeepRuns] = useState(true);
-  const [submitting, setSubmitting] = useState(false);
+  const [submitting, startSubmit] = useSingleFlight();
   const [verdict, setVerdict] = useState<JudgeResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
-  const submittingRef = useRef(false);
 
   useEffect(() => {
     const saved = loadSaved();
     setLanguage(saved.language);
     setCode(saved.code[slug] ?? {});
-    setKeepRuns(keepHistory());
     setRestored(true);
     let live = true;
     fetchProblem(slug).then(
       (p) => live && setProblem(p),
       (err: unknown) =>
         live &&
-        setLoadError(isNotFound(err) ? 'There is no such problem. Pick one from the list of problems.' : err instanceof ApiError ? err.message : 'Could not load the problem.'),
+        setLoadError(isNotFound(err) ? 'There is no such problem. Pick one from the list of problems.' : errorMessage(err, 'Could not load the problem.')),
     );
     fetchLanguages().then(
       (l) => live && setLanguages(l),
-      (err: unknown) => live && setError(err instanceof ApiError ? err.message : 'Could not load the languages.'),
+      (err: unknown) => live && setError(errorMessage(err, 'Could not load the languages.')),
     );
     return () => {
       live = false;
@@ -88,47 +76,26 @@ export default function ProblemView({ slug }: { slug: string }) {
 
   const current = languages.find((l) => l.id === language);
   const source = code[language] ?? starterCode(language, problem?.title ?? slug, current?.template ?? '');
-  const editor = EDITOR[language] ?? PLAIN_EDITOR;
-
   const setSource = useCallback((value: string) => setCode((c) => ({ ...c, [language]: value })), [language]);
+  useCodeTestHook(source, setSource);
 
-  const submit = useCallback(async () => {
-    if (submittingRef.current) return; // one submission at a time
-    submittingRef.current = true;
-    setSubmitting(true);
-    setError(null);
-    setVerdict(null);
-    setDiagnostics([]);
-    try {
-      const r = await submitSolution(slug, { language, code: source }, keepRuns ? visitorKey() : null);
-      setVerdict(r);
-      setDiagnostics(diagnose(language, r));
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'Something went wrong while judging your code.');
-    } finally {
-      submittingRef.current = false;
-      setSubmitting(false);
-    }
-  }, [slug, language, source, keepRuns]);
-
-  useEffect(() => {
-    window.runbox = { setCode: setSource, getCode: () => source };
-  }, [setSource, source]);
-
-  const changeKeepRuns = (on: boolean) => {
-    setKeepHistory(on);
-    setKeepRuns(on);
-  };
-
-  const languageOptions = useMemo(() => languages.map((l) => ({ id: l.id, label: l.version ? `${l.name} ${l.version}` : l.name })), [languages]);
+  const submit = () =>
+    startSubmit(async () => {
+      setError(null);
+      setVerdict(null);
+      setDiagnostics([]);
+      try {
+        const r = await submitSolution(slug, { language, code: source }, visitorForRun());
+        setVerdict(r);
+        setDiagnostics(diagnose(language, r));
+      } catch (err) {
+        setError(errorMessage(err, 'Something went wrong while judging your code.'));
+      }
+    });
 
   return (
     <div className="page">
-      <header className="toolbar">
-        <h1>runbox</h1>
-        <SiteNav current="problems" />
-        <ThemeButton theme={theme} onToggle={toggleTheme} />
-      </header>
+      <Toolbar current="problems" theme={theme} onToggleTheme={toggleTheme} />
       {loadError && (
         <main className="content">
           <p className="error" role="alert" data-testid="load-error">
@@ -173,29 +140,16 @@ export default function ProblemView({ slug }: { slug: string }) {
           </article>
           <section className="solve" aria-label="Your solution">
             <div className="solve-bar">
-              <label className="field-inline">
-                <span>Language</span>
-                <select aria-label="Language" value={language} onChange={(e) => setLanguage(e.target.value)} disabled={languages.length === 0}>
-                  {languageOptions.length === 0 && <option value={language}>{language}</option>}
-                  {languageOptions.map((o) => (
-                    <option key={o.id} value={o.id}>
-                      {o.label}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <LanguageSelect languages={languages} value={language} onChange={setLanguage} />
               <button type="button" className="run" onClick={() => void submit()} disabled={submitting} aria-busy={submitting} aria-label="Submit">
                 {submitting ? 'Judging…' : 'Submit'}
               </button>
-              <label className="check">
-                <input type="checkbox" checked={keepRuns} onChange={(e) => changeKeepRuns(e.target.checked)} />
-                <span>Keep runs in history</span>
-              </label>
+              <KeepHistoryToggle />
             </div>
             <div className="editor-box">
-              <CodeEditor
-                path={`problems/${slug}/${editor.file}`}
-                language={editor.monaco}
+              <ProgramEditor
+                language={language}
+                folder={`problems/${slug}`}
                 value={source}
                 theme={theme}
                 diagnostics={diagnostics}

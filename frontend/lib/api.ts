@@ -49,8 +49,11 @@ export class ApiError extends Error {
 /** Says whether a failure is "there is no such thing", so callers can word it for what they asked for. */
 export const isNotFound = (err: unknown): boolean => err instanceof ApiError && err.status === 404;
 
+/** What to show for a failure: the API's own words, else the caller's. */
+export const errorMessage = (err: unknown, fallback: string): string => (err instanceof ApiError ? err.message : fallback);
+
 interface CallOptions {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'DELETE';
   body?: unknown;
   /** the visitor's key, for the calls that read or add to their history */
   visitor?: string | null;
@@ -66,6 +69,8 @@ async function call<T>(path: string, { method = 'GET', body, visitor }: CallOpti
   } catch {
     throw new ApiError('Cannot reach the runbox server. Check that it is running and try again.');
   }
+  // 204 No Content: done, and nothing to read
+  if (res.status === 204) return undefined as T;
   const text = await res.text();
   let parsed: unknown = null;
   try {
@@ -134,6 +139,11 @@ export async function fetchHistory(visitor: string): Promise<HistoryEntry[]> {
 
 export function fetchHistoryItem(visitor: string, id: string): Promise<HistoryItem> {
   return call<HistoryItem>(`/api/history/${segment(id)}`, { visitor });
+}
+
+/** Removes one entry from the visitor's history (404 when it is not theirs or already gone). */
+export function deleteHistoryItem(visitor: string, id: string): Promise<void> {
+  return call<void>(`/api/history/${segment(id)}`, { method: 'DELETE', visitor });
 }
 
 export async function fetchProblems(): Promise<ProblemSummary[]> {

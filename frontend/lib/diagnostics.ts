@@ -2,6 +2,7 @@
  * Finds where in the user's code a compiler error or a runtime crash points, so the
  * editor can mark the line. One rule set per language, as data.
  */
+import type { ExecuteResponse, JudgeResponse } from './api.js';
 
 export interface Diagnostic {
   line: number;
@@ -60,4 +61,17 @@ export function runtimeDiagnostics(language: string, stderr: string): Diagnostic
   const frame = rules.innermost === 'last' ? frames.at(-1) : frames[0];
   if (!frame) return [];
   return [{ line: Number(frame.groups!.line), column: Number(frame.groups!.column ?? 1), message: crashSummary(stderr), severity: 'error' }];
+}
+
+/**
+ * Where a run's or a verdict's failure points in the code: the compiler's messages, else the
+ * crash trace (a run's stderr, or the first crashing test's for a verdict).
+ */
+export function diagnose(language: string, r: ExecuteResponse | JudgeResponse): Diagnostic[] {
+  if (r.status === 'compile_error') return compileDiagnostics(language, r.compile?.output ?? '');
+  if ('tests' in r) {
+    const crashed = r.tests.find((t) => t.status === 'runtime_error' && t.stderr);
+    return crashed?.stderr ? runtimeDiagnostics(language, crashed.stderr) : [];
+  }
+  return r.status === 'ok' ? [] : runtimeDiagnostics(language, r.stderr);
 }

@@ -34,7 +34,9 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
       const value = res.headers.get(name);
       if (value) answerHeaders.set(name, value);
     }
-    return new Response(await res.arrayBuffer(), { status: res.status, headers: answerHeaders });
+    // 204 (a DELETE) and 304 answers have no body, and a Response with one would throw
+    const body = res.status === 204 || res.status === 304 ? null : await res.arrayBuffer();
+    return new Response(body, { status: res.status, headers: answerHeaders });
   } catch {
     return Response.json({ error: 'Bad gateway', message: 'the runbox API cannot be reached' }, { status: 502 });
   }
