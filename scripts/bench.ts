@@ -85,8 +85,11 @@ async function execute(url: string, language: string, code: string, headers: Rec
 function runBare(dir: string, argv: string[], stdin = ''): Promise<number> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: BARE_ENV, stdio: ['pipe', 'ignore', 'inherit'] });
-    child.stdin!.end(stdin);
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: BARE_ENV, stdio: [stdin ? 'pipe' : 'ignore', 'ignore', 'inherit'] });
+    if (stdin) {
+      child.stdin!.on('error', () => undefined); // a program may exit without reading it all
+      child.stdin!.end(stdin);
+    }
     child.on('error', reject);
     child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${argv.join(' ')} exited ${code}`))));
   });
