@@ -128,6 +128,25 @@ describe('shared snippets', () => {
     await context.close();
   });
 
+  test("sharing an opened snippet unchanged shows its own link and makes no new snippet; an edit makes one", async () => {
+    const created = await box.request('POST', '/api/snippets', { language: 'python', code: 'print("opened")\n', stdin: 'in', args: ['a b'] });
+    expect(created.status).toBe(201);
+    const own = `${web.appUrl}/s/${created.json.id}`;
+    const page = await web.openPage(undefined, own);
+    await page.getByTestId('snippet-note').waitFor();
+    let posts = 0;
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/snippets')) posts++;
+    });
+    expect(await share(page)).toBe(own);
+    expect(posts).toBe(0);
+
+    await page.getByLabel('Input (stdin)').fill('other input');
+    expect(await share(page, own)).not.toBe(own);
+    expect(posts).toBe(1);
+    await page.context().close();
+  });
+
   test('an unknown snippet id says so and leaves the normal playground', async () => {
     const context = await web.browser.newContext();
     const page = await web.openPage(context, `${web.appUrl}/s/doesNotExist123`);
@@ -249,16 +268,38 @@ describe('history', () => {
     await expect(entries.nth(0).innerText()).resolves.toMatch(/Python[\s\S]*Problem a-plus-b[\s\S]*Accepted/);
     await expect(entries.nth(1).innerText()).resolves.toMatch(/Python[\s\S]*Run[\s\S]*Success/);
 
+    // the editor holds the visitor's own Python code: loading an entry over it asks first, and cancelling keeps it
+    const asked = page.waitForEvent('dialog');
+    await entries.nth(1).click();
+    const dialog = await asked;
+    expect(dialog.message()).toMatch(/^Replace your current Python[ \d]* code/);
+    await dialog.dismiss();
+    expect(await code(page)).toBe('print("something else")\n');
+    expect(await page.getByLabel('Input (stdin)').inputValue()).toBe('');
+
+    page.once('dialog', (d) => void d.accept());
     await entries.nth(1).click();
     await page.waitForFunction(() => window.runbox!.getCode() === 'print("history says", input())\n');
     expect(await page.getByLabel('Input (stdin)').inputValue()).toBe('kept');
     expect((await stdout(page)).trim()).toBe('history says kept');
 
+    page.once('dialog', (d) => void d.accept()); // the run's code is not the submission's either
     await entries.nth(0).click();
     await page.getByTestId('judge-status').waitFor();
     expect(await code(page)).toBe('a, b = map(int, input().split())\nprint(a + b)\n');
     expect(await page.getByTestId('judge-status').innerText()).toBe('Accepted');
     await page.screenshot({ path: `${OUTPUT_DIR}/playground-history.png` });
+
+    // deleting the run takes it out of the list, and out of the history for good
+    await page.getByRole('button', { name: /^Delete .+ Python[ \d]* entry$/ }).nth(1).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-entry"]').length === 1);
+    await expect(entries.first().innerText()).resolves.toMatch(/Problem a-plus-b/);
+    await page.reload();
+    await waitForEditor(page);
+    await page.getByRole('button', { name: 'History' }).click();
+    await entries.first().waitFor();
+    expect(await entries.count()).toBe(1);
+    await expect(entries.first().innerText()).resolves.toMatch(/Problem a-plus-b[\s\S]*Accepted/);
     await context.close();
   }, 120000);
 
