@@ -194,7 +194,7 @@ export interface JudgeResponse {
   submissionId?: string;
 }
 
-const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
 export const MAX_TESTS = 100;
 /** Worst case of one submission (every test at its time limit), under nginx's 120 s proxy timeout. */
 export const JUDGE_BUDGET_MS = 90_000;

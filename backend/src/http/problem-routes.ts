@@ -1,6 +1,6 @@
 import express from 'express';
 import { judgeSubmission } from '../judge/judge.js';
-import { judgeRequestSchema, problemSchema, type ProblemResponse } from '../protocol.js';
+import { judgeRequestSchema, problemSchema, SLUG, type ProblemResponse } from '../protocol.js';
 import type { Problem } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { isAdmin, requireAdmin } from './admin.js';
@@ -11,7 +11,6 @@ import { visitorKey } from './visitor.js';
 
 /** Problems with many tests are large; only an admin's body is read at this size. */
 const PROBLEM_BODY_LIMIT = '32mb';
-const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Judge problems: anyone lists and submits; the admin key creates, replaces and deletes. */
 export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
@@ -24,7 +23,7 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
   };
   const problemBody = [admin, requireJson, express.json({ limit: PROBLEM_BODY_LIMIT })];
   const findProblem = async (slug: string): Promise<Problem> => {
-    const problem = SLUG_PATTERN.test(slug) ? await store.getProblem(slug) : null;
+    const problem = SLUG.test(slug) ? await store.getProblem(slug) : null;
     if (!problem) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
     return problem;
   };
@@ -48,16 +47,18 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
   });
 
   router.put('/problems/:slug', ...problemBody, async (req, res) => {
-    const raw = req.body as Record<string, unknown> | null;
-    if (raw && typeof raw === 'object' && !Array.isArray(raw) && 'slug' in raw && raw.slug !== req.params.slug) throw badField('slug', 'must match the slug in the path');
-    const problem = parseBody(schema, raw && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, slug: req.params.slug } : raw);
+    const slug = String(req.params.slug);
+    // the slug may be left out of the body; one given must be the path's
+    const raw: unknown = req.body;
+    const problem = parseBody(schema, raw && typeof raw === 'object' && !Array.isArray(raw) ? { slug, ...raw } : raw);
+    if (problem.slug !== slug) throw badField('slug', 'must match the slug in the path');
     const outcome = await store.putProblem(problem);
     res.status(outcome === 'created' ? 201 : 200).json({ slug: problem.slug, outcome });
   });
 
   router.delete('/problems/:slug', admin, async (req, res) => {
     const slug = String(req.params.slug);
-    if (!SLUG_PATTERN.test(slug) || !(await store.deleteProblem(slug))) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
+    if (!SLUG.test(slug) || !(await store.deleteProblem(slug))) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
     res.status(204).end();
   });
 
