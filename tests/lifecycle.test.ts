@@ -88,3 +88,16 @@ describe('SIGTERM', () => {
     expect(await findLeftovers()).toEqual(NOTHING_LEFT);
   });
 });
+
+describe('its log reader going away', () => {
+  test('the server keeps serving when its stdout pipe closes, and still cleans up on SIGTERM', async () => {
+    const server = await startServerProcess();
+    server.child.stdout!.destroy();
+    server.child.stderr!.destroy();
+    const r = await httpRequest(`${server.url}/api/execute`, 'POST', { language: 'python', code: 'print("still here")' });
+    expect(r.json.stdout).toBe('still here\n');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+});

@@ -13,6 +13,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // a log reader that goes away (a closed pipe, a restarted shipper) costs log lines, not
+  // the server: dying here would leave every running program and pooled user behind
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const logger = createLogger(config.logLevel);
   // a promise nobody awaited must not take the server (and every run in it) down
   process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: String((reason as Error)?.message ?? reason) }));
