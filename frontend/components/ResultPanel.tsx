@@ -1,5 +1,6 @@
 import type { ExecuteResponse } from '../lib/api';
 import { formatMemory, RUN_STATUS } from '../lib/status';
+import CompilerOutput from './CompilerOutput';
 
 export default function ResultPanel({ result }: { result: ExecuteResponse }) {
   const status = RUN_STATUS[result.status];
@@ -31,14 +32,7 @@ export default function ResultPanel({ result }: { result: ExecuteResponse }) {
           </dl>
         )}
       </div>
-      {result.compile && result.compile.output && (
-        <div className="stream">
-          <h3>Compiler output{result.compile.cached ? ' (cached build)' : ''}</h3>
-          <pre className="compiler" data-testid="compiler-output">
-            {result.compile.output}
-          </pre>
-        </div>
-      )}
+      <CompilerOutput compile={result.compile} />
       {ran && (
         <>
           <div className="stream">

@@ -1,5 +1,6 @@
 import type { JudgeResponse, JudgeTestResult } from '../lib/api';
 import { formatMemory, JUDGE_STATUS } from '../lib/status';
+import CompilerOutput from './CompilerOutput';
 
 /** A judged submission: the overall verdict, one table row per test, and what the samples printed. */
 export default function Verdict({ result }: { result: JudgeResponse }) {
@@ -27,14 +28,7 @@ export default function Verdict({ result }: { result: JudgeResponse }) {
           </dl>
         )}
       </div>
-      {result.compile?.output && (
-        <div className="stream">
-          <h3>Compiler output</h3>
-          <pre className="compiler" data-testid="compiler-output">
-            {result.compile.output}
-          </pre>
-        </div>
-      )}
+      <CompilerOutput compile={result.compile} />
       {result.tests.length > 0 && (
         <div className="table-wrap">
           <table className="verdict-table" data-testid="verdict-table">

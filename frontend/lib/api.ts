@@ -1,4 +1,5 @@
 import type {
+  CompileResult,
   ErrorResponse,
   ExecuteResponse,
   HistoryEntry,
@@ -14,6 +15,7 @@ import type {
 } from '../../backend/src/protocol.js';
 
 export type {
+  CompileResult,
   ExecuteResponse,
   HistoryEntry,
   HistoryItem,

@@ -13,16 +13,13 @@ export const RUN_STATUS: Record<ExecuteResponse['status'], { label: string; tone
   internal_error: { label: 'Internal error', tone: 'bad' },
 };
 
-/** The judge's verdicts, for a whole submission and for each test. */
+const { ok: _ok, ...RUN_FAILURES } = RUN_STATUS;
+
+/** The judge's verdicts, for a whole submission and for each test: a run's failures as they are. */
 export const JUDGE_STATUS: Record<JudgeStatus, { label: string; tone: Tone }> = {
   accepted: { label: 'Accepted', tone: 'good' },
   wrong_answer: { label: 'Wrong answer', tone: 'bad' },
-  compile_error: { label: 'Compile error', tone: 'bad' },
-  runtime_error: { label: 'Runtime error', tone: 'bad' },
-  timeout: { label: 'Time limit exceeded', tone: 'warn' },
-  memory_limit: { label: 'Memory limit exceeded', tone: 'warn' },
-  output_limit: { label: 'Output limit exceeded', tone: 'warn' },
-  internal_error: { label: 'Internal error', tone: 'bad' },
+  ...RUN_FAILURES,
 };
 
 const UNKNOWN = { label: 'Unknown', tone: 'warn' as Tone };
