@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, statSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
+import { statSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { PlaygroundBrowser } from './helpers/browser.js';
-import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { OUTPUT_DIR, usePlayground } from './helpers/browser.js';
 import { freePort } from './helpers/net.js';
 import type {} from '../frontend/lib/test-hooks.js';
-import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
 
 /**
  * The playground in a real Chromium (Debian's, driven by playwright-core) against the
  * built Next.js app and a real runbox API, all on loopback.
  */
 
-const OUTPUT_DIR = 'test-output';
-let box: TestRunbox;
-let web: PlaygroundBrowser;
+const { box, web } = usePlayground();
 
-const openPage = (context?: BrowserContext, url?: string): Promise<Page> => web.openPage(context, url);
+const openPage = (context?: BrowserContext, url?: string): Promise<Page> => web().openPage(context, url);
 
 async function runWith(page: Page, language: string, code: string): Promise<void> {
   await page.selectOption('select[aria-label="Language"]', language);
@@ -29,17 +25,6 @@ async function runWith(page: Page, language: string, code: string): Promise<void
 const badge = (page: Page) => page.locator('[data-testid="status-badge"]').innerText();
 const stdout = (page: Page) => page.locator('[data-testid="stdout"]').innerText();
 
-beforeAll(async () => {
-  mkdirSync(OUTPUT_DIR, { recursive: true });
-  box = await startTestRunbox();
-  web = await PlaygroundBrowser.start(box.url);
-}, 120000);
-
-afterAll(async () => {
-  await web?.close();
-  await box?.shutdown();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-}, 60000);
 
 describe('playground', () => {
   test('the page loads with the editor ready and every language listed', async () => {
@@ -132,7 +117,7 @@ describe('playground', () => {
   });
 
   test('code, input and language survive a reload; each language keeps its own code', async () => {
-    const context = await web.browser.newContext();
+    const context = await web().browser.newContext();
     const page = await openPage(context);
     await page.selectOption('select[aria-label="Language"]', 'cpp');
     await page.evaluate(() => window.runbox!.setCode('// my C++\nint main() {}\n'));
@@ -152,9 +137,9 @@ describe('playground', () => {
 
   test('the API being down shows a clear message', async () => {
     const deadApi = `http://127.0.0.1:${await freePort()}`;
-    const url = await web.startPlayground(deadApi);
-    const context = await web.browser.newContext();
-    const page = await web.newPage(context);
+    const url = await web().startPlayground(deadApi);
+    const context = await web().browser.newContext();
+    const page = await web().newPage(context);
     await page.goto(url);
     await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
     await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
@@ -166,7 +151,7 @@ describe('playground', () => {
 
   test('light and dark screenshots of a finished run', async () => {
     for (const scheme of ['light', 'dark'] as const) {
-      const context = await web.browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 } });
+      const context = await web().browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 760 } });
       const page = await openPage(context);
       await page.getByLabel('Input (stdin)').fill('runbox');
       await runWith(page, 'python', 'import sys\nname = input()\nprint(f"Hello, {name}!")\nprint("a warning", file=sys.stderr)\n');
@@ -176,14 +161,14 @@ describe('playground', () => {
       expect(statSync(file).size).toBeGreaterThan(10000);
       await context.close();
     }
-    const phone = await web.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await web().browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const page = await openPage(phone);
     await page.screenshot({ path: `${OUTPUT_DIR}/playground-phone.png` });
     await phone.close();
   }, 60000);
 
   test('no request ever left for another host', () => {
-    expect(web.requested.length).toBeGreaterThan(20);
-    expect(web.foreignRequests()).toEqual([]);
+    expect(web().requested.length).toBeGreaterThan(20);
+    expect(web().foreignRequests()).toEqual([]);
   });
 });

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync } from 'node:fs';
+import { describe, expect, test } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { ProblemResponse } from '../backend/src/protocol.js';
-import { PlaygroundBrowser, waitForEditor } from './helpers/browser.js';
-import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { OUTPUT_DIR, usePlayground, waitForEditor } from './helpers/browser.js';
 import type {} from '../frontend/lib/test-hooks.js';
-import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
 
 /**
  * What the playground keeps: shared snippets, a visitor's history, and judged submissions
  * to problems, in a real Chromium against the built app and a real API with its own database.
  */
 
-const OUTPUT_DIR = 'test-output';
 const ADMIN_KEY = 'storage-e2e-admin-key-0123456789';
-let box: TestRunbox;
-let web: PlaygroundBrowser;
+const { box, web } = usePlayground({ RUNBOX_ADMIN_KEY: ADMIN_KEY });
 
 const code = (page: Page) => page.evaluate(() => window.runbox!.getCode());
 const stdout = (page: Page) => page.getByTestId('stdout').innerText();
@@ -51,40 +46,29 @@ async function submit(page: Page, source: string): Promise<void> {
 const verdictRows = (page: Page) =>
   page.locator('[data-testid="verdict-row"]').evaluateAll((rows) => rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent ?? '')));
 
-beforeAll(async () => {
-  mkdirSync(OUTPUT_DIR, { recursive: true });
-  box = await startTestRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY });
-  web = await PlaygroundBrowser.start(box.url);
-}, 120000);
-
-afterAll(async () => {
-  await web?.close();
-  await box?.shutdown();
-  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
-}, 60000);
 
 describe('shared snippets', () => {
   const program = 'import sys\nname = input()\nprint(f"hi {name}", sys.argv[1:])\n';
 
   test('a shared link opens in a fresh browser with the same code, language, input and arguments, and runs', async () => {
-    const author = await web.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
-    const page = await web.openPage(author);
+    const author = await web().browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await web().openPage(author);
     await page.selectOption('select[aria-label="Language"]', 'python');
     await page.evaluate((c) => window.runbox!.setCode(c), program);
     await page.getByLabel('Input (stdin)').fill('snippet input');
     await page.getByLabel('Program arguments').fill('one "two words"');
     const link = await share(page);
-    expect(link).toMatch(new RegExp(`^${web.appUrl}/s/[A-Za-z0-9_-]+$`));
+    expect(link).toMatch(new RegExp(`^${web().appUrl}/s/[A-Za-z0-9_-]+$`));
     expect(await page.getByTestId('share-status').innerText()).toBe('Link copied');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
     // the API's own answer through the playground's proxy names the playground too
     const created = await page.evaluate(() =>
       fetch('/api/snippets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language: 'python', code: 'print(1)' }) }).then((r) => r.json()),
     );
-    expect(created.url).toBe(`${web.appUrl}/s/${created.id}`);
+    expect(created.url).toBe(`${web().appUrl}/s/${created.id}`);
 
-    const reader = await web.browser.newContext();
-    const opened = await web.openPage(reader, link);
+    const reader = await web().browser.newContext();
+    const opened = await web().openPage(reader, link);
     await opened.getByTestId('snippet-note').waitFor();
     expect(await opened.locator('select[aria-label="Language"]').inputValue()).toBe('python');
     expect(await code(opened)).toBe(program);
@@ -98,8 +82,8 @@ describe('shared snippets', () => {
   });
 
   test('sharing unchanged code again gives the same link; an edit gives a new one and the old link keeps the old code', async () => {
-    const context = await web.browser.newContext();
-    const page = await web.openPage(context);
+    const context = await web().browser.newContext();
+    const page = await web().openPage(context);
     await page.selectOption('select[aria-label="Language"]', 'python');
     await page.evaluate(() => window.runbox!.setCode('print("first")\n'));
     let posts = 0;
@@ -119,20 +103,20 @@ describe('shared snippets', () => {
     expect(posts).toBe(2);
 
     // this browser has its own code saved ("second"); opening the first link still shows the snippet
-    const opened = await web.openPage(context, first);
+    const opened = await web().openPage(context, first);
     await opened.getByTestId('snippet-note').waitFor();
     expect(await code(opened)).toBe('print("first")\n');
     // and merely opening a snippet does not replace this browser's own saved code
-    const own = await web.openPage(context);
+    const own = await web().openPage(context);
     expect(await code(own)).toBe('print("second")\n');
     await context.close();
   });
 
   test("sharing an opened snippet unchanged shows its own link and makes no new snippet; an edit makes one", async () => {
-    const created = await box.request('POST', '/api/snippets', { language: 'python', code: 'print("opened")\n', stdin: 'in', args: ['a b'] });
+    const created = await box().request('POST', '/api/snippets', { language: 'python', code: 'print("opened")\n', stdin: 'in', args: ['a b'] });
     expect(created.status).toBe(201);
-    const own = `${web.appUrl}/s/${created.json.id}`;
-    const page = await web.openPage(undefined, own);
+    const own = `${web().appUrl}/s/${created.json.id}`;
+    const page = await web().openPage(undefined, own);
     await page.getByTestId('snippet-note').waitFor();
     let posts = 0;
     page.on('request', (r) => {
@@ -148,8 +132,8 @@ describe('shared snippets', () => {
   });
 
   test('an unknown snippet id says so and leaves the normal playground', async () => {
-    const context = await web.browser.newContext();
-    const page = await web.openPage(context, `${web.appUrl}/s/doesNotExist123`);
+    const context = await web().browser.newContext();
+    const page = await web().openPage(context, `${web().appUrl}/s/doesNotExist123`);
     await expect(page.getByTestId('load-error').innerText()).resolves.toMatch(/does not exist/);
     expect(await code(page)).toBe('print("Hello, world!")\n');
     await runPython(page, 'print(6 * 7)');
@@ -160,14 +144,14 @@ describe('shared snippets', () => {
 
 describe('problems', () => {
   test('from the list to A + B: a correct solution is accepted on every test, a wrong one is not', async () => {
-    const { json: problem } = (await box.request('GET', '/api/problems/a-plus-b')) as { json: ProblemResponse };
-    const context = await web.browser.newContext();
-    const page = await web.newPage(context);
-    await page.goto(`${web.appUrl}/problems`);
+    const { json: problem } = (await box().request('GET', '/api/problems/a-plus-b')) as { json: ProblemResponse };
+    const context = await web().browser.newContext();
+    const page = await web().newPage(context);
+    await page.goto(`${web().appUrl}/problems`);
     const entry = page.getByTestId('problem-list').locator('li', { hasText: 'A + B' });
     await expect(entry.innerText()).resolves.toContain(`${problem.sampleCount} samples · ${problem.hiddenCount} hidden tests`);
     await entry.getByRole('link', { name: 'A + B' }).click();
-    await page.waitForURL(`${web.appUrl}/problems/a-plus-b`);
+    await page.waitForURL(`${web().appUrl}/problems/a-plus-b`);
     await waitForEditor(page);
     await expect(page.getByTestId('statement').innerText()).resolves.toMatch(/Read two integers and print their sum/);
     await expect(page.getByTestId('limits').innerText()).resolves.toContain('2 s · 256 MB');
@@ -199,7 +183,7 @@ describe('problems', () => {
   }, 120000);
 
   test('a compile error shows the compiler message and no test table', async () => {
-    const page = await web.openPage(undefined, `${web.appUrl}/problems/a-plus-b`);
+    const page = await web().openPage(undefined, `${web().appUrl}/problems/a-plus-b`);
     await page.selectOption('select[aria-label="Language"]', 'cpp');
     await submit(page, '#include <cstdio>\nint main() {\n  int x = ;\n}\n');
     expect(await page.getByTestId('judge-status').innerText()).toBe('Compile error');
@@ -210,7 +194,7 @@ describe('problems', () => {
   }, 60000);
 
   test("a statement's raw HTML is never rendered, javascript: links are dropped and remote images are not loaded", async () => {
-    const created = await box.request(
+    const created = await box().request(
       'POST',
       '/api/problems',
       {
@@ -224,7 +208,7 @@ describe('problems', () => {
       { authorization: `Bearer ${ADMIN_KEY}` },
     );
     expect(created.status).toBe(201);
-    const page = await web.openPage(undefined, `${web.appUrl}/problems/html-statement`);
+    const page = await web().openPage(undefined, `${web().appUrl}/problems/html-statement`);
     const statement = page.getByTestId('statement');
     expect(await statement.locator('strong').innerText()).toBe('bold');
     expect(await statement.locator('img, script').count()).toBe(0);
@@ -235,8 +219,8 @@ describe('problems', () => {
   });
 
   test('an unknown problem says so', async () => {
-    const page = await web.newPage();
-    await page.goto(`${web.appUrl}/problems/no-such-problem`);
+    const page = await web().newPage();
+    await page.goto(`${web().appUrl}/problems/no-such-problem`);
     await expect(page.getByTestId('load-error').innerText()).resolves.toMatch(/no such problem/);
     await page.context().close();
   });
@@ -244,15 +228,15 @@ describe('problems', () => {
 
 describe('history', () => {
   test('runs and submissions are listed; a click puts the code, input and result back', async () => {
-    const context = await web.browser.newContext();
-    const page = await web.openPage(context);
+    const context = await web().browser.newContext();
+    const page = await web().openPage(context);
     expect(await page.getByLabel('Keep runs in history').isChecked()).toBe(true);
     await page.getByLabel('Input (stdin)').fill('kept');
     await runPython(page, 'print("history says", input())\n');
     expect((await stdout(page)).trim()).toBe('history says kept');
 
     // a judged submission from the same browser lands in the same history
-    const problem = await web.openPage(context, `${web.appUrl}/problems/a-plus-b`);
+    const problem = await web().openPage(context, `${web().appUrl}/problems/a-plus-b`);
     await problem.selectOption('select[aria-label="Language"]', 'python');
     await submit(problem, 'a, b = map(int, input().split())\nprint(a + b)\n');
     expect(await problem.getByTestId('judge-status').innerText()).toBe('Accepted');
@@ -304,14 +288,14 @@ describe('history', () => {
   }, 120000);
 
   test('with "Keep runs in history" off, runs are not kept, and the choice is remembered', async () => {
-    const context = await web.browser.newContext();
-    const page = await web.openPage(context);
+    const context = await web().browser.newContext();
+    const page = await web().openPage(context);
     await runPython(page, 'print("kept")');
     await page.getByLabel('Keep runs in history').uncheck();
     await runPython(page, 'print("not kept")');
     expect((await stdout(page)).trim()).toBe('not kept');
     const key = await page.evaluate(() => localStorage.getItem('runbox.visitor'));
-    const history = await box.request('GET', '/api/history', undefined, { 'X-Runbox-Visitor': key! });
+    const history = await box().request('GET', '/api/history', undefined, { 'X-Runbox-Visitor': key! });
     expect(history.status).toBe(200);
     expect(history.json.entries).toHaveLength(1);
     await page.reload();
@@ -321,7 +305,7 @@ describe('history', () => {
   }, 60000);
 
   test("one browser's history is not another's", async () => {
-    const page = await web.openPage();
+    const page = await web().openPage();
     await page.getByRole('button', { name: 'History' }).click();
     await page.getByTestId('history-panel').getByText(/Nothing kept yet/).waitFor();
     await page.context().close();
@@ -330,21 +314,21 @@ describe('history', () => {
 
 describe('layout', () => {
   test('the problem page in dark and on a phone: screenshots, and nothing wider than the screen', async () => {
-    const dark = await web.browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
-    const page = await web.openPage(dark, `${web.appUrl}/problems/prefix-sums`);
+    const dark = await web().browser.newContext({ colorScheme: 'dark', viewport: { width: 1280, height: 800 } });
+    const page = await web().openPage(dark, `${web().appUrl}/problems/prefix-sums`);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await page.screenshot({ path: `${OUTPUT_DIR}/problem-dark.png` });
     await dark.close();
 
-    const phone = await web.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phone = await web().browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
     const pages: [string, string, (p: Page) => Promise<void>][] = [
       ['/problems', 'phone-problems', (p) => p.getByTestId('problem-list').waitFor()],
       ['/problems/prefix-sums', 'phone-problem', waitForEditor],
       ['/', 'phone-playground', waitForEditor],
     ];
     for (const [path, name, ready] of pages) {
-      const p = await web.newPage(phone);
-      await p.goto(`${web.appUrl}${path}`);
+      const p = await web().newPage(phone);
+      await p.goto(`${web().appUrl}${path}`);
       await ready(p);
       expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
       await p.screenshot({ path: `${OUTPUT_DIR}/${name}.png`, fullPage: true });
@@ -356,7 +340,7 @@ describe('layout', () => {
 
 describe('network', () => {
   test('no request ever left for another host', () => {
-    expect(web.requested.length).toBeGreaterThan(20);
-    expect(web.foreignRequests()).toEqual([]);
+    expect(web().requested.length).toBeGreaterThan(20);
+    expect(web().foreignRequests()).toEqual([]);
   });
 });

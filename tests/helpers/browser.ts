@@ -1,8 +1,12 @@
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 import { freePort } from './net.js';
+import { startTestRunbox, type TestRunbox } from './runbox.js';
 
 /**
  * The built Next.js playground (`next start`) and a real Chromium (Debian's, driven by
@@ -102,4 +106,28 @@ export class PlaygroundBrowser {
 export async function waitForEditor(page: Page): Promise<void> {
   await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
   await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
+}
+
+/** Where the browser tests put their screenshots. */
+export const OUTPUT_DIR = 'test-output';
+
+/**
+ * A real runbox API and the built playground in Chromium for one test file: started before
+ * its tests, closed after them, and then not one run artifact may be left. Returns getters
+ * (both exist only once the file's tests start).
+ */
+export function usePlayground(env: Record<string, string> = {}): { box: () => TestRunbox; web: () => PlaygroundBrowser } {
+  let box: TestRunbox | undefined;
+  let web: PlaygroundBrowser | undefined;
+  beforeAll(async () => {
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    box = await startTestRunbox(env);
+    web = await PlaygroundBrowser.start(box.url);
+  }, 120000);
+  afterAll(async () => {
+    await web?.close();
+    await box?.shutdown();
+    expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  }, 60000);
+  return { box: () => box!, web: () => web! };
 }
