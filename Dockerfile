@@ -10,13 +10,18 @@ COPY frontend/package.json frontend/
 RUN npm ci --no-audit --no-fund
 COPY backend backend
 RUN npm run build --workspace backend
+# the jail launcher and the syscall filter exporter (C, libseccomp)
+RUN apk add --no-cache build-base libseccomp-dev linux-headers
+COPY scripts/build-native.sh scripts/
+COPY backend/native backend/native
+RUN sh scripts/build-native.sh
 
 FROM node:24-alpine
-# util-linux: unshare, setpriv, prlimit and a mount that reads fstab files (busybox's
-# applets lack the options the jail uses); shadow: useradd/userdel; tini reaps zombies.
+# bubblewrap builds each run's allowlisted root; libseccomp is what seccomp-export links;
+# shadow: useradd/userdel; util-linux: mount/umount for the run homes; tini reaps zombies.
 # postgresql-client: pg_dump/pg_restore for scripts/backup.ts when DATABASE_URL is set.
 # No sudo, on purpose.
-RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux tini postgresql-client
+RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux bubblewrap libseccomp tini postgresql-client
 # Python packages for the playground (e.g. --build-arg PYTHON_PACKAGES="numpy requests");
 # empty by default
 ARG PYTHON_PACKAGES=""
@@ -29,6 +34,7 @@ COPY backend/package.json backend/
 COPY frontend/package.json frontend/
 RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
 COPY --from=build /app/backend/dist backend/dist
+COPY --from=build /app/backend/native/build backend/native/build
 # backup/restore: docker compose exec api node scripts/backup.ts backup
 COPY scripts/backup.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)

@@ -10,11 +10,11 @@ if [ "$(id -u)" != 0 ]; then echo "setup: run as root (runbox creates a Linux us
 # command -> Debian package providing it
 declare -A needs=(
   [g++]=g++ [/usr/bin/python3]=python3 [javac]=openjdk-17-jdk-headless
-  [unshare]=util-linux [setpriv]=util-linux [prlimit]=util-linux [mount]=mount
+  [bwrap]=bubblewrap [/usr/include/seccomp.h]=libseccomp-dev [cc]=gcc [mount]=mount
   [useradd]=passwd [userdel]=passwd
 )
 missing=()
-for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${needs[$cmd]}"); done
+for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || [ -e "$cmd" ] || missing+=("${needs[$cmd]}"); done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -24,6 +24,7 @@ fi
 
 bash scripts/ensure-node.sh
 hash -r
+sh scripts/build-native.sh >&2
 npm ci --no-audit --no-fund >&2
 npm run build >&2
 echo "setup: done (node $(node --version))" >&2

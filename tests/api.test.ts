@@ -145,7 +145,18 @@ describe('languages and health', () => {
     expect(reply.json).toMatchObject({
       status: 'up',
       runs: { active: 0, queued: 0, concurrency: server().config.concurrency, maxQueue: server().config.maxQueue },
-      isolation: { runUserPerRun: true, pidNamespace: true, mountNamespace: true, networkNamespace: true, privateTmp: true },
+      isolation: {
+        runUserPerRun: true,
+        jail: 'bubblewrap',
+        rootfs: 'allowlist',
+        seccomp: true,
+        userNamespaces: 'blocked',
+        capabilities: 'none',
+        pidNamespace: true,
+        mountNamespace: true,
+        networkNamespace: true,
+        privateTmp: true,
+      },
     });
     expect(['v1', 'v2']).toContain(reply.json.isolation.cgroup);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { useRunbox } from './helpers/runbox.js';
@@ -93,8 +93,8 @@ describe('processes', () => {
     ].join('\n');
     const r = await py(code, { args: [String(process.pid)] });
     expect(r.stdout).toMatch(/^(ProcessLookupError|PermissionError)\n/);
-    // a private pid namespace: only the jail's own pid 1 and the program itself
-    expect(r.stdout.split('\n')[1]).toMatch(/^\[1, \d+\]$/);
+    // a private pid namespace: only the jail's init, the run's supervisor and the program itself
+    expect(r.stdout.split('\n')[1]).toMatch(/^\[1, 2, \d+\]$/);
     expect((await server().request('GET', '/api/health')).status).toBe(200);
   });
 
@@ -172,9 +172,9 @@ describe('files', () => {
     expect(r.stdout).toBe('File too large\n');
   });
 
-  test('/etc/shadow cannot be read', async () => {
-    const r = await py('try:\n    print(open("/etc/shadow").read())\nexcept PermissionError:\n    print("denied")');
-    expect(r.stdout).toBe('denied\n');
+  test('/etc/shadow does not exist inside a run', async () => {
+    const r = await py('try:\n    print(open("/etc/shadow").read())\nexcept FileNotFoundError:\n    print("absent")');
+    expect(r.stdout).toBe('absent\n');
   });
 
   test('the database (snippets, history, hidden tests) cannot be read or listed', async () => {
@@ -201,13 +201,13 @@ describe('files', () => {
     expect(lines.at(-1)).toBe("['HOME', 'LANG', 'LOGNAME', 'PATH', 'PWD', 'TMPDIR', 'USER']");
   });
 
-  test('nothing written to /tmp, /var/tmp or /dev/shm reaches the next run or the host', async () => {
+  test('nothing written to /tmp or /dev/shm reaches the next run or the host', async () => {
     const name = `runbox-canary-${randomBytes(6).toString('hex')}`;
-    const dirs = ['/tmp', '/var/tmp', '/dev/shm'];
+    const dirs = ['/tmp', '/dev/shm'];
     const write = await py(`import sys\nfor d in sys.argv[1:]:\n    open(d + "/${name}", "w").write("x")\nprint("written")`, { args: dirs });
     expect(write.stdout).toBe('written\n');
     const read = await py(`import os, sys\nprint([os.path.exists(d + "/${name}") for d in sys.argv[1:]])`, { args: dirs });
-    expect(read.stdout).toBe('[False, False, False]\n');
+    expect(read.stdout).toBe('[False, False]\n');
     for (const d of dirs) expect(existsSync(`${d}/${name}`)).toBe(false);
   });
 
@@ -225,11 +225,13 @@ describe('files', () => {
       { limits: { timeMs: 5000 } },
     );
     await new Promise((r) => setTimeout(r, 1500));
+    // passwd inside a run names no other run: the attacker is handed every live home instead
+    const liveHomes = (await readdir('/home')).filter((n) => n.startsWith('exec_')).map((n) => `/home/${n}`);
     const attacker = await py(
       [
-        'import os',
+        'import os, sys',
         'me = os.path.expanduser("~")',
-        'homes = [l.split(":")[5] for l in open("/etc/passwd") if l.startswith("exec_")]',
+        'homes = sys.argv[1:]',
         'print("others listed:", [h for h in os.listdir("/home") if "/home/" + h != me])',
         'for h in homes:',
         '    if h == me: continue',
@@ -238,6 +240,7 @@ describe('files', () => {
         '    except OSError as e:',
         '        print("blocked", e.strerror)',
       ].join('\n'),
+      { args: liveHomes },
     );
     const v = await victim;
     expect(v.stdout).toBe('ready\n');
@@ -293,7 +296,7 @@ describe('network', () => {
         '    print("resolved")',
         'except OSError:',
         '    print("no dns")',
-        'print(sorted(os.listdir("/sys/class/net")), [l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:]])',
+        'print([name for _, name in socket.if_nameindex()], [l.split(":")[0].strip() for l in open("/proc/net/dev").readlines()[2:]])',
       ].join('\n');
       const r = await py(code, { args: [apiPort, String(otherPort)] });
       expect(r.stdout).toBe("refused\nrefused\nrefused\nno dns\n['lo'] ['lo']\n");

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
+import { accountFiles, jailRootArgs, planJailRoot } from '../backend/src/sandbox/jail-root.js';
 import { findLanguage } from '../backend/src/languages/registry.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
@@ -84,15 +85,42 @@ describe('names', () => {
   });
 });
 
-describe('mount table', () => {
-  test('an app under /tmp is hidden before the private /tmp covers it, and the homes root is never hidden', async () => {
-    const { mountTable } = await import('../backend/src/sandbox/mount-table.js');
-    const table = mountTable({ home: '/home/exec_abc', hiddenPaths: ['/tmp', '/home', '/'], ownNetwork: true, tmpBytes: 1024 });
-    const targets = table.trim().split('\n').map((l) => l.split(' ')[1]);
-    expect(targets.indexOf('/tmp')).toBeLessThan(targets.lastIndexOf('/tmp'));
-    expect(table).not.toMatch(/^runbox-hidden \/home /m);
-    expect(table).not.toMatch(/^runbox-hidden \/ /m);
-    expect(mountTable({ home: '/home/exec_a b', hiddenPaths: [], ownNetwork: false, tmpBytes: 1 })).toContain('/home/exec_a\\040b');
+describe('jail root', () => {
+  const plan = () =>
+    planJailRoot({
+      toolchainCommands: ['sh'],
+      sandboxPath: '/usr/bin:/bin',
+      extraReadOnly: ['/nonexistent-runbox-dir'],
+      hiddenPaths: ['/usr/share/doc', '/', '/srv'],
+      network: false,
+      launcher: '/run/runbox/main/runbox-jail',
+      hostsFile: '/run/runbox/main/hosts',
+    });
+
+  test('the root is built from read-only binds, and a hidden path inside one is covered', () => {
+    const args = plan().shared.join(' ');
+    expect(args).toContain('--ro-bind /usr /usr');
+    expect(args).toContain('--unshare-net');
+    expect(args).toContain('--seccomp 5');
+    expect(args).not.toContain('/nonexistent-runbox-dir');
+    expect(args).toContain('--tmpfs /usr/share/doc --remount-ro /usr/share/doc');
+    expect(args).not.toMatch(/--tmpfs \/ |--tmpfs \/srv/);
+    expect(args).not.toMatch(/--bind \/ /);
+  });
+
+  test("a jail's home gets 0755 parents before its bind, and the launcher comes last", () => {
+    const args = jailRootArgs(plan(), { home: '/var/lib/homes/exec_ab', passwdFile: '/s/p', groupFile: '/s/g', tmpBytes: 1024 });
+    const joined = args.join(' ');
+    expect(joined).toContain('--perms 0755 --dir /var --perms 0755 --dir /var/lib --perms 0755 --dir /var/lib/homes --bind /var/lib/homes/exec_ab /var/lib/homes/exec_ab');
+    expect(joined).toContain('--perms 1777 --size 1024 --tmpfs /tmp');
+    expect(joined).toContain('--ro-bind /s/p /etc/passwd');
+    expect(args.slice(-3)).toEqual(['--', '/run/runbox-jail', 'inside']);
+  });
+
+  test('account files hold root, nobody and the run user only', () => {
+    const { passwd, group } = accountFiles({ name: 'exec_ab', uid: 1234, gid: 1235, home: '/home/exec_ab' });
+    expect(passwd.trim().split('\n').map((l) => l.split(':')[0])).toEqual(['root', 'nobody', 'exec_ab']);
+    expect(group).toContain('exec_ab:x:1235:');
   });
 });
 

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ISOLATION_LAYERS } from './protocol.js';
 
 /**
  * Every runbox setting in one table: environment variable, default, validation and a
@@ -90,6 +91,21 @@ const entries = {
     schema: z.string().transform((s) => s.split(':').filter(Boolean)),
     default: appRoot,
     doc: 'Colon-separated paths a run sees as empty (default: the app itself)',
+  },
+  requiredLayers: {
+    env: 'RUNBOX_REQUIRED_LAYERS',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(ISOLATION_LAYERS))),
+    default: 'seccomp,userNamespacesBlocked,allowlistRoot',
+    doc: `Isolation the server refuses to start without, probed in a real jail (any of ${ISOLATION_LAYERS.join(', ')})`,
+  },
+  nativeDir: {
+    env: 'RUNBOX_NATIVE_DIR',
+    schema: z.string().startsWith('/'),
+    default: path.join(appRoot, 'backend/native/build'),
+    doc: 'Where scripts/build-native.sh put the jail launcher and the syscall filter exporter',
   },
   sandboxPath: {
     env: 'RUNBOX_SANDBOX_PATH',

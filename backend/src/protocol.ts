@@ -107,8 +107,19 @@ export interface HealthResponse {
   isolation: IsolationReport;
 }
 
+/** Layers an operator can require (RUNBOX_REQUIRED_LAYERS): the server will not start without them. */
+export const ISOLATION_LAYERS = ['seccomp', 'userNamespacesBlocked', 'allowlistRoot', 'cgroup', 'networkNamespace'] as const;
+export type IsolationLayer = (typeof ISOLATION_LAYERS)[number];
+
+/** What a jail probed at start really enforces. */
 export interface IsolationReport {
-  runUserPerRun: true;
+  runUserPerRun: boolean;
+  jail: 'bubblewrap';
+  /** allowlist: the run's / holds only what toolchains need; host: the host's tree is visible. */
+  rootfs: 'allowlist' | 'host';
+  seccomp: boolean;
+  userNamespaces: 'blocked' | 'allowed';
+  capabilities: 'none' | 'some';
   cgroup: 'v1' | 'v2' | 'none';
   memoryLimit: boolean;
   pidsLimit: boolean;

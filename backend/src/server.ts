@@ -14,7 +14,9 @@ import { jailSetup } from './runs/run.js';
 import { RunService } from './runs/run-service.js';
 import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
-import { probeIsolation } from './sandbox/isolation.js';
+import { prepareIsolation, probeIsolation } from './sandbox/isolation.js';
+import { destroyRunUser, provisionRunUser } from './sandbox/run-user.js';
+import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -39,14 +41,29 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
   const stateDir = ownDir(config.stateDir);
   await prepareStateDir(stateDir);
-  // the database directory is root-only already; hidden too, so a run cannot even list it
-  const isolationSettings = { network: config.allowNetwork, hiddenPaths: [...config.hiddenPaths, config.dataDir], stateDir };
-  const isolation = await probeIsolation(isolationSettings, cgroups, config.sandboxPath);
+  // the database directory is root-only already; hidden too, in case it sits inside an allowlisted tree
+  await mkdir(config.archiveDir, { recursive: true, mode: 0o755 });
+  const isolationSettings = await prepareIsolation({
+    network: config.allowNetwork,
+    hiddenPaths: [...config.hiddenPaths, config.dataDir],
+    stateDir,
+    nativeDir: config.nativeDir,
+    sandboxPath: config.sandboxPath,
+    toolchainCommands: LANGUAGES.map((lang) => lang.versionCommand[0]!),
+    extraReadOnly: [config.archiveDir],
+  });
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
   const swept = await sweepLeftovers(config.homeRoot, cgroups, config.instance);
   if (swept.users + swept.homes + swept.cgroups > 0) logger.warn('removed leftovers of an earlier server', swept);
   for (const failure of swept.failures) logger.error('start-up sweep failed', { failure });
+
+  const runEnvironment = { config, cgroups, isolation: isolationSettings };
+  const probeUser = async () => {
+    const user = await provisionRunUser(uuidv4(), config.homeRoot, config.workspaceMb, config.instance);
+    return { user, destroy: () => destroyRunUser(user) };
+  };
+  const isolation = await probeIsolation(isolationSettings, cgroups, probeUser, (user) => jailSetup(user, 1, runEnvironment), config.requiredLayers);
 
   const toolchains: Record<string, string | null> = {};
   const languages: LanguageInfo[] = await Promise.all(
@@ -70,7 +87,6 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   await pruneHistory();
   const pruneTimer = setInterval(pruneHistory, PRUNE_EVERY_MS).unref();
 
-  const runEnvironment = { config, cgroups, isolation: isolationSettings };
   const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)), config.instance);
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });

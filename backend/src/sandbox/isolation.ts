@@ -1,27 +1,110 @@
+import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
-import type { IsolationReport } from '../protocol.js';
+import type { IsolationLayer, IsolationReport } from '../protocol.js';
 import type { CgroupDriver } from './cgroups.js';
-import { unshareArgs, type JailIsolation } from './jail.js';
+import { Jail, type JailIsolation, type JailSetup } from './jail.js';
+import { HOSTS_FILE, LAUNCHER_IN_JAIL, planJailRoot } from './jail-root.js';
+import type { RunUser } from './users.js';
 
 export class IsolationUnavailableError extends Error {}
 
+export interface IsolationSettings {
+  network: boolean;
+  hiddenPaths: readonly string[];
+  stateDir: string;
+  /** Where setup built runbox-jail and seccomp-export (backend/native). */
+  nativeDir: string;
+  sandboxPath: string;
+  toolchainCommands: readonly string[];
+  extraReadOnly: readonly string[];
+}
+
 /**
- * Checks, once at start, that the namespaces the jail relies on can really be made here.
- * Without them (an unprivileged container) runbox refuses to start rather than run code
- * with less isolation than it reports.
+ * Puts what every jail needs into the root-only state dir, once at start: a copy of the
+ * launcher (bound into jails, so it must not live in the hidden app directory), the
+ * syscall filter exported as BPF, and the hosts file; then plans the allowlisted root.
  */
-export async function probeIsolation(isolation: JailIsolation, cgroups: CgroupDriver | null, sandboxPath: string): Promise<IsolationReport> {
-  const env = { PATH: sandboxPath };
-  for (const tool of ['unshare', 'prlimit', 'setpriv', 'mount', 'umount', 'useradd', 'userdel']) {
-    const found = await execa('sh', ['-c', `command -v ${tool}`], { env, extendEnv: false, reject: false });
-    if (found.exitCode !== 0) throw new IsolationUnavailableError(`${tool} not found on ${sandboxPath} (util-linux/shadow tools are required)`);
+export async function prepareIsolation(settings: IsolationSettings): Promise<JailIsolation> {
+  const env = { PATH: settings.sandboxPath };
+  const bwrap = await execa('sh', ['-c', 'command -v bwrap'], { env, extendEnv: false, reject: false });
+  if (bwrap.exitCode !== 0) throw new IsolationUnavailableError(`bwrap (bubblewrap) not found on ${settings.sandboxPath}: run scripts/setup.sh`);
+  const launcher = path.join(settings.stateDir, 'runbox-jail');
+  const seccompFilter = path.join(settings.stateDir, 'seccomp.bpf');
+  const hostsFile = path.join(settings.stateDir, 'hosts');
+  try {
+    await copyFile(path.join(settings.nativeDir, 'runbox-jail'), launcher);
+    await chmod(launcher, 0o755);
+  } catch (err) {
+    throw new IsolationUnavailableError(`the jail launcher is missing (${(err as Error).message}): run scripts/setup.sh`);
   }
-  const probe = await execa('unshare', [...unshareArgs(isolation), '--', '/bin/sh', '-c', 'exit 0'], { env, extendEnv: false, reject: false });
-  if (probe.exitCode !== 0) {
-    throw new IsolationUnavailableError(`cannot create namespaces (is the container privileged?): ${probe.stderr.trim()}`);
+  // the state dir is root-only: the filter file needs no mode of its own
+  const exported = await execa(path.join(settings.nativeDir, 'seccomp-export'), [], { stdout: { file: seccompFilter }, reject: false });
+  if (exported.exitCode !== 0) throw new IsolationUnavailableError(`cannot export the syscall filter: ${exported.stderr || exported.message}`);
+  await writeFile(hostsFile, HOSTS_FILE, { mode: 0o644 });
+  const root = planJailRoot({
+    toolchainCommands: settings.toolchainCommands,
+    sandboxPath: settings.sandboxPath,
+    extraReadOnly: settings.extraReadOnly,
+    hiddenPaths: settings.hiddenPaths,
+    network: settings.network,
+    launcher,
+    hostsFile,
+  });
+  return { network: settings.network, root, stateDir: settings.stateDir, launcher, seccompFilter };
+}
+
+/** What the launcher's probe mode prints, one `key=value` a line. */
+export function parseProbe(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .map((l) => l.split('='))
+      .filter((kv) => kv.length >= 2)
+      .map(([k, ...v]) => [k!, v.join('=')]),
+  );
+}
+
+/**
+ * Starts one real jail as a throwaway run user and asks, from inside, what is in force:
+ * the syscall filter (Seccomp: 2), user namespaces refused, no capabilities, no /sys, no
+ * host /etc/shadow. Reports only what it saw, and refuses to start when a layer the
+ * operator requires (RUNBOX_REQUIRED_LAYERS) is missing.
+ */
+export async function probeIsolation(
+  isolation: JailIsolation,
+  cgroups: CgroupDriver | null,
+  probeUser: () => Promise<{ user: RunUser; destroy(): Promise<void> }>,
+  jailSetup: (user: RunUser) => JailSetup,
+  required: readonly IsolationLayer[],
+): Promise<IsolationReport> {
+  const { user, destroy } = await probeUser();
+  let seen: Record<string, string>;
+  try {
+    const jail = await Jail.prepare(jailSetup(user)).catch((err: Error) => {
+      throw new IsolationUnavailableError(`cannot build a jail (is the container privileged?): ${err.message}`);
+    });
+    try {
+      const result = await jail.run({
+        command: [LAUNCHER_IN_JAIL, 'probe'],
+        stdin: '',
+        limits: { wallMs: 10000, cpuMs: 5000, memoryBytes: 64 * 1024 * 1024, processes: 16, openFiles: 64, fileSizeBytes: 1024 * 1024, outputBytes: 64 * 1024 },
+      });
+      if (result.exitCode !== 0) throw new IsolationUnavailableError(`the jail probe failed: ${result.output.trim() || result.signal}`);
+      seen = parseProbe(result.stdout);
+    } finally {
+      await jail.discard();
+    }
+  } finally {
+    await destroy();
   }
-  return {
-    runUserPerRun: true,
+  const report: IsolationReport = {
+    runUserPerRun: seen.uid === String(user.uid),
+    jail: 'bubblewrap',
+    rootfs: seen.shadow === 'absent' && seen.sys === 'absent' ? 'allowlist' : 'host',
+    seccomp: seen.seccomp === '2',
+    userNamespaces: seen.userns === 'allowed' ? 'allowed' : 'blocked',
+    capabilities: seen.capEff === '0000000000000000' ? 'none' : 'some',
     cgroup: cgroups?.version ?? 'none',
     memoryLimit: cgroups !== null,
     pidsLimit: cgroups !== null,
@@ -32,4 +115,19 @@ export async function probeIsolation(isolation: JailIsolation, cgroups: CgroupDr
     privateTmp: true,
     rlimits: true,
   };
+  const present: Record<IsolationLayer, boolean> = {
+    seccomp: report.seccomp,
+    userNamespacesBlocked: report.userNamespaces === 'blocked',
+    allowlistRoot: report.rootfs === 'allowlist',
+    cgroup: report.cgroup !== 'none',
+    networkNamespace: report.networkNamespace,
+  };
+  const missing = required.filter((layer) => !present[layer]);
+  if (missing.length > 0) {
+    throw new IsolationUnavailableError(`required isolation missing: ${missing.join(', ')} (RUNBOX_REQUIRED_LAYERS); probe saw ${JSON.stringify(seen)}`);
+  }
+  if (!report.runUserPerRun || report.capabilities !== 'none') {
+    throw new IsolationUnavailableError(`the jail probe did not run as its own unprivileged user: ${JSON.stringify(seen)}`);
+  }
+  return report;
 }

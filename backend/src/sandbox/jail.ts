@@ -4,25 +4,27 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
-import { mountTable } from './mount-table.js';
+import { accountFiles, jailRootArgs, type JailRootPlan } from './jail-root.js';
 import { OutputCollector, type OutputChunk } from './output.js';
 import type { RunUser } from './users.js';
 
 /**
- * Runs one command as a run user inside fresh namespaces, under rlimits and a cgroup,
- * and reports how it ended. This is the only place that starts untrusted code.
+ * Runs one command as a run user inside a jail, under rlimits, a syscall filter and a
+ * cgroup, and reports how it ended. This is the only place that starts untrusted code.
  *
- * Process tree:  server -> unshare (own process group) -> sh as pid 1 of a new pid
- * namespace (root: joins the cgroup, applies the mount table: private /tmp, hidden
- * paths, only its own home) -> prlimit -> setpriv (drops to the run user) -> the program.
- * The program is never pid 1: the kernel ignores signals a pid-1 process has no handler
- * for, which would make `kill -SEGV $$` or abort() behave unlike anywhere else. When pid 1
- * exits the kernel kills every other process in the namespace, so nothing the program
- * started (setsid, double fork) outlives it; killing unshare kills pid 1 (--kill-child).
+ * Process tree:  server -> runbox-jail enter (joins the cgroup, own process group) ->
+ * bwrap (builds the allowlisted root and the namespaces, loads the syscall filter) ->
+ * bwrap's init as pid 1 -> runbox-jail inside as pid 2 (parks at the gate, then stays
+ * as the run's root supervisor) -> the program as pid 3 (rlimits, dropped to the run
+ * user). The program is never pid 1: the kernel ignores signals a pid-1 process has no
+ * handler for, which would make `kill -SEGV $$` or abort() behave unlike anywhere else.
+ * When the program exits the supervisor kills everything left in the namespace, so
+ * nothing the program started (setsid, double fork) outlives it; killing the process
+ * group takes bwrap down and --die-with-parent takes the namespace with it.
  *
  * A jail is made in two steps so the expensive part can happen before a request needs it:
- * prepare() builds the namespaces and mounts and parks pid 1 at a gate; run() hands it the
- * command and limits, and only then does anything run as the user.
+ * prepare() builds the namespaces and mounts and parks at a gate; run() hands it the
+ * command and limits over a pipe, and only then does anything run as the user.
  */
 
 export interface JailLimits {
@@ -37,9 +39,13 @@ export interface JailLimits {
 
 export interface JailIsolation {
   network: boolean;
-  hiddenPaths: readonly string[];
-  /** Root-only directory for the jail's per-phase mount tables. */
+  /** The allowlisted root every jail is built from. */
+  root: JailRootPlan;
+  /** Root-only directory: per-jail account files, the launcher's and the filter's copies. */
   stateDir: string;
+  /** Host paths of the launcher and the exported syscall filter. */
+  launcher: string;
+  seccompFilter: string;
 }
 
 /** What is known before the program is: who, where, how isolated. */
@@ -81,40 +87,8 @@ export interface JailResult {
 
 export class JailSetupError extends Error {}
 
-// Runs as root inside the new namespaces. Setup problems and the "ready" mark go to fd 3,
-// which the program never inherits, so a program can neither fake one nor pass for one.
-// Once the server decides what to run it writes the command as shell assignments (every
-// value single-quoted) to a root-only file and says "go" on fd 4; closing fd 4 without it
-// discards the jail.
-const JAIL_SCRIPT = String.raw`
-fail() { echo "$1" >&3; exit 125; }
-IFS='
-'
-for f in $RB_CGROUP_PROCS; do echo 0 > "$f" || fail "cannot join cgroup $f"; done
-unset IFS
-mount -a -T "$RB_MOUNTS" || fail "cannot set up mounts from $RB_MOUNTS"
-cd "$HOME" || fail "cannot enter $HOME"
-umask 077
-echo ready >&3
-read -r go <&4 && [ "$go" = go ] || exit 0
-. "$RB_GATE" || fail "cannot read $RB_GATE"
-[ "$RB_GO" = 1 ] || exit 0
-exec 3>&- 4<&-
-set -- prlimit "--cpu=$RB_CPU" "--nproc=$RB_NPROC" "--fsize=$RB_FSIZE" "--nofile=$RB_NOFILE" --core=0 -- \
-  setpriv "--reuid=$RB_UID" "--regid=$RB_GID" --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all -- "$@"
-unset RB_GO RB_GATE RB_MOUNTS RB_CGROUP_PROCS RB_CPU RB_NPROC RB_FSIZE RB_NOFILE RB_UID RB_GID OLDPWD
-"$@"
-exit $?
-`;
-
-/** Single quotes make every byte literal; a quote itself is closed, escaped, reopened. */
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-export function unshareArgs(isolation: JailIsolation): string[] {
-  const args = ['--pid', '--fork', '--kill-child', '--mount-proc', '--mount', '--ipc', '--uts'];
-  if (!isolation.network) args.push('--net');
-  return args;
-}
+/** Sandbox tasks the cgroup counts besides the program's: bwrap's monitor and its init. */
+export const JAIL_OVERHEAD_TASKS = 2;
 
 // first name wins: SIGABRT, not its alias SIGIOT
 const signalNames = new Map<number, string>();
@@ -128,7 +102,6 @@ function decodeStatus(code: number | null, signal: NodeJS.Signals | null): { exi
 }
 
 const PREPARE_TIMEOUT_MS = 15000;
-const gateFile = (mountsFile: string) => mountsFile.replace(/\.fstab$/, '.gate');
 
 type ExitInfo = { code: number | null; signal: NodeJS.Signals | null; at: number };
 
@@ -143,8 +116,10 @@ export class Jail {
   private constructor(
     private readonly child: ChildProcess,
     private readonly cgroup: PhaseCgroup | null,
-    private readonly mountsFile: string,
+    /** Per-jail files in the state dir (account files), removed with the jail. */
+    private readonly files: readonly string[],
     readonly phaseName: string,
+    private readonly user: RunUser,
   ) {
     child.stdout!.on('data', (d: Buffer) => this.output('stdout', d));
     child.stderr!.on('data', (d: Buffer) => this.output('stderr', d));
@@ -165,26 +140,23 @@ export class Jail {
   static async prepare(setup: JailSetup): Promise<Jail> {
     const { user, isolation } = setup;
     const cgroup = setup.cgroups ? await setup.cgroups.create(setup.phaseName) : null;
-    const mountsFile = path.join(isolation.stateDir, `${setup.phaseName}.fstab`);
+    const base = path.join(isolation.stateDir, setup.phaseName);
+    const files = [`${base}.passwd`, `${base}.group`];
     try {
-      await writeFile(mountsFile, mountTable({ home: user.home, hiddenPaths: isolation.hiddenPaths, ownNetwork: !isolation.network, tmpBytes: setup.tmpBytes }), { mode: 0o600 });
-      const child = spawn('unshare', [...unshareArgs(isolation), '--', '/bin/sh', '-c', JAIL_SCRIPT, 'runbox-jail'], {
-        env: {
-          ...setup.env,
-          RB_CGROUP_PROCS: (cgroup?.procsFiles ?? []).join('\n'),
-          RB_MOUNTS: mountsFile,
-          RB_GATE: gateFile(mountsFile),
-          RB_UID: String(user.uid),
-          RB_GID: String(user.gid),
-        },
-        detached: true, // own process group: one kill reaches unshare and pid 1
+      const accounts = accountFiles(user);
+      await Promise.all([writeFile(files[0]!, accounts.passwd, { mode: 0o644 }), writeFile(files[1]!, accounts.group, { mode: 0o644 })]);
+      const enter = ['enter', ...(cgroup?.procsFiles ?? []).flatMap((f) => ['--cgroup', f]), '--seccomp', isolation.seccompFilter, '--'];
+      const bwrap = jailRootArgs(isolation.root, { home: user.home, passwdFile: files[0]!, groupFile: files[1]!, tmpBytes: setup.tmpBytes });
+      const child = spawn(isolation.launcher, [...enter, 'bwrap', ...bwrap], {
+        env: { ...setup.env },
+        detached: true, // own process group: one kill reaches bwrap, whose death ends the jail
         stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
       });
-      const jail = new Jail(child, cgroup, mountsFile, setup.phaseName);
+      const jail = new Jail(child, cgroup, files, setup.phaseName, user);
       await jail.waitReady();
       return jail;
     } catch (err) {
-      await Promise.all([cgroup?.destroy(), rm(mountsFile, { force: true })]);
+      await Promise.all([cgroup?.destroy(), ...files.map((f) => rm(f, { force: true }))]);
       throw err;
     }
   }
@@ -228,21 +200,29 @@ export class Jail {
     this.state = 'running';
     const { limits } = run;
     try {
-      await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes });
+      await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes + JAIL_OVERHEAD_TASKS });
       this.collector = new OutputCollector(limits.outputBytes, run.onOutput);
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
-      const gate = [
+      // with a cgroup, its pids cap is the one that refuses (and counts the refusals);
+      // RLIMIT_NPROC stays above it as the fallback of hosts without one
+      const nproc = this.cgroup ? limits.processes + JAIL_OVERHEAD_TASKS + 8 : limits.processes;
+      const fields = [
+        'runbox1',
         // soft limit sends SIGXCPU, the hard one a second later SIGKILL
-        `RB_CPU=${shellQuote(`${cpuSeconds}:${cpuSeconds + 1}`)}`,
-        `RB_NPROC=${shellQuote(String(limits.processes))}`,
-        `RB_FSIZE=${shellQuote(String(limits.fileSizeBytes))}`,
-        `RB_NOFILE=${shellQuote(String(limits.openFiles))}`,
-        `set -- ${run.command.map(shellQuote).join(' ')}`,
-        'RB_GO=1',
-      ].join('\n');
-      await writeFile(gateFile(this.mountsFile), gate + '\n', { mode: 0o600 });
+        String(cpuSeconds),
+        String(cpuSeconds + 1),
+        String(nproc),
+        String(limits.fileSizeBytes),
+        String(limits.openFiles),
+        String(this.user.uid),
+        String(this.user.gid),
+        'file',
+        String(run.command.length),
+        ...run.command,
+      ];
+      if (fields.some((f) => f.includes('\0'))) throw new JailSetupError('a NUL byte in the command');
       const started = performance.now();
-      (this.child.stdio[4] as Writable).end('go\n');
+      (this.child.stdio[4] as Writable).end(fields.map((f) => `${f}\0`).join(''));
       this.child.stdin!.end(run.stdin);
       const wallTimer = setTimeout(() => this.kill('timeout'), limits.wallMs);
       const onAbort = () => this.kill('aborted');
@@ -284,7 +264,7 @@ export class Jail {
     this.state = 'done';
     this.kill(); // by now the jail has ended; this only covers an error on the way
     await this.closed;
-    await Promise.all([this.cgroup?.destroy(), rm(this.mountsFile, { force: true }), rm(gateFile(this.mountsFile), { force: true })]);
+    await Promise.all([this.cgroup?.destroy(), ...this.files.map((f) => rm(f, { force: true }))]);
   }
 
   private output(stream: 'stdout' | 'stderr', data: Buffer): void {

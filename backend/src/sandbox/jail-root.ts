@@ -1,0 +1,188 @@
+import { accessSync, constants, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The run's `/`, as bubblewrap arguments. It is built from nothing: read-only binds of
+ * what the toolchains need, synthetic /etc/passwd, /etc/group and /etc/hosts, a minimal
+ * /dev, /proc of the run's own pid namespace, size-capped /tmp and /dev/shm, and the run's
+ * own home. Nothing else of the host exists inside: other homes, /var, /srv, /opt, the
+ * app, the database, host sockets and /sys are simply not there.
+ *
+ * The host paths are found once at start (toolchains resolved from the sandbox PATH);
+ * per jail only the home, the account files and the sizes change.
+ */
+
+/** Top-level entries the dynamic loader and every toolchain live under (dirs or merged-/usr links). */
+const ROOT_ENTRIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+/** What of /etc toolchains read: loader cache, certificates, timezone, Debian's alternatives, JDK and Python config. */
+const ETC_ENTRIES = ['alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificates', 'localtime', 'nsswitch.conf'];
+const ETC_PATTERNS = [/^java-\d+/, /^python3(\.\d+)?$/];
+
+/** Where the launcher appears inside every jail. */
+export const LAUNCHER_IN_JAIL = '/run/runbox-jail';
+/** The fd on which `runbox-jail enter` hands bwrap the syscall filter. */
+export const SECCOMP_FD = 5;
+
+export interface JailRootPlan {
+  /** bwrap arguments every jail shares: namespaces and the read-only allowlist. */
+  readonly shared: readonly string[];
+  /** Host paths bound read-only (for the health report and tests). */
+  readonly binds: readonly string[];
+}
+
+export interface JailRootOptions {
+  /** Commands whose install directories must be visible (resolved through sandboxPath). */
+  toolchainCommands: readonly string[];
+  sandboxPath: string;
+  /** Extra host directories runs read (e.g. compiler startup archives); skipped if absent. */
+  extraReadOnly: readonly string[];
+  /** Host paths no run may see, even inside an allowlisted tree. */
+  hiddenPaths: readonly string[];
+  network: boolean;
+  /** Host files: the launcher binary and the shared hosts file. */
+  launcher: string;
+  hostsFile: string;
+}
+
+export interface JailRootInstance {
+  home: string;
+  passwdFile: string;
+  groupFile: string;
+  tmpBytes: number;
+}
+
+const isInside = (child: string, parent: string) => child === parent || child.startsWith(parent === '/' ? '/' : `${parent}/`);
+
+function kind(p: string): 'dir' | 'file' | 'link' | null {
+  try {
+    const st = lstatSync(p);
+    return st.isSymbolicLink() ? 'link' : st.isDirectory() ? 'dir' : 'file';
+  } catch {
+    return null;
+  }
+}
+
+/** The directory a command is installed in: /opt/node/bin/node -> /opt/node. */
+export function installRoot(command: string, sandboxPath: string): string | null {
+  for (const dir of sandboxPath.split(':').filter(Boolean)) {
+    const candidate = path.join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      const real = realpathSync(candidate);
+      const binDir = path.dirname(real);
+      return path.basename(binDir) === 'bin' ? path.dirname(binDir) : binDir;
+    } catch {
+      // not in this PATH entry
+    }
+  }
+  return null;
+}
+
+/** bwrap makes missing parents 0700 (0.8): every parent is made 0755 first. */
+class Args {
+  readonly list: string[] = [];
+  private readonly made = new Set<string>(['/']);
+
+  dirs(p: string, perms = '0755'): this {
+    for (const dir of ancestorsAndSelf(p)) {
+      if (this.made.has(dir)) continue;
+      this.made.add(dir);
+      this.list.push('--perms', perms, '--dir', dir);
+    }
+    return this;
+  }
+
+  parents(p: string): this {
+    return this.dirs(path.dirname(p));
+  }
+
+  add(...args: string[]): this {
+    this.list.push(...args);
+    return this;
+  }
+
+  mark(p: string): this {
+    this.made.add(p);
+    return this;
+  }
+}
+
+function ancestorsAndSelf(p: string): string[] {
+  const out: string[] = [];
+  for (let dir = p; dir !== '/'; dir = path.dirname(dir)) out.unshift(dir);
+  return out;
+}
+
+export function planJailRoot(options: JailRootOptions): JailRootPlan {
+  const args = new Args();
+  const binds: string[] = [];
+  args.add('--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'runbox');
+  if (!options.network) args.add('--unshare-net');
+
+  const bindReadOnly = (p: string) => {
+    if (binds.some((b) => isInside(p, b))) return;
+    args.parents(p).add('--ro-bind', p, p).mark(p);
+    binds.push(p);
+  };
+  for (const entry of ROOT_ENTRIES) {
+    const k = kind(entry);
+    if (k === 'link') args.add('--symlink', readlinkSync(entry), entry).mark(entry);
+    else if (k === 'dir') bindReadOnly(entry);
+  }
+  args.dirs('/etc');
+  const etcNames = new Set(ETC_ENTRIES);
+  for (const name of safeReaddir('/etc')) if (ETC_PATTERNS.some((re) => re.test(name))) etcNames.add(name);
+  for (const name of [...etcNames].sort()) {
+    const p = path.join('/etc', name);
+    const k = kind(p);
+    if (k === 'link') args.add('--symlink', readlinkSync(p), p);
+    else if (k) bindReadOnly(p);
+  }
+  for (const command of options.toolchainCommands) {
+    const root = installRoot(command, options.sandboxPath);
+    if (root && root !== '/') bindReadOnly(root);
+  }
+  for (const dir of options.extraReadOnly) if (kind(dir) === 'dir') bindReadOnly(dir);
+  // a hidden path inside an allowlisted tree (an app installed under /usr/local, say) is covered
+  for (const hidden of options.hiddenPaths) {
+    if (hidden !== '/' && binds.some((b) => isInside(hidden, b) && hidden !== b) && kind(hidden) === 'dir') {
+      args.add('--perms', '0000', '--size', '4096', '--tmpfs', hidden, '--remount-ro', hidden);
+    }
+  }
+  args.add('--dev', '/dev', '--proc', '/proc').mark('/dev').mark('/proc');
+  args.dirs('/run').add('--ro-bind', options.launcher, LAUNCHER_IN_JAIL);
+  args.add('--ro-bind', options.hostsFile, '/etc/hosts');
+  args.add('--seccomp', String(SECCOMP_FD));
+  return { shared: args.list, binds };
+}
+
+/** The arguments for one jail: sized scratch space, its account files, its home; then the launcher. */
+export function jailRootArgs(plan: JailRootPlan, jail: JailRootInstance): string[] {
+  const args = new Args();
+  for (const made of ['/etc', '/run', '/dev', '/proc']) args.mark(made);
+  args.add(...plan.shared);
+  args.add('--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/tmp');
+  args.add('--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/dev/shm');
+  args.add('--ro-bind', jail.passwdFile, '/etc/passwd', '--ro-bind', jail.groupFile, '/etc/group');
+  args.parents(jail.home).add('--bind', jail.home, jail.home, '--chdir', jail.home);
+  args.add('--', LAUNCHER_IN_JAIL, 'inside');
+  return args.list;
+}
+
+/** /etc/passwd and /etc/group of a jail: root, nobody and the run's own user, nobody else. */
+export function accountFiles(user: { name: string; uid: number; gid: number; home: string }): { passwd: string; group: string } {
+  return {
+    passwd: `root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n${user.name}:x:${user.uid}:${user.gid}::${user.home}:/sbin/nologin\n`,
+    group: `root:x:0:\nnogroup:x:65534:\n${user.name}:x:${user.gid}:\n`,
+  };
+}
+
+export const HOSTS_FILE = '127.0.0.1\tlocalhost runbox\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,307 @@
+import { describe, expect, test } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { chmod, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestRunbox, useRunbox } from './helpers/runbox.js';
+
+/**
+ * Jail v2, one property per test: the run's root is an allowlist, a syscall filter is in
+ * force, user namespaces cannot be made, and ordinary programs (threads, workers,
+ * multiprocessing) still work. Every refusal is an ordinary result for the program.
+ */
+
+const server = useRunbox();
+const py = (code: string, extra: Record<string, unknown> = {}) => server().execute({ language: 'python', code, ...extra });
+const cpp = (code: string, extra: Record<string, unknown> = {}) => server().execute({ language: 'cpp', code, ...extra });
+
+// raw syscalls through libc, so the filter (not a missing tool) is what answers
+const SYSCALL_PRELUDE = [
+  'import ctypes, os',
+  'libc = ctypes.CDLL(None, use_errno=True)',
+  'def call(nr, *args):',
+  '    r = libc.syscall(nr, *[ctypes.c_long(a) for a in args])',
+  '    return "ok" if r >= 0 else os.strerror(ctypes.get_errno())',
+].join('\n');
+
+describe('user namespaces', () => {
+  test('unshare -Ur is refused', async () => {
+    const r = await py('import subprocess\np = subprocess.run(["unshare", "-Ur", "id"], capture_output=True, text=True)\nprint(p.returncode != 0, "uid=0" in p.stdout)');
+    expect(r).toMatchObject({ status: 'ok', stdout: 'True False\n' });
+  });
+
+  test('the unshare, clone and setns syscalls cannot make a namespace, but fork and threads still work', async () => {
+    const code = [
+      SYSCALL_PRELUDE,
+      'CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, SIGCHLD = 0x10000000, 0x20000, 0x40000000, 17',
+      'print("unshare user", call(272, CLONE_NEWUSER))',
+      'print("unshare mount", call(272, CLONE_NEWNS))',
+      'print("clone user", call(56, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0))',
+      'print("clone net", call(56, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0))',
+      'print("setns", call(308, 0, 0))',
+      'print("clone3", call(435, 0, 0))',
+      'import threading',
+      't = threading.Thread(target=lambda: None); t.start(); t.join()',
+      'pid = os.fork()',
+      'if pid == 0: os._exit(0)',
+      'os.waitpid(pid, 0)',
+      'print("fork and threads fine")',
+    ].join('\n');
+    const r = await py(code);
+    expect(r.stdout).toBe(
+      [
+        'unshare user Operation not permitted',
+        'unshare mount Operation not permitted',
+        'clone user Operation not permitted',
+        'clone net Operation not permitted',
+        'setns Operation not permitted',
+        'clone3 Function not implemented',
+        'fork and threads fine',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('syscall filter', () => {
+  test('Seccomp is in force for the program', async () => {
+    const r = await py('print([l.split()[1] for l in open("/proc/self/status") if l.startswith("Seccomp:")][0])');
+    expect(r.stdout).toBe('2\n');
+  });
+
+  test.each([
+    ['io_uring_setup', 425, [8, 0]],
+    ['bpf', 321, [0, 0, 0]],
+    ['perf_event_open', 298, [0, 0, -1, -1, 0]],
+    ['userfaultfd', 323, [0]],
+    ['keyctl', 250, [0, 0]],
+    ['add_key', 248, [0, 0, 0, 0, 0]],
+    ['ptrace', 101, [16, 1, 0, 0]],
+    ['process_vm_readv', 310, [1, 0, 0, 0, 0, 0]],
+    ['mount', 165, [0, 0, 0, 0, 0]],
+    ['pivot_root', 155, [0, 0]],
+    ['init_module', 175, [0, 0, 0]],
+    ['kexec_load', 246, [0, 0, 0, 0]],
+    ['reboot', 169, [0, 0, 0, 0]],
+    ['syslog', 103, [3, 0, 0]],
+    ['clock_settime', 227, [0, 0]],
+  ])('%s is refused with EPERM', async (name, nr, args) => {
+    const r = await py(`${SYSCALL_PRELUDE}\nprint(call(${nr}, ${(args as number[]).join(', ')}))`);
+    expect({ name, out: r.stdout }).toEqual({ name, out: 'Operation not permitted\n' });
+  });
+
+  test('sockets are limited to unix, inet, inet6 and netlink routes', async () => {
+    const code = [
+      'import socket',
+      'def try_socket(family, kind, proto=0):',
+      '    try:',
+      '        socket.socket(family, kind, proto).close()',
+      '        return "ok"',
+      '    except OSError as e:',
+      '        return e.strerror',
+      'print("unix", try_socket(socket.AF_UNIX, socket.SOCK_STREAM))',
+      'print("inet", try_socket(socket.AF_INET, socket.SOCK_DGRAM))',
+      'print("inet6", try_socket(socket.AF_INET6, socket.SOCK_DGRAM))',
+      'print("netlink route", try_socket(socket.AF_NETLINK, socket.SOCK_RAW, 0))',
+      'print("netlink uevent", try_socket(socket.AF_NETLINK, socket.SOCK_RAW, 15))',
+      'print("packet", try_socket(17, socket.SOCK_RAW))',
+      'print("alg", try_socket(38, socket.SOCK_SEQPACKET))',
+      'print("vsock", try_socket(40, socket.SOCK_STREAM))',
+    ].join('\n');
+    const r = await py(code);
+    expect(r.stdout).toBe(
+      [
+        'unix ok',
+        'inet ok',
+        'inet6 ok',
+        'netlink route ok',
+        'netlink uevent Protocol not supported',
+        'packet Address family not supported by protocol',
+        'alg Address family not supported by protocol',
+        'vsock Address family not supported by protocol',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('TIOCSTI cannot push keystrokes', async () => {
+    const r = await py('import fcntl, termios, os\nfd = os.open("/dev/tty", os.O_RDWR) if False else 0\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b"x")\n    print("pushed")\nexcept OSError as e:\n    print(e.strerror)');
+    expect(r.stdout).toBe('Operation not permitted\n');
+  });
+
+  test('a 32-bit syscall (int 0x80) kills the program with SIGSYS', async () => {
+    // i386 unshare(CLONE_NEWUSER): number 310 on that ABI; without the filter it succeeds
+    const code = [
+      '#include <cstdio>',
+      'int main() {',
+      '  long ret;',
+      '  asm volatile("int $0x80" : "=a"(ret) : "a"(310L), "b"(0x10000000L) : "memory");',
+      '  std::printf("survived %ld\\n", ret);',
+      '}',
+    ].join('\n');
+    const r = await cpp(code);
+    expect(r).toMatchObject({ status: 'runtime_error', signal: 'SIGSYS', stdout: '' });
+  });
+});
+
+describe('allowlisted root', () => {
+  test('/dev holds only the minimal device set', async () => {
+    const r = await py('import os\nprint(sorted(os.listdir("/dev")))');
+    const names = JSON.parse(r.stdout.replace(/'/g, '"')) as string[];
+    const allowed = ['console', 'core', 'fd', 'full', 'null', 'ptmx', 'pts', 'random', 'shm', 'stderr', 'stdin', 'stdout', 'tty', 'urandom', 'zero'];
+    expect(names.filter((n) => !allowed.includes(n))).toEqual([]);
+    for (const needed of ['null', 'zero', 'urandom', 'shm', 'fd']) expect(names).toContain(needed);
+  });
+
+  test('files planted on the host outside the allowlist are invisible', async () => {
+    const tag = randomBytes(6).toString('hex');
+    const planted = [`/srv/runbox-canary-${tag}`, `/opt/runbox-canary-${tag}`, `/var/lib/runbox-canary-${tag}`, `/root/runbox-canary-${tag}`, `/home/runbox-canary-${tag}`];
+    for (const dir of planted) {
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      await writeFile(`${dir}/secret.txt`, 'host secret', { mode: 0o644 });
+    }
+    try {
+      const r = await py('import os, sys\nfor d in sys.argv[1:]:\n    print(os.path.exists(d), os.path.exists(d + "/secret.txt"))', { args: planted });
+      expect(r.stdout).toBe('False False\n'.repeat(planted.length));
+      const top = await py('import os\nprint(sorted(os.listdir("/")))');
+      // /opt and /var appear only as parents of a bound toolchain or the compiler archives
+      for (const hostOnly of ['srv', 'root', 'sys', 'mnt', 'media', 'boot', 'work']) expect(top.stdout).not.toContain(`'${hostOnly}'`);
+    } finally {
+      for (const dir of planted) await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a unix socket listening on the host cannot be reached', async () => {
+    const dir = await mkdtemp(path.join('/run', 'runbox-sock-'));
+    await chmod(dir, 0o755);
+    const socketPath = path.join(dir, 'service.sock');
+    const service = net.createServer((s) => s.end('host service\n'));
+    await new Promise<void>((r) => service.listen(socketPath, () => r()));
+    await chmod(socketPath, 0o777);
+    try {
+      const r = await py('import socket, sys\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect(sys.argv[1]); print("connected", s.recv(100))\nexcept OSError as e:\n    print(type(e).__name__)', { args: [socketPath] });
+      expect(r.stdout).toBe('FileNotFoundError\n');
+    } finally {
+      service.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('passwd and group name only root, nobody and the run itself', async () => {
+    const r = await py('import os, pwd\nprint(sorted(p.pw_name for p in pwd.getpwall()), pwd.getpwuid(os.getuid()).pw_name == os.environ["USER"])\nprint(len(open("/etc/group").read().splitlines()))');
+    const [users, groups] = r.stdout.trim().split('\n');
+    expect(users).toMatch(/^\['exec_[0-9a-f]+', 'nobody', 'root'\] True$/);
+    expect(groups).toBe('3');
+  });
+
+  test('nothing outside the home, /tmp and /dev/shm is writable', async () => {
+    const code = [
+      'import os',
+      'dirs = ["/", "/etc", "/usr", "/usr/local", "/usr/lib", "/bin", "/run", "/dev", "/proc", "/home", os.path.expanduser("~"), "/tmp", "/dev/shm"]',
+      'for d in dirs:',
+      '    try:',
+      '        open(os.path.join(d, "w"), "w").close()',
+      '        print(d, "writable")',
+      '    except OSError:',
+      '        pass',
+    ].join('\n');
+    const r = await py(code);
+    const writable = r.stdout.trim().split('\n').map((l) => l.replace(/ writable$/, ''));
+    expect(writable).toEqual([expect.stringMatching(/^\/home\/exec_/), '/tmp', '/dev/shm']);
+  });
+});
+
+describe('ordinary programs still work', () => {
+  test('python: threads and multiprocessing', async () => {
+    const code = [
+      'import multiprocessing, threading',
+      'def sq(x): return x * x',
+      'if __name__ == "__main__":',
+      '    with multiprocessing.Pool(2) as p: print(sum(p.map(sq, range(10))))',
+      '    out = []',
+      '    ts = [threading.Thread(target=out.append, args=(i,)) for i in range(8)]',
+      '    [t.start() for t in ts]; [t.join() for t in ts]',
+      '    print(len(out))',
+    ].join('\n');
+    expect(await py(code)).toMatchObject({ status: 'ok', stdout: '285\n8\n' });
+  });
+
+  test('javascript: worker threads and a child process', async () => {
+    const code = [
+      "const { Worker } = require('node:worker_threads');",
+      "const { execFileSync } = require('node:child_process');",
+      "const w = new Worker('require(\"node:worker_threads\").parentPort.postMessage(6 * 7)', { eval: true });",
+      "w.on('message', (m) => { console.log(m); console.log(execFileSync('echo', ['child']).toString().trim()); });",
+    ].join('\n');
+    expect(await server().execute({ language: 'javascript', code })).toMatchObject({ status: 'ok', stdout: '42\nchild\n' });
+  });
+
+  test('java: threads and an executor', async () => {
+    const code = [
+      'import java.util.concurrent.*;',
+      'public class Main {',
+      '  public static void main(String[] a) throws Exception {',
+      '    ExecutorService ex = Executors.newFixedThreadPool(4);',
+      '    Future<Integer> f = ex.submit(() -> 6 * 7);',
+      '    System.out.println(f.get());',
+      '    ex.shutdown();',
+      '  }',
+      '}',
+    ].join('\n');
+    expect(await server().execute({ language: 'java', code })).toMatchObject({ status: 'ok', stdout: '42\n' });
+  });
+
+  test('c++: std::thread and fork', async () => {
+    const code = [
+      '#include <thread>',
+      '#include <vector>',
+      '#include <atomic>',
+      '#include <cstdio>',
+      '#include <unistd.h>',
+      '#include <sys/wait.h>',
+      'int main() {',
+      '  std::atomic<int> n{0};',
+      '  std::vector<std::thread> ts;',
+      '  for (int i = 0; i < 8; i++) ts.emplace_back([&] { n++; });',
+      '  for (auto &t : ts) t.join();',
+      '  pid_t p = fork();',
+      '  if (p == 0) _exit(3);',
+      '  int st; waitpid(p, &st, 0);',
+      '  std::printf("%d %d\\n", n.load(), WEXITSTATUS(st));',
+      '}',
+    ].join('\n');
+    expect(await cpp(code)).toMatchObject({ status: 'ok', stdout: '8 3\n' });
+  });
+
+  test.each([
+    ['javascript', "console.log(require('fs').readFileSync('/dev/stdin', 'utf8').trim().split(' ').map(Number).reduce((a, b) => a + b))"],
+    ['python', 'print(sum(map(int, open("/dev/stdin").read().split())))'],
+    ['cpp', '#include <fstream>\n#include <iostream>\nint main() { std::ifstream in("/dev/stdin"); long a, b; in >> a >> b; std::cout << a + b << "\\n"; }'],
+    ['java', 'import java.io.*;\nimport java.util.*;\npublic class Main { public static void main(String[] x) throws Exception { Scanner s = new Scanner(new FileInputStream("/dev/stdin")); System.out.println(s.nextLong() + s.nextLong()); } }'],
+  ])('%s reads its input by opening /dev/stdin', async (language, code) => {
+    expect(await server().execute({ language, code, stdin: '20 22\n' })).toMatchObject({ status: 'ok', stdout: '42\n' });
+  });
+
+  test('a program given /dev/stdin as an argument reads it like a file', async () => {
+    const r = await py('import sys\nprint(open(sys.argv[1]).read().upper(), end="")', { args: ['/dev/stdin'], stdin: 'shout\n' });
+    expect(r).toMatchObject({ status: 'ok', stdout: 'SHOUT\n' });
+  });
+});
+
+describe('start-up', () => {
+  test('a server whose filter lets user namespaces through refuses to start and names the layer', async () => {
+    const native = await mkdtemp(path.join(os.tmpdir(), 'runbox-native-'));
+    try {
+      const real = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'backend', 'native', 'build');
+      await copyFile(path.join(real, 'runbox-jail'), path.join(native, 'runbox-jail'));
+      // a filter of one instruction: SECCOMP_RET_ALLOW for everything
+      await writeFile(path.join(native, 'seccomp-export'), "#!/bin/sh\nprintf '\\006\\000\\000\\000\\000\\000\\377\\177'\n", { mode: 0o755 });
+      await expect(startTestRunbox({ RUNBOX_NATIVE_DIR: native, RUNBOX_INSTANCE: `${process.env.RUNBOX_INSTANCE ?? ''}f`.slice(-4) })).rejects.toThrow(
+        /required isolation missing: userNamespacesBlocked/,
+      );
+    } finally {
+      await rm(native, { recursive: true, force: true });
+    }
+  });
+});
