@@ -162,3 +162,62 @@ describe('aliases and output', () => {
     expect(r.stdout).toBe('héllo ✓ 日本\n');
   });
 });
+
+/**
+ * Thread-heavy programs, each holding `n` threads alive at once: every thread waits until
+ * the last one has started. On a refused thread the C++ program says how many it got and
+ * exits 0 (the case only `processLimitHit` tells apart); the JVM throws and exits 1 (daemon
+ * threads: the ones started do not keep it alive).
+ */
+const manyThreads = {
+  cpp:
+    '#include <cstdio>\n#include <cstdlib>\n#include <latch>\n#include <system_error>\n#include <thread>\n#include <vector>\n' +
+    'int main(int argc, char** argv) {\n' +
+    '  std::latch release(1);\n' +
+    '  std::vector<std::thread> threads;\n' +
+    '  try {\n' +
+    '    for (int i = 0; i < std::atoi(argv[1]); i++) threads.emplace_back([&] { release.wait(); });\n' +
+    '  } catch (const std::system_error&) {\n' +
+    '    std::printf("refused after %zu\\n", threads.size());\n' +
+    '  }\n' +
+    '  release.count_down();\n' +
+    '  for (auto& t : threads) t.join();\n' +
+    '  std::printf("%zu threads alive at once\\n", threads.size());\n' +
+    '}\n',
+  java:
+    'import java.util.*;\nimport java.util.concurrent.CountDownLatch;\n' +
+    'public class Main { public static void main(String[] a) throws Exception {\n' +
+    '  CountDownLatch release = new CountDownLatch(1);\n' +
+    '  List<Thread> threads = new ArrayList<>();\n' +
+    '  for (int i = 0; i < Integer.parseInt(a[0]); i++) {\n' +
+    '    Thread t = new Thread(() -> { try { release.await(); } catch (InterruptedException e) { } });\n' +
+    '    t.setDaemon(true);\n' +
+    '    t.start();\n' +
+    '    threads.add(t);\n' +
+    '  }\n' +
+    '  release.countDown();\n' +
+    '  for (Thread t : threads) t.join();\n' +
+    '  System.out.println(threads.size() + " threads alive at once");\n' +
+    '} }\n',
+};
+
+describe('threads', () => {
+  test.each(Object.entries(manyThreads))('%s: 300 threads alive at once run under the default limits', async (language, code) => {
+    const r = await server().execute({ language, code, args: ['300'] });
+    expect(r).toMatchObject({ status: 'ok', stdout: '300 threads alive at once\n', processLimitHit: false, processLimit: server().config.runProcesses });
+  });
+
+  test('cpp: a program may have exactly `limits.processes` threads, the sandbox launcher not counted', async () => {
+    const fits = await server().execute({ language: 'cpp', code: manyThreads.cpp, args: ['19'], limits: { processes: 20 } });
+    expect(fits).toMatchObject({ status: 'ok', stdout: '19 threads alive at once\n', processLimitHit: false });
+    const over = await server().execute({ language: 'cpp', code: manyThreads.cpp, args: ['50'], limits: { processes: 20 } });
+    // main + 19 threads: the 20th thread is refused; the program copes and exits 0
+    expect(over).toMatchObject({ status: 'ok', stdout: 'refused after 19\n19 threads alive at once\n', processLimitHit: true, processLimit: 20 });
+  });
+
+  test('java: a refused thread is reported as the process limit, not as memory_limit', async () => {
+    const r = await server().execute({ language: 'java', code: manyThreads.java, args: ['50'], limits: { processes: 20 } });
+    expect(r.stderr).toMatch(/unable to create native thread/);
+    expect(r).toMatchObject({ status: 'runtime_error', processLimitHit: true, processLimit: 20 });
+  });
+});

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
 import { findLanguage } from '../backend/src/languages/registry.js';
+import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
 
@@ -15,7 +16,7 @@ describe('config', () => {
     const c = loadConfig({});
     expect(loadConfig({ RUNBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(loadConfig({ RUNBOX_PUBLIC_URL: 'https://play.example.com/' }).publicUrl).toBe('https://play.example.com');
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 64, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 1024, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
   });
   test.each([
     ['PORT', 'abc'],
@@ -53,6 +54,18 @@ describe('output collector', () => {
     c.finish();
     expect([c.stdout, c.stderr, c.truncated]).toEqual(['abcd', '1234', true]);
     expect(c.output).toBe('abcd1234');
+  });
+});
+
+describe('pids.events', () => {
+  test('refused forks are read from the "max" line of v1 and v2 alike', () => {
+    expect(forksRefused('max 0\n')).toBe(0);
+    expect(forksRefused('max 17\n')).toBe(17);
+    // only the "max" line counts: a line that merely starts with it is another counter
+    expect(forksRefused('max.other 3\nmax 2\n')).toBe(2);
+  });
+  test('a missing file (an old kernel) reads as nothing refused', () => {
+    expect(forksRefused(null)).toBe(0);
   });
 });
 
