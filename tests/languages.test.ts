@@ -128,6 +128,62 @@ describe('java class names', () => {
     const r = await server().execute({ language: 'java', code });
     expect(r).toMatchObject({ status: 'ok', stdout: '2\n' });
   });
+
+  test('a contest Solution with nested classes declared before main runs Solution', async () => {
+    const code = [
+      'import java.util.*;',
+      'public class Solution {',
+      '  static class Node { final int id; Node(int id) { this.id = id; } }',
+      '  static class Event implements Comparable<Event> {',
+      '    final int time; final Node node;',
+      '    Event(int time, Node node) { this.time = time; this.node = node; }',
+      '    public int compareTo(Event o) { return Integer.compare(time, o.time); }',
+      '  }',
+      '  record Pair<A, B>(A first, B second) {}',
+      '  public static void main(String[] args) {',
+      '    PriorityQueue<Event> q = new PriorityQueue<>();',
+      '    Scanner in = new Scanner(System.in);',
+      '    for (int i = 0; in.hasNextInt(); i++) q.add(new Event(in.nextInt(), new Node(i)));',
+      '    StringBuilder order = new StringBuilder();',
+      '    while (!q.isEmpty()) order.append(q.poll().node.id);',
+      '    System.out.println(new Pair<>("order", order));',
+      '  }',
+      '}',
+    ].join('\n');
+    const r = await server().execute({ language: 'java', code, stdin: '30 10 20' });
+    expect(r).toMatchObject({ status: 'ok', stdout: 'Pair[first=order, second=120]\n', stderr: '' });
+  });
+
+  test('a program in a package runs, and runs the same from the compile cache', async () => {
+    const code = [
+      `// ${Math.random().toString(36).slice(2)}: a build not cached yet`,
+      'package com.example;',
+      '',
+      'class Greeter { static String greet(String who) { return "hello from " + who; } }',
+      '',
+      'public class Main {',
+      '  static class Inner { String where() { return Main.class.getName(); } }',
+      '  public static void main(String[] args) { System.out.println(Greeter.greet(new Inner().where())); }',
+      '}',
+    ].join('\n');
+    const first = await server().execute({ language: 'java', code });
+    const second = await server().execute({ language: 'java', code });
+    expect(first).toMatchObject({ status: 'ok', stdout: 'hello from com.example.Main\n', stderr: '', compile: { status: 'ok', cached: false } });
+    expect(second).toMatchObject({ status: 'ok', stdout: 'hello from com.example.Main\n', stderr: '', compile: { status: 'ok', cached: true } });
+  });
+
+  test('code without main is a compile_error that says so, and javac never runs', async () => {
+    const code = 'public class Main {\n  // public static void main(String[] args) {}\n  static int helper() { return 1; }\n}\n';
+    // twice: a rejected source is never cached as a build
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await server().execute({ language: 'java', code });
+      expect(r.status).toBe('compile_error');
+      expect(r.compile).toMatchObject({ status: 'compile_error', exitCode: null, cached: false });
+      expect(r.compile!.output).toMatch(/no class declares `public static void main\(String\[\] args\)`/);
+      expect(r.output).toBe(r.compile!.output);
+      expect(r.exitCode).toBeNull();
+    }
+  });
 });
 
 describe('aliases and output', () => {

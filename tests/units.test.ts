@@ -6,6 +6,7 @@ import { findLanguage } from '../backend/src/languages/registry.js';
 import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
+import { partsInside } from '../backend/src/util/fs.js';
 
 describe('config', () => {
   test('README documents every variable', () => {
@@ -70,13 +71,66 @@ describe('pids.events', () => {
 });
 
 describe('java names', () => {
+  const textBlock = '"""\n    class Block { public static void main(String[] a) {\n    """';
   test.each([
-    ['public class Solution { public static void main(String[] a) {} }', 'Solution.java', 'Solution'],
-    ['class A {}\nclass B { public static void main(String[] a) {} }', 'Main.java', 'B'],
-    ['/* public class Fake */\npublic final class Real { public static void main(String[] a) { String s = "class X"; } }', 'Real.java', 'Real'],
-  ])('%#', (code, file, main) => {
+    ['a public class with any name names the file and runs', 'public class Solution { public static void main(String[] a) {} }', 'Solution.java', 'Solution'],
+    ['a top-level helper class before the main class does not run', 'class A {}\nclass B { public static void main(String[] a) {} }', 'Main.java', 'B'],
+    ['a package-private main class runs', 'class app {\n  public static void main(String[] args) {}\n}\n', 'Main.java', 'app'],
+    [
+      'nested static classes declared before main do not run (the contest Solution)',
+      'public class Solution {\n  static class Node { int v; Node next; }\n  static class Event implements Comparable<Event> { public int compareTo(Event o) { return 0; } }\n  public static void main(String[] a) {}\n}\n',
+      'Solution.java',
+      'Solution',
+    ],
+    [
+      'nested interfaces, enums, records and generic classes declared before main do not run',
+      'public class Main {\n  interface Shape { double area(); }\n  enum Color { RED, GREEN; }\n  record Point(int x, int y) {}\n  static class Pair<A, B> { A first; B second; }\n  public static void main(String[] args) {}\n}\n',
+      'Main.java',
+      'Main',
+    ],
+    [
+      'anonymous and local classes (in a helper or in main) do not run',
+      'class Runner {\n  static void helper() { new Thread() { public void run() {} }.start(); class Local {} }\n  public static void main(String[] a) { Runnable r = new Runnable() { public void run() {} }; class InMain {} }\n}\n',
+      'Main.java',
+      'Runner',
+    ],
+    [
+      'a main in a nested class is not the top-level class’s',
+      'class Outer {\n  static class Inner { public static void main(String[] a) {} }\n}\nclass Runs { public static void main(String[] a) {} }\n',
+      'Main.java',
+      'Runs',
+    ],
+    [
+      '"class X" and braces in strings, char literals, text blocks and comments are ignored',
+      `/* public class Fake { */\npublic final class Real {\n  static String s = "class X { \\" }";\n  static char open = '{', quote = '"';\n  static String t = ${textBlock};\n  // class Commented {\n  public static void main(String[] a) {}\n}\n`,
+      'Real.java',
+      'Real',
+    ],
+    [
+      'a package declaration makes the name fully qualified',
+      '// the IDE wrote this\npackage com.example.tools;\n\nimport java.util.*;\n\npublic class Main {\n  public static void main(String[] a) {}\n}\n',
+      'Main.java',
+      'com.example.tools.Main',
+    ],
+  ])('%s', (_, code, file, main) => {
     expect(javaSourceFile(code)).toBe(file);
     expect(javaMainClass(code)).toBe(main);
+  });
+
+  test('code without main is reported before compiling; main in a comment or string does not count', () => {
+    const java = findLanguage('java')!;
+    expect(java.sourceError!('public class Main { static void helper() {} }')).toMatch(/no class declares `public static void main\(String\[\] args\)`/);
+    expect(java.sourceError!('public class Main {\n  // public static void main(String[] a) {}\n  String s = "static void main(";\n}\n')).not.toBeNull();
+    expect(java.sourceError!('class app { public static void main(String[] args) {} }')).toBeNull();
+    expect(java.sourceError!('class app { static public final void main(String... args) {} }')).toBeNull();
+  });
+});
+
+describe('paths inside a directory', () => {
+  test('relative paths below it are split into parts; absolute, empty, "." and ".." are refused', () => {
+    expect(partsInside('Main.class')).toEqual(['Main.class']);
+    expect(partsInside('com/example/Main.class')).toEqual(['com', 'example', 'Main.class']);
+    for (const escape of ['../etc/passwd', 'com/../../x', '/etc/passwd', '', 'a//b', './a', 'a/', 'a\0b']) expect(partsInside(escape)).toBeNull();
   });
 });
 

@@ -110,7 +110,8 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
 
 /**
  * Compiles, or restores the build of identical code from the cache. Returns the compile
- * result and the jail the program should run in.
+ * result and the jail the program should run in. Source the language rejects up front
+ * (`sourceError`) is a compile error without a compile, and nothing of it is cached.
  */
 async function buildProgram(
   user: RunUser,
@@ -121,6 +122,8 @@ async function buildProgram(
   env: RunEnvironment,
   hooks: RunHooks,
 ): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
+  const sourceError = req.language.sourceError?.(req.code);
+  if (sourceError) return { compile: { status: 'compile_error', output: `${sourceError}\n`, exitCode: null, timeMs: 0, cached: false }, jail: firstJail };
   const command = req.language.compile!({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
   const cache = env.compileCache;
   const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
