@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CompileCache, compileCacheKey } from '../backend/src/runs/compile-cache.js';
+import { collectArtifacts, CompileCache, compileCacheKey } from '../backend/src/runs/compile-cache.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { startTestRunbox, type TestRunbox } from './helpers/runbox.js';
 
@@ -78,6 +78,45 @@ describe('compile cache unit', () => {
     ]);
     expect(keys.size).toBe(6);
     expect(compileCacheKey(base)).toBe(compileCacheKey({ ...base }));
+  });
+
+  test('a build is collected from package directories too, never through a symlink, and not past the budget', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'runbox-artifacts-'));
+    try {
+      await writeFile(path.join(home, 'Main.java'), 'source');
+      await mkdir(path.join(home, 'com', 'example'), { recursive: true });
+      await writeFile(path.join(home, 'com', 'example', 'Main.class'), 'main', { mode: 0o600 });
+      await writeFile(path.join(home, 'com', 'example', 'Main$Inner.class'), 'inner', { mode: 0o640 });
+      await symlink('/etc/passwd', path.join(home, 'com', 'example', 'passwd.class'));
+      await symlink('/etc', path.join(home, 'etc'));
+      const artifacts = await collectArtifacts(home, 'Main.java', 1000);
+      expect(artifacts!.map((a) => [a.name, a.data.toString(), a.mode]).sort()).toEqual([
+        ['com/example/Main$Inner.class', 'inner', 0o640],
+        ['com/example/Main.class', 'main', 0o600],
+      ]);
+      expect(await collectArtifacts(home, 'Main.java', 8)).toBeNull();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  test('artifact names that would leave the cache entry are neither written nor read', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-escape-'));
+    try {
+      const cache = await CompileCache.open(path.join(dir, 'cache'), 1000);
+      const compile = { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 };
+      // from an entry's files/ directory, three levels up is `dir`
+      for (const name of ['../../../escaped', '/escaped', 'com/../../../../escaped']) {
+        const key = compileCacheKey({ language: 'java', toolchain: null, command: [], file: 'Main.java', code: name });
+        await cache.put(key, { artifacts: [{ name, mode: 0o600, data: Buffer.from('x') }], compile });
+        expect(await cache.get(key)).toBeNull();
+      }
+      expect(await readdir(dir)).toEqual(['cache']);
+      expect(await readdir(path.join(dir, 'cache'))).toEqual([]);
+      expect(cache.size).toEqual({ entries: 0, bytes: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('least recently used entries go first when the budget is exceeded', async () => {

@@ -109,6 +109,16 @@ describe.each(Object.keys(PROGRAMS))('%s', (language) => {
   }
 });
 
+describe('java builds reused across tests', () => {
+  test('a solution in a package is accepted on every test: its classes under com/example/ reach each run', async () => {
+    const code = `// ${Math.random().toString(36).slice(2)}\npackage com.example;\nimport java.util.Scanner;\n` +
+      'public class Main { static class Twice { long of(long n) { return 2 * n; } }\n' +
+      '  public static void main(String[] a) { System.out.println(new Twice().of(new Scanner(System.in).nextLong())); } }';
+    const result = await submit('java', code);
+    expect(result).toMatchObject({ status: 'accepted', passed: 4, total: 4, compile: { status: 'ok', cached: false } });
+  });
+});
+
 describe('hidden tests stay hidden', () => {
   test('hidden tests carry only verdict, time and memory, even when the program prints its input', async () => {
     const leak = 'import sys\ndata = sys.stdin.read()\nprint(data)\nprint("LEAK:" + data, file=sys.stderr)\nsys.exit(3)';

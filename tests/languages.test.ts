@@ -128,6 +128,62 @@ describe('java class names', () => {
     const r = await server().execute({ language: 'java', code });
     expect(r).toMatchObject({ status: 'ok', stdout: '2\n' });
   });
+
+  test('a contest Solution with nested classes declared before main runs Solution', async () => {
+    const code = [
+      'import java.util.*;',
+      'public class Solution {',
+      '  static class Node { final int id; Node(int id) { this.id = id; } }',
+      '  static class Event implements Comparable<Event> {',
+      '    final int time; final Node node;',
+      '    Event(int time, Node node) { this.time = time; this.node = node; }',
+      '    public int compareTo(Event o) { return Integer.compare(time, o.time); }',
+      '  }',
+      '  record Pair<A, B>(A first, B second) {}',
+      '  public static void main(String[] args) {',
+      '    PriorityQueue<Event> q = new PriorityQueue<>();',
+      '    Scanner in = new Scanner(System.in);',
+      '    for (int i = 0; in.hasNextInt(); i++) q.add(new Event(in.nextInt(), new Node(i)));',
+      '    StringBuilder order = new StringBuilder();',
+      '    while (!q.isEmpty()) order.append(q.poll().node.id);',
+      '    System.out.println(new Pair<>("order", order));',
+      '  }',
+      '}',
+    ].join('\n');
+    const r = await server().execute({ language: 'java', code, stdin: '30 10 20' });
+    expect(r).toMatchObject({ status: 'ok', stdout: 'Pair[first=order, second=120]\n', stderr: '' });
+  });
+
+  test('a program in a package runs, and runs the same from the compile cache', async () => {
+    const code = [
+      `// ${Math.random().toString(36).slice(2)}: a build not cached yet`,
+      'package com.example;',
+      '',
+      'class Greeter { static String greet(String who) { return "hello from " + who; } }',
+      '',
+      'public class Main {',
+      '  static class Inner { String where() { return Main.class.getName(); } }',
+      '  public static void main(String[] args) { System.out.println(Greeter.greet(new Inner().where())); }',
+      '}',
+    ].join('\n');
+    const first = await server().execute({ language: 'java', code });
+    const second = await server().execute({ language: 'java', code });
+    expect(first).toMatchObject({ status: 'ok', stdout: 'hello from com.example.Main\n', stderr: '', compile: { status: 'ok', cached: false } });
+    expect(second).toMatchObject({ status: 'ok', stdout: 'hello from com.example.Main\n', stderr: '', compile: { status: 'ok', cached: true } });
+  });
+
+  test('code without main is a compile_error that says so, and javac never runs', async () => {
+    const code = 'public class Main {\n  // public static void main(String[] args) {}\n  static int helper() { return 1; }\n}\n';
+    // twice: a rejected source is never cached as a build
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await server().execute({ language: 'java', code });
+      expect(r.status).toBe('compile_error');
+      expect(r.compile).toMatchObject({ status: 'compile_error', exitCode: null, cached: false });
+      expect(r.compile!.output).toMatch(/no class declares `public static void main\(String\[\] args\)`/);
+      expect(r.output).toBe(r.compile!.output);
+      expect(r.exitCode).toBeNull();
+    }
+  });
 });
 
 describe('aliases and output', () => {
@@ -160,5 +216,64 @@ describe('aliases and output', () => {
   test('unicode in code, stdin and output round-trips', async () => {
     const r = await server().execute({ language: 'javascript', code: 'console.log("héllo ✓ " + require("fs").readFileSync(0, "utf8"))', stdin: '日本' });
     expect(r.stdout).toBe('héllo ✓ 日本\n');
+  });
+});
+
+/**
+ * Thread-heavy programs, each holding `n` threads alive at once: every thread waits until
+ * the last one has started. On a refused thread the C++ program says how many it got and
+ * exits 0 (the case only `processLimitHit` tells apart); the JVM throws and exits 1 (daemon
+ * threads: the ones started do not keep it alive).
+ */
+const manyThreads = {
+  cpp:
+    '#include <cstdio>\n#include <cstdlib>\n#include <latch>\n#include <system_error>\n#include <thread>\n#include <vector>\n' +
+    'int main(int argc, char** argv) {\n' +
+    '  std::latch release(1);\n' +
+    '  std::vector<std::thread> threads;\n' +
+    '  try {\n' +
+    '    for (int i = 0; i < std::atoi(argv[1]); i++) threads.emplace_back([&] { release.wait(); });\n' +
+    '  } catch (const std::system_error&) {\n' +
+    '    std::printf("refused after %zu\\n", threads.size());\n' +
+    '  }\n' +
+    '  release.count_down();\n' +
+    '  for (auto& t : threads) t.join();\n' +
+    '  std::printf("%zu threads alive at once\\n", threads.size());\n' +
+    '}\n',
+  java:
+    'import java.util.*;\nimport java.util.concurrent.CountDownLatch;\n' +
+    'public class Main { public static void main(String[] a) throws Exception {\n' +
+    '  CountDownLatch release = new CountDownLatch(1);\n' +
+    '  List<Thread> threads = new ArrayList<>();\n' +
+    '  for (int i = 0; i < Integer.parseInt(a[0]); i++) {\n' +
+    '    Thread t = new Thread(() -> { try { release.await(); } catch (InterruptedException e) { } });\n' +
+    '    t.setDaemon(true);\n' +
+    '    t.start();\n' +
+    '    threads.add(t);\n' +
+    '  }\n' +
+    '  release.countDown();\n' +
+    '  for (Thread t : threads) t.join();\n' +
+    '  System.out.println(threads.size() + " threads alive at once");\n' +
+    '} }\n',
+};
+
+describe('threads', () => {
+  test.each(Object.entries(manyThreads))('%s: 300 threads alive at once run under the default limits', async (language, code) => {
+    const r = await server().execute({ language, code, args: ['300'] });
+    expect(r).toMatchObject({ status: 'ok', stdout: '300 threads alive at once\n', processLimitHit: false, processLimit: server().config.runProcesses });
+  });
+
+  test('cpp: a program may have exactly `limits.processes` threads, the sandbox launcher not counted', async () => {
+    const fits = await server().execute({ language: 'cpp', code: manyThreads.cpp, args: ['19'], limits: { processes: 20 } });
+    expect(fits).toMatchObject({ status: 'ok', stdout: '19 threads alive at once\n', processLimitHit: false });
+    const over = await server().execute({ language: 'cpp', code: manyThreads.cpp, args: ['50'], limits: { processes: 20 } });
+    // main + 19 threads: the 20th thread is refused; the program copes and exits 0
+    expect(over).toMatchObject({ status: 'ok', stdout: 'refused after 19\n19 threads alive at once\n', processLimitHit: true, processLimit: 20 });
+  });
+
+  test('java: a refused thread is reported as the process limit, not as memory_limit', async () => {
+    const r = await server().execute({ language: 'java', code: manyThreads.java, args: ['50'], limits: { processes: 20 } });
+    expect(r.stderr).toMatch(/unable to create native thread/);
+    expect(r).toMatchObject({ status: 'runtime_error', processLimitHit: true, processLimit: 20 });
   });
 });

@@ -53,7 +53,7 @@ const VISITOR_A = 'visitor-a-0123456789abcdef';
 const VISITOR_B = 'visitor-b-0123456789abcdef';
 
 function result(status: ExecuteResponse['status'], stdout = ''): ExecuteResponse {
-  return { id: 'r', language: 'python', status, output: stdout, stdout, stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 100, truncated: false, compile: null };
+  return { id: 'r', language: 'python', status, output: stdout, stdout, stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 100, truncated: false, processLimitHit: false, processLimit: 1024, compile: null };
 }
 
 const submission = (visitorKey: string, code: string) => ({ visitorKey, kind: 'run' as const, problem: null, language: 'python', code, stdin: 'in', args: ['-x'], result: result('ok', code) });

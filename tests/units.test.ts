@@ -4,8 +4,10 @@ import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
 import { accountFiles, jailRootArgs, planJailRoot } from '../backend/src/sandbox/jail-root.js';
 import { findLanguage } from '../backend/src/languages/registry.js';
+import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
+import { partsInside } from '../backend/src/util/fs.js';
 
 describe('config', () => {
   test('README documents every variable', () => {
@@ -16,7 +18,7 @@ describe('config', () => {
     const c = loadConfig({});
     expect(loadConfig({ RUNBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(loadConfig({ RUNBOX_PUBLIC_URL: 'https://play.example.com/' }).publicUrl).toBe('https://play.example.com');
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 64, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 1024, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
   });
   test.each([
     ['PORT', 'abc'],
@@ -57,14 +59,79 @@ describe('output collector', () => {
   });
 });
 
+describe('pids.events', () => {
+  test('refused forks are read from the "max" line of v1 and v2 alike', () => {
+    expect(forksRefused('max 0\n')).toBe(0);
+    expect(forksRefused('max 17\n')).toBe(17);
+    // only the "max" line counts: a line that merely starts with it is another counter
+    expect(forksRefused('max.other 3\nmax 2\n')).toBe(2);
+  });
+  test('a missing file (an old kernel) reads as nothing refused', () => {
+    expect(forksRefused(null)).toBe(0);
+  });
+});
+
 describe('java names', () => {
+  const textBlock = '"""\n    class Block { public static void main(String[] a) {\n    """';
   test.each([
-    ['public class Solution { public static void main(String[] a) {} }', 'Solution.java', 'Solution'],
-    ['class A {}\nclass B { public static void main(String[] a) {} }', 'Main.java', 'B'],
-    ['/* public class Fake */\npublic final class Real { public static void main(String[] a) { String s = "class X"; } }', 'Real.java', 'Real'],
-  ])('%#', (code, file, main) => {
+    ['a public class with any name names the file and runs', 'public class Solution { public static void main(String[] a) {} }', 'Solution.java', 'Solution'],
+    ['a top-level helper class before the main class does not run', 'class A {}\nclass B { public static void main(String[] a) {} }', 'Main.java', 'B'],
+    ['a package-private main class runs', 'class app {\n  public static void main(String[] args) {}\n}\n', 'Main.java', 'app'],
+    [
+      'nested static classes declared before main do not run (the contest Solution)',
+      'public class Solution {\n  static class Node { int v; Node next; }\n  static class Event implements Comparable<Event> { public int compareTo(Event o) { return 0; } }\n  public static void main(String[] a) {}\n}\n',
+      'Solution.java',
+      'Solution',
+    ],
+    [
+      'nested interfaces, enums, records and generic classes declared before main do not run',
+      'public class Main {\n  interface Shape { double area(); }\n  enum Color { RED, GREEN; }\n  record Point(int x, int y) {}\n  static class Pair<A, B> { A first; B second; }\n  public static void main(String[] args) {}\n}\n',
+      'Main.java',
+      'Main',
+    ],
+    [
+      'anonymous and local classes (in a helper or in main) do not run',
+      'class Runner {\n  static void helper() { new Thread() { public void run() {} }.start(); class Local {} }\n  public static void main(String[] a) { Runnable r = new Runnable() { public void run() {} }; class InMain {} }\n}\n',
+      'Main.java',
+      'Runner',
+    ],
+    [
+      'a main in a nested class is not the top-level class’s',
+      'class Outer {\n  static class Inner { public static void main(String[] a) {} }\n}\nclass Runs { public static void main(String[] a) {} }\n',
+      'Main.java',
+      'Runs',
+    ],
+    [
+      '"class X" and braces in strings, char literals, text blocks and comments are ignored',
+      `/* public class Fake { */\npublic final class Real {\n  static String s = "class X { \\" }";\n  static char open = '{', quote = '"';\n  static String t = ${textBlock};\n  // class Commented {\n  public static void main(String[] a) {}\n}\n`,
+      'Real.java',
+      'Real',
+    ],
+    [
+      'a package declaration makes the name fully qualified',
+      '// the IDE wrote this\npackage com.example.tools;\n\nimport java.util.*;\n\npublic class Main {\n  public static void main(String[] a) {}\n}\n',
+      'Main.java',
+      'com.example.tools.Main',
+    ],
+  ])('%s', (_, code, file, main) => {
     expect(javaSourceFile(code)).toBe(file);
     expect(javaMainClass(code)).toBe(main);
+  });
+
+  test('code without main is reported before compiling; main in a comment or string does not count', () => {
+    const java = findLanguage('java')!;
+    expect(java.sourceError!('public class Main { static void helper() {} }')).toMatch(/no class declares `public static void main\(String\[\] args\)`/);
+    expect(java.sourceError!('public class Main {\n  // public static void main(String[] a) {}\n  String s = "static void main(";\n}\n')).not.toBeNull();
+    expect(java.sourceError!('class app { public static void main(String[] args) {} }')).toBeNull();
+    expect(java.sourceError!('class app { static public final void main(String... args) {} }')).toBeNull();
+  });
+});
+
+describe('paths inside a directory', () => {
+  test('relative paths below it are split into parts; absolute, empty, "." and ".." are refused', () => {
+    expect(partsInside('Main.class')).toEqual(['Main.class']);
+    expect(partsInside('com/example/Main.class')).toEqual(['com', 'example', 'Main.class']);
+    for (const escape of ['../etc/passwd', 'com/../../x', '/etc/passwd', '', 'a//b', './a', 'a/', 'a\0b']) expect(partsInside(escape)).toBeNull();
   });
 });
 

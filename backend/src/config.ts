@@ -47,13 +47,20 @@ const entries = {
   runTimeMs: { env: 'RUNBOX_RUN_TIME_MS', schema: positiveInt, default: '5000', doc: 'Run phase: wall-clock limit (ms), the maximum a request may ask for' },
   runCpuMs: { env: 'RUNBOX_RUN_CPU_MS', schema: positiveInt, default: '5000', doc: 'Run phase: CPU time limit (ms)' },
   runMemoryMb: { env: 'RUNBOX_RUN_MEMORY_MB', schema: positiveInt, default: '256', doc: 'Run phase: memory limit (MiB, cgroup)' },
-  runProcesses: { env: 'RUNBOX_RUN_PROCESSES', schema: positiveInt, default: '64', doc: 'Run phase: processes/threads of the run user' },
+  runProcesses: {
+    env: 'RUNBOX_RUN_PROCESSES',
+    schema: positiveInt,
+    // room for programs that start hundreds of threads (a JVM adds about 20 of its own); a
+    // fork bomb is stopped by this count and the memory limit, not by a small number
+    default: '1024',
+    doc: 'Run phase: processes and threads the program may have at once (the maximum a request may ask for)',
+  },
   openFiles: { env: 'RUNBOX_OPEN_FILES', schema: positiveInt, default: '256', doc: 'Open files per process (both phases)' },
   fileSizeMb: { env: 'RUNBOX_FILE_SIZE_MB', schema: positiveInt, default: '16', doc: 'Largest file a run may write (MiB)' },
   outputKb: { env: 'RUNBOX_OUTPUT_KB', schema: positiveInt, default: '64', doc: 'Cap on stdout and on stderr, each (KiB); past it the run is killed' },
   compileTimeMs: { env: 'RUNBOX_COMPILE_TIME_MS', schema: positiveInt, default: '15000', doc: 'Compile phase: wall-clock and CPU limit (ms)' },
   compileMemoryMb: { env: 'RUNBOX_COMPILE_MEMORY_MB', schema: positiveInt, default: '1024', doc: 'Compile phase: memory limit (MiB)' },
-  compileProcesses: { env: 'RUNBOX_COMPILE_PROCESSES', schema: positiveInt, default: '128', doc: 'Compile phase: processes/threads of the run user' },
+  compileProcesses: { env: 'RUNBOX_COMPILE_PROCESSES', schema: positiveInt, default: '128', doc: 'Compile phase: processes and threads the compiler may have at once' },
   codeKb: { env: 'RUNBOX_CODE_KB', schema: positiveInt, default: '64', doc: 'Largest accepted source code (KiB)' },
   stdinKb: { env: 'RUNBOX_STDIN_KB', schema: positiveInt, default: '1024', doc: 'Largest accepted stdin (KiB)' },
   workspaceMb: { env: 'RUNBOX_WORKSPACE_MB', schema: positiveInt, default: '64', doc: "Size of a run's home (a private tmpfs)" },

@@ -86,6 +86,14 @@ export interface ExecuteResponse {
   cpuTimeMs: number | null;
   memoryKb: number | null;
   truncated: boolean;
+  /**
+   * The program was refused a process or thread: it reached `processLimit`. Its status stays
+   * what its exit says (a program may handle the refusal), so this is the only sign of it.
+   * Always false without a cgroup (RUNBOX_CGROUP=none): nothing counts the refusals then.
+   */
+  processLimitHit: boolean;
+  /** Processes and threads the program could have at once. */
+  processLimit: number;
   compile: CompileResult | null;
   /** set when the run was kept in the visitor's history (the request carried X-Runbox-Visitor) */
   submissionId?: string;

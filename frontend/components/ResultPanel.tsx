@@ -56,6 +56,12 @@ export default function ResultPanel({ result }: { result: ExecuteResponse }) {
           The output was cut: it went over the size limit.
         </p>
       )}
+      {result.processLimitHit && (
+        // the status follows the exit, which may be 0: this line is what tells such a run apart
+        <p className="notice" role="note" data-testid="process-limit">
+          The program hit the process/thread limit ({result.processLimit}): a thread or process it tried to start was refused.
+        </p>
+      )}
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { javaMainClass, javaSourceFile } from './java-names.js';
+import { javaMainClass, javaMissingMain, javaSourceFile } from './java-names.js';
 
 /**
  * Languages are data: one entry each. Adding a language is adding an entry here (and its
@@ -31,6 +31,12 @@ export interface LanguageSpec {
   /** Command whose first line of output carries the toolchain version. */
   versionCommand: readonly string[];
   sourceFile(code: string): string;
+  /**
+   * A mistake that would otherwise surface late and obscurely (Java without main() compiles,
+   * then the JVM fails), found in the source before compiling: its message, or null. The
+   * run then ends as a compile error and the compiler never starts.
+   */
+  sourceError?(code: string): string | null;
   compile?(ctx: CommandContext): string[];
   compilerArchive?: CompilerArchiveRecipe;
   run(ctx: CommandContext): string[];
@@ -81,6 +87,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     aliases: ['java', 'jdk'],
     versionCommand: ['javac', '-version'],
     sourceFile: javaSourceFile,
+    sourceError: javaMissingMain,
     compile: ({ file, memoryMb, compilerArchive }) => [
       'javac',
       ...(compilerArchive ? [`-J-XX:SharedArchiveFile=${compilerArchive}`, '-J-Xlog:cds=off', '-J-Xlog:cds+dynamic=off'] : []),
@@ -99,7 +106,8 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       sample: 'import java.util.*;\npublic class Main { public static void main(String[] a) { List<String> l = new ArrayList<>(); System.out.println(l); } }\n',
       command: (archive) => ['java', `-XX:ArchiveClassesAtExit=${archive}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', '.', 'Main.java'],
     },
-    // the heap gets 60% of the limit: metaspace, code cache and thread stacks need the rest
+    // the heap gets 60% of the limit: metaspace, code cache and thread stacks need the rest;
+    // the class is named in full: with a `package` line javac put it under com/example/
     run: ({ code, memoryMb }) => [
       'java',
       `-Xmx${heapMb(memoryMb, 0.6)}m`,

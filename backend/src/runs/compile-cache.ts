@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompileResult } from '../protocol.js';
+import { partsInside } from '../util/fs.js';
 
 /**
  * Build artifacts of earlier compiles, so a rerun of unchanged code skips the compiler.
@@ -12,6 +13,7 @@ import type { CompileResult } from '../protocol.js';
  */
 
 export interface Artifact {
+  /** Relative to the home; may have directories (`com/example/Main.class`). */
   name: string;
   mode: number;
   data: Buffer;
@@ -29,10 +31,15 @@ interface Entry {
 
 const META = 'meta.json';
 const FILES = 'files';
+/**
+ * Part of every key; changed when what a build's artifacts hold changes, so entries of an
+ * older layout are never restored. 2: files in subdirectories (Java packages) are kept.
+ */
+const LAYOUT = '2';
 
 export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; file: string; code: string }): string {
   const hash = createHash('sha256');
-  for (const part of [parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), parts.file, parts.code]) {
+  for (const part of [LAYOUT, parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), parts.file, parts.code]) {
     hash.update(String(Buffer.byteLength(part))).update(':').update(part);
   }
   return hash.digest('hex');
@@ -79,7 +86,7 @@ export class CompileCache {
     const entryDir = path.join(this.dir, key);
     try {
       const meta = JSON.parse(await readFile(path.join(entryDir, META), 'utf8')) as { compile: CachedBuild['compile']; files: { name: string; mode: number }[] };
-      const artifacts = await Promise.all(meta.files.map(async (f) => ({ ...f, data: await readFile(path.join(entryDir, FILES, f.name)) })));
+      const artifacts = await Promise.all(meta.files.map(async (f) => ({ ...f, data: await readFile(storedPath(entryDir, f.name)) })));
       entry.usedAt = Date.now();
       await utimes(path.join(entryDir, META), new Date(), new Date()).catch(() => undefined);
       return { artifacts, compile: meta.compile };
@@ -97,7 +104,11 @@ export class CompileCache {
     const tmp = path.join(this.dir, `tmp-${key}-${process.pid}-${Date.now()}`);
     try {
       await mkdir(path.join(tmp, FILES), { recursive: true, mode: 0o700 });
-      for (const a of build.artifacts) await writeFile(path.join(tmp, FILES, a.name), a.data, { mode: 0o600 });
+      for (const a of build.artifacts) {
+        const stored = storedPath(tmp, a.name);
+        await mkdir(path.dirname(stored), { recursive: true, mode: 0o700 });
+        await writeFile(stored, a.data, { mode: 0o600 });
+      }
       const files = build.artifacts.map((a) => ({ name: a.name, mode: a.mode }));
       await writeFile(path.join(tmp, META), JSON.stringify({ bytes, compile: build.compile, files }), { mode: 0o600 });
       await rename(tmp, path.join(this.dir, key));
@@ -131,25 +142,43 @@ export class CompileCache {
   }
 }
 
+/** Where an entry keeps an artifact; a name that could leave the entry is refused. */
+function storedPath(entryDir: string, name: string): string {
+  const parts = partsInside(name);
+  if (!parts) throw new Error(`artifact name leaves the cache entry: ${JSON.stringify(name)}`);
+  return path.join(entryDir, FILES, ...parts);
+}
+
 /**
- * Reads what a compile left in the home, before anything else runs as the user: regular
- * files only (never through a symlink), the source excluded.
+ * Reads what a compile left in the home, before anything else runs as the user (the
+ * compiler's processes died with its jail): regular files, in the home and in directories
+ * below it (javac's com/example/ for a package), the source excluded. Symlinks and other
+ * special files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file
+ * changed while being read.
  */
 export async function collectArtifacts(home: string, sourceFile: string, maxBytes: number): Promise<Artifact[] | null> {
   const artifacts: Artifact[] = [];
   let total = 0;
-  for (const name of await readdir(home)) {
-    if (name === sourceFile) continue;
-    const full = path.join(home, name);
-    const info = await lstat(full);
-    if (!info.isFile()) continue;
-    total += info.size;
-    if (total > maxBytes) return null;
-    const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      artifacts.push({ name, mode: info.mode & 0o777, data: await handle.readFile() });
-    } finally {
-      await handle.close();
+  const dirsToRead = ['']; // relative to the home
+  while (dirsToRead.length > 0) {
+    const dir = dirsToRead.pop()!;
+    for (const entry of await readdir(path.join(home, dir))) {
+      const name = dir ? `${dir}/${entry}` : entry;
+      if (name === sourceFile) continue;
+      const full = path.join(home, name);
+      const info = await lstat(full);
+      if (info.isDirectory()) dirsToRead.push(name);
+      if (!info.isFile()) continue;
+      total += info.size;
+      if (total > maxBytes) return null;
+      const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+      try {
+        const data = await handle.readFile();
+        if (data.length !== info.size) return null;
+        artifacts.push({ name, mode: info.mode & 0o777, data });
+      } finally {
+        await handle.close();
+      }
     }
   }
   return artifacts;

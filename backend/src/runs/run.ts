@@ -110,7 +110,8 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
 
 /**
  * Compiles, or restores the build of identical code from the cache. Returns the compile
- * result and the jail the program should run in.
+ * result and the jail the program should run in. Source the language rejects up front
+ * (`sourceError`) is a compile error without a compile, and nothing of it is cached.
  */
 async function buildProgram(
   user: RunUser,
@@ -121,6 +122,8 @@ async function buildProgram(
   env: RunEnvironment,
   hooks: RunHooks,
 ): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
+  const sourceError = req.language.sourceError?.(req.code);
+  if (sourceError) return { compile: { status: 'compile_error', output: `${sourceError}\n`, exitCode: null, timeMs: 0, cached: false }, jail: firstJail };
   const command = req.language.compile!({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
   const cache = env.compileCache;
   const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
@@ -166,12 +169,26 @@ export function jailSetup(user: RunUser, phase: 1 | 2, env: Pick<RunEnvironment,
   };
 }
 
-function jailLimits(config: Config, phase: { wallMs: number; cpuMs: number; memoryMb: number; processes: number; outputKb: number }): JailLimits {
+/**
+ * The jail's pid 1 (a root shell) is in the phase's cgroup too, so the cgroup gets one task
+ * more than the program may have. The jail uses the same number for RLIMIT_NPROC (only the
+ * run user's tasks), so a program starting threads or processes one at a time is refused by
+ * the cgroup, which counts it (pids.events, behind `processLimitHit`). The rlimit counts a fork
+ * when it starts, the cgroup near its end: many processes forking at once (a fork bomb) are
+ * refused by the rlimit, uncounted, until the jail sets RLIMIT_NPROC well above pids.max.
+ */
+const LAUNCHER_TASKS = 1;
+
+function jailLimits(
+  env: Pick<RunEnvironment, 'config' | 'cgroups'>,
+  phase: { wallMs: number; cpuMs: number; memoryMb: number; processes: number; outputKb: number },
+): JailLimits {
+  const { config } = env;
   return {
     wallMs: phase.wallMs,
     cpuMs: phase.cpuMs,
     memoryBytes: phase.memoryMb * MB,
-    processes: phase.processes,
+    processes: phase.processes + (env.cgroups ? LAUNCHER_TASKS : 0),
     openFiles: config.openFiles,
     fileSizeBytes: config.fileSizeMb * MB,
     outputBytes: phase.outputKb * 1024,
@@ -183,7 +200,7 @@ async function compilePhase(jail: Jail, command: string[], req: RunRequest, env:
   const result = await jail.run({
     command,
     stdin: '',
-    limits: jailLimits(config, {
+    limits: jailLimits(env, {
       wallMs: config.compileTimeMs,
       cpuMs: config.compileTimeMs,
       memoryMb: config.compileMemoryMb,
@@ -214,14 +231,16 @@ async function runPhase(
   const result = await jail.run({
     command: [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args],
     stdin: req.stdin,
-    limits: jailLimits(env.config, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
+    limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,
     signal: hooks.signal,
   });
+  // read before the jail is discarded, which removes its cgroup
+  const processLimitHit = (await env.cgroups?.usage(jail.phaseName))?.processLimitHit ?? false;
   return {
     id,
     language: req.language.id,
-    status: runStatus(result, req),
+    status: runStatus(result, req, processLimitHit),
     output: result.output,
     stdout: result.stdout,
     stderr: result.stderr,
@@ -231,11 +250,13 @@ async function runPhase(
     cpuTimeMs: result.cpuMs,
     memoryKb: result.memoryKb,
     truncated: result.truncated,
+    processLimitHit,
+    processLimit: limits.processes,
     compile,
   };
 }
 
-function runStatus(r: JailResult, req: RunRequest): RunStatus {
+function runStatus(r: JailResult, req: RunRequest, processLimitHit: boolean): RunStatus {
   if (r.end === 'aborted') return 'internal_error';
   if (r.end === 'output_limit') return 'output_limit';
   if (r.end === 'timeout' || r.signal === 'SIGXCPU') return 'timeout';
@@ -243,7 +264,8 @@ function runStatus(r: JailResult, req: RunRequest): RunStatus {
   if (r.signal === 'SIGKILL' && r.cpuMs !== null && r.cpuMs >= req.limits.cpuTimeMs) return 'timeout';
   if (r.oomKilled) return 'memory_limit';
   if (r.exitCode === 0) return 'ok';
-  if (req.language.outOfMemory?.test(r.stderr)) return 'memory_limit';
+  // the JVM reports a refused thread as an OutOfMemoryError ("unable to create native thread")
+  if (!processLimitHit && req.language.outOfMemory?.test(r.stderr)) return 'memory_limit';
   return 'runtime_error';
 }
 
@@ -271,6 +293,8 @@ function notRun(id: string, req: RunRequest, status: RunStatus, compile: Compile
     cpuTimeMs: null,
     memoryKb: null,
     truncated: false,
+    processLimitHit: false,
+    processLimit: req.limits.processes,
     compile,
   };
 }
@@ -313,6 +337,7 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     stdinBytes: Buffer.byteLength(req.stdin),
     outputBytes: Buffer.byteLength(r.output),
     truncated: r.truncated,
+    processLimitHit: r.processLimitHit,
     ...timings,
   });
 }

@@ -20,6 +20,8 @@ export interface CgroupUsage {
   cpuMs: number | null;
   peakMemoryKb: number | null;
   oomKilled: boolean;
+  /** A fork or thread creation was refused because pids.max was reached. */
+  processLimitHit: boolean;
 }
 
 export interface PhaseCgroup {
@@ -34,12 +36,25 @@ export interface PhaseCgroup {
 export interface CgroupDriver {
   readonly version: CgroupVersion;
   create(name: string): Promise<PhaseCgroup>;
+  /**
+   * The usage of the phase cgroup `name` while it exists: for callers that hold the jail
+   * but not its cgroup (until the jail's result carries every usage field itself).
+   */
+  usage(name: string): Promise<CgroupUsage>;
   /** Removes cgroups left by a crashed server: those whose names start with `prefix`. */
   sweep(prefix: string): Promise<number>;
 }
 
 const readText = (p: string) => readFile(p, 'utf8').catch(() => null);
 const PARENT = 'runbox';
+
+/**
+ * pids.events (v1 and v2 alike) counts in "max N" the forks and clones refused at pids.max.
+ * A missing file (kernels before 4.12 in v1) reads as none refused.
+ */
+export function forksRefused(pidsEvents: string | null): number {
+  return Number(/^max (\d+)$/m.exec(pidsEvents ?? '')?.[1] ?? 0);
+}
 
 async function killProcsIn(dir: string): Promise<void> {
   const procs = await readText(path.join(dir, 'cgroup.procs'));
@@ -122,8 +137,12 @@ class V1Driver implements CgroupDriver {
     return new V1Driver(roots);
   }
 
+  private dirs(name: string) {
+    return { memory: path.join(this.roots.memory, name), pids: path.join(this.roots.pids, name), cpuacct: path.join(this.roots.cpuacct, name) };
+  }
+
   async create(name: string): Promise<PhaseCgroup> {
-    const dirs = { memory: path.join(this.roots.memory, name), pids: path.join(this.roots.pids, name), cpuacct: path.join(this.roots.cpuacct, name) };
+    const dirs = this.dirs(name);
     const all = Object.values(dirs);
     try {
       for (const dir of all) await mkdir(dir);
@@ -148,25 +167,30 @@ class V1Driver implements CgroupDriver {
         };
         await Promise.all([memory(), writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids))]);
       },
-      usage: async () => {
-        const [cpu, peak, oomControl, failcnt] = await Promise.all([
-          readText(path.join(dirs.cpuacct, 'cpuacct.usage')),
-          readText(path.join(dirs.memory, 'memory.max_usage_in_bytes')),
-          readText(path.join(dirs.memory, 'memory.oom_control')),
-          readText(path.join(dirs.memory, 'memory.failcnt')),
-        ]);
-        const oomKills = /oom_kill (\d+)/.exec(oomControl ?? '')?.[1];
-        return {
-          cpuMs: cpu === null ? null : Math.round(Number(cpu) / 1e6),
-          peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
-          // kernels before 4.13 have no oom_kill counter: a hit limit is the best evidence left
-          oomKilled: oomKills !== undefined ? Number(oomKills) > 0 : Number(failcnt ?? 0) > 0,
-        };
-      },
+      usage: () => this.usage(name),
       destroy: async () => {
         await Promise.all(all.map(killProcsIn));
         await Promise.all(all.map(removeDir));
       },
+    };
+  }
+
+  async usage(name: string): Promise<CgroupUsage> {
+    const dirs = this.dirs(name);
+    const [cpu, peak, oomControl, failcnt, pidsEvents] = await Promise.all([
+      readText(path.join(dirs.cpuacct, 'cpuacct.usage')),
+      readText(path.join(dirs.memory, 'memory.max_usage_in_bytes')),
+      readText(path.join(dirs.memory, 'memory.oom_control')),
+      readText(path.join(dirs.memory, 'memory.failcnt')),
+      readText(path.join(dirs.pids, 'pids.events')),
+    ]);
+    const oomKills = /oom_kill (\d+)/.exec(oomControl ?? '')?.[1];
+    return {
+      cpuMs: cpu === null ? null : Math.round(Number(cpu) / 1e6),
+      peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
+      // kernels before 4.13 have no oom_kill counter: a hit limit is the best evidence left
+      oomKilled: oomKills !== undefined ? Number(oomKills) > 0 : Number(failcnt ?? 0) > 0,
+      processLimitHit: forksRefused(pidsEvents) > 0,
     };
   }
 
@@ -221,24 +245,29 @@ class V2Driver implements CgroupDriver {
         await writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));
         await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
       },
-      usage: async () => {
-        const [cpuStat, peak, events] = await Promise.all([
-          readText(path.join(dir, 'cpu.stat')),
-          readText(path.join(dir, 'memory.peak')), // kernel 5.19+
-          readText(path.join(dir, 'memory.events')),
-        ]);
-        const usec = /usage_usec (\d+)/.exec(cpuStat ?? '')?.[1];
-        return {
-          cpuMs: usec === undefined ? null : Math.round(Number(usec) / 1000),
-          peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
-          oomKilled: Number(/oom_kill (\d+)/.exec(events ?? '')?.[1] ?? 0) > 0,
-        };
-      },
+      usage: () => this.usage(name),
       destroy: async () => {
         // cgroup.kill (5.14+) kills everything inside atomically, forks in flight included
         await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => killProcsIn(dir));
         await removeDir(dir);
       },
+    };
+  }
+
+  async usage(name: string): Promise<CgroupUsage> {
+    const dir = path.join(this.runsRoot, name);
+    const [cpuStat, peak, events, pidsEvents] = await Promise.all([
+      readText(path.join(dir, 'cpu.stat')),
+      readText(path.join(dir, 'memory.peak')), // kernel 5.19+
+      readText(path.join(dir, 'memory.events')),
+      readText(path.join(dir, 'pids.events')),
+    ]);
+    const usec = /usage_usec (\d+)/.exec(cpuStat ?? '')?.[1];
+    return {
+      cpuMs: usec === undefined ? null : Math.round(Number(usec) / 1000),
+      peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
+      oomKilled: Number(/oom_kill (\d+)/.exec(events ?? '')?.[1] ?? 0) > 0,
+      processLimitHit: forksRefused(pidsEvents) > 0,
     };
   }
 

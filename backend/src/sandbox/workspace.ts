@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { lchown, lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { partsInside } from '../util/fs.js';
 import type { RunUser } from './users.js';
 
 /**
@@ -20,21 +21,41 @@ export async function mountWorkspace(user: RunUser, sizeMb: number): Promise<voi
 }
 
 /**
- * Writes one file into the home as root, then hands it to the user. O_EXCL|O_NOFOLLOW:
- * never through a symlink or over a file someone else put there.
+ * Writes one file into the home as root, then hands it to the user. `name` may be a path
+ * below the home (a build's `com/example/Main.class`); its directories are made the same
+ * way. O_EXCL|O_NOFOLLOW: never through a symlink or over a file someone else put there.
  */
 export async function writeWorkspaceFile(user: RunUser, name: string, content: string | Buffer, mode = 0o600): Promise<void> {
-  if (name.includes('/') || name === '.' || name === '..' || name.length === 0) {
-    throw new Error(`refusing to write outside the workspace: ${JSON.stringify(name)}`);
-  }
+  const parts = partsInside(name);
+  if (!parts) throw new Error(`refusing to write outside the workspace: ${JSON.stringify(name)}`);
+  await makeWorkspaceDirs(user, parts.slice(0, -1));
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  const handle = await open(path.join(user.home, name), flags, 0o600);
+  const handle = await open(path.join(user.home, ...parts), flags, 0o600);
   try {
     await handle.writeFile(content);
     await handle.chown(user.uid, user.gid);
     await handle.chmod(mode & 0o700); // owner bits only: an executable stays executable
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Makes each directory of a path below the home as root and hands it to the user. One that
+ * exists must be a real directory of the user's (made for an earlier file), never a symlink.
+ */
+async function makeWorkspaceDirs(user: RunUser, dirs: readonly string[]): Promise<void> {
+  let dir = user.home;
+  for (const part of dirs) {
+    dir = path.join(dir, part);
+    try {
+      await mkdir(dir, { mode: 0o700 });
+      await lchown(dir, user.uid, user.gid);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const info = await lstat(dir);
+    if (!info.isDirectory() || info.uid !== user.uid) throw new Error(`refusing to write through ${JSON.stringify(dir)}: not a directory of the run's`);
   }
 }
 
