@@ -169,16 +169,6 @@ export function jailSetup(user: RunUser, phase: 1 | 2, env: Pick<RunEnvironment,
   };
 }
 
-/**
- * The jail's pid 1 (a root shell) is in the phase's cgroup too, so the cgroup gets one task
- * more than the program may have. The jail uses the same number for RLIMIT_NPROC (only the
- * run user's tasks), so a program starting threads or processes one at a time is refused by
- * the cgroup, which counts it (pids.events, behind `processLimitHit`). The rlimit counts a fork
- * when it starts, the cgroup near its end: many processes forking at once (a fork bomb) are
- * refused by the rlimit, uncounted, until the jail sets RLIMIT_NPROC well above pids.max.
- */
-const LAUNCHER_TASKS = 1;
-
 function jailLimits(
   env: Pick<RunEnvironment, 'config' | 'cgroups'>,
   phase: { wallMs: number; cpuMs: number; memoryMb: number; processes: number; outputKb: number },
@@ -188,7 +178,7 @@ function jailLimits(
     wallMs: phase.wallMs,
     cpuMs: phase.cpuMs,
     memoryBytes: phase.memoryMb * MB,
-    processes: phase.processes + (env.cgroups ? LAUNCHER_TASKS : 0),
+    processes: phase.processes,
     openFiles: config.openFiles,
     fileSizeBytes: config.fileSizeMb * MB,
     outputBytes: phase.outputKb * 1024,
@@ -235,8 +225,7 @@ async function runPhase(
     onOutput: hooks.onOutput,
     signal: hooks.signal,
   });
-  // read before the jail is discarded, which removes its cgroup
-  const processLimitHit = (await env.cgroups?.usage(jail.phaseName))?.processLimitHit ?? false;
+  const { processLimitHit } = result;
   return {
     id,
     language: req.language.id,

@@ -36,11 +36,6 @@ export interface PhaseCgroup {
 export interface CgroupDriver {
   readonly version: CgroupVersion;
   create(name: string): Promise<PhaseCgroup>;
-  /**
-   * The usage of the phase cgroup `name` while it exists: for callers that hold the jail
-   * but not its cgroup (until the jail's result carries every usage field itself).
-   */
-  usage(name: string): Promise<CgroupUsage>;
   /** Removes cgroups left by a crashed server: those whose names start with `prefix`. */
   sweep(prefix: string): Promise<number>;
 }
@@ -175,7 +170,7 @@ class V1Driver implements CgroupDriver {
     };
   }
 
-  async usage(name: string): Promise<CgroupUsage> {
+  private async usage(name: string): Promise<CgroupUsage> {
     const dirs = this.dirs(name);
     const [cpu, peak, oomControl, failcnt, pidsEvents] = await Promise.all([
       readText(path.join(dirs.cpuacct, 'cpuacct.usage')),
@@ -254,7 +249,7 @@ class V2Driver implements CgroupDriver {
     };
   }
 
-  async usage(name: string): Promise<CgroupUsage> {
+  private async usage(name: string): Promise<CgroupUsage> {
     const dir = path.join(this.runsRoot, name);
     const [cpuStat, peak, events, pidsEvents] = await Promise.all([
       readText(path.join(dir, 'cpu.stat')),

@@ -79,6 +79,8 @@ export interface JailResult {
   cpuMs: number | null;
   memoryKb: number | null;
   oomKilled: boolean;
+  /** The pids cgroup refused a fork or thread: the program met the process limit. */
+  processLimitHit: boolean;
   stdout: string;
   stderr: string;
   output: string;
@@ -87,8 +89,8 @@ export interface JailResult {
 
 export class JailSetupError extends Error {}
 
-/** Sandbox tasks the cgroup counts besides the program's: bwrap's monitor and its init. */
-export const JAIL_OVERHEAD_TASKS = 2;
+/** Sandbox tasks the cgroup counts besides the program's: bwrap's monitor, its init, the run's supervisor. */
+export const JAIL_OVERHEAD_TASKS = 3;
 
 // first name wins: SIGABRT, not its alias SIGIOT
 const signalNames = new Map<number, string>();
@@ -203,9 +205,11 @@ export class Jail {
       await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes + JAIL_OVERHEAD_TASKS });
       this.collector = new OutputCollector(limits.outputBytes, run.onOutput);
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
-      // with a cgroup, its pids cap is the one that refuses (and counts the refusals);
-      // RLIMIT_NPROC stays above it as the fallback of hosts without one
-      const nproc = this.cgroup ? limits.processes + JAIL_OVERHEAD_TASKS + 8 : limits.processes;
+      // With a cgroup, its pids cap is the one that refuses, and counts the refusals. The
+      // rlimit counts a fork as it starts and the cgroup near its end, so with many forks in
+      // flight the user's count runs up to twice the live tasks: the rlimit sits at twice
+      // the cap, a backstop only. Without a cgroup the rlimit is the limit.
+      const nproc = this.cgroup ? 2 * (limits.processes + JAIL_OVERHEAD_TASKS) : limits.processes;
       const fields = [
         'runbox1',
         // soft limit sends SIGXCPU, the hard one a second later SIGKILL
@@ -234,7 +238,7 @@ export class Jail {
       this.collector.finish();
       if (this.diagnostics) throw new JailSetupError(this.diagnostics.trim());
       const info = this.exitInfo ?? { code: null, signal: null, at: performance.now() };
-      const usage = (await this.cgroup?.usage()) ?? { cpuMs: null, peakMemoryKb: null, oomKilled: false };
+      const usage = (await this.cgroup?.usage()) ?? { cpuMs: null, peakMemoryKb: null, oomKilled: false, processLimitHit: false };
       return {
         end: this.end,
         ...decodeStatus(info.code, info.signal),
@@ -242,6 +246,7 @@ export class Jail {
         cpuMs: usage.cpuMs,
         memoryKb: usage.peakMemoryKb,
         oomKilled: usage.oomKilled,
+        processLimitHit: usage.processLimitHit,
         stdout: this.collector.stdout,
         stderr: this.collector.stderr,
         output: this.collector.output,
