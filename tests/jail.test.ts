@@ -305,3 +305,35 @@ describe('start-up', () => {
     }
   });
 });
+
+describe('input that streams in', () => {
+  test('a program reads streamed input through a real pipe, answer by answer', async () => {
+    const { findLanguage } = await import('../backend/src/languages/registry.js');
+    const { PassThrough } = await import('node:stream');
+    const input = new PassThrough();
+    const seen: string[] = [];
+    let sent = 0;
+    const code = [
+      'import os, stat, sys',
+      'print("fifo" if stat.S_ISFIFO(os.fstat(0).st_mode) else "not a pipe", flush=True)',
+      'for line in open("/dev/stdin"):',
+      '    print("got", line.strip(), flush=True)',
+    ].join('\n');
+    const c = server().config;
+    const running = server().runs.execute(
+      { language: findLanguage('python')!, code, stdin: input, args: [], limits: { timeMs: 10000, cpuTimeMs: 5000, memoryMb: 128, processes: 16, outputKb: 64 } },
+      {
+        onOutput: (chunk) => {
+          seen.push(chunk.text);
+          const all = seen.join('');
+          // answer only after the program has spoken: the input really streams
+          if (sent === 0 && all.includes('fifo\n')) input.write(`${++sent}\n`);
+          else if (sent === 1 && all.includes('got 1')) input.end(`${++sent}\n`);
+        },
+      },
+    );
+    const r = await running;
+    expect(c.runProcesses).toBeGreaterThan(16);
+    expect(r).toMatchObject({ status: 'ok', stdout: 'fifo\ngot 1\ngot 2\n' });
+  });
+});

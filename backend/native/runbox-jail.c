@@ -179,6 +179,40 @@ static void stdin_to_file(void) {
   close(mem);
 }
 
+/*
+ * Input that streams in while the program runs: the program reads a real pipe, whatever
+ * the server's end is (a socket, from Node), so /dev/stdin opens by path as after `|`.
+ * A child of the supervisor copies into it, as root (the program cannot stop it), and
+ * holds nothing else of the run.
+ */
+static void stdin_to_pipe(uid_t uid, gid_t gid) {
+  struct stat st;
+  if (fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)) return; /* already a pipe */
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) die("pipe2: %s", strerror(errno));
+  pid_t copier = fork();
+  if (copier < 0) die("fork: %s", strerror(errno));
+  if (copier == 0) {
+    close(p[0]);
+    close(STDOUT_FILENO);
+    close(STDERR_FILENO);
+    close(STATUS_FD);
+    close(CONTROL_FD);
+    signal(SIGPIPE, SIG_IGN);
+    char buf[65536];
+    for (;;) {
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0 || write_all(p[1], buf, (size_t)n) < 0) _exit(0);
+    }
+  }
+  close(p[1]);
+  /* a pipe belongs to its maker: the program may reopen it (/dev/stdin) only if it is its own */
+  if (fchown(p[0], uid, gid) < 0) die("cannot hand the stdin pipe over: %s", strerror(errno));
+  if (dup2(p[0], STDIN_FILENO) < 0) die("cannot attach stdin: %s", strerror(errno));
+  close(p[0]);
+}
+
 static void limit(int resource, const char *name, rlim_t soft, rlim_t hard) {
   struct rlimit rl = {soft, hard};
   if (setrlimit(resource, &rl) < 0) die("setrlimit %s: %s", name, strerror(errno));
@@ -231,7 +265,8 @@ static int inside(void) {
   parse_run(buf, len, &run);
 
   if (strcmp(run.stdin_mode, "file") == 0) stdin_to_file();
-  else if (strcmp(run.stdin_mode, "inherit") != 0) die("bad stdin mode %s", run.stdin_mode);
+  else if (strcmp(run.stdin_mode, "pipe") == 0) stdin_to_pipe(run.uid, run.gid);
+  else die("bad stdin mode %s", run.stdin_mode);
 
   close(CONTROL_FD);
   close(SECCOMP_FD); /* bwrap has loaded it */

@@ -48,7 +48,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     };
     const result = await runs.execute(run);
     if (key) {
-      result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: run.code, stdin: run.stdin, args: [...run.args], result });
+      result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: run.code, stdin: body.stdin ?? '', args: [...run.args], result });
     }
     res.json(result);
   });

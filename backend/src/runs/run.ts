@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { v4 as uuidv4 } from 'uuid';
 import type { Config } from '../config.js';
 import type { LanguageSpec } from '../languages/registry.js';
@@ -30,7 +31,8 @@ export interface RunLimits {
 export interface RunRequest {
   language: LanguageSpec;
   code: string;
-  stdin: string;
+  /** Input given in advance, or a stream fed while the program runs (a live run). */
+  stdin: string | Readable;
   args: readonly string[];
   limits: RunLimits;
   /** The build of this same code from an earlier run (a judge's first test): not compiled again. */
@@ -323,7 +325,7 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     compileMs: r.compile?.timeMs ?? null,
     compileCached: r.compile?.cached ?? null,
     codeBytes: Buffer.byteLength(req.code),
-    stdinBytes: Buffer.byteLength(req.stdin),
+    stdinBytes: typeof req.stdin === 'string' ? Buffer.byteLength(req.stdin) : null,
     outputBytes: Buffer.byteLength(r.output),
     truncated: r.truncated,
     processLimitHit: r.processLimitHit,

@@ -62,7 +62,11 @@ export interface JailSetup {
 /** The program and its limits. */
 export interface JailRun {
   command: readonly string[];
-  stdin: string;
+  /**
+   * Input given in advance (the program sees a regular file, as after `< file`), or a
+   * stream fed while the program runs (the program sees a pipe; ending the stream is EOF).
+   */
+  stdin: string | Readable;
   limits: JailLimits;
   onOutput?: (chunk: OutputChunk) => void;
   /** Aborting kills the whole run (server shutdown). */
@@ -202,14 +206,16 @@ export class Jail {
     this.state = 'running';
     const { limits } = run;
     try {
-      await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes + JAIL_OVERHEAD_TASKS });
+      // streamed input has one more sandbox task: the root copier that feeds the pipe
+      const overhead = JAIL_OVERHEAD_TASKS + (typeof run.stdin === 'string' ? 0 : 1);
+      await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes + overhead });
       this.collector = new OutputCollector(limits.outputBytes, run.onOutput);
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
       // With a cgroup, its pids cap is the one that refuses, and counts the refusals. The
       // rlimit counts a fork as it starts and the cgroup near its end, so with many forks in
       // flight the user's count runs up to twice the live tasks: the rlimit sits at twice
       // the cap, a backstop only. Without a cgroup the rlimit is the limit.
-      const nproc = this.cgroup ? 2 * (limits.processes + JAIL_OVERHEAD_TASKS) : limits.processes;
+      const nproc = this.cgroup ? 2 * (limits.processes + overhead) : limits.processes;
       const fields = [
         'runbox1',
         // soft limit sends SIGXCPU, the hard one a second later SIGKILL
@@ -220,14 +226,15 @@ export class Jail {
         String(limits.openFiles),
         String(this.user.uid),
         String(this.user.gid),
-        'file',
+        typeof run.stdin === 'string' ? 'file' : 'pipe',
         String(run.command.length),
         ...run.command,
       ];
       if (fields.some((f) => f.includes('\0'))) throw new JailSetupError('a NUL byte in the command');
       const started = performance.now();
       (this.child.stdio[4] as Writable).end(fields.map((f) => `${f}\0`).join(''));
-      this.child.stdin!.end(run.stdin);
+      if (typeof run.stdin === 'string') this.child.stdin!.end(run.stdin);
+      else run.stdin.pipe(this.child.stdin!);
       const wallTimer = setTimeout(() => this.kill('timeout'), limits.wallMs);
       const onAbort = () => this.kill('aborted');
       if (run.signal?.aborted) onAbort();
