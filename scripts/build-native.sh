@@ -9,4 +9,5 @@ CC=${CC:-cc}
 CFLAGS=${CFLAGS:--O2 -Wall -Wextra -Werror}
 $CC $CFLAGS -o build/runbox-jail runbox-jail.c
 $CC $CFLAGS -o build/seccomp-export seccomp-export.c -lseccomp
-chmod 0755 build/runbox-jail build/seccomp-export
+$CC $CFLAGS -o build/runbox-accounts accounts.c
+chmod 0755 build/runbox-jail build/seccomp-export build/runbox-accounts

@@ -65,6 +65,19 @@ const entries = {
   stdinKb: { env: 'RUNBOX_STDIN_KB', schema: positiveInt, default: '1024', doc: 'Largest accepted stdin (KiB)' },
   workspaceMb: { env: 'RUNBOX_WORKSPACE_MB', schema: positiveInt, default: '64', doc: "Size of a run's home (a private tmpfs)" },
   tmpMb: { env: 'RUNBOX_TMP_MB', schema: positiveInt, default: '32', doc: "Size of a run's private /tmp and /dev/shm" },
+  runUids: {
+    env: 'RUNBOX_RUN_UIDS',
+    schema: z
+      .string()
+      .regex(/^\d+-\d+$/, 'must be MIN-MAX')
+      .transform((s) => {
+        const [min, max] = s.split('-').map(Number) as [number, number];
+        return { min, max };
+      })
+      .refine((r) => r.min >= 1000 && r.max >= r.min + 1000 && r.max < 2 ** 31, 'must be a range of at least 1000 uids from 1000 up'),
+    default: '100000-999999',
+    doc: 'uids (and gids) run users take, in turn; kept apart from the ones useradd hands out',
+  },
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
   stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },
   cacheDir: { env: 'RUNBOX_CACHE_DIR', schema: z.string().startsWith('/'), default: '/var/cache/runbox', doc: 'Root-only directory of the compile cache' },

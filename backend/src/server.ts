@@ -15,7 +15,7 @@ import { RunService } from './runs/run-service.js';
 import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
 import { prepareIsolation, probeIsolation } from './sandbox/isolation.js';
-import { destroyRunUser, provisionRunUser } from './sandbox/run-user.js';
+import { RunAccounts } from './sandbox/accounts.js';
 import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { openStore } from './store/open-store.js';
@@ -54,14 +54,22 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   });
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
-  const swept = await sweepLeftovers(config.homeRoot, cgroups, config.instance);
+  const accounts = new RunAccounts({
+    tool: path.join(config.nativeDir, 'runbox-accounts'),
+    homeRoot: config.homeRoot,
+    workspaceMb: config.workspaceMb,
+    instance: config.instance,
+    uidMin: config.runUids.min,
+    uidMax: config.runUids.max,
+  });
+  const swept = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
   if (swept.users + swept.homes + swept.cgroups > 0) logger.warn('removed leftovers of an earlier server', swept);
   for (const failure of swept.failures) logger.error('start-up sweep failed', { failure });
 
   const runEnvironment = { config, cgroups, isolation: isolationSettings };
   const probeUser = async () => {
-    const user = await provisionRunUser(uuidv4(), config.homeRoot, config.workspaceMb, config.instance);
-    return { user, destroy: () => destroyRunUser(user) };
+    const [user] = await accounts.create([uuidv4()]);
+    return { user: user!, destroy: () => accounts.removeNow([user!.name]) };
   };
   const isolation = await probeIsolation(isolationSettings, cgroups, probeUser, (user) => jailSetup(user, 1, runEnvironment), config.requiredLayers);
 
@@ -87,7 +95,7 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   await pruneHistory();
   const pruneTimer = setInterval(pruneHistory, PRUNE_EVERY_MS).unref();
 
-  const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)), config.instance);
+  const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, store, languages, isolation, logger });
@@ -111,8 +119,9 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
       clearInterval(pruneTimer);
       // after the last request: a judge submission being kept still writes
       await store.close();
-      const leftovers = await sweepLeftovers(config.homeRoot, cgroups, config.instance);
+      const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
       for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
+      await accounts.close();
     })());
 
   return { server, url, runs, store, isolation, languages, shutdown };

@@ -8,7 +8,6 @@ import type { CgroupDriver } from '../sandbox/cgroups.js';
 import { Jail, type JailIsolation, type JailLimits, type JailResult, type JailSetup } from '../sandbox/jail.js';
 import type { OutputChunk } from '../sandbox/output.js';
 import { killAllOfUid } from '../sandbox/proc.js';
-import { destroyRunUser } from '../sandbox/run-user.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import type { RunUser } from '../sandbox/users.js';
@@ -100,11 +99,11 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
   const finalResult = result;
   const owner = user;
   const started = performance.now();
-  const killed = owner ? killEverything(id, owner, jails, env.logger) : Promise.resolve();
+  const killed = owner ? killEverything(id, owner, jails, env) : Promise.resolve();
   void killed.then(() => env.users.replenish());
   const cleanedUp = (async () => {
     await killed;
-    if (owner) await deleteUser(id, owner, env.logger);
+    if (owner) await deleteUser(id, owner, env);
     logRun(env.logger, finalResult, req, { userCreateMs, userDeleteMs: Math.round(performance.now() - started) });
   })();
   return { result: finalResult, killed, cleanedUp };
@@ -293,21 +292,26 @@ function notRun(id: string, req: RunRequest, status: RunStatus, compile: Compile
 const compileFailed = (id: string, req: RunRequest, compile: CompileResult) => notRun(id, req, 'compile_error', compile);
 const internalError = (id: string, req: RunRequest) => notRun(id, req, 'internal_error', null);
 
-/** Discards the run's jails (a failed compile leaves the run's unused) and kills its uid. */
-async function killEverything(id: string, user: RunUser, jails: Promise<Jail>[], logger: Logger): Promise<void> {
+/**
+ * Discards the run's jails (a failed compile leaves the run's unused). Removing a jail's
+ * cgroup succeeds only once no process is left in it, and every process of the run lives
+ * in one (joined before bubblewrap starts), so no /proc walk is needed; without cgroups,
+ * the uid's processes are hunted in /proc.
+ */
+async function killEverything(id: string, user: RunUser, jails: Promise<Jail>[], env: RunEnvironment): Promise<void> {
   try {
     for (const settled of await Promise.allSettled(jails)) if (settled.status === 'fulfilled') await settled.value.discard();
-    await killAllOfUid(user.uid);
+    if (!env.cgroups) await killAllOfUid(user.uid);
   } catch (err) {
-    logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
+    env.logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
 }
 
-async function deleteUser(id: string, user: RunUser, logger: Logger): Promise<void> {
+async function deleteUser(id: string, user: RunUser, env: RunEnvironment): Promise<void> {
   try {
-    await destroyRunUser(user);
+    await env.users.retire(user);
   } catch (err) {
-    logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
+    env.logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
 }
 

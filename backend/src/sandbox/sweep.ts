@@ -1,9 +1,8 @@
 import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+import type { RunAccounts } from './accounts.js';
 import type { CgroupDriver } from './cgroups.js';
-import { destroyRunUser } from './run-user.js';
+import { killAllOfUid } from './proc.js';
 import { isRunUserName, listRunUsers, RUN_USER_PREFIX } from './users.js';
-import { removeWorkspace } from './workspace.js';
 
 export interface SweepReport {
   users: number;
@@ -15,31 +14,33 @@ export interface SweepReport {
 /**
  * Start-up sweep: whatever a crashed or killed server left (users, their processes,
  * mounted homes, cgroups) is removed before the first run. Run users are never reused, so
- * anything that exists now is a leftover.
+ * anything that exists now is a leftover. This is the one place that walks /proc for a
+ * uid's processes: during a run the jail's pid namespace and cgroup account for them.
  */
-export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | null, instance = ''): Promise<SweepReport> {
+export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | null, accounts: RunAccounts, instance = ''): Promise<SweepReport> {
   const report: SweepReport = { users: 0, homes: 0, cgroups: 0, failures: [] };
-  for (const user of await listRunUsers(instance)) {
+  const users = await listRunUsers(instance);
+  for (const user of users) {
     try {
-      await destroyRunUser(user);
-      report.users++;
+      await killAllOfUid(user.uid);
     } catch (err) {
       report.failures.push(`user ${user.name}: ${(err as Error).message}`);
-    }
-  }
-  const entries = await readdir(homeRoot).catch(() => [] as string[]);
-  for (const name of entries.filter((n) => isRunUserName(n, instance))) {
-    try {
-      await removeWorkspace(path.join(homeRoot, name));
-      report.homes++;
-    } catch (err) {
-      report.failures.push(`home ${name}: ${(err as Error).message}`);
     }
   }
   try {
     report.cgroups = (await cgroups?.sweep(`${RUN_USER_PREFIX}${instance}`)) ?? 0;
   } catch (err) {
     report.failures.push(`cgroups: ${(err as Error).message}`);
+  }
+  const names = new Set(users.map((u) => u.name));
+  const homes = (await readdir(homeRoot).catch(() => [] as string[])).filter((n) => isRunUserName(n, instance));
+  for (const home of homes) names.add(home);
+  try {
+    await accounts.removeNow([...names]);
+    report.users = users.length;
+    report.homes = homes.length;
+  } catch (err) {
+    report.failures.push((err as Error).message);
   }
   return report;
 }

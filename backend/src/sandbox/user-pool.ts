@@ -1,7 +1,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Logger } from '../log.js';
+import type { RunAccounts } from './accounts.js';
 import type { Jail } from './jail.js';
-import { destroyRunUser, provisionRunUser } from './run-user.js';
 import type { RunUser } from './users.js';
 
 export interface FreshUser {
@@ -16,8 +16,8 @@ export interface FreshUser {
 export type JailPreparer = (user: RunUser) => Promise<Jail>;
 
 /**
- * Single-use run users made ahead of time, so that useradd (about 20 ms, serialized) is
- * off the request path. Each user goes to exactly one run and is deleted after it; the
+ * Single-use run users made ahead of time, in batches, so that making them is off the
+ * request path. Each user goes to exactly one run and is deleted after it (retire()); the
  * pool only ever holds users no process has run as. Each comes with its first jail
  * already built (namespaces, mounts, cgroup), parked before anything runs as the user.
  * When the pool is empty a run makes its own user inline. A crash leaves pooled users
@@ -30,11 +30,9 @@ export class RunUserPool {
 
   constructor(
     private readonly size: number,
-    private readonly homeRoot: string,
-    private readonly workspaceMb: number,
+    private readonly accounts: RunAccounts,
     private readonly logger: Logger,
     private readonly prepareJail: JailPreparer | null = null,
-    private readonly instance = '',
   ) {}
 
   get available(): number {
@@ -48,19 +46,25 @@ export class RunUserPool {
 
   /**
    * Hands out a fresh user. Refilling waits for replenish() (called once the taker's
-   * program has ended) so that useradd does not compete with that program for the CPU;
-   * an empty pool starts refilling at once.
+   * program has ended) so that making users does not compete with that program for the
+   * CPU; an empty pool starts refilling at once.
    */
   async take(): Promise<FreshUser> {
     const pooled = this.ready.shift();
     if (pooled) return pooled;
     this.refill();
-    return this.make();
+    const [fresh] = await this.make(1);
+    return { ...fresh!, jail: null };
   }
 
   /** Tops the pool up in the background. */
   replenish(): void {
     this.refill();
+  }
+
+  /** Deletes a user whose run is over (every process of it dead), in the next batch. */
+  retire(user: RunUser): Promise<void> {
+    return this.accounts.remove(user);
   }
 
   /** Stops refilling and deletes the users nobody took. */
@@ -69,16 +73,16 @@ export class RunUserPool {
     await this.filling;
     const left = this.ready.splice(0);
     await Promise.all(left.map((f) => this.destroy(f)));
+    await this.accounts.settled();
   }
 
-  /** A user with no jail prepared: the caller builds its jails itself. */
-  private async make(): Promise<FreshUser> {
-    const runId = uuidv4();
-    return { runId, user: await provisionRunUser(runId, this.homeRoot, this.workspaceMb, this.instance), jail: null };
+  private async make(count: number): Promise<FreshUser[]> {
+    const runIds = Array.from({ length: count }, () => uuidv4());
+    const users = await this.accounts.create(runIds);
+    return users.map((user, i) => ({ runId: runIds[i]!, user, jail: null }));
   }
 
-  private async makeWarm(): Promise<FreshUser> {
-    const fresh = await this.make();
+  private async warmUp(fresh: FreshUser): Promise<FreshUser> {
     if (!this.prepareJail) return fresh;
     try {
       return { ...fresh, jail: await this.prepareJail(fresh.user) };
@@ -91,7 +95,7 @@ export class RunUserPool {
   private async destroy(fresh: FreshUser): Promise<void> {
     try {
       await fresh.jail?.discard();
-      await destroyRunUser(fresh.user);
+      await this.accounts.remove(fresh.user);
     } catch (err) {
       this.logger.error('cleanup failed', { user: fresh.user.name, error: (err as Error).message });
     }
@@ -102,14 +106,22 @@ export class RunUserPool {
     this.filling = (async () => {
       while (!this.stopped && this.ready.length < this.size) {
         try {
-          const fresh = await this.makeWarm();
-          if (this.stopped) {
-            await this.destroy(fresh);
-            break;
+          // one batch for everything missing; each jail is built as its user arrives
+          for (const fresh of await this.make(this.size - this.ready.length)) {
+            if (this.stopped) {
+              await this.destroy(fresh);
+              continue;
+            }
+            const warm = await this.warmUp(fresh).catch((err: Error) => {
+              this.logger.error('could not prepare a jail for a pooled run user', { error: err.message });
+              return null;
+            });
+            if (!warm) continue;
+            if (this.stopped) await this.destroy(warm);
+            else this.ready.push(warm);
           }
-          this.ready.push(fresh);
         } catch (err) {
-          this.logger.error('could not create a pooled run user', { error: (err as Error).message });
+          this.logger.error('could not create pooled run users', { error: (err as Error).message });
           break; // the next take() tries again
         }
       }

@@ -1,12 +1,8 @@
-import { readFile, unlink } from 'node:fs/promises';
-import { execa } from 'execa';
-import pLimit from 'p-limit';
-import { pathExists } from '../util/fs.js';
+import { readFile } from 'node:fs/promises';
 
 /**
- * Single-use Linux users. useradd/userdel rewrite /etc/passwd, /etc/group and /etc/shadow
- * under a lock file and fail when another one holds it, so every call goes through one
- * queue.
+ * Single-use Linux users: their names, and reading them back from /etc/passwd. They are
+ * made and removed in batches by accounts.ts.
  */
 
 export const RUN_USER_PREFIX = 'exec_';
@@ -19,8 +15,6 @@ export interface RunUser {
   gid: number;
   home: string;
 }
-
-const serialize = pLimit(1);
 
 /**
  * `instance` (0-4 hex digits, RUNBOX_INSTANCE) tags the names of one server's users, so
@@ -37,15 +31,6 @@ export function isRunUserName(name: string, instance = ''): boolean {
   return new RegExp(`^${RUN_USER_PREFIX}${instance}[0-9a-f]{1,${ID_HEX_DIGITS - instance.length}}$`).test(name);
 }
 
-let nologinShell: Promise<string> | undefined;
-function noLoginShell(): Promise<string> {
-  nologinShell ??= (async () => {
-    for (const candidate of ['/usr/sbin/nologin', '/sbin/nologin']) if (await pathExists(candidate)) return candidate;
-    return '/bin/false';
-  })();
-  return nologinShell;
-}
-
 interface PasswdEntry {
   name: string;
   uid: number;
@@ -60,35 +45,6 @@ export async function readPasswd(): Promise<PasswdEntry[]> {
     .map((line) => line.split(':'))
     .filter((f) => f.length >= 7)
     .map(([name, , uid, gid, , home]) => ({ name: name!, uid: Number(uid), gid: Number(gid), home: home! }));
-}
-
-/**
- * Creates the user: no password (locked), no login shell, a private primary group and
- * no other groups. The home directory is made by the workspace, not by useradd, so that
- * nothing from /etc/skel lands in it.
- */
-export function createRunUser(name: string, home: string): Promise<RunUser> {
-  return serialize(async () => {
-    await execa('useradd', ['--no-create-home', '--user-group', '--home-dir', home, '--shell', await noLoginShell(), name]);
-    const entry = (await readPasswd()).find((e) => e.name === name);
-    if (!entry) throw new Error(`useradd succeeded but ${name} is not in /etc/passwd`);
-    return { name, uid: entry.uid, gid: entry.gid, home };
-  });
-}
-
-/** Deletes the user and its private group; its processes must already be dead. */
-export function deleteRunUser(name: string): Promise<void> {
-  return serialize(async () => {
-    const result = await execa('userdel', [name], { reject: false });
-    // 6: no such user (already gone) is fine: deletion is idempotent
-    if (result.exitCode !== 0 && result.exitCode !== 6) {
-      throw new Error(`userdel ${name} failed (${result.exitCode}): ${result.stderr}`);
-    }
-    // distributions that create mail spools by default would otherwise leak a file per run
-    for (const spool of [`/var/mail/${name}`, `/var/spool/mail/${name}`]) {
-      await unlink(spool).catch(() => undefined);
-    }
-  });
 }
 
 export async function listRunUsers(instance = ''): Promise<PasswdEntry[]> {

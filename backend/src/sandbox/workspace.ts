@@ -1,24 +1,14 @@
 import { constants } from 'node:fs';
-import { lchown, lstat, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { lchown, lstat, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { partsInside } from '../util/fs.js';
 import type { RunUser } from './users.js';
 
 /**
- * A run's home: a size-capped tmpfs mounted at the user's home directory. The cap stops
+ * A run's home is a size-capped tmpfs (made with the user, accounts.ts): the cap stops
  * disk-fill attacks, unmounting frees everything the run wrote at once, and the server
  * never walks a tree the run could have filled with symlinks.
  */
-
-export async function mountWorkspace(user: RunUser, sizeMb: number): Promise<void> {
-  await mkdir(user.home, { mode: 0o700 }); // fails if it exists: never reuse someone's directory
-  await execa('mount', [
-    '-t', 'tmpfs',
-    '-o', `size=${sizeMb}m,mode=0700,uid=${user.uid},gid=${user.gid},nosuid,nodev`,
-    'runbox-home', user.home,
-  ]);
-}
 
 /**
  * Writes one file into the home as root, then hands it to the user. `name` may be a path
@@ -57,21 +47,4 @@ async function makeWorkspaceDirs(user: RunUser, dirs: readonly string[]): Promis
     const info = await lstat(dir);
     if (!info.isDirectory() || info.uid !== user.uid) throw new Error(`refusing to write through ${JSON.stringify(dir)}: not a directory of the run's`);
   }
-}
-
-async function isMountPoint(dir: string): Promise<boolean> {
-  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-  return mountinfo.split('\n').some((line) => line.split(' ')[4] === dir);
-}
-
-/** Unmounts (repeatedly: mounts may be stacked) and removes the home directory. */
-export async function removeWorkspace(home: string): Promise<void> {
-  for (let i = 0; i < 5 && (await isMountPoint(home)); i++) {
-    const result = await execa('umount', [home], { reject: false });
-    if (result.exitCode !== 0) await execa('umount', ['-l', home], { reject: false });
-  }
-  if (await isMountPoint(home)) throw new Error(`could not unmount ${home}`);
-  // Only reached with nothing mounted: the bare directory is empty unless mounting failed
-  // halfway; rm never follows symlinks it meets.
-  await rm(home, { recursive: true, force: true });
 }
