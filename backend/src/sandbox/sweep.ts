@@ -14,8 +14,9 @@ export interface SweepReport {
 
 /**
  * Start-up sweep: whatever a crashed or killed server left (users, their processes,
- * mounted homes, cgroups) is removed before the first run. Run users are never reused, so
- * anything that exists now is a leftover.
+ * mounted homes, cgroups) is removed before the first run. Run users are never reused and
+ * the caller holds the instance lock (no other live server has these users), so anything
+ * that exists now is a leftover.
  */
 export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | null, instance = ''): Promise<SweepReport> {
   const report: SweepReport = { users: 0, homes: 0, cgroups: 0, failures: [] };
