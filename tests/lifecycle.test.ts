@@ -1,11 +1,14 @@
-import { afterAll, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { listRunUsers } from '../backend/src/sandbox/users.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
-import { httpRequest, startTestRunbox } from './helpers/runbox.js';
-import { killServerProcesses, startServerProcess } from './helpers/server-process.js';
+import { httpRequest, startTestRunbox, subInstance } from './helpers/runbox.js';
+import { killServerProcesses, startFailingServerProcess, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
+// a test that failed with its server still up must not leave it holding the instance for the next test
+afterEach(() => killServerProcesses());
 afterAll(async () => {
   await killServerProcesses();
   expect(await findLeftovers()).toEqual(NOTHING_LEFT);
@@ -99,5 +102,66 @@ describe('its log reader going away', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     expect(await findLeftovers()).toEqual(NOTHING_LEFT);
+  });
+});
+
+describe('a second server started on the same host', () => {
+  const instance = subInstance(0);
+  const POOL = 4;
+
+  /** A server with a full pool, and its pool's users once settled (a finished run's user deleted, its replacement made). */
+  async function startFirst(): Promise<{ first: ServerProcess; pool: () => Promise<string[]> }> {
+    const first = await startServerProcess({ RUNBOX_INSTANCE: instance, RUNBOX_USER_POOL: String(POOL) });
+    const pool = async () => {
+      const deadline = Date.now() + 20000;
+      let seen: string[] = [];
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 300));
+        const now = (await listRunUsers(instance)).map((u) => u.name).sort();
+        if ((now.length === POOL && now.join() === seen.join()) || Date.now() > deadline) break;
+        seen = now;
+      }
+      expect(seen).toHaveLength(POOL);
+      return seen;
+    };
+    return { first, pool };
+  }
+
+  async function expectRunsCode(server: ServerProcess): Promise<void> {
+    const r = await httpRequest(`${server.url}/api/execute`, 'POST', { language: 'python', code: 'print("still mine")' });
+    expect(r.json).toMatchObject({ status: 'ok', stdout: 'still mine\n' });
+  }
+
+  test('with the same instance it exits non-zero naming the owner, and the first keeps its users and runs code', async () => {
+    const { first, pool } = await startFirst();
+    const before = await pool();
+    const second = await startFailingServerProcess({ RUNBOX_INSTANCE: instance });
+    expect(second.code).not.toBe(0);
+    expect(second.logs).toContain(`another runbox server (pid ${first.child.pid}) owns instance '${instance}' on this host`);
+    expect(await pool()).toEqual(before);
+    await expectRunsCode(first);
+  });
+
+  test('on the same port it exits non-zero saying so, and the first keeps its users and runs code', async () => {
+    const { first, pool } = await startFirst();
+    const before = await pool();
+    const port = new URL(first.url).port;
+    const second = await startFailingServerProcess({ RUNBOX_INSTANCE: subInstance(1), PORT: port });
+    expect(second.code).not.toBe(0);
+    expect(second.logs).toContain(`port ${port} is in use`);
+    expect(await pool()).toEqual(before);
+    await expectRunsCode(first);
+  });
+
+  test('after kill -9 of the first, a new server takes over its stale lock and port', async () => {
+    const { first } = await startFirst();
+    const port = new URL(first.url).port;
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const next = await startServerProcess({ RUNBOX_INSTANCE: instance, PORT: port });
+    expect(next.logs()).toContain('took over the instance lock of a server that is gone');
+    await expectRunsCode(next);
+    next.child.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
   });
 });

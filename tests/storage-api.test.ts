@@ -1,11 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import type { HistoryEntry, ProblemResponse, SnippetResponse } from '../backend/src/protocol.js';
-import { useRunbox } from './helpers/runbox.js';
+import { subInstance, useRunbox } from './helpers/runbox.js';
 
 /** The stored side of the API over HTTP: snippets, history, problems, and their errors. */
 
 const ADMIN_KEY = 'test-admin-key-0123456789';
-const server = useRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_HISTORY_MAX: '5' });
+// a second server runs next to this one at the end: each has a tag of its own
+const server = useRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_HISTORY_MAX: '5', RUNBOX_INSTANCE: subInstance(0) });
 const admin = { authorization: `Bearer ${ADMIN_KEY}` };
 const visitor = (name: string) => ({ 'x-runbox-visitor': `${name}-visitor-key-0123456789ab` });
 
@@ -232,7 +233,7 @@ describe('problems', () => {
 describe('admin API switched off', () => {
   test('without RUNBOX_ADMIN_KEY every admin call is 403, whatever key is sent', async () => {
     const { startTestRunbox } = await import('./helpers/runbox.js');
-    const box = await startTestRunbox({ RUNBOX_USER_POOL: '0' });
+    const box = await startTestRunbox({ RUNBOX_USER_POOL: '0', RUNBOX_INSTANCE: subInstance(1) });
     try {
       const reply = await box.request('POST', '/api/problems', { slug: 'x' }, { authorization: 'Bearer anything-0123456789' });
       expect(reply.status).toBe(403);

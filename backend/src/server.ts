@@ -4,9 +4,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { LANGUAGES } from './languages/registry.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { probeVersion } from './languages/versions.js';
+import { checkPortFree, listen } from './listen.js';
 import type { Logger } from './log.js';
 import type { IsolationReport, LanguageInfo } from './protocol.js';
 import { CompileCache } from './runs/compile-cache.js';
@@ -33,9 +35,24 @@ export interface Runbox {
   shutdown(graceMs?: number): Promise<void>;
 }
 
-/** Start-up in order: sandbox checks, sweep of leftovers, toolchain versions, listen. */
+/**
+ * Start-up in order: the instance lock and the port (nothing on the host is touched before
+ * both are ours), sandbox checks, sweep of leftovers, toolchain versions, listen.
+ */
 export async function startRunbox(config: Config, logger: Logger): Promise<Runbox> {
   if (process.getuid?.() !== 0) throw new Error('runbox must run as root: it creates a Linux user per run');
+  const lock = await takeInstanceLock(config.stateDir, config.instance);
+  if (lock.tookOverFrom !== null) logger.warn('took over the instance lock of a server that is gone', { pid: lock.tookOverFrom });
+  try {
+    return await startLocked(config, logger, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, logger: Logger, lock: InstanceLock): Promise<Runbox> {
+  await checkPortFree(config.port, config.host);
   const cgroups = await detectCgroups(config.cgroup);
   // servers sharing a host (RUNBOX_INSTANCE) keep their state and caches apart
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
@@ -99,9 +116,11 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
   const app = createApp({ config, runs, store, languages, isolation, logger });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
+  const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
+    clearInterval(pruneTimer);
+    await users.drain();
+    await store.close();
+    throw err;
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -111,17 +130,22 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   let closing: Promise<void> | undefined;
   const shutdown = (graceMs = config.shutdownGraceMs) =>
     (closing ??= (async () => {
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      await runs.shutdown(graceMs);
-      await users.drain();
-      server.closeIdleConnections();
-      await closed;
-      clearInterval(pruneTimer);
-      // after the last request: a judge submission being kept still writes
-      await store.close();
-      const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
-      for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
-      await accounts.close();
+      try {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        await runs.shutdown(graceMs);
+        await users.drain();
+        server.closeIdleConnections();
+        await closed;
+        clearInterval(pruneTimer);
+        // after the last request: a judge submission being kept still writes
+        await store.close();
+        const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
+        for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
+        await accounts.close();
+      } finally {
+        // even after a failed cleanup: the next server sweeps what is left, if it may start
+        await lock.release();
+      }
     })());
 
   return { server, url, runs, store, isolation, languages, shutdown };

@@ -61,6 +61,17 @@ export async function startTestRunbox(env: Record<string, string> = {}): Promise
   };
 }
 
+/**
+ * A tag under the suite's own RUNBOX_INSTANCE, for a file that runs two servers at once:
+ * tags that begin alike sweep each other's users and so exclude each other, which is why
+ * neither server may use the suite's tag itself.
+ */
+export function subInstance(digit: number): string {
+  const base = process.env.RUNBOX_INSTANCE ?? '';
+  if (base.length >= 4) throw new Error(`RUNBOX_INSTANCE=${base} leaves no digit for a second server's tag: use at most 3`);
+  return base + digit.toString(16);
+}
+
 export async function httpRequest(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpReply> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {

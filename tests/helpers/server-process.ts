@@ -30,6 +30,32 @@ export function tempDataDir(): string {
  * is in a temporary directory unless `env` names RUNBOX_DATA_DIR.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const { child, logs, exited } = spawnServer(env);
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    const url = /"url":"(http:[^"]+)"/.exec(logs())?.[1];
+    if (url) return { child, url, logs, exited };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start: ${logs()}`);
+}
+
+/** A server process expected to refuse to start: its exit code and what it said. */
+export async function startFailingServerProcess(env: Record<string, string> = {}): Promise<{ code: number | null; logs: string }> {
+  const { child, logs, exited } = spawnServer(env);
+  // 'exit' may come before the last output: 'close' waits for the pipes too
+  const closed = new Promise((r) => child.once('close', r));
+  const timeout = setTimeout(() => child.kill('SIGKILL'), 30000);
+  const code = await exited;
+  await closed;
+  clearTimeout(timeout);
+  if (/"url":"http:/.test(logs())) throw new Error(`server started although it should have refused: ${logs()}`);
+  return { code, logs: logs() };
+}
+
+function spawnServer(env: Record<string, string>): Omit<ServerProcess, 'url'> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const child = spawn(process.execPath, [MAIN], {
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RUNBOX_DATA_DIR: env.RUNBOX_DATA_DIR ?? tempDataDir(), ...env },
@@ -40,15 +66,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   child.stdout!.on('data', (d) => (logs += d));
   child.stderr!.on('data', (d) => (logs += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 30000;
-  while (Date.now() < deadline) {
-    const url = /"url":"(http:[^"]+)"/.exec(logs)?.[1];
-    if (url) return { child, url, logs: () => logs, exited };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${logs}`);
+  return { child, logs: () => logs, exited };
 }
 
 /** SIGTERM, as an operator stops it: the server drains and deletes its pooled users. */

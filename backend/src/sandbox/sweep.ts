@@ -13,9 +13,10 @@ export interface SweepReport {
 
 /**
  * Start-up sweep: whatever a crashed or killed server left (users, their processes,
- * mounted homes, cgroups) is removed before the first run. Run users are never reused, so
- * anything that exists now is a leftover. This is the one place that walks /proc for a
- * uid's processes: during a run the jail's pid namespace and cgroup account for them.
+ * mounted homes, cgroups) is removed before the first run. Run users are never reused and
+ * the caller holds the instance lock (no other live server has these users), so anything
+ * that exists now is a leftover. This is the one place that walks /proc for a uid's
+ * processes: during a run the jail's pid namespace and cgroup account for them.
  */
 export async function sweepLeftovers(homeRoot: string, cgroups: CgroupDriver | null, accounts: RunAccounts, instance = ''): Promise<SweepReport> {
   const report: SweepReport = { users: 0, homes: 0, cgroups: 0, failures: [] };
