@@ -2,10 +2,10 @@
  * runbox's jail launcher: the two small steps around bubblewrap that a shell chain of
  * sh + prlimit + setpriv used to do, in one exec each.
  *
- *   runbox-jail enter --cgroup FILE... --seccomp BPF -- bwrap ARGS...
- *     Outside the jail, as root: moves itself into the run's cgroups (so bubblewrap and
- *     everything after it is counted and limited), opens the syscall filter on fd 5 for
- *     bwrap's `--seccomp 5`, and execs bwrap.
+ *   runbox-jail serve
+ *     Outside the jails, as root, beside the server: forks each jail's bwrap (after moving
+ *     it into the run's cgroups, so bubblewrap and everything after it is counted and
+ *     limited, with the syscall filter on fd 5 for bwrap's `--seccomp 5`). See serve().
  *
  *   runbox-jail inside            (bwrap's command: pid 2 of the jail, still root)
  *     Says "ready" on fd 3 and parks until the server writes the run on fd 4:
@@ -69,36 +69,199 @@ static int write_all(int fd, const char *buf, size_t len) {
   return 0;
 }
 
-/* ---- enter ---------------------------------------------------------------------- */
+/* ---- serve --------------------------------------------------------------------- */
 
-static int enter(int argc, char **argv) {
-  int i = 0;
-  const char *seccomp = NULL;
-  char pid[32];
-  snprintf(pid, sizeof pid, "%d\n", getpid());
-  for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
-    if (strcmp(argv[i], "--cgroup") == 0 && i + 1 < argc) {
-      int fd = open(argv[++i], O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write_all(fd, pid, strlen(pid)) < 0) die("cannot join cgroup %s: %s", argv[i], strerror(errno));
+/*
+ * The jail factory, kept running beside the server so that no jail is forked from the big
+ * server process. One command a line on stdin, fields separated by tabs:
+ *
+ *   spawn ID SECCOMP NCGROUPS CGROUP... NENV ENV... ARGV...
+ *       Makes five pipes, forks, and in the child: its own session (one kill reaches the
+ *       whole jail), joins the cgroups, the pipes as fds 0-4 and the filter on fd 5, execs
+ *       ARGV (bwrap ...) with ENV only. Answers "ok ID PID FD0 FD1 FD2 FD3 FD4": the server's
+ *       ends of stdin, stdout, stderr, status and control, which it opens through
+ *       /proc/<our pid>/fd/N before it says "release ID"; then we close our copies.
+ *   release ID    (no answer)
+ *   kill ID       SIGKILL to the jail's process group, while it has not been reaped
+ *
+ * and tells, unasked, "exit ID STATUS" (the raw wait status) when a jail has ended. If this
+ * process dies, every jail dies with it (bwrap --die-with-parent).
+ */
+#include <poll.h>
+#include <sys/signalfd.h>
+
+#define MAX_JAILS 1024
+
+struct slot {
+  char id[64];
+  pid_t pid; /* 0: free */
+  int fds[5];
+};
+static struct slot slots[MAX_JAILS];
+
+static void say(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vprintf(fmt, ap);
+  va_end(ap);
+  fflush(stdout);
+}
+
+static struct slot *find(const char *id) {
+  for (int i = 0; i < MAX_JAILS; i++)
+    if (slots[i].pid && strcmp(slots[i].id, id) == 0) return &slots[i];
+  return NULL;
+}
+
+static void close_fds(struct slot *s) {
+  for (int i = 0; i < 5; i++)
+    if (s->fds[i] >= 0) close(s->fds[i]), s->fds[i] = -1;
+}
+
+static void child_fail(int status_fd, const char *what) {
+  dprintf(status_fd, "cannot start the jail: %s: %s\n", what, strerror(errno));
+  _exit(SETUP_FAILED);
+}
+
+static void spawn(char **f, int n) {
+  /* f: spawn id seccomp ncg cg... nenv env... argv... */
+  if (n < 5) return say("err ? malformed spawn\n");
+  const char *id = f[1], *seccomp = f[2];
+  int i = 3, ncg = atoi(f[i++]);
+  if (ncg < 0 || i + ncg >= n) return say("err %s malformed cgroups\n", id);
+  char **cgroups = &f[i];
+  i += ncg;
+  int nenv = atoi(f[i++]);
+  if (nenv < 0 || i + nenv >= n) return say("err %s malformed env\n", id);
+  char **env = calloc((size_t)nenv + 1, sizeof(char *));
+  if (!env) return say("err %s out of memory\n", id);
+  for (int k = 0; k < nenv; k++) env[k] = f[i + k];
+  i += nenv;
+  char **argv = &f[i]; /* f[n] is NULL */
+  if (strlen(id) >= sizeof slots[0].id || find(id)) return free(env), say("err %s bad or duplicate id\n", id);
+  struct slot *slot = NULL;
+  for (int k = 0; k < MAX_JAILS && !slot; k++)
+    if (!slots[k].pid) slot = &slots[k];
+  if (!slot) return free(env), say("err %s too many jails\n", id);
+
+  /* [0] stdin, [1] stdout, [2] stderr, [3] status, [4] control: {read end, write end} */
+  int p[5][2];
+  for (int k = 0; k < 5; k++)
+    if (pipe2(p[k], O_CLOEXEC) < 0) {
+      for (int j = 0; j < k; j++) close(p[j][0]), close(p[j][1]);
+      free(env);
+      return say("err %s pipe2: %s\n", id, strerror(errno));
+    }
+  static const int jail_reads[5] = {1, 0, 0, 0, 1}; /* the jail reads stdin and control */
+  pid_t pid = fork();
+  if (pid < 0) {
+    for (int k = 0; k < 5; k++) close(p[k][0]), close(p[k][1]);
+    free(env);
+    return say("err %s fork: %s\n", id, strerror(errno));
+  }
+  if (pid == 0) {
+    int status_fd = p[3][1];
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setsid();
+    char self[32];
+    snprintf(self, sizeof self, "%d\n", getpid());
+    for (int k = 0; k < ncg; k++) {
+      int fd = open(cgroups[k], O_WRONLY | O_CLOEXEC);
+      if (fd < 0 || write_all(fd, self, strlen(self)) < 0) child_fail(status_fd, cgroups[k]);
       close(fd);
-    } else if (strcmp(argv[i], "--seccomp") == 0 && i + 1 < argc) {
-      seccomp = argv[++i];
-    } else {
-      die("runbox-jail enter: unknown option %s", argv[i]);
+    }
+    int filter = open(seccomp, O_RDONLY | O_CLOEXEC);
+    if (filter < 0) child_fail(status_fd, seccomp);
+    /* move everything above 5 first, so no dup2 below overwrites a source */
+    int ends[6];
+    for (int k = 0; k < 5; k++) {
+      ends[k] = fcntl(jail_reads[k] ? p[k][0] : p[k][1], F_DUPFD_CLOEXEC, 16);
+      if (ends[k] < 0) child_fail(status_fd, "dup");
+    }
+    ends[5] = fcntl(filter, F_DUPFD_CLOEXEC, 16);
+    for (int k = 0; k < 6; k++)
+      if (dup2(ends[k], k) < 0) child_fail(ends[3], "dup2");
+    execvpe(argv[0], argv, env);
+    child_fail(3, argv[0]);
+  }
+  free(env);
+  memset(slot, 0, sizeof *slot);
+  snprintf(slot->id, sizeof slot->id, "%s", id);
+  slot->pid = pid;
+  for (int k = 0; k < 5; k++) {
+    close(jail_reads[k] ? p[k][0] : p[k][1]);
+    slot->fds[k] = jail_reads[k] ? p[k][1] : p[k][0];
+  }
+  say("ok %s %d %d %d %d %d %d\n", id, pid, slot->fds[0], slot->fds[1], slot->fds[2], slot->fds[3], slot->fds[4]);
+}
+
+static void command(char *line) {
+  char *f[8192];
+  int n = 0;
+  for (char *save = NULL, *t = strtok_r(line, "\t", &save); t && n < 8191; t = strtok_r(NULL, "\t", &save)) f[n++] = t;
+  f[n] = NULL;
+  if (n == 0) return;
+  if (strcmp(f[0], "spawn") == 0) return spawn(f, n);
+  struct slot *s = n >= 2 ? find(f[1]) : NULL;
+  if (strcmp(f[0], "release") == 0 && s) close_fds(s);
+  else if (strcmp(f[0], "kill") == 0 && s) kill(-s->pid, SIGKILL);
+}
+
+static void reap(void) {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    for (int i = 0; i < MAX_JAILS; i++) {
+      if (slots[i].pid != pid) continue;
+      close_fds(&slots[i]);
+      say("exit %s %d\n", slots[i].id, status);
+      slots[i].pid = 0;
     }
   }
-  if (i + 1 >= argc) die("runbox-jail enter: no command after --");
-  if (seccomp) {
-    int fd = open(seccomp, O_RDONLY);
-    if (fd < 0) die("cannot open the syscall filter %s: %s", seccomp, strerror(errno));
-    if (fd != SECCOMP_FD) {
-      if (dup2(fd, SECCOMP_FD) < 0) die("dup2: %s", strerror(errno));
-      close(fd);
+}
+
+static int serve(void) {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) return perror("signalfd"), 1;
+  signal(SIGPIPE, SIG_IGN);
+  static char buf[1 << 20];
+  size_t len = 0;
+  struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return perror("poll"), 1;
+    }
+    if (fds[1].revents & POLLIN) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) == sizeof info) {
+      }
+      reap();
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP)) {
+      ssize_t n = read(STDIN_FILENO, buf + len, sizeof buf - 1 - len);
+      if (n <= 0) break; /* the server is gone: so are we, and our jails with us */
+      len += (size_t)n;
+      char *start = buf, *nl;
+      while ((nl = memchr(start, '\n', (size_t)(buf + len - start)))) {
+        *nl = '\0';
+        command(start);
+        start = nl + 1;
+      }
+      len = (size_t)(buf + len - start);
+      memmove(buf, start, len);
+      if (len == sizeof buf - 1) len = 0; /* a line this long is no command */
     }
   }
-  execvp(argv[i + 1], &argv[i + 1]);
-  die("cannot start %s: %s", argv[i + 1], strerror(errno));
-  return SETUP_FAILED;
+  for (int i = 0; i < MAX_JAILS; i++)
+    if (slots[i].pid) kill(-slots[i].pid, SIGKILL);
+  return 0;
 }
 
 /* ---- inside --------------------------------------------------------------------- */
@@ -187,7 +350,10 @@ static void stdin_to_file(void) {
  */
 static void stdin_to_pipe(uid_t uid, gid_t gid) {
   struct stat st;
-  if (fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)) return; /* already a pipe */
+  if (fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)) { /* already a pipe: hand it over */
+    if (fchown(STDIN_FILENO, uid, gid) < 0) die("cannot hand the stdin pipe over: %s", strerror(errno));
+    return;
+  }
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) die("pipe2: %s", strerror(errno));
   pid_t copier = fork();
@@ -280,6 +446,11 @@ static int inside(void) {
     close(STATUS_FD);
     return supervise(program);
   }
+  /* the output pipes are the program's own, so /dev/stdout and /dev/stderr open by path */
+  for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && fchown(fd, run.uid, run.gid) < 0) die("cannot hand fd %d over: %s", fd, strerror(errno));
+  }
   limit(RLIMIT_CPU, "cpu", run.cpu_soft, run.cpu_hard);
   limit(RLIMIT_NPROC, "nproc", run.nproc, run.nproc);
   limit(RLIMIT_FSIZE, "fsize", run.fsize, run.fsize);
@@ -329,10 +500,9 @@ static int probe(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc >= 2 && strcmp(argv[1], "enter") == 0) return enter(argc - 2, argv + 2);
+  if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve();
   if (argc == 2 && strcmp(argv[1], "inside") == 0) return inside();
   if (argc == 2 && strcmp(argv[1], "probe") == 0) return probe();
-  fprintf(stderr, "usage: runbox-jail enter --cgroup FILE... --seccomp BPF -- bwrap ARGS...\n"
-                  "       runbox-jail inside | probe\n");
+  fprintf(stderr, "usage: runbox-jail serve | inside | probe\n");
   return 2;
 }

@@ -141,7 +141,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
         await store.close();
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
         for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
-        await accounts.close();
+        await Promise.all([accounts.close(), isolationSettings.launcher.stop()]);
       } finally {
         // even after a failed cleanup: the next server sweeps what is left, if it may start
         await lock.release();

@@ -5,6 +5,7 @@ import type { IsolationLayer, IsolationReport } from '../protocol.js';
 import type { CgroupDriver } from './cgroups.js';
 import { Jail, type JailIsolation, type JailSetup } from './jail.js';
 import { HOSTS_FILE, LAUNCHER_IN_JAIL, planJailRoot } from './jail-root.js';
+import { JailLauncher } from './jail-launcher.js';
 import type { RunUser } from './users.js';
 
 export class IsolationUnavailableError extends Error {}
@@ -28,7 +29,7 @@ export interface IsolationSettings {
 export async function prepareIsolation(settings: IsolationSettings): Promise<JailIsolation> {
   const env = { PATH: settings.sandboxPath };
   const bwrap = await execa('sh', ['-c', 'command -v bwrap'], { env, extendEnv: false, reject: false });
-  if (bwrap.exitCode !== 0) throw new IsolationUnavailableError(`bwrap (bubblewrap) not found on ${settings.sandboxPath}: run scripts/setup.sh`);
+  if (bwrap.exitCode !== 0 || !bwrap.stdout.startsWith('/')) throw new IsolationUnavailableError(`bwrap (bubblewrap) not found on ${settings.sandboxPath}: run scripts/setup.sh`);
   const launcher = path.join(settings.stateDir, 'runbox-jail');
   const seccompFilter = path.join(settings.stateDir, 'seccomp.bpf');
   const hostsFile = path.join(settings.stateDir, 'hosts');
@@ -51,7 +52,7 @@ export async function prepareIsolation(settings: IsolationSettings): Promise<Jai
     launcher,
     hostsFile,
   });
-  return { network: settings.network, root, stateDir: settings.stateDir, launcher, seccompFilter };
+  return { network: settings.network, root, stateDir: settings.stateDir, launcher: new JailLauncher(launcher), bwrap: bwrap.stdout.trim(), seccompFilter };
 }
 
 /** What the launcher's probe mode prints, one `key=value` a line. */

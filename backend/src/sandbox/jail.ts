@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
 import { accountFiles, jailRootArgs, type JailRootPlan } from './jail-root.js';
+import type { JailLauncher, JailProcess } from './jail-launcher.js';
 import { OutputCollector, type OutputChunk } from './output.js';
 import type { RunUser } from './users.js';
 
@@ -43,8 +43,10 @@ export interface JailIsolation {
   root: JailRootPlan;
   /** Root-only directory: per-jail account files, the launcher's and the filter's copies. */
   stateDir: string;
-  /** Host paths of the launcher and the exported syscall filter. */
-  launcher: string;
+  /** Starts jails (a helper process beside the server). */
+  launcher: JailLauncher;
+  /** bwrap's absolute path, and the exported syscall filter. */
+  bwrap: string;
   seccompFilter: string;
 }
 
@@ -120,29 +122,33 @@ export class Jail {
   private readonly closed: Promise<void>;
 
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly proc: JailProcess,
     private readonly cgroup: PhaseCgroup | null,
     /** Per-jail files in the state dir (account files), removed with the jail. */
     private readonly files: readonly string[],
     readonly phaseName: string,
     private readonly user: RunUser,
   ) {
-    child.stdout!.on('data', (d: Buffer) => this.output('stdout', d));
-    child.stderr!.on('data', (d: Buffer) => this.output('stderr', d));
-    child.stdin!.on('error', () => undefined); // EPIPE: the program did not read all its input
-    (child.stdio[4] as Writable).on('error', () => undefined);
-    child.on('exit', (code, signal) => {
+    proc.stdout.on('data', (d: Buffer) => this.output('stdout', d));
+    proc.stderr.on('data', (d: Buffer) => this.output('stderr', d));
+    proc.stdin.on('error', () => undefined); // EPIPE: the program did not read all its input
+    proc.control.on('error', () => undefined);
+    const outputs = [proc.stdout, proc.stderr, proc.status];
+    for (const s of outputs) s.on('error', () => undefined);
+    void proc.exited.then(({ code, signal }) => {
       this.exitInfo = { code, signal, at: performance.now() };
       // every process in the namespace is dead now, so the pipes close at once; this only
       // guards against a holder outside it
-      setTimeout(() => {
-        for (const s of [child.stdout, child.stderr, child.stdio[3]]) (s as Readable | null)?.destroy();
-      }, 1000).unref();
+      setTimeout(() => outputs.forEach((s) => s.destroy()), 1000).unref();
     });
-    this.closed = new Promise((resolve) => child.on('close', () => resolve()));
+    const ended = outputs.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+    this.closed = Promise.all([proc.exited, ...ended]).then(() => {
+      proc.stdin.destroy();
+      proc.control.destroy();
+    });
   }
 
-  /** Builds the namespaces, cgroup and mounts; resolves once pid 1 waits at the gate. */
+  /** Builds the namespaces, cgroup and mounts; resolves once the launcher waits at the gate. */
   static async prepare(setup: JailSetup): Promise<Jail> {
     const { user, isolation } = setup;
     const cgroup = setup.cgroups ? await setup.cgroups.create(setup.phaseName) : null;
@@ -151,52 +157,52 @@ export class Jail {
     try {
       const accounts = accountFiles(user);
       await Promise.all([writeFile(files[0]!, accounts.passwd, { mode: 0o644 }), writeFile(files[1]!, accounts.group, { mode: 0o644 })]);
-      const enter = ['enter', ...(cgroup?.procsFiles ?? []).flatMap((f) => ['--cgroup', f]), '--seccomp', isolation.seccompFilter, '--'];
       const bwrap = jailRootArgs(isolation.root, { home: user.home, passwdFile: files[0]!, groupFile: files[1]!, tmpBytes: setup.tmpBytes });
-      const child = spawn(isolation.launcher, [...enter, 'bwrap', ...bwrap], {
-        env: { ...setup.env },
-        detached: true, // own process group: one kill reaches bwrap, whose death ends the jail
-        stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'],
+      const proc = await isolation.launcher.spawn({
+        argv: [isolation.bwrap, ...bwrap],
+        env: setup.env,
+        cgroupProcs: cgroup?.procsFiles ?? [],
+        seccompFilter: isolation.seccompFilter,
       });
-      const jail = new Jail(child, cgroup, files, setup.phaseName, user);
+      const jail = new Jail(proc, cgroup, files, setup.phaseName, user);
       await jail.waitReady();
       return jail;
     } catch (err) {
       await Promise.all([cgroup?.destroy(), ...files.map((f) => rm(f, { force: true }))]);
-      throw err;
+      throw err instanceof JailSetupError ? err : new JailSetupError((err as Error).message);
     }
   }
 
   private waitReady(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const fd3 = this.child.stdio[3] as Readable;
+      const status = this.proc.status;
+      let settled = false;
       const timer = setTimeout(() => fail(new JailSetupError('sandbox setup timed out')), PREPARE_TIMEOUT_MS);
       const done = () => {
+        settled = true;
         clearTimeout(timer);
-        fd3.off('data', onData);
-        this.child.off('error', fail);
-        this.child.off('exit', onExit);
+        status.off('data', onData);
       };
       const fail = (err: Error) => {
+        if (settled) return;
         done();
         this.kill();
-        reject(err instanceof JailSetupError ? err : new JailSetupError(err.message));
+        reject(err);
       };
-      const onExit = () => fail(new JailSetupError(this.diagnostics.trim() || 'sandbox setup failed'));
       const onData = (d: Buffer) => {
         this.diagnostics += d.toString();
         if (this.diagnostics === 'ready\n') {
           this.diagnostics = '';
           done();
-          fd3.on('data', (more: Buffer) => (this.diagnostics += more.toString()));
+          status.on('data', (more: Buffer) => (this.diagnostics += more.toString()));
           resolve();
         } else if (!'ready\n'.startsWith(this.diagnostics)) {
           fail(new JailSetupError(this.diagnostics.trim()));
         }
       };
-      fd3.on('data', onData);
-      this.child.once('error', fail);
-      this.child.once('exit', onExit);
+      status.on('data', onData);
+      // what bwrap says on stderr before the gate (a failed mount, say) is in the diagnostics
+      void this.closed.then(() => fail(new JailSetupError(this.diagnostics.trim() || 'sandbox setup failed')));
     });
   }
 
@@ -232,9 +238,9 @@ export class Jail {
       ];
       if (fields.some((f) => f.includes('\0'))) throw new JailSetupError('a NUL byte in the command');
       const started = performance.now();
-      (this.child.stdio[4] as Writable).end(fields.map((f) => `${f}\0`).join(''));
-      if (typeof run.stdin === 'string') this.child.stdin!.end(run.stdin);
-      else run.stdin.pipe(this.child.stdin!);
+      this.proc.control.end(fields.map((f) => `${f}\0`).join(''));
+      if (typeof run.stdin === 'string') this.proc.stdin.end(run.stdin);
+      else run.stdin.pipe(this.proc.stdin);
       const wallTimer = setTimeout(() => this.kill('timeout'), limits.wallMs);
       const onAbort = () => this.kill('aborted');
       if (run.signal?.aborted) onAbort();
@@ -289,10 +295,6 @@ export class Jail {
 
   private kill(reason?: JailEnd): void {
     if (reason && this.end === 'exit' && this.exitInfo === null) this.end = reason;
-    try {
-      process.kill(-this.child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    this.proc.kill();
   }
 }
