@@ -78,6 +78,7 @@ export class JailLauncher {
     const helper = this.start();
     return new Promise<JailProcess>((resolve, reject) => {
       this.spawning.set(id, { resolve, reject });
+      this.refresh();
       this.send(helper, ['spawn', id, ...fields]);
     });
   }
