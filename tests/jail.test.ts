@@ -324,3 +324,43 @@ describe('input that streams in', () => {
     expect(r).toMatchObject({ status: 'ok', stdout: 'fifo\ngot 1\ngot 2\n' });
   });
 });
+
+describe('helpers beside the server', () => {
+  /** The pids of our own children running `runbox-jail serve` or `runbox-accounts serve`. */
+  async function helperPids(name: string): Promise<number[]> {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const pids: number[] = [];
+    for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      const ppid = Number(stat.split(') ')[1]?.split(' ')[1]);
+      if (ppid === process.pid && cmdline.split('\0')[0]?.endsWith(name) && cmdline.includes('serve')) pids.push(Number(pid));
+    }
+    return pids;
+  }
+
+  test('the jail launcher killed mid-run: the run ends as internal_error, nothing is left, the next run works', async () => {
+    await py('print("warm")');
+    const running = py('import time\nprint("started", flush=True)\ntime.sleep(30)');
+    await new Promise((r) => setTimeout(r, 700));
+    const [launcher] = await helperPids('runbox-jail');
+    expect(launcher).toBeDefined();
+    process.kill(launcher!, 'SIGKILL');
+    const r = await running;
+    expect(r.status).toBe('internal_error');
+    const next = await py('print("after")');
+    expect(next).toMatchObject({ status: 'ok', stdout: 'after\n' });
+  });
+
+  test('the accounts helper killed: the next run still gets a fresh user', async () => {
+    await py('print("warm")');
+    const [accounts] = await helperPids('runbox-accounts');
+    expect(accounts).toBeDefined();
+    process.kill(accounts!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 3; i++) {
+      const r = await py('print("fine")');
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 'ok', stdout: 'fine\n', stderr: '' });
+    }
+  });
+});

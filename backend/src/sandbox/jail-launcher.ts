@@ -28,6 +28,8 @@ export interface JailSpawn {
 export interface JailExit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** The launcher died and took the jail with it: the end says nothing about the program. */
+  launcherDied?: boolean;
 }
 
 export interface JailProcess {
@@ -109,7 +111,7 @@ export class JailLauncher {
       for (const p of this.spawning.values()) p.reject(err);
       this.spawning.clear();
       // its jails died with it (--die-with-parent)
-      for (const done of this.running.values()) done({ code: null, signal: 'SIGKILL' });
+      for (const done of this.running.values()) done({ code: null, signal: 'SIGKILL', launcherDied: true });
       this.running.clear();
     };
     child.on('error', (err) => gone(`could not start: ${err.message}`));

@@ -135,7 +135,8 @@ export class Jail {
     proc.control.on('error', () => undefined);
     const outputs = [proc.stdout, proc.stderr, proc.status];
     for (const s of outputs) s.on('error', () => undefined);
-    void proc.exited.then(({ code, signal }) => {
+    void proc.exited.then(({ code, signal, launcherDied }) => {
+      if (launcherDied && this.end === 'exit') this.end = 'aborted';
       this.exitInfo = { code, signal, at: performance.now() };
       // every process in the namespace is dead now, so the pipes close at once; this only
       // guards against a holder outside it
@@ -206,9 +207,15 @@ export class Jail {
     });
   }
 
+  /** Whether the jail still waits at its gate (a pooled jail can die with its launcher). */
+  get usable(): boolean {
+    return this.state === 'ready' && this.exitInfo === null;
+  }
+
   /** Runs the program; a jail runs one program, once. discard() must follow. */
   async run(run: JailRun): Promise<JailResult> {
     if (this.state !== 'ready') throw new Error(`jail ${this.phaseName} was already used`);
+    if (this.exitInfo) throw new JailSetupError(`jail ${this.phaseName} ended before its run (${this.diagnostics.trim() || 'its launcher is gone'})`);
     this.state = 'running';
     const { limits } = run;
     try {

@@ -50,8 +50,10 @@ export class RunUserPool {
    * CPU; an empty pool starts refilling at once.
    */
   async take(): Promise<FreshUser> {
-    const pooled = this.ready.shift();
-    if (pooled) return pooled;
+    for (let pooled = this.ready.shift(); pooled; pooled = this.ready.shift()) {
+      if (!pooled.jail || pooled.jail.usable) return pooled;
+      void this.destroy(pooled); // its jail died waiting (the jail launcher was restarted)
+    }
     this.refill();
     const [fresh] = await this.make(1);
     return { ...fresh!, jail: null };
