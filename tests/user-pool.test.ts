@@ -59,3 +59,29 @@ describe('user pool', () => {
     expect(await findLeftovers()).toEqual(NOTHING_LEFT);
   });
 });
+
+describe('account files shared with the host', () => {
+  test("users an admin adds with useradd while runs come and go are never lost", async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { readFile } = await import('node:fs/promises');
+    const run = promisify(execFile);
+    const box = await startTestRunbox({ RUNBOX_USER_POOL: '2' });
+    const admins = Array.from({ length: 6 }, (_, i) => `rbadmin${i}${Date.now() % 100000}`);
+    try {
+      const runs = Promise.all(Array.from({ length: 16 }, () => box.execute({ language: 'python', code: 'print(1)' })));
+      // useradd waits for the locks runbox holds (and runbox for useradd's): both finish
+      for (const name of admins) await run('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', name]);
+      for (const r of await runs) expect(r.status).toBe('ok');
+      const passwd = await readFile('/etc/passwd', 'utf8');
+      const shadow = await readFile('/etc/shadow', 'utf8');
+      for (const name of admins) {
+        expect(passwd).toMatch(new RegExp(`^${name}:`, 'm'));
+        expect(shadow).toMatch(new RegExp(`^${name}:`, 'm'));
+      }
+    } finally {
+      for (const name of admins) await run('userdel', [name]).catch(() => undefined);
+      await box.shutdown();
+    }
+  });
+});
