@@ -14,9 +14,9 @@ import path from 'node:path';
 
 /** Top-level entries the dynamic loader and every toolchain live under (dirs or merged-/usr links). */
 const ROOT_ENTRIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-/** What of /etc toolchains read: loader cache, certificates, timezone, Debian's alternatives, JDK and Python config. */
+/** What of /etc toolchains read: loader cache (glibc, musl), certificates, timezone, Debian's alternatives, JDK and Python config. */
 const ETC_ENTRIES = ['alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificates', 'localtime', 'nsswitch.conf'];
-const ETC_PATTERNS = [/^java-\d+/, /^python3(\.\d+)?$/];
+const ETC_PATTERNS = [/^java-\d+/, /^python3(\.\d+)?$/, /^ld-musl-.*\.path$/];
 
 /** Where the launcher appears inside every jail. */
 export const LAUNCHER_IN_JAIL = '/run/runbox-jail';
