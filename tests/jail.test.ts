@@ -124,6 +124,11 @@ describe('syscall filter', () => {
     );
   });
 
+  test('socketpair makes unix sockets only', async () => {
+    const r = await py('import socket\nfor fam in (socket.AF_UNIX, 17, 40):\n    try:\n        socket.socketpair(fam, socket.SOCK_STREAM if fam != 17 else socket.SOCK_RAW)\n        print("ok")\n    except OSError as e:\n        print(e.strerror)');
+    expect(r.stdout).toBe('ok\nAddress family not supported by protocol\nAddress family not supported by protocol\n');
+  });
+
   test('TIOCSTI cannot push keystrokes', async () => {
     const r = await py('import fcntl, termios, os\nfd = os.open("/dev/tty", os.O_RDWR) if False else 0\ntry:\n    fcntl.ioctl(0, termios.TIOCSTI, b"x")\n    print("pushed")\nexcept OSError as e:\n    print(e.strerror)');
     expect(r.stdout).toBe('Operation not permitted\n');
@@ -145,6 +150,22 @@ describe('syscall filter', () => {
 });
 
 describe('allowlisted root', () => {
+  test('the program holds only its three streams: nothing the server had open leaks in', async () => {
+    // listdir itself opens the directory: that is the one more fd
+    const r = await py('import os\nprint(sorted(int(f) for f in os.listdir("/proc/self/fd")))');
+    expect(r.stdout).toBe('[0, 1, 2, 3]\n');
+  });
+
+  test("the run's root supervisor keeps only CAP_KILL, and the program none", async () => {
+    const r = await py('for pid in ("2", "self"):\n    print([l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("CapEff")][0])');
+    expect(r.stdout).toBe('0000000000000020\n0000000000000000\n');
+  });
+
+  test('an exit code above 128 is an exit code, not a signal', async () => {
+    expect(await py('import sys\nsys.exit(152)')).toMatchObject({ status: 'runtime_error', exitCode: 152, signal: null });
+    expect(await py('import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)')).toMatchObject({ status: 'runtime_error', exitCode: null, signal: 'SIGSEGV' });
+  });
+
   test('/dev holds only the minimal device set', async () => {
     const r = await py('import os\nprint(sorted(os.listdir("/dev")))');
     const names = JSON.parse(r.stdout.replace(/'/g, '"')) as string[];

@@ -291,30 +291,46 @@ static int add(const char *root, long size_mb, long uid_min, long uid_max, long 
 }
 
 static int del(const char *root, char **names, int count) {
-  char home[PATH_MAX], spool[PATH_MAX];
+  char home[PATH_MAX], spool[PATH_MAX], failed[1024] = "";
+  char *gone[MAX_USERS];
+  int ngone = 0;
   for (int i = 0; i < count; i++) {
     home_of(home, sizeof home, root, names[i]);
     /* mounts may be stacked; EINVAL means nothing (more) is mounted there */
+    int ok = 1;
     for (int tries = 0; tries < 8; tries++) {
       if (umount2(home, UMOUNT_NOFOLLOW) == 0) continue;
       if (errno == EINVAL || errno == ENOENT) break;
       if (errno == EBUSY && umount2(home, MNT_DETACH | UMOUNT_NOFOLLOW) == 0) continue;
-      die("cannot unmount %s: %s", home, strerror(errno));
+      ok = 0;
+      break;
     }
-    if (rmdir(home) != 0 && errno != ENOENT) die("cannot remove %s: %s", home, strerror(errno));
+    if (ok && rmdir(home) != 0 && errno != ENOENT) ok = 0;
+    if (!ok) {
+      /* this user stays in the files, so the start-up sweep finds it again */
+      snprintf(failed + strlen(failed), sizeof failed - strlen(failed), " %s (%s)", names[i], strerror(errno));
+      continue;
+    }
+    gone[ngone++] = names[i];
     snprintf(spool, sizeof spool, "/var/mail/%s", names[i]);
     unlink(spool);
   }
-  lock_all();
-  for (size_t f = 0; f < NFILES; f++) {
-    if (!locked[f]) continue;
-    struct text t = slurp(FILES[f]);
-    struct text kept = without(&t, names, count);
-    if (kept.len != t.len) replace_file(FILES[f], &kept);
-    free(t.data);
-    free(kept.data);
+  if (ngone > 0) {
+    lock_all();
+    /* passwd last: a crash halfway leaves the name in passwd, where the sweep looks */
+    static const int order[] = {3, 1, 2, 0};
+    for (size_t k = 0; k < NFILES; k++) {
+      size_t f = (size_t)order[k];
+      if (!locked[f]) continue;
+      struct text t = slurp(FILES[f]);
+      struct text kept = without(&t, gone, ngone);
+      if (kept.len != t.len) replace_file(FILES[f], &kept);
+      free(t.data);
+      free(kept.data);
+    }
+    unlock_all();
   }
-  unlock_all();
+  if (failed[0]) die("cannot remove the homes of%s", failed);
   printf("ok\n");
   return 0;
 }

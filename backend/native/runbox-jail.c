@@ -38,7 +38,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #define STATUS_FD 3
@@ -69,6 +71,14 @@ static int write_all(int fd, const char *buf, size_t len) {
   return 0;
 }
 
+/* Closes every fd from `first` up: nothing the server (or whatever started it) holds leaks on. */
+static void close_from(int first) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0) return;
+#endif
+  for (int fd = first; fd < 65536; fd++) close(fd);
+}
+
 /* ---- serve --------------------------------------------------------------------- */
 
 /*
@@ -96,6 +106,7 @@ struct slot {
   char id[64];
   pid_t pid; /* 0: free */
   int fds[5];
+  int exited, released; /* the slot is freed once both: fd numbers never change hands early */
 };
 static struct slot slots[MAX_JAILS];
 
@@ -183,6 +194,14 @@ static void spawn(char **f, int n) {
     ends[5] = fcntl(filter, F_DUPFD_CLOEXEC, 16);
     for (int k = 0; k < 6; k++)
       if (dup2(ends[k], k) < 0) child_fail(ends[3], "dup2");
+    close_from(6);
+    /* bwrap, its init and the supervisor are the last the OOM killer should pick; the
+       program puts itself back to 0 */
+    int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (oom >= 0) {
+      if (write(oom, "-1000", 5) != 5) { /* not fatal: only a preference */ }
+      close(oom);
+    }
     execvpe(argv[0], argv, env);
     child_fail(3, argv[0]);
   }
@@ -194,7 +213,14 @@ static void spawn(char **f, int n) {
     close(jail_reads[k] ? p[k][0] : p[k][1]);
     slot->fds[k] = jail_reads[k] ? p[k][1] : p[k][0];
   }
-  say("ok %s %d %d %d %d %d %d\n", id, pid, slot->fds[0], slot->fds[1], slot->fds[2], slot->fds[3], slot->fds[4]);
+  /* with each fd its pipe's inode: the server checks it opened the very pipe */
+  unsigned long ino[5];
+  for (int k = 0; k < 5; k++) {
+    struct stat st;
+    ino[k] = fstat(slot->fds[k], &st) == 0 ? (unsigned long)st.st_ino : 0;
+  }
+  say("ok %s %d %d:%lu %d:%lu %d:%lu %d:%lu %d:%lu\n", id, pid, slot->fds[0], ino[0], slot->fds[1], ino[1], slot->fds[2], ino[2], slot->fds[3], ino[3],
+      slot->fds[4], ino[4]);
 }
 
 static void command(char *line) {
@@ -205,8 +231,12 @@ static void command(char *line) {
   if (n == 0) return;
   if (strcmp(f[0], "spawn") == 0) return spawn(f, n);
   struct slot *s = n >= 2 ? find(f[1]) : NULL;
-  if (strcmp(f[0], "release") == 0 && s) close_fds(s);
-  else if (strcmp(f[0], "kill") == 0 && s) kill(-s->pid, SIGKILL);
+  if (strcmp(f[0], "release") == 0 && s) {
+    close_fds(s);
+    s->released = 1;
+    if (s->exited) s->pid = 0;
+  }
+  else if (strcmp(f[0], "kill") == 0 && s && !s->exited) kill(-s->pid, SIGKILL);
 }
 
 static void reap(void) {
@@ -214,15 +244,16 @@ static void reap(void) {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     for (int i = 0; i < MAX_JAILS; i++) {
-      if (slots[i].pid != pid) continue;
-      close_fds(&slots[i]);
+      if (slots[i].pid != pid || slots[i].exited) continue;
       say("exit %s %d\n", slots[i].id, status);
-      slots[i].pid = 0;
+      slots[i].exited = 1;
+      if (slots[i].released) slots[i].pid = 0;
     }
   }
 }
 
 static int serve(void) {
+  close_from(3); /* whatever the server inherited stays out of every jail */
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -343,40 +374,13 @@ static void stdin_to_file(void) {
 }
 
 /*
- * Input that streams in while the program runs: the program reads a real pipe, whatever
- * the server's end is (a socket, from Node), so /dev/stdin opens by path as after `|`.
- * A child of the supervisor copies into it, as root (the program cannot stop it), and
- * holds nothing else of the run.
+ * Input that streams in while the program runs: fd 0 is already a real pipe (serve made
+ * it); it becomes the run user's, so /dev/stdin opens by path as after `|`.
  */
 static void stdin_to_pipe(uid_t uid, gid_t gid) {
   struct stat st;
-  if (fstat(STDIN_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)) { /* already a pipe: hand it over */
-    if (fchown(STDIN_FILENO, uid, gid) < 0) die("cannot hand the stdin pipe over: %s", strerror(errno));
-    return;
-  }
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0) die("pipe2: %s", strerror(errno));
-  pid_t copier = fork();
-  if (copier < 0) die("fork: %s", strerror(errno));
-  if (copier == 0) {
-    close(p[0]);
-    close(STDOUT_FILENO);
-    close(STDERR_FILENO);
-    close(STATUS_FD);
-    close(CONTROL_FD);
-    signal(SIGPIPE, SIG_IGN);
-    char buf[65536];
-    for (;;) {
-      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0 || write_all(p[1], buf, (size_t)n) < 0) _exit(0);
-    }
-  }
-  close(p[1]);
-  /* a pipe belongs to its maker: the program may reopen it (/dev/stdin) only if it is its own */
-  if (fchown(p[0], uid, gid) < 0) die("cannot hand the stdin pipe over: %s", strerror(errno));
-  if (dup2(p[0], STDIN_FILENO) < 0) die("cannot attach stdin: %s", strerror(errno));
-  close(p[0]);
+  if (fstat(STDIN_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode)) die("stdin is not a pipe");
+  if (fchown(STDIN_FILENO, uid, gid) < 0) die("cannot hand the stdin pipe over: %s", strerror(errno));
 }
 
 static void limit(int resource, const char *name, rlim_t soft, rlim_t hard) {
@@ -411,6 +415,11 @@ static void default_signals(void) {
  * becomes ours, a signal as 128+N, as a shell reports it.
  */
 static int supervise(pid_t program) {
+  /* all it still needs is to kill the run user's processes */
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {{0}};
+  data[0].effective = data[0].permitted = 1u << CAP_KILL;
+  if (syscall(SYS_capset, &hdr, data) != 0) die("capset: %s", strerror(errno));
   int status;
   for (;;) {
     pid_t pid = waitpid(program, &status, 0);
@@ -418,6 +427,8 @@ static int supervise(pid_t program) {
     if (pid < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
   }
   kill(-1, SIGKILL);
+  /* the raw status, on the fd the program never had: exit(137) is not a SIGKILL */
+  dprintf(STATUS_FD, "exit %d\n", status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return WEXITSTATUS(status);
 }
@@ -443,7 +454,6 @@ static int inside(void) {
     close(STDIN_FILENO);
     close(STDOUT_FILENO);
     close(STDERR_FILENO);
-    close(STATUS_FD);
     return supervise(program);
   }
   /* the output pipes are the program's own, so /dev/stdout and /dev/stderr open by path */
@@ -456,10 +466,20 @@ static int inside(void) {
   limit(RLIMIT_FSIZE, "fsize", run.fsize, run.fsize);
   limit(RLIMIT_NOFILE, "nofile", run.nofile, run.nofile);
   limit(RLIMIT_CORE, "core", 0, 0);
+  limit(RLIMIT_RTPRIO, "rtprio", 0, 0);
+  limit(RLIMIT_NICE, "nice", 0, 0);
+  limit(RLIMIT_MEMLOCK, "memlock", 64 * 1024, 64 * 1024);
+  int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (oom >= 0) {
+    if (write(oom, "0", 1) != 1) die("cannot reset oom_score_adj");
+    close(oom);
+  }
   umask(077);
   become(run.uid, run.gid);
+  const char *home = getenv("HOME");
+  if (!home || chdir(home) != 0) die("cannot enter the home %s: %s", home ? home : "(unset)", strerror(errno));
   default_signals();
-  close(STATUS_FD);
+  close_from(3);
   execvp(run.argv[0], run.argv);
   int err = errno;
   dprintf(STDERR_FILENO, "%s: %s\n", run.argv[0], err == ENOENT ? "command not found" : strerror(err));
@@ -496,6 +516,10 @@ static int probe(void) {
   printf("userns=%s\n", userns == 0 ? "allowed" : strerror(userns));
   printf("sys=%s\n", stat("/sys/kernel", &st) == 0 ? "visible" : "absent");
   printf("shadow=%s\n", stat("/etc/shadow", &st) == 0 ? "visible" : "absent");
+  char fds[256] = "";
+  for (int fd = 0; fd < 1024; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) snprintf(fds + strlen(fds), sizeof fds - strlen(fds), "%s%d", fds[0] ? "," : "", fd);
+  printf("fds=%s\n", fds);
   return 0;
 }
 

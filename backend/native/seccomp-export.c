@@ -57,7 +57,9 @@ static const char *const refused[] = {
     /* kernel interfaces behind most recent escalations */
     "io_uring_setup", "io_uring_enter", "io_uring_register", "bpf", "perf_event_open", "userfaultfd",
     /* looking into or steering other processes */
-    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+    "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", "process_madvise", "process_mrelease",
+    /* 16-bit segments: old exploit material, nothing a program needs */
+    "modify_ldt",
     /* the machine itself */
     "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "reboot",
     "settimeofday", "clock_settime", "clock_adjtime", "syslog", "acct", "swapon", "swapoff",
@@ -98,6 +100,20 @@ int main(void) {
                           SCMP_A2(SCMP_CMP_NE, 0 /* NETLINK_ROUTE */));
     if (rc < 0) fail("socket netlink", rc);
   }
+
+  /* socketpair creates sockets of any family: only unix ones, which are all it is for */
+  refuse_if("socketpair", EAFNOSUPPORT, SCMP_A0(SCMP_CMP_NE, AF_UNIX));
+
+  /* mount-family calls newer than this libseccomp's table, by their x86_64 numbers */
+#if defined(__x86_64__)
+  {
+    static const int newer[] = {457 /* statmount */, 458 /* listmount */, 467 /* open_tree_attr */};
+    for (size_t i = 0; i < sizeof newer / sizeof *newer; i++) {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), newer[i], 0);
+      if (rc < 0 && rc != -EEXIST) fail("newer mount call", rc);
+    }
+  }
+#endif
 
   /* pushing keystrokes into a terminal someone else reads (the kernel compares 32 bits) */
   refuse_if("ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));

@@ -75,8 +75,8 @@ const entries = {
         return { min, max };
       })
       .refine((r) => r.min >= 1000 && r.max >= r.min + 1000 && r.max < 2 ** 31, 'must be a range of at least 1000 uids from 1000 up'),
-    default: '100000-999999',
-    doc: 'uids (and gids) run users take, in turn; kept apart from the ones useradd hands out',
+    default: '700000000-799999999',
+    doc: 'uids (and gids) run users take, in turn; apart from the ones useradd hands out and from subordinate uids (subuid)',
   },
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
   stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },

@@ -127,6 +127,8 @@ export async function probeIsolation(
   if (missing.length > 0) {
     throw new IsolationUnavailableError(`required isolation missing: ${missing.join(', ')} (RUNBOX_REQUIRED_LAYERS); probe saw ${JSON.stringify(seen)}`);
   }
+  // the program holds its three streams and nothing else the server or its parent had open
+  if (seen.fds !== '0,1,2') throw new IsolationUnavailableError(`a jail's program holds fds ${seen.fds} (only 0,1,2 may be open)`);
   if (!report.runUserPerRun || report.capabilities !== 'none') {
     throw new IsolationUnavailableError(`the jail probe did not run as its own unprivileged user: ${JSON.stringify(seen)}`);
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants, openSync } from 'node:fs';
+import { constants, fstatSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -144,9 +144,10 @@ export class JailLauncher {
       if (kind === 'err') pending.reject(new JailLauncherError(rest.join(' ')));
       else {
         try {
-          pending.resolve(this.adopt(helper, id!, rest.map(Number)));
+          pending.resolve(this.adopt(helper, id!, rest));
         } catch (err) {
           this.send(helper, ['kill', id!]);
+          this.send(helper, ['release', id!]);
           pending.reject(new JailLauncherError(`cannot take over the jail's pipes: ${(err as Error).message}`));
         }
       }
@@ -155,20 +156,34 @@ export class JailLauncher {
   }
 
   /** Opens our ends of the jail's pipes through the helper's fd table, then lets it close its own. */
-  private adopt(helper: ChildProcess, id: string, [pid, ...fds]: number[]): JailProcess {
+  private adopt(helper: ChildProcess, id: string, [pidField, ...ends]: string[]): JailProcess {
+    const pid = Number(pidField);
+    const opened: net.Socket[] = [];
+    // write ends are opened read-write: a write-only open fails (ENXIO) once a jail that
+    // died at once has closed its read end, and its diagnostics would be lost with it
+    const open = (end: string | undefined, write: boolean) => {
+      const [fd, inode] = (end ?? '').split(':').map(Number);
+      const own = openSync(`/proc/${helper.pid}/fd/${fd}`, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NONBLOCK); // libuv opens with O_CLOEXEC
+      const socket = new net.Socket({ fd: own, readable: !write, writable: write });
+      opened.push(socket);
+      // the very pipe the helper named, not whatever holds that fd number now
+      if (fstatSync(own).ino !== inode) throw new Error(`fd ${fd} is not the pipe the launcher made`);
+      return socket;
+    };
+    let pipes: net.Socket[];
+    try {
+      pipes = [open(ends[0], true), open(ends[1], false), open(ends[2], false), open(ends[3], false), open(ends[4], true)];
+    } catch (err) {
+      for (const s of opened) s.destroy();
+      throw err;
+    }
+    const [stdin, stdout, stderr, status, control] = pipes as [net.Socket, net.Socket, net.Socket, net.Socket, net.Socket];
     let exitedNow: (exit: JailExit) => void = () => undefined;
     const exited = new Promise<JailExit>((resolve) => (exitedNow = resolve));
     this.running.set(id, exitedNow);
-    // write ends are opened read-write: a write-only open fails (ENXIO) once a jail that
-    // died at once has closed its read end, and its diagnostics would be lost with it
-    const open = (fd: number, write: boolean) => {
-      const own = openSync(`/proc/${helper.pid}/fd/${fd}`, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NONBLOCK); // libuv opens with O_CLOEXEC
-      return new net.Socket({ fd: own, readable: !write, writable: write });
-    };
-    const [stdin, stdout, stderr, status, control] = [open(fds[0]!, true), open(fds[1]!, false), open(fds[2]!, false), open(fds[3]!, false), open(fds[4]!, true)];
     this.send(helper, ['release', id]);
     return {
-      pid: pid!,
+      pid,
       stdin,
       stdout,
       stderr,

@@ -117,6 +117,9 @@ export function planJailRoot(options: JailRootOptions): JailRootPlan {
   const args = new Args();
   const binds: string[] = [];
   args.add('--die-with-parent', '--new-session', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--hostname', 'runbox');
+  // the launcher inside needs only these (hand pipes over, drop to the run user, drop the
+  // bounding set, and its supervisor to kill what the run left); nothing else of root's
+  args.add('--cap-drop', 'ALL', ...['CAP_CHOWN', 'CAP_SETUID', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_KILL'].flatMap((c) => ['--cap-add', c]));
   if (!options.network) args.add('--unshare-net');
 
   const bindReadOnly = (p: string) => {
@@ -164,7 +167,9 @@ export function jailRootArgs(plan: JailRootPlan, jail: JailRootInstance): string
   args.add('--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/tmp');
   args.add('--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/dev/shm');
   args.add('--ro-bind', jail.passwdFile, '/etc/passwd', '--ro-bind', jail.groupFile, '/etc/group');
-  args.parents(jail.home).add('--bind', jail.home, jail.home, '--chdir', jail.home);
+  // no --chdir: bwrap would enter the 0700 home with the capabilities already dropped; the
+  // program enters it as its owner
+  args.parents(jail.home).add('--bind', jail.home, jail.home);
   args.add('--', LAUNCHER_IN_JAIL, 'inside');
   return args.list;
 }

@@ -102,11 +102,25 @@ export const JAIL_OVERHEAD_TASKS = 3;
 const signalNames = new Map<number, string>();
 for (const [name, num] of Object.entries(osConstants.signals)) if (!signalNames.has(num)) signalNames.set(num, name);
 
-/** sh reports a child killed by signal N as status 128+N. */
-function decodeStatus(code: number | null, signal: NodeJS.Signals | null): { exitCode: number | null; signal: string | null } {
+/**
+ * How the program ended. The supervisor writes the program's raw wait status on fd 3
+ * ("exit N"), which tells exit(137) from a SIGKILL; bwrap's own status (a signal as 128+N,
+ * as a shell reports it) is the fallback when the jail ended before the supervisor could.
+ */
+function decodeStatus(waitStatus: number | null, code: number | null, signal: NodeJS.Signals | null): { exitCode: number | null; signal: string | null } {
+  if (waitStatus !== null) {
+    const sig = waitStatus & 0x7f;
+    return sig === 0 ? { exitCode: (waitStatus >> 8) & 0xff, signal: null } : { exitCode: null, signal: signalNames.get(sig) ?? `SIG${sig}` };
+  }
   if (signal) return { exitCode: null, signal };
   if (code !== null && code > 128 && signalNames.has(code - 128)) return { exitCode: null, signal: signalNames.get(code - 128)! };
   return { exitCode: code, signal: null };
+}
+
+/** The supervisor's last word on fd 3, split from anything else said there. */
+function splitExitLine(diagnostics: string): { waitStatus: number | null; rest: string } {
+  const m = /(?:^|\n)exit (\d+)\n$/.exec(diagnostics);
+  return m ? { waitStatus: Number(m[1]), rest: diagnostics.slice(0, m.index) } : { waitStatus: null, rest: diagnostics };
 }
 
 const PREPARE_TIMEOUT_MS = 15000;
@@ -219,8 +233,7 @@ export class Jail {
     this.state = 'running';
     const { limits } = run;
     try {
-      // streamed input has one more sandbox task: the root copier that feeds the pipe
-      const overhead = JAIL_OVERHEAD_TASKS + (typeof run.stdin === 'string' ? 0 : 1);
+      const overhead = JAIL_OVERHEAD_TASKS;
       await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes + overhead });
       this.collector = new OutputCollector(limits.outputBytes, run.onOutput);
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
@@ -256,12 +269,13 @@ export class Jail {
       clearTimeout(wallTimer);
       run.signal?.removeEventListener('abort', onAbort);
       this.collector.finish();
-      if (this.diagnostics) throw new JailSetupError(this.diagnostics.trim());
+      const { waitStatus, rest } = splitExitLine(this.diagnostics);
+      if (rest) throw new JailSetupError(rest.trim());
       const info = this.exitInfo ?? { code: null, signal: null, at: performance.now() };
       const usage = (await this.cgroup?.usage()) ?? { cpuMs: null, peakMemoryKb: null, oomKilled: false, processLimitHit: false };
       return {
         end: this.end,
-        ...decodeStatus(info.code, info.signal),
+        ...decodeStatus(waitStatus, info.code, info.signal),
         wallMs: Math.round(info.at - started),
         cpuMs: usage.cpuMs,
         memoryKb: usage.peakMemoryKb,

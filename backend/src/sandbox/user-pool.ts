@@ -106,7 +106,8 @@ export class RunUserPool {
   private refill(): void {
     if (this.filling || this.stopped || this.ready.length >= this.size) return;
     this.filling = (async () => {
-      while (!this.stopped && this.ready.length < this.size) {
+      let failed = false;
+      while (!this.stopped && !failed && this.ready.length < this.size) {
         try {
           // one batch for everything missing; each jail is built as its user arrives
           for (const fresh of await this.make(this.size - this.ready.length)) {
@@ -118,7 +119,10 @@ export class RunUserPool {
               this.logger.error('could not prepare a jail for a pooled run user', { error: err.message });
               return null;
             });
-            if (!warm) continue;
+            if (!warm) {
+              failed = true; // no retry loop: the next take() or replenish() tries again
+              continue;
+            }
             if (this.stopped) await this.destroy(warm);
             else this.ready.push(warm);
           }
