@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { attachLiveSocket } from './http/live.js';
 import { LANGUAGES } from './languages/registry.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { probeVersion } from './languages/versions.js';
@@ -90,11 +91,13 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
   const users = new RunUserPool(config.userPool, config.homeRoot, config.workspaceMb, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)), config.instance);
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
-  const app = createApp({ config, runs, store, languages, isolation, logger });
+  const appDeps = { config, runs, store, languages, isolation, logger };
+  const app = createApp(appDeps);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);
   });
+  const live = attachLiveSocket(server, appDeps);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -105,6 +108,8 @@ export async function startRunbox(config: Config, logger: Logger): Promise<Runbo
     (closing ??= (async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       await runs.shutdown(graceMs);
+      // live connections that never started a run; the others closed with their runs
+      live.close();
       await users.drain();
       server.closeIdleConnections();
       await closed;
