@@ -52,6 +52,9 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
   const line = useRef('');
   const latest = useRef(props);
   latest.current = props;
+  /** the theme when xterm finishes loading, which may be after the page found the visitor's */
+  const themeNow = useRef(theme);
+  themeNow.current = theme;
 
   const write = (data: string) => {
     if (terminal.current) terminal.current.write(data);
@@ -84,7 +87,7 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
         fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace",
         fontSize: 13,
         scrollback: 5000,
-        theme: COLORS[theme],
+        theme: COLORS[themeNow.current],
       });
       const fit: FitAddon = new FitAddon();
       term.loadAddon(fit);
@@ -109,7 +112,7 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
       terminal.current?.dispose();
       terminal.current = null;
     };
-    // the theme is applied below without rebuilding the terminal
+    // once: the terminal lives as long as the component, and reads props through refs
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 

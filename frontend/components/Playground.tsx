@@ -309,7 +309,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
         <button type="button" onClick={() => setHistoryOpen((o) => !o)} aria-expanded={historyOpen} aria-controls="history-panel" aria-label="History">
           History
         </button>
-        <span className="hint">Ctrl/⌘+Enter runs · Ctrl+C in the console stops · Ctrl+M (⌃⇧M on Mac) lets Tab leave the editor</span>
+        <span className="hint">Ctrl/⌘+Enter runs · Ctrl+C in the console stops · Ctrl+M (⌃⇧M on Mac): Tab leaves the editor</span>
       </Toolbar>
       <main className="panes">
         <section className="editor-pane" aria-label="Editor">
