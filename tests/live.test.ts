@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
@@ -42,8 +43,14 @@ async function uidRunning(marker: string): Promise<string | null> {
   return null;
 }
 
+/** The home of the account with `uid`, while it exists. */
+async function homeOf(uid: string): Promise<string | null> {
+  const entry = (await readFile('/etc/passwd', 'utf8')).split('\n').find((l) => l.split(':')[2] === uid);
+  return entry?.split(':')[5] ?? null;
+}
+
 async function uidLeftovers(uid: string): Promise<{ account: boolean; processes: number }> {
-  const account = (await readFile('/etc/passwd', 'utf8')).split('\n').some((l) => l.split(':')[2] === uid);
+  const account = (await homeOf(uid)) !== null;
   let processes = 0;
   for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -75,7 +82,14 @@ describe('output as it happens', () => {
     const types = live.messages().map((m) => m.type);
     expect(types[0]).toBe('started');
     expect(types.at(-1)).toBe('exit');
-    const output = live.messages().flatMap((m) => (m.type === 'stdout' || m.type === 'stderr' ? [[m.type, m.data]] : []));
+    // unbuffered Python writes a line and its newline apart: runs of one stream are joined
+    const output: [string, string][] = [];
+    for (const m of live.messages()) {
+      if (m.type !== 'stdout' && m.type !== 'stderr') continue;
+      const last = output.at(-1);
+      if (last?.[0] === m.type) last[1] += m.data;
+      else output.push([m.type, m.data]);
+    }
     expect(output).toEqual([
       ['stdout', 'out 1\n'],
       ['stderr', 'err 1\n'],
@@ -169,19 +183,23 @@ describe('stopping a run', () => {
     expect((await live.closed).code).toBe(1000);
   });
 
-  test('closing the socket kills the run: no process and no user of it is left', async () => {
+  test('closing the socket kills the run: no process, user or home of it is left', async () => {
     const marker = `live-${randomUUID()}`;
     const code = 'import subprocess, time\nsubprocess.Popen(["sleep", "600"])\nprint("ready", flush=True)\ntime.sleep(600)\n';
     const live = await LiveClient.start(url(), { language: 'python', code, args: [marker] });
     await live.waitForOutput('ready');
     const uid = await uidRunning(marker);
     expect(uid).not.toBeNull();
-    expect(await uidLeftovers(uid!)).toMatchObject({ account: true });
+    const running = await uidLeftovers(uid!);
+    expect(running.account).toBe(true);
+    expect(running.processes).toBeGreaterThanOrEqual(2); // python and its sleep
+    const home = (await homeOf(uid!))!;
+    expect(existsSync(home)).toBe(true);
     live.close();
     await eventually(async () => {
       const left = await uidLeftovers(uid!);
-      return !left.account && left.processes === 0;
-    }, 'the run user and its processes to be gone');
+      return !left.account && left.processes === 0 && !existsSync(home);
+    }, 'the run user, its processes and its home to be gone');
     await eventually(async () => (await health()).runs.live.active === 0, 'the live slot to free');
   });
 });
