@@ -185,6 +185,8 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   };
 
   const stop = () => liveRun.current?.kill();
+  // leaving the page (to the problems, say) stops the program it started
+  useEffect(() => () => liveRun.current?.kill(), []);
 
   /** Runs the editor's program live: output into the console as it comes, the result at the end. */
   const run = async () => {
