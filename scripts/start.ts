@@ -2,6 +2,7 @@
  * `npm start`: the API and the playground on this machine.
  *   API:        http://$HOST:$PORT            (default 127.0.0.1:3000)
  *   playground: http://$HOST:$PLAYGROUND_PORT (default 127.0.0.1:3001), /api proxied to the API
+ *               (live runs' WebSockets too: frontend/server.ts)
  * Either one exiting stops the other; SIGTERM/SIGINT stop both (the API cleans up first).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,7 +14,7 @@ const apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${apiPort}`;
 
 const children: ChildProcess[] = [
   spawn(process.execPath, ['backend/dist/main.js'], { stdio: 'inherit', env: { ...process.env, HOST: host, PORT: apiPort } }),
-  spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', 'frontend', '-H', host, '-p', playgroundPort], {
+  spawn(process.execPath, ['frontend/server.ts', '-H', host, '-p', playgroundPort], {
     stdio: 'inherit',
     env: { ...process.env, RUNBOX_API_URL: process.env.RUNBOX_API_URL || apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
   }),

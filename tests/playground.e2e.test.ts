@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { statSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
-import { OUTPUT_DIR, usePlayground } from './helpers/browser.js';
+import { consoleStderr, consoleText, OUTPUT_DIR, runAndWait, usePlayground } from './helpers/browser.js';
 import { freePort } from './helpers/net.js';
 import type {} from '../frontend/lib/test-hooks.js';
 
@@ -17,13 +17,11 @@ const openPage = (context?: BrowserContext, url?: string): Promise<Page> => web(
 async function runWith(page: Page, language: string, code: string): Promise<void> {
   await page.selectOption('select[aria-label="Language"]', language);
   await page.evaluate((c) => window.runbox!.setCode(c), code);
-  await page.getByRole('button', { name: 'Run code' }).click();
-  await page.waitForSelector('[data-testid="status-badge"]', { timeout: 30000 });
-  await page.getByRole('button', { name: 'Run code' }).waitFor(); // the run is over
+  await runAndWait(page);
 }
 
 const badge = (page: Page) => page.locator('[data-testid="status-badge"]').innerText();
-const stdout = (page: Page) => page.locator('[data-testid="stdout"]').innerText();
+const stdout = consoleText;
 
 
 describe('playground', () => {
@@ -56,7 +54,7 @@ describe('playground', () => {
     await page.keyboard.type('print("typed " + str(2 + 3))');
     expect(await page.evaluate(() => window.runbox!.getCode())).toBe('print("typed " + str(2 + 3))');
     await page.keyboard.press('Control+Enter');
-    await page.waitForSelector('[data-testid="stdout"]', { timeout: 30000 });
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
     expect((await stdout(page)).trim()).toBe('typed 5');
     await page.context().close();
   });
@@ -79,7 +77,7 @@ describe('playground', () => {
     const page = await openPage();
     await runWith(page, 'python', 'def f():\n    return 1 / 0\n\nf()\n');
     expect(await badge(page)).toBe('Runtime error');
-    expect(await page.locator('[data-testid="stderr"]').innerText()).toMatch(/ZeroDivisionError/);
+    expect(await consoleStderr(page)).toMatch(/ZeroDivisionError/);
     expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([{ line: 2, message: expect.stringMatching(/ZeroDivisionError/) }]);
     await page.context().close();
   });
@@ -100,19 +98,34 @@ describe('playground', () => {
     await page.context().close();
   }, 60000);
 
-  test('a second click while running does not start a second run', async () => {
+  test('Run while a program runs asks to stop it first: declining keeps it, accepting runs anew', async () => {
     const page = await openPage();
     await page.selectOption('select[aria-label="Language"]', 'python');
-    await page.evaluate(() => window.runbox!.setCode('import time\ntime.sleep(1)\nprint("once")'));
-    let posts = 0;
-    page.on('request', (r) => {
-      if (r.method() === 'POST' && r.url().endsWith('/api/execute')) posts++;
-    });
+    await page.evaluate(() => window.runbox!.setCode('import time\nprint("first")\ntime.sleep(1.5)\nprint("done")'));
+    let sockets = 0;
+    page.on('websocket', () => sockets++);
+    const questions: string[] = [];
     await page.getByRole('button', { name: 'Run code' }).click();
-    await expect(page.getByRole('button', { name: 'Running' }).isDisabled()).resolves.toBe(true);
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('first'));
+    page.once('dialog', (d) => {
+      questions.push(d.message());
+      void d.dismiss();
+    });
     await page.keyboard.press('Control+Enter');
-    await page.getByRole('button', { name: 'Run code' }).waitFor();
-    expect(posts).toBe(1);
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    expect(questions).toEqual([expect.stringMatching(/still running.*Stop it/)]);
+    expect(await badge(page)).toBe('Success');
+    expect(await stdout(page)).toBe('first\ndone');
+    expect(sockets).toBe(1);
+
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('first'));
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForSelector('.app[data-runs-finished="3"]', { timeout: 30000 });
+    expect(sockets).toBe(3);
+    expect(await badge(page)).toBe('Success');
+    expect(await stdout(page)).toBe('first\ndone');
     await page.context().close();
   });
 
@@ -143,8 +156,7 @@ describe('playground', () => {
     await page.goto(url);
     await page.waitForSelector('html[data-editor-ready="true"]', { timeout: 30000 });
     await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
-    await page.getByRole('button', { name: 'Run code' }).click();
-    await page.getByRole('button', { name: 'Run code' }).waitFor();
+    await runAndWait(page);
     await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
     await context.close();
   });
@@ -166,6 +178,88 @@ describe('playground', () => {
     await page.screenshot({ path: `${OUTPUT_DIR}/playground-phone.png` });
     await phone.close();
   }, 60000);
+
+});
+
+describe('live runs in the console', () => {
+  test('type an answer to a prompt in the console and see the reply', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('name = input("What is your name? ")\nprint(f"Hello, {name}!")\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('What is your name? '), undefined, { timeout: 30000 });
+    await page.getByTestId('console').click();
+    await page.keyboard.type('Ada');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    expect(await stdout(page)).toBe('What is your name? Ada\nHello, Ada!');
+    expect(await badge(page)).toBe('Success');
+    await page.context().close();
+  });
+
+  test('the first of five slow lines shows while the program still runs', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('import time\nfor i in range(5):\n    print(f"line {i}")\n    time.sleep(0.5)\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('line 0'), undefined, { timeout: 30000 });
+    const firstLine = performance.now();
+    expect(await stdout(page)).not.toContain('line 4');
+    expect(await page.getByTestId('live-status').innerText()).toMatch(/Running/);
+    expect(await page.getByTestId('status-badge').count()).toBe(0);
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    expect(performance.now() - firstLine).toBeGreaterThan(1500);
+    expect(await stdout(page)).toBe('line 0\nline 1\nline 2\nline 3\nline 4');
+    await page.context().close();
+  });
+
+  test('Stop ends a while True loop within a second', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('print("spinning")\nwhile True:\n    pass\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('spinning'), undefined, { timeout: 30000 });
+    const pressed = performance.now();
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 5000 });
+    expect(performance.now() - pressed).toBeLessThan(1000);
+    expect(await badge(page)).toBe('Stopped');
+    expect(await page.getByRole('button', { name: 'Stop' }).isDisabled()).toBe(true);
+    await page.context().close();
+  });
+
+  test('in the console, Ctrl+D ends the input and Ctrl+C stops the program', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('import sys\nlines = sys.stdin.read().splitlines()\nprint(len(lines), "lines:", lines)\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.getByTestId('console').click();
+    await page.keyboard.type('one');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('twx');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('o');
+    await page.keyboard.press('Control+D');
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    expect(await stdout(page)).toBe("one\ntwo2 lines: ['one', 'two']");
+
+    await page.evaluate(() => window.runbox!.setCode('input()\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.getByTestId('live-status').waitFor();
+    await page.getByTestId('console').click();
+    await page.keyboard.press('Control+C');
+    await page.waitForSelector('.app[data-runs-finished="2"]', { timeout: 5000 });
+    expect(await badge(page)).toBe('Stopped');
+    await page.context().close();
+  });
+
+  test('stdout and stderr are told apart: stderr is drawn in red', async () => {
+    const page = await openPage();
+    await runWith(page, 'python', 'import sys\nprint("to stdout")\nprint("to stderr", file=sys.stderr)\n');
+    expect(await stdout(page)).toBe('to stdout\nto stderr');
+    expect(await consoleStderr(page)).toBe('to stderr');
+    await page.context().close();
+  });
 
   test('no request ever left for another host', () => {
     expect(web().requested.length).toBeGreaterThan(20);

@@ -6,7 +6,9 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { liveServerMessageSchema } from '../backend/src/live-protocol.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
+import { LiveClient } from './helpers/live.js';
 import { freePort } from './helpers/net.js';
 import { renderNginxTemplate } from './helpers/nginx.js';
 
@@ -170,6 +172,49 @@ describe('nginx in front of two runbox processes', () => {
     const reply = await request(api('/api/execute'), 'POST', JSON.stringify({ language: 'python', code: 'x', stdin: 'x'.repeat(4 * 1024 * 1024) }));
     expect(reply.status).toBe(413);
     expect(JSON.parse(reply.body)).toMatchObject({ error: 'Payload too large' });
+  });
+
+  test('a live run over wss: the prompt comes through, the typed answer goes back, the result arrives', async () => {
+    const live = await LiveClient.open(`https://localhost:${httpsPort}`, { ca });
+    live.send({ type: 'start', language: 'python', code: 'name = input("name? ")\nprint("hello", name)\n' });
+    await live.waitForOutput('name? ');
+    live.send({ type: 'stdin', data: 'nginx\n' });
+    expect((await live.exit()).result).toMatchObject({ status: 'ok', stdout: 'name? hello nginx\n' });
+    expect((await live.closed).code).toBe(1000);
+  });
+
+  test('a page of another site cannot open a live run through nginx; the playground\'s own origin can', async () => {
+    const refused = await LiveClient.open(`https://localhost:${httpsPort}`, { ca, headers: { origin: 'https://evil.example.net' } }).catch((err: { status: number }) => err.status);
+    expect(refused).toBe(403);
+    // nginx tells the API the host it served, port included: the page's own origin matches it
+    const own = await LiveClient.open(`https://localhost:${httpsPort}`, { ca, headers: { origin: `https://localhost:${httpsPort}` } });
+    own.close();
+  });
+
+  test('NDJSON output comes through nginx as the program writes it, not at the end', async () => {
+    const body = JSON.stringify({ language: 'python', code: 'import time\nfor i in range(4):\n    print(i)\n    time.sleep(0.5)\n' });
+    const arrivals = await new Promise<{ type: string; at: number }[]>((resolve, reject) => {
+      const started = performance.now();
+      const seen: { type: string; at: number }[] = [];
+      const req = https.request(api('/api/execute/stream'), { method: 'POST', headers: { 'content-type': 'application/json', 'accept-encoding': 'gzip' }, ca, servername: 'localhost', agent: false }, (res) => {
+        expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          buffered += d;
+          for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+            seen.push({ type: liveServerMessageSchema.parse(JSON.parse(buffered.slice(0, nl))).type, at: performance.now() - started });
+            buffered = buffered.slice(nl + 1);
+          }
+        });
+        res.on('end', () => resolve(seen));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const first = arrivals.find((a) => a.type === 'stdout')!;
+    expect(arrivals.at(-1)!.type).toBe('exit');
+    expect(arrivals.at(-1)!.at - first.at).toBeGreaterThan(1000);
   });
 
   test('/ is proxied to the playground upstream', async () => {

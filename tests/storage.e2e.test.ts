@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { ProblemResponse } from '../backend/src/protocol.js';
-import { OUTPUT_DIR, usePlayground, waitForEditor } from './helpers/browser.js';
+import { consoleText, OUTPUT_DIR, runAndWait, usePlayground, waitForEditor } from './helpers/browser.js';
 import type {} from '../frontend/lib/test-hooks.js';
 
 /**
@@ -13,13 +13,12 @@ const ADMIN_KEY = 'storage-e2e-admin-key-0123456789';
 const { box, web } = usePlayground({ RUNBOX_ADMIN_KEY: ADMIN_KEY });
 
 const code = (page: Page) => page.evaluate(() => window.runbox!.getCode());
-const stdout = (page: Page) => page.getByTestId('stdout').innerText();
+const stdout = consoleText;
 
 async function runPython(page: Page, source: string): Promise<void> {
   await page.selectOption('select[aria-label="Language"]', 'python');
   await page.evaluate((c) => window.runbox!.setCode(c), source);
-  await page.getByRole('button', { name: 'Run code' }).click();
-  await page.getByRole('button', { name: 'Run code' }).waitFor({ timeout: 30000 }); // the run is over
+  await runAndWait(page);
   await page.getByTestId('status-badge').waitFor();
 }
 
@@ -74,8 +73,7 @@ describe('shared snippets', () => {
     expect(await code(opened)).toBe(program);
     expect(await opened.getByLabel('Input (stdin)').inputValue()).toBe('snippet input');
     expect(await opened.getByLabel('Program arguments').inputValue()).toBe('one "two words"');
-    await opened.getByRole('button', { name: 'Run code' }).click();
-    await opened.getByTestId('stdout').waitFor({ timeout: 30000 });
+    await runAndWait(opened);
     expect((await stdout(opened)).trim()).toBe("hi snippet input ['one', 'two words']");
     await reader.close();
     await author.close();

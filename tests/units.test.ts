@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
 import { accountFiles, jailRootArgs, planJailRoot } from '../backend/src/sandbox/jail-root.js';
@@ -18,6 +19,7 @@ describe('config', () => {
     const c = loadConfig({});
     expect(loadConfig({ RUNBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(loadConfig({ RUNBOX_PUBLIC_URL: 'https://play.example.com/' }).publicUrl).toBe('https://play.example.com');
+    expect(c).toMatchObject({ liveMax: 4 * os.availableParallelism(), liveTimeMs: 300000, liveIdleMs: 60000 });
     expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 1024, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
   });
   test.each([
@@ -25,6 +27,8 @@ describe('config', () => {
     ['RUNBOX_RUN_TIME_MS', '0'],
     ['RUNBOX_RUN_MEMORY_MB', '-1'],
     ['RUNBOX_CONCURRENCY', '1.5'],
+    ['RUNBOX_LIVE_MAX', '0'],
+    ['RUNBOX_LIVE_IDLE_MS', 'soon'],
     ['RUNBOX_ALLOW_NETWORK', 'maybe'],
     ['RUNBOX_CGROUP', 'v3'],
     ['RUNBOX_TRUST_PROXY', 'true'],

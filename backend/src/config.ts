@@ -38,6 +38,25 @@ const entries = {
     default: '',
     doc: 'Tag (hex) for servers sharing one host: each names, sweeps and keeps state apart (empty: owns the host)',
   },
+  liveMax: {
+    env: 'RUNBOX_LIVE_MAX',
+    schema: positiveInt,
+    // a live run mostly waits for a person, so it holds no run slot; this caps how many wait
+    default: String(4 * os.availableParallelism()),
+    doc: 'Live runs (/api/live) open at once; more are refused at the upgrade (default: 4 x CPU count)',
+  },
+  liveTimeMs: {
+    env: 'RUNBOX_LIVE_TIME_MS',
+    schema: positiveInt,
+    default: '300000',
+    doc: "Live run: total wall-clock budget (ms), the maximum a start message may ask for; its CPU limit is RUNBOX_RUN_CPU_MS",
+  },
+  liveIdleMs: {
+    env: 'RUNBOX_LIVE_IDLE_MS',
+    schema: positiveInt,
+    default: '60000',
+    doc: 'Live run: ended as a timeout after this long with no input and no output (also the wait for its start message)',
+  },
   userPool: {
     env: 'RUNBOX_USER_POOL',
     schema: z.coerce.number().int().min(0),

@@ -5,7 +5,8 @@ import { z } from 'zod';
  * here. The HTTP layer validates with these; clients and tests import the same types.
  */
 
-export const RUN_STATUSES = ['ok', 'compile_error', 'runtime_error', 'timeout', 'memory_limit', 'output_limit', 'internal_error'] as const;
+/** `killed`: the client stopped the run (a live run's kill, or its connection closed). */
+export const RUN_STATUSES = ['ok', 'compile_error', 'runtime_error', 'timeout', 'memory_limit', 'output_limit', 'internal_error', 'killed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** The server's maxima: a request may lower each, never raise it. */
@@ -63,41 +64,44 @@ export function executeRequestSchema(maxima: LimitMaxima) {
 
 export type ExecuteRequest = z.infer<ReturnType<typeof executeRequestSchema>>;
 
-export interface CompileResult {
-  status: 'ok' | 'compile_error' | 'timeout' | 'memory_limit' | 'output_limit';
-  output: string;
-  exitCode: number | null;
-  timeMs: number;
+export const compileResultSchema = z.object({
+  status: z.enum(['ok', 'compile_error', 'timeout', 'memory_limit', 'output_limit']),
+  output: z.string(),
+  exitCode: z.number().nullable(),
+  timeMs: z.number(),
   /** The build came from the compile cache: the compiler did not run this time. */
-  cached: boolean;
-}
+  cached: z.boolean(),
+});
+export type CompileResult = z.infer<typeof compileResultSchema>;
 
-export interface ExecuteResponse {
-  id: string;
-  language: string;
-  status: RunStatus;
+/** A run's result: /api/execute's answer, a live run's `exit` message. Clients ignore fields they do not know. */
+export const executeResponseSchema = z.object({
+  id: z.string(),
+  language: z.string(),
+  status: z.enum(RUN_STATUSES),
   /** stdout and stderr interleaved in arrival order */
-  output: string;
-  stdout: string;
-  stderr: string;
-  exitCode: number | null;
-  signal: string | null;
-  timeMs: number;
-  cpuTimeMs: number | null;
-  memoryKb: number | null;
-  truncated: boolean;
+  output: z.string(),
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  timeMs: z.number(),
+  cpuTimeMs: z.number().nullable(),
+  memoryKb: z.number().nullable(),
+  truncated: z.boolean(),
   /**
    * The program was refused a process or thread: it reached `processLimit`. Its status stays
    * what its exit says (a program may handle the refusal), so this is the only sign of it.
    * Always false without a cgroup (RUNBOX_CGROUP=none): nothing counts the refusals then.
    */
-  processLimitHit: boolean;
+  processLimitHit: z.boolean(),
   /** Processes and threads the program could have at once. */
-  processLimit: number;
-  compile: CompileResult | null;
+  processLimit: z.number(),
+  compile: compileResultSchema.nullable(),
   /** set when the run was kept in the visitor's history (the request carried X-Runbox-Visitor) */
-  submissionId?: string;
-}
+  submissionId: z.string().optional(),
+});
+export type ExecuteResponse = z.infer<typeof executeResponseSchema>;
 
 export interface LanguageInfo {
   id: string;
@@ -111,7 +115,16 @@ export interface LanguageInfo {
 export interface HealthResponse {
   status: 'up' | 'shutting_down';
   instance: string;
-  runs: { active: number; queued: number; concurrency: number; maxQueue: number; usersReady: number; cleanupsPending: number };
+  runs: {
+    active: number;
+    queued: number;
+    concurrency: number;
+    maxQueue: number;
+    usersReady: number;
+    cleanupsPending: number;
+    /** Live runs (/api/live) hold no run slot: they have their own cap. `active` counts open connections admitted. */
+    live: { active: number; max: number };
+  };
   isolation: IsolationReport;
 }
 

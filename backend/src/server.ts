@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
+import { attachLiveSocket } from './http/live.js';
 import { LANGUAGES } from './languages/registry.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { probeVersion } from './languages/versions.js';
@@ -115,13 +116,15 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
-  const app = createApp({ config, runs, store, languages, isolation, logger });
+  const appDeps = { config, runs, store, languages, isolation, logger };
+  const app = createApp(appDeps);
   const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
     clearInterval(pruneTimer);
     await users.drain();
     await store.close();
     throw err;
   });
+  const live = attachLiveSocket(server, appDeps);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -133,6 +136,8 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
       try {
         const closed = new Promise<void>((r) => server.close(() => r()));
         await runs.shutdown(graceMs);
+        // live connections that never started a run; the others closed with their runs
+        live.close();
         await users.drain();
         server.closeIdleConnections();
         await closed;

@@ -5,7 +5,6 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   createSnippet,
   errorMessage,
-  execute,
   fetchHistoryItem,
   fetchLanguages,
   fetchSnippet,
@@ -19,11 +18,13 @@ import {
 import { joinArgs, splitArgs } from '../lib/args';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
+import { LiveRun } from '../lib/live';
 import { useTheme } from '../lib/theme';
 import { visitorForRun, visitorKey } from '../lib/visitor';
 import HistoryPanel from './HistoryPanel';
 import KeepHistoryToggle from './KeepHistoryToggle';
 import LanguageSelect from './LanguageSelect';
+import LiveConsole, { type ConsoleHandle } from './LiveConsole';
 import ProgramEditor from './ProgramEditor';
 import ResultPanel from './ResultPanel';
 import Toolbar from './Toolbar';
@@ -67,6 +68,16 @@ const programKey = (language: string, code: string, stdin: string, args: string)
 
 type SnippetState = 'none' | 'loading' | 'loaded' | 'missing' | 'failed';
 
+/** Where a live run is: from Run to its result. */
+type RunPhase = 'idle' | 'starting' | 'compiling' | 'running';
+
+function phaseText(phase: Exclude<RunPhase, 'idle'>, inputOpen: boolean): string {
+  if (phase === 'starting') return 'Starting…';
+  if (phase === 'compiling') return 'Compiling…';
+  if (inputOpen) return 'Running: type in the console when the program asks for input (Enter sends a line, Ctrl+D ends the input, Ctrl+C stops).';
+  return 'Running (its input is closed: empty the Input box to type input in the console instead). Ctrl+C in the console stops it.';
+}
+
 /** The playground; with snippetId (the /s/<id> page) it opens that shared snippet. */
 export default function Playground({ snippetId }: { snippetId?: string }) {
   const [languages, setLanguages] = useState<LanguageInfo[]>([]);
@@ -74,8 +85,19 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [code, setCode] = useState<Record<string, string>>({});
   const [stdin, setStdin] = useState('');
   const [args, setArgs] = useState('');
-  const [running, startRun] = useSingleFlight();
+  const [phase, setPhase] = useState<RunPhase>('idle');
+  /** whether what the visitor types in the console goes to the running program */
+  const [inputOpen, setInputOpen] = useState(false);
+  /** the live run going on: Stop, input typed into the console */
+  const liveRun = useRef<LiveRun | null>(null);
+  const consoleRef = useRef<ConsoleHandle>(null);
+  /** runs finished on this page, for the browser tests to wait on */
+  const [finishedRuns, setFinishedRuns] = useState(0);
   const [result, setResult] = useState<ExecuteResponse | null>(null);
+  /** why the server stopped the last run, when it did (idle, the budget) */
+  const [stopReason, setStopReason] = useState<string | null>(null);
+  /** input the server refused while the run went on */
+  const [inputNotice, setInputNotice] = useState<string | null>(null);
   /** a judged submission opened from the history */
   const [judged, setJudged] = useState<JudgeResponse | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -152,21 +174,58 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   );
   useCodeTestHook(source, setSource);
 
-  const run = () =>
-    startRun(async () => {
-      setError(null);
-      setDiagnostics([]);
-      try {
-        const r = await execute({ language, code: source, stdin, args: splitArgs(args) }, visitorForRun());
-        setResult(r);
-        setJudged(null);
-        setDiagnostics(diagnose(language, r));
-        if (r.submissionId) setHistoryVersion((v) => v + 1);
-      } catch (err) {
-        setResult(null);
-        setError(errorMessage(err, 'Something went wrong while running your code.'));
-      }
+  /** Stops the program running, once the visitor agrees; true when nothing runs any more. */
+  const stopFirst = async (question: string): Promise<boolean> => {
+    const current = liveRun.current;
+    if (!current) return true;
+    if (!window.confirm(question)) return false;
+    current.kill();
+    await current.done.catch(() => undefined);
+    return true;
+  };
+
+  const stop = () => liveRun.current?.kill();
+  // leaving the page (to the problems, say) stops the program it started
+  useEffect(() => () => liveRun.current?.kill(), []);
+
+  /** Runs the editor's program live: output into the console as it comes, the result at the end. */
+  const run = async () => {
+    if (!(await stopFirst('A program is still running. Stop it and run this code?'))) return;
+    if (liveRun.current) return; // another Run got in while that one stopped
+    const ranLanguage = language;
+    const compiled = languages.find((l) => l.id === ranLanguage)?.compiled ?? false;
+    setError(null);
+    setDiagnostics([]);
+    setResult(null);
+    setJudged(null);
+    setStopReason(null);
+    setInputNotice(null);
+    setPhase('starting');
+    // input given in advance is all of it; else the console is the input
+    setInputOpen(stdin === '');
+    consoleRef.current?.clear();
+    consoleRef.current?.focus();
+    const current = new LiveRun({ language: ranLanguage, code: source, stdin, args: splitArgs(args) }, visitorForRun(), {
+      onStarted: () => setPhase(compiled ? 'compiling' : 'running'),
+      onCompiled: () => setPhase('running'),
+      onOutput: (stream, text) => consoleRef.current?.write(stream, text),
+      onNotice: setInputNotice,
     });
+    liveRun.current = current;
+    try {
+      const { result: r, reason } = await current.done;
+      setResult(r);
+      setStopReason(reason ?? null);
+      setDiagnostics(diagnose(ranLanguage, r));
+      if (r.submissionId) setHistoryVersion((v) => v + 1);
+    } catch (err) {
+      setError(errorMessage(err, 'Something went wrong while running your code.'));
+    } finally {
+      liveRun.current = null;
+      setPhase('idle');
+      setFinishedRuns((n) => n + 1);
+    }
+  };
 
   // A snippet is immutable: the same program shares the same link, an edited one gets a new one.
   const shareKey = programKey(language, source, stdin, args);
@@ -195,11 +254,21 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     try {
       const item = await fetchHistoryItem(visitorKey(), entry.id);
       if (!mayReplace(item.language, item.code)) return;
+      if (!(await stopFirst('A program is still running. Stop it and open this entry?'))) return;
       setKeepLocal(true);
       loadProgram(item);
-      setResult(item.kind === 'judge' ? null : (item.result as ExecuteResponse));
+      const ran = item.kind === 'judge' ? null : (item.result as ExecuteResponse);
+      setResult(ran);
+      setStopReason(null);
+      setInputNotice(null);
       setJudged(item.kind === 'judge' ? (item.result as JudgeResponse) : null);
       setDiagnostics(diagnose(item.language, item.result));
+      // a kept run's output, in the console where a run's output goes (the two streams one after the other)
+      consoleRef.current?.clear();
+      if (ran) {
+        consoleRef.current?.write('stdout', ran.stdout);
+        consoleRef.current?.write('stderr', ran.stderr);
+      }
     } catch (err) {
       setError(isNotFound(err) ? 'That entry is no longer in your history.' : errorMessage(err, 'Could not open that entry.'));
     }
@@ -220,7 +289,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   }, []);
 
   return (
-    <div className="app" data-snippet={snippet}>
+    <div className="app" data-snippet={snippet} data-runs-finished={finishedRuns}>
       <Toolbar current="playground" theme={theme} onToggleTheme={toggleTheme}>
         <LanguageSelect
           languages={languages}
@@ -230,8 +299,11 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
             setLanguage(id);
           }}
         />
-        <button type="button" className="run" onClick={() => void run()} disabled={running} aria-busy={running} aria-label={running ? 'Running' : 'Run code'}>
-          {running ? 'Running…' : 'Run ▶'}
+        <button type="button" className="run" onClick={() => void run()} aria-label="Run code">
+          Run ▶
+        </button>
+        <button type="button" className="stop" onClick={stop} disabled={phase === 'idle'} aria-label="Stop" title="Stop the program (Ctrl+C in the console)">
+          Stop ■
         </button>
         <button type="button" onClick={() => void share()} disabled={sharing} aria-busy={sharing} aria-label="Share">
           {sharing ? 'Sharing…' : 'Share'}
@@ -239,7 +311,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
         <button type="button" onClick={() => setHistoryOpen((o) => !o)} aria-expanded={historyOpen} aria-controls="history-panel" aria-label="History">
           History
         </button>
-        <span className="hint">Ctrl/⌘+Enter runs · Ctrl+M (⌃⇧M on Mac) lets Tab leave the editor</span>
+        <span className="hint">Ctrl/⌘+Enter runs · Ctrl+C in the console stops · Ctrl+M (⌃⇧M on Mac): Tab leaves the editor</span>
       </Toolbar>
       <main className="panes">
         <section className="editor-pane" aria-label="Editor">
@@ -279,7 +351,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
             </div>
           )}
           <label className="field">
-            <span>Input (stdin)</span>
+            <span>Input (stdin) given in advance; leave it empty to type input in the console</span>
             <textarea
               aria-label="Input (stdin)"
               value={stdin}
@@ -310,7 +382,17 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
               {error}
             </p>
           )}
-          {result && <ResultPanel result={result} />}
+          {phase !== 'idle' && (
+            <p className="live-status" role="status" data-testid="live-status">
+              {phaseText(phase, inputOpen)}
+            </p>
+          )}
+          {inputNotice && (
+            <p className="notice" role="note" data-testid="input-notice">
+              {inputNotice}
+            </p>
+          )}
+          {result && <ResultPanel result={result} stopReason={stopReason} />}
           {judged && (
             <>
               <p className="info">
@@ -319,7 +401,21 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
               <Verdict result={judged} />
             </>
           )}
-          {!result && !judged && !error && <p className="placeholder">Run your code to see its output here.</p>}
+          <div className="stream">
+            <h3 id="console-label">Console: output as it happens; type here when the program asks for input</h3>
+            <LiveConsole
+              ref={consoleRef}
+              theme={theme}
+              running={phase !== 'idle'}
+              inputOpen={phase !== 'idle' && inputOpen}
+              onInput={(text) => liveRun.current?.write(text)}
+              onEndOfInput={() => {
+                setInputOpen(false);
+                liveRun.current?.endInput();
+              }}
+              onInterrupt={stop}
+            />
+          </div>
         </section>
       </main>
     </div>

@@ -2,7 +2,8 @@ import type { ExecuteResponse } from '../lib/api';
 import { formatMemory, RUN_STATUS } from '../lib/status';
 import CompilerOutput from './CompilerOutput';
 
-export default function ResultPanel({ result }: { result: ExecuteResponse }) {
+/** How a run ended: status, exit, times, memory, the compiler's output and notices. Its output is in the console. */
+export default function ResultPanel({ result, stopReason = null }: { result: ExecuteResponse; stopReason?: string | null }) {
   const status = RUN_STATUS[result.status];
   const ran = result.status !== 'compile_error';
   return (
@@ -33,23 +34,16 @@ export default function ResultPanel({ result }: { result: ExecuteResponse }) {
         )}
       </div>
       <CompilerOutput compile={result.compile} />
-      {ran && (
-        <>
-          <div className="stream">
-            <h3>Output</h3>
-            <pre className="stdout" data-testid="stdout">
-              {result.stdout || <span className="empty">(no output)</span>}
-            </pre>
-          </div>
-          {result.stderr && (
-            <div className="stream">
-              <h3>Errors (stderr)</h3>
-              <pre className="stderr" data-testid="stderr">
-                {result.stderr}
-              </pre>
-            </div>
-          )}
-        </>
+      {stopReason && result.status !== 'killed' && (
+        // a limit of live runs (the idle limit): the badge alone would not say which
+        <p className="notice" role="note" data-testid="stop-reason">
+          The server stopped it: {stopReason}.
+        </p>
+      )}
+      {ran && !result.output && (
+        <p className="empty" data-testid="no-output">
+          The program printed nothing.
+        </p>
       )}
       {result.truncated && (
         <p className="notice" role="note">

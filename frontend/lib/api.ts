@@ -29,7 +29,8 @@ export type {
   SnippetResponse,
 };
 
-// from the zod-free module: importing values from protocol.ts would ship zod to the browser
+// from the zod-free module: only the live-run client (lib/live.ts), which checks the
+// server's messages with the shared schemas, brings zod to the browser
 import { VISITOR_HEADER, VISITOR_KEY } from '../../backend/src/visitor-key.js';
 
 export { VISITOR_HEADER, VISITOR_KEY };

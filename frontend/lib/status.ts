@@ -11,9 +11,11 @@ export const RUN_STATUS: Record<ExecuteResponse['status'], { label: string; tone
   memory_limit: { label: 'Memory limit exceeded', tone: 'warn' },
   output_limit: { label: 'Output limit exceeded', tone: 'warn' },
   internal_error: { label: 'Internal error', tone: 'bad' },
+  killed: { label: 'Stopped', tone: 'warn' },
 };
 
-const { ok: _ok, ...RUN_FAILURES } = RUN_STATUS;
+// a judged run is never stopped by its client
+const { ok: _ok, killed: _killed, ...RUN_FAILURES } = RUN_STATUS;
 
 /** The judge's verdicts, for a whole submission and for each test: a run's failures as they are. */
 export const JUDGE_STATUS: Record<JudgeStatus, { label: string; tone: Tone }> = {

@@ -8,6 +8,8 @@ declare global {
     runbox?: { setCode(code: string): void; getCode(): string };
     /** The markers runbox put on the current model. */
     runboxEditor?: { markers(): { line: number; message: string }[] };
+    /** What the console shows: all of it, and only what is drawn in the stderr colour. */
+    runboxConsole?: { text(): string; stderr(): string };
   }
 }
 

@@ -7,9 +7,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 import { freePort } from './net.js';
 import { startTestRunbox, type TestRunbox } from './runbox.js';
+import type {} from '../../frontend/lib/test-hooks.js';
 
 /**
- * The built Next.js playground (`next start`) and a real Chromium (Debian's, driven by
+ * The built Next.js playground (frontend/server.ts) and a real Chromium (Debian's, driven by
  * playwright-core), for the browser tests. Everything listens on loopback; every URL a page
  * asks for is recorded so a test can prove nothing went to another host.
  */
@@ -40,11 +41,11 @@ export class PlaygroundBrowser {
     return it;
   }
 
-  /** Another `next start` of the built app, talking to apiUrl; stopped by close(). */
+  /** Another playground server (frontend/server.ts, as `npm start` runs it) of the built app, talking to apiUrl; stopped by close(). */
   async startPlayground(apiUrl: string): Promise<string> {
     const port = await freePort();
     // its own process group, so close() stops next and anything it started
-    const child = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', 'frontend', '-H', '127.0.0.1', '-p', String(port)], {
+    const child = spawn(process.execPath, ['frontend/server.ts', '-H', '127.0.0.1', '-p', String(port)], {
       env: { ...process.env, RUNBOX_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' },
       stdio: 'ignore',
       detached: true,
@@ -131,3 +132,16 @@ export function usePlayground(env: Record<string, string> = {}): { box: () => Te
   }, 60000);
   return { box: () => box!, web: () => web! };
 }
+
+/** Clicks Run and waits until that run is over (its result or an error is shown). */
+export async function runAndWait(page: Page, timeout = 60000): Promise<void> {
+  const finished = Number(await page.locator('.app').getAttribute('data-runs-finished'));
+  await page.getByRole('button', { name: 'Run code' }).click();
+  await page.waitForSelector(`.app[data-runs-finished="${finished + 1}"]`, { timeout });
+}
+
+/** What the playground's console shows (program output and typed input). */
+export const consoleText = (page: Page): Promise<string> => page.evaluate(() => window.runboxConsole!.text());
+
+/** What the console shows in the stderr colour. */
+export const consoleStderr = (page: Page): Promise<string> => page.evaluate(() => window.runboxConsole!.stderr());

@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
+import { streamRoutes } from './live.js';
 import { problemRoutes } from './problem-routes.js';
 import { snippetRoutes } from './snippet-routes.js';
 
@@ -50,7 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   };
 
-  app.use('/api', executeRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
+  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

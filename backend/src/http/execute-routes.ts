@@ -1,22 +1,16 @@
 import express from 'express';
 import { executeRequestSchema, type HealthResponse } from '../protocol.js';
-import type { RunRequest } from '../runs/run.js';
 import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
-import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 
 /** Running code: health, languages, execute. */
 export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
   const { config, runs } = deps;
   const router = express.Router();
-  const schema = executeRequestSchema({
-    timeMs: config.runTimeMs,
-    cpuTimeMs: config.runCpuMs,
-    memoryMb: config.runMemoryMb,
-    processes: config.runProcesses,
-    outputKb: config.outputKb,
-  });
+  const maxima = limitMaxima(config);
+  const schema = executeRequestSchema(maxima);
 
   router.get('/health', (_req, res) => {
     const body: HealthResponse = { status: runs.isShuttingDown ? 'shutting_down' : 'up', instance: config.instance || 'main', runs: runs.stats, isolation: deps.isolation };
@@ -32,20 +26,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(body.language);
     checkSizes(config, body);
-    const l = body.limits ?? {};
-    const run: RunRequest = {
-      language,
-      code: body.code,
-      stdin: body.stdin ?? '',
-      args: body.args ?? [],
-      limits: {
-        timeMs: l.timeMs ?? config.runTimeMs,
-        cpuTimeMs: l.cpuTimeMs ?? config.runCpuMs,
-        memoryMb: l.memoryMb ?? config.runMemoryMb,
-        processes: l.processes ?? config.runProcesses,
-        outputKb: l.outputKb ?? config.outputKb,
-      },
-    };
+    const run = runRequest(body, language, body.stdin ?? '', maxima);
     const result = await runs.execute(run);
     if (key) {
       result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: run.code, stdin: body.stdin ?? '', args: [...run.args], result });

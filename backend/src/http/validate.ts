@@ -1,6 +1,9 @@
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import { findLanguage, LANGUAGES, type LanguageSpec } from '../languages/registry.js';
+import type { ExecuteRequest, LimitMaxima } from '../protocol.js';
+import type { RunRequest } from '../runs/run.js';
 import { badField, HttpError } from './errors.js';
 
 /** Checks a JSON body against its schema; the first problem becomes a 400 naming the field. */
@@ -41,4 +44,27 @@ export function checkSizes(config: Config, fields: { code?: string; stdin?: stri
 /** JSON bodies may carry code and stdin at their caps, plus escaping overhead and the rest. */
 export function bodyLimitBytes(config: Config): number {
   return (config.codeKb + config.stdinKb) * 1024 * 2 + 64 * 1024;
+}
+
+/** The most a request may ask for; `timeMs` is the wall clock allowed (a live run's is its budget). */
+export function limitMaxima(config: Config, timeMs = config.runTimeMs): LimitMaxima {
+  return { timeMs, cpuTimeMs: config.runCpuMs, memoryMb: config.runMemoryMb, processes: config.runProcesses, outputKb: config.outputKb };
+}
+
+/** A checked request as a run: each limit the request's own, else the maximum. */
+export function runRequest(body: ExecuteRequest, language: LanguageSpec, stdin: string | Readable, maxima: LimitMaxima): RunRequest {
+  const l = body.limits ?? {};
+  return {
+    language,
+    code: body.code,
+    stdin,
+    args: body.args ?? [],
+    limits: {
+      timeMs: l.timeMs ?? maxima.timeMs,
+      cpuTimeMs: l.cpuTimeMs ?? maxima.cpuTimeMs,
+      memoryMb: l.memoryMb ?? maxima.memoryMb,
+      processes: l.processes ?? maxima.processes,
+      outputKb: l.outputKb ?? maxima.outputKb,
+    },
+  };
 }

@@ -61,7 +61,8 @@ export async function judgeSubmission(
 }
 
 function testResult(index: number, test: ProblemTest, run: ExecuteResponse): JudgeTestResult {
-  const status: JudgeStatus = run.status === 'ok' ? (outputsMatch(run.stdout, test.expected) ? 'accepted' : 'wrong_answer') : run.status;
+  // the judge never stops its runs with a RunStop, so none ends as `killed`
+  const status: JudgeStatus = run.status === 'ok' ? (outputsMatch(run.stdout, test.expected) ? 'accepted' : 'wrong_answer') : run.status === 'killed' ? 'internal_error' : run.status;
   const measured = { index, hidden: test.hidden, status, timeMs: run.timeMs, memoryKb: run.memoryKb };
   if (test.hidden) return measured;
   return { ...measured, input: test.input, expected: test.expected, stdout: run.stdout, stderr: run.stderr };

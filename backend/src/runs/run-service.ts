@@ -5,16 +5,35 @@ import { executeRun, type RunEnvironment, type RunHooks, type RunRequest } from 
 export class QueueFullError extends Error {}
 export class ShuttingDownError extends Error {}
 export class RunCancelledError extends Error {}
+export class LiveRunsFullError extends Error {}
 
 /**
- * The run queue: at most `concurrency` runs at once, at most `maxQueue` waiting; beyond
- * that callers are turned away at once instead of piling up.
+ * A live run's place, held from the moment its connection is let in until nothing of its
+ * run is alive (or until it is given back unused).
+ */
+export interface LiveSlot {
+  /** Runs the program at once, outside the queue; a slot runs one program. */
+  execute(req: RunRequest, hooks?: RunHooks): Promise<ExecuteResponse>;
+  /** Gives the place back without running anything (the client left before starting). */
+  release(): void;
+}
+
+/**
+ * Admission for runs. Batch runs (/api/execute, the judge) go through the queue: at most
+ * `concurrency` at once, at most `maxQueue` waiting; beyond that callers are turned away at
+ * once instead of piling up. Live runs mostly wait for a person typing, not for a CPU, so
+ * they take no queue slot: they have their own cap (`liveMax`) and are refused, never
+ * queued, beyond it. Shutdown drains both.
  */
 export class RunService {
   private readonly limit;
   private readonly abort = new AbortController();
   private shuttingDown = false;
   private readonly cleanups = new Set<Promise<void>>();
+  /** live slots handed out and not yet free */
+  private liveHeld = 0;
+  /** live slots whose program is running */
+  private liveRunning = 0;
 
   constructor(
     private readonly env: RunEnvironment,
@@ -31,6 +50,7 @@ export class RunService {
       maxQueue: this.env.config.maxQueue,
       usersReady: this.env.users.available,
       cleanupsPending: this.cleanups.size,
+      live: { active: this.liveHeld, max: this.env.config.liveMax },
     };
   }
 
@@ -55,31 +75,82 @@ export class RunService {
     if (!admitted && slotsBusy && this.limit.pendingCount >= this.env.config.maxQueue) {
       return Promise.reject(new QueueFullError('run queue is full'));
     }
-    const signal = hooks.signal ? AbortSignal.any([this.abort.signal, hooks.signal]) : this.abort.signal;
+    const signal = this.runSignal(hooks);
     return new Promise<ExecuteResponse>((resolve, reject) => {
       this.limit(async () => {
         if (this.shuttingDown && !admitted) throw new ShuttingDownError('server is shutting down');
         if (signal.aborted) throw new RunCancelledError('the run was cancelled before it started');
-        const outcome = await this.executor(req, this.env, { ...hooks, signal });
-        resolve(outcome.result);
-        // The slot is free once nothing of the run is alive. Deleting its user happens
-        // after, through the same queue as creating users, so a backlog of deletions slows
-        // new runs down instead of growing without bound.
-        this.cleanups.add(outcome.cleanedUp);
-        void outcome.cleanedUp.finally(() => this.cleanups.delete(outcome.cleanedUp));
-        await outcome.killed;
+        await this.run(req, { ...hooks, signal }, resolve);
       }).catch(reject);
     });
   }
 
   /**
-   * Stops taking work; queued runs are refused; running ones get `graceMs` to finish and
-   * are then killed. Resolves when every run (and its cleanup) is over.
+   * Lets a live run in, or refuses it at once (too many live runs, or shutting down). The
+   * slot counts from here, before the program is known, so connections waiting to start
+   * cannot outnumber the cap.
+   */
+  admitLive(): LiveSlot {
+    if (this.shuttingDown) throw new ShuttingDownError('server is shutting down');
+    const max = this.env.config.liveMax;
+    if (this.liveHeld >= max) throw new LiveRunsFullError(`${max} live runs are open, as many as this server allows; try again shortly`);
+    this.liveHeld++;
+    let state: 'held' | 'running' | 'free' = 'held';
+    const free = () => {
+      state = 'free';
+      this.liveHeld--;
+    };
+    return {
+      execute: (req, hooks = {}) => {
+        if (state !== 'held') return Promise.reject(new Error('a live slot runs one program'));
+        if (this.shuttingDown) {
+          free();
+          return Promise.reject(new ShuttingDownError('server is shutting down'));
+        }
+        state = 'running';
+        this.liveRunning++;
+        const signal = this.runSignal(hooks);
+        return new Promise<ExecuteResponse>((resolve, reject) => {
+          this.run(req, { ...hooks, signal }, resolve)
+            .catch(reject)
+            .finally(() => {
+              this.liveRunning--;
+              free();
+            });
+        });
+      },
+      release: () => {
+        if (state === 'held') free();
+      },
+    };
+  }
+
+  /** The caller's signal joined with shutdown's: either one kills the run. */
+  private runSignal(hooks: RunHooks): AbortSignal {
+    return hooks.signal ? AbortSignal.any([this.abort.signal, hooks.signal]) : this.abort.signal;
+  }
+
+  /** Runs one program; hands its result over as soon as it has one, returns once nothing of it is alive. */
+  private async run(req: RunRequest, hooks: RunHooks, deliver: (result: ExecuteResponse) => void): Promise<void> {
+    const outcome = await this.executor(req, this.env, hooks);
+    deliver(outcome.result);
+    // The slot is free once nothing of the run is alive. Deleting its user happens
+    // after, through the same queue as creating users, so a backlog of deletions slows
+    // new runs down instead of growing without bound.
+    this.cleanups.add(outcome.cleanedUp);
+    void outcome.cleanedUp.finally(() => this.cleanups.delete(outcome.cleanedUp));
+    await outcome.killed;
+  }
+
+  /**
+   * Stops taking work; queued runs and live slots not yet started are refused; running
+   * ones (live ones too) get `graceMs` to finish and are then killed. Resolves when every
+   * run (and its cleanup) is over.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
     const deadline = Date.now() + graceMs;
-    while (this.limit.activeCount + this.limit.pendingCount > 0) {
+    while (this.limit.activeCount + this.limit.pendingCount + this.liveRunning > 0) {
       if (Date.now() >= deadline) this.abort.abort();
       await new Promise((r) => setTimeout(r, 20));
     }

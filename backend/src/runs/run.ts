@@ -52,11 +52,31 @@ export interface RunEnvironment {
 }
 
 export interface RunHooks {
+  /** The run has its id and its user; compiling or running comes next. */
+  onStarted?: (id: string) => void;
+  /** The compile's result (compiled languages), before the program runs. */
+  onCompiled?: (compile: CompileResult) => void;
   /** Program output as it arrives (the run phase only). */
   onOutput?: (chunk: OutputChunk) => void;
   /** A successful compile's artifacts, for runs of the same code that follow (`build`). */
   onBuilt?: (build: CachedBuild) => void;
+  /** Aborting kills the run: with a RunStop as the reason the run ends with its status, else as internal_error. */
   signal?: AbortSignal;
+}
+
+/** Why a run was stopped from outside, given as its signal's abort reason. */
+export class RunStop extends Error {
+  constructor(
+    readonly status: Extract<RunStatus, 'timeout' | 'killed'>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The status of a run its signal stopped: what the RunStop says, else the server's own failure. */
+function stoppedStatus(signal: AbortSignal | undefined): RunStatus {
+  return signal?.reason instanceof RunStop ? signal.reason.status : 'internal_error';
 }
 
 const MB = 1024 * 1024;
@@ -85,13 +105,17 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     const fresh = await env.users.take();
     ({ runId: id, user } = fresh);
     userCreateMs = Math.round(performance.now() - started);
+    hooks.onStarted?.(id);
     const firstJail = fresh.jail ? Promise.resolve(fresh.jail) : Jail.prepare(jailSetup(user, 1, env));
     jails.push(firstJail);
     firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
     const built = req.language.compile ? await buildProgram(user, file, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
-    result = built.compile && built.compile.status !== 'ok' ? compileFailed(id, req, built.compile) : await runPhase(id, await built.jail, file, req, env, hooks, built.compile);
+    if (built.compile) hooks.onCompiled?.(built.compile);
+    if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
+    else if (built.compile && built.compile.status !== 'ok') result = compileFailed(id, req, built.compile);
+    else result = await runPhase(id, await built.jail, file, req, env, hooks, built.compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
@@ -230,7 +254,7 @@ async function runPhase(
   return {
     id,
     language: req.language.id,
-    status: runStatus(result, req, processLimitHit),
+    status: runStatus(result, req, processLimitHit, hooks.signal),
     output: result.output,
     stdout: result.stdout,
     stderr: result.stderr,
@@ -246,8 +270,8 @@ async function runPhase(
   };
 }
 
-function runStatus(r: JailResult, req: RunRequest, processLimitHit: boolean): RunStatus {
-  if (r.end === 'aborted') return 'internal_error';
+function runStatus(r: JailResult, req: RunRequest, processLimitHit: boolean, signal: AbortSignal | undefined): RunStatus {
+  if (r.end === 'aborted') return stoppedStatus(signal);
   if (r.end === 'output_limit') return 'output_limit';
   if (r.end === 'timeout' || r.signal === 'SIGXCPU') return 'timeout';
   // the hard CPU limit, one second past the soft one, ends in SIGKILL

@@ -1,0 +1,355 @@
+import express from 'express';
+import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { PassThrough } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { LIVE_CLOSE, LIVE_PATH, liveClientMessageSchema, type LiveServerMessage, type LiveStart } from '../live-protocol.js';
+import { executeRequestSchema, type ErrorResponse, type ExecuteResponse, type LimitMaxima } from '../protocol.js';
+import { RunStop, type RunHooks } from '../runs/run.js';
+import { LiveRunsFullError, ShuttingDownError, type LiveSlot } from '../runs/run-service.js';
+import type { AppDeps } from './app.js';
+import { HttpError } from './errors.js';
+import { keepSubmission } from './history-routes.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
+import { visitorKey } from './visitor.js';
+
+/**
+ * Runs whose output goes out as it arrives: a WebSocket at /api/live (input typed while the
+ * program runs, Stop) and POST /api/execute/stream (NDJSON, input given in advance). Both
+ * speak live-protocol.ts; the run itself is the same run /api/execute makes.
+ */
+
+/**
+ * Output a client has not taken yet that the server keeps for it. A client reading this far
+ * behind is not reading: its run is killed rather than its output piling up in memory. The
+ * output caps keep a run that is read under this (64 KiB a stream by default).
+ */
+export const SLOW_CLIENT_BYTES = 1024 * 1024;
+
+/** Pings find connections that died without a close, and keep proxies from timing out a quiet run. */
+const PING_EVERY_MS = 25_000;
+
+/** The run's progress as live messages; the caller decides where they go. */
+function liveHooks(send: (message: LiveServerMessage) => void): Pick<RunHooks, 'onStarted' | 'onCompiled' | 'onOutput'> {
+  return {
+    onStarted: (id) => send({ type: 'started', id }),
+    onCompiled: (result) => send({ type: 'compile', result }),
+    onOutput: (chunk) => send({ type: chunk.stream, data: chunk.text }),
+  };
+}
+
+/** POST /api/execute/stream: /api/execute's run and limits, its messages sent as NDJSON as they happen. GET /api/live says it is a WebSocket. */
+export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
+  const { config, runs } = deps;
+  const router = express.Router();
+  const maxima = limitMaxima(config);
+  const schema = executeRequestSchema(maxima);
+
+  router.post('/execute/stream', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
+    const key = visitorKey(req);
+    const body = parseBody(schema, req.body);
+    const language = resolveLanguage(body.language);
+    checkSizes(config, body);
+    const stop = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) stop.abort(new RunStop('killed', 'the client went away'));
+    });
+    const send = (message: LiveServerMessage) => {
+      if (res.destroyed) return;
+      if (!res.headersSent) res.status(200).set({ 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+      res.write(`${JSON.stringify(message)}\n`);
+    };
+    const hooks = liveHooks(send);
+    let result: ExecuteResponse;
+    try {
+      result = await runs.execute(runRequest(body, language, body.stdin ?? '', maxima), {
+        ...hooks,
+        onOutput: (chunk) => {
+          hooks.onOutput!(chunk);
+          if (res.writableLength > SLOW_CLIENT_BYTES) {
+            stop.abort(new RunStop('killed', 'the client does not read its output'));
+            res.destroy();
+          }
+        },
+        signal: stop.signal,
+      });
+    } catch (err) {
+      // turned away before anything was sent: the usual JSON error answer
+      if (!res.headersSent) throw err;
+      send({ type: 'error', message: 'the run failed inside the server' });
+      return void res.end();
+    }
+    if (key) result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [], result });
+    send({ type: 'exit', result });
+    res.end();
+  });
+
+  router.get('/live', () => {
+    throw new HttpError(426, { error: 'Upgrade required', message: `${LIVE_PATH} is a WebSocket: connect with ws:// or wss://` }, { Upgrade: 'websocket' });
+  });
+  return router;
+}
+
+export interface LiveServer {
+  /** Closes every live connection still open (their runs are over by shutdown's end). */
+  close(): void;
+}
+
+/**
+ * Takes WebSocket upgrades of `server` at /api/live. A connection is let in only while
+ * there is a live slot (else 503 before any WebSocket exists) and only from a browser page
+ * of this origin or an allowed one; one connection runs one program.
+ */
+export function attachLiveSocket(server: Server, deps: AppDeps): LiveServer {
+  const { config, runs } = deps;
+  const allowedOrigins = new Set(config.corsOrigins);
+  const maxima = limitMaxima(config, config.liveTimeMs);
+  const context: SessionContext = { deps, maxima, schema: liveClientMessageSchema(maxima) };
+  // a start message carries code and stdin at their caps, JSON-escaped; nothing may be longer
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: bodyLimitBytes(config) });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined); // a client gone mid-handshake
+    if (new URL(req.url ?? '/', 'http://runbox').pathname !== LIVE_PATH) {
+      return refuseUpgrade(socket, 404, { error: 'Not found', message: `WebSocket connections go to ${LIVE_PATH}` });
+    }
+    if (!originAllowed(req, allowedOrigins)) {
+      return refuseUpgrade(socket, 403, { error: 'Forbidden', message: 'this origin may not open live runs (RUNBOX_CORS_ORIGINS)' });
+    }
+    let slot: LiveSlot;
+    try {
+      slot = runs.admitLive();
+    } catch (err) {
+      if (err instanceof LiveRunsFullError) return refuseUpgrade(socket, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
+      if (err instanceof ShuttingDownError) return refuseUpgrade(socket, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
+      throw err;
+    }
+    // a handshake ws refuses (a bad key or version) answers 400 and never calls back
+    socket.once('close', () => slot.release());
+    sockets.handleUpgrade(req, socket, head, (ws) => new LiveSession(ws, slot, context));
+  });
+
+  return {
+    close() {
+      for (const ws of sockets.clients) ws.close(LIVE_CLOSE.goingAway, 'server shutting down');
+      sockets.close();
+    },
+  };
+}
+
+/**
+ * A page may open a WebSocket to any host (no preflight protects it), so a browser's
+ * connection must come from this origin or one allowed as for fetches. Same origin is the
+ * Host the browser asked for, or the host a proxy in front says it served (nginx, the
+ * playground): a page cannot set either header on a WebSocket. No Origin: not a browser.
+ */
+function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (allowed.has(origin) || allowed.has('*')) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const forwarded = req.headers['x-forwarded-host']?.toString().split(',')[0]?.trim();
+  return host === req.headers.host || host === forwarded;
+}
+
+function refuseUpgrade(socket: Duplex, status: number, body: ErrorResponse, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(text)}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
+}
+
+interface SessionContext {
+  deps: AppDeps;
+  maxima: LimitMaxima;
+  schema: ReturnType<typeof liveClientMessageSchema>;
+}
+
+/**
+ * One live connection and its one run, in the order things happen: wait for `start` ->
+ * run (stdin fed as it comes, output sent as it arrives) -> `exit` -> close. Whatever ends
+ * it first (the program, kill, a broken message, idleness, the client leaving, a client
+ * that stops reading) ends the run, and the slot frees once nothing of the run is alive.
+ */
+class LiveSession {
+  private phase: 'waiting' | 'running' | 'over' = 'waiting';
+  /** the program's stdin: a pipe it reads while the run goes on */
+  private readonly input = new PassThrough();
+  /** everything the program was given, kept with the run in the visitor's history */
+  private inputText = '';
+  private inputBytes = 0;
+  private readonly stop = new AbortController();
+  private readonly idleTimer: NodeJS.Timeout;
+  private readonly pingTimer: NodeJS.Timeout;
+  private answeredPing = true;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly slot: LiveSlot,
+    private readonly context: SessionContext,
+  ) {
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    ws.on('pong', () => (this.answeredPing = true));
+    ws.on('error', () => undefined); // a broken connection ends in 'close' as well
+    ws.on('close', () => this.abandon());
+    this.idleTimer = setTimeout(() => this.idle(), context.deps.config.liveIdleMs);
+    this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.phase === 'over') return;
+    if (isBinary) return this.refuse('messages must be JSON text', LIVE_CLOSE.unsupportedData);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data.toString());
+    } catch {
+      return this.refuse('the message is not valid JSON');
+    }
+    let message;
+    try {
+      message = parseBody(this.context.schema, raw);
+    } catch (err) {
+      return this.refuse(err);
+    }
+    if (message.type === 'start') {
+      if (this.phase !== 'waiting') return this.refuse('the run has started already: start comes once');
+      return void this.run(message);
+    }
+    if (this.phase === 'waiting') return this.refuse('the first message must be start');
+    this.idleTimer.refresh();
+    switch (message.type) {
+      case 'stdin':
+        return this.feed(message.data);
+      case 'stdin-eof':
+        return void this.input.end();
+      case 'kill':
+        return this.stop.abort(new RunStop('killed', 'stopped by the client'));
+    }
+  }
+
+  private async run(start: LiveStart): Promise<void> {
+    const { deps, maxima } = this.context;
+    let language;
+    try {
+      language = resolveLanguage(start.language);
+      checkSizes(deps.config, start);
+    } catch (err) {
+      return this.refuse(err);
+    }
+    this.phase = 'running';
+    this.idleTimer.refresh();
+    if (start.stdin) this.feed(start.stdin);
+    const hooks = liveHooks((message) => this.send(message));
+    let result: ExecuteResponse;
+    try {
+      result = await this.slot.execute(runRequest(start, language, this.input, maxima), {
+        ...hooks,
+        // waiting for a user and compiling are the server's time, not the program's idling
+        onStarted: (id) => {
+          this.idleTimer.refresh();
+          hooks.onStarted!(id);
+        },
+        onCompiled: (compile) => {
+          this.idleTimer.refresh();
+          hooks.onCompiled!(compile);
+        },
+        onOutput: (chunk) => {
+          this.idleTimer.refresh();
+          hooks.onOutput!(chunk);
+          if (this.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
+            this.stop.abort(new RunStop('killed', 'the client does not read its output'));
+            this.ws.terminate();
+          }
+        },
+        signal: this.stop.signal,
+      });
+    } catch (err) {
+      return this.refuse(err);
+    }
+    if (start.visitor) {
+      result.submissionId = await keepSubmission(deps, { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: start.code, stdin: this.inputText, args: start.args ?? [], result });
+    }
+    const stopped = this.stop.signal.reason;
+    const reason = stopped instanceof RunStop && stopped.status === result.status ? stopped.message : undefined;
+    this.send({ type: 'exit', result, ...(reason ? { reason } : {}) });
+    this.end(LIVE_CLOSE.done, 'run over');
+  }
+
+  /** Passes input on to the program, within the stdin cap; input over it is refused and the run goes on. */
+  private feed(data: string): void {
+    const capKb = this.context.deps.config.stdinKb;
+    const bytes = Buffer.byteLength(data);
+    if (this.inputBytes + bytes > capKb * 1024) {
+      return this.send({ type: 'error', field: 'stdin', message: `stdin may total at most ${capKb} KiB: this input was refused` });
+    }
+    if (this.input.writableEnded) return this.send({ type: 'error', field: 'stdin', message: 'stdin was closed (stdin-eof): this input was refused' });
+    this.inputBytes += bytes;
+    this.inputText += data;
+    this.input.write(data);
+  }
+
+  private idle(): void {
+    const seconds = Number((this.context.deps.config.liveIdleMs / 1000).toFixed(1));
+    if (this.phase === 'waiting') return this.refuse(`no start message within ${seconds} s`);
+    this.stop.abort(new RunStop('timeout', `no input and no output for ${seconds} s`));
+  }
+
+  private ping(): void {
+    if (!this.answeredPing) return void this.ws.terminate(); // gone without a close
+    this.answeredPing = false;
+    this.ws.ping();
+  }
+
+  private send(message: LiveServerMessage): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+  }
+
+  /** An `error` message, then the connection closes (and with it the run, if there is one). */
+  private refuse(problem: unknown, code: number = LIVE_CLOSE.protocolError): void {
+    let message: string;
+    let field: string | undefined;
+    if (typeof problem === 'string') message = problem;
+    else if (problem instanceof HttpError) {
+      message = problem.body.message ?? problem.body.error;
+      field = problem.body.field;
+      if (problem.status === 413) code = LIVE_CLOSE.tooBig;
+    } else if (problem instanceof ShuttingDownError) {
+      message = 'the server is restarting; try again shortly';
+      code = LIVE_CLOSE.goingAway;
+    } else {
+      this.context.deps.logger.error('live run failed', { error: (problem as Error)?.message });
+      message = 'the run failed inside the server';
+      code = LIVE_CLOSE.internalError;
+    }
+    this.send({ type: 'error', message, ...(field ? { field } : {}) });
+    this.end(code, 'refused');
+  }
+
+  /** Closes the connection; a run still going is killed. */
+  private end(code: number, reason: string): void {
+    this.abandon();
+    this.ws.close(code, reason);
+  }
+
+  /** Nobody will read this run any more: kill it (or give the slot back if it never started). */
+  private abandon(): void {
+    if (this.phase === 'over') return;
+    if (this.phase === 'waiting') this.slot.release();
+    this.phase = 'over';
+    clearTimeout(this.idleTimer);
+    clearInterval(this.pingTimer);
+    if (!this.stop.signal.aborted) this.stop.abort(new RunStop('killed', 'the client went away'));
+    this.input.end();
+  }
+}

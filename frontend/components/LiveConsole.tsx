@@ -1,0 +1,178 @@
+'use client';
+
+import '@xterm/xterm/css/xterm.css';
+import type { FitAddon } from '@xterm/addon-fit';
+import type { Terminal } from '@xterm/xterm';
+import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import type { Theme } from '../lib/theme';
+import '../lib/test-hooks';
+
+/** What the playground does with the console. */
+export interface ConsoleHandle {
+  clear(): void;
+  /** Program output: stderr is drawn in red. */
+  write(stream: 'stdout' | 'stderr', text: string): void;
+  focus(): void;
+}
+
+export interface LiveConsoleProps {
+  ref?: Ref<ConsoleHandle>;
+  theme: Theme;
+  /** The program runs: Ctrl+C stops it. */
+  running: boolean;
+  /** Its input is open: what is typed goes to it. */
+  inputOpen: boolean;
+  /** A line the visitor finished with Enter (ending in \n), or the part typed before Ctrl+D. */
+  onInput(text: string): void;
+  /** Ctrl+D: the end of the input. */
+  onEndOfInput(): void;
+  /** Ctrl+C without a selection: stop the program. */
+  onInterrupt(): void;
+}
+
+const COLORS: Record<Theme, { background: string; foreground: string; cursor: string; red: string; selectionBackground: string }> = {
+  light: { background: '#ffffff', foreground: '#1d1d20', cursor: '#1d1d20', red: '#b91c1c', selectionBackground: '#bfdbfe' },
+  dark: { background: '#1e1f23', foreground: '#e8e8ea', cursor: '#e8e8ea', red: '#f87171', selectionBackground: '#1e3a8a' },
+};
+const RED = 1; // palette index of the stderr colour
+const STDERR_ON = `\x1b[3${RED}m`;
+const DEFAULT_FG = '\x1b[39m';
+
+/**
+ * A terminal-like console (xterm.js): program output as it arrives, stdout and stderr apart,
+ * and a line discipline of its own, as a terminal's: typed characters are echoed, Backspace
+ * takes one back, Enter sends the line to the program's stdin, Ctrl+D ends the input and
+ * Ctrl+C stops the program.
+ */
+export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const terminal = useRef<Terminal | null>(null);
+  /** output written before xterm finished loading */
+  const pending = useRef<string[]>([]);
+  const line = useRef('');
+  const latest = useRef(props);
+  latest.current = props;
+  /** the theme when xterm finishes loading, which may be after the page found the visitor's */
+  const themeNow = useRef(theme);
+  themeNow.current = theme;
+
+  const write = (data: string) => {
+    if (terminal.current) terminal.current.write(data);
+    else pending.current.push(data);
+  };
+
+  useImperativeHandle(ref, () => ({
+    clear() {
+      pending.current = [];
+      line.current = '';
+      terminal.current?.reset();
+    },
+    write(stream, text) {
+      write(stream === 'stderr' ? `${STDERR_ON}${text}${DEFAULT_FG}` : text);
+    },
+    focus() {
+      terminal.current?.focus();
+    },
+  }));
+
+  useEffect(() => {
+    let disposed = false;
+    let observer: ResizeObserver | null = null;
+    // xterm touches the DOM as it loads: only ever in the browser
+    void Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]).then(([{ Terminal }, { FitAddon }]) => {
+      if (disposed || !box.current) return;
+      const term = new Terminal({
+        convertEol: true,
+        cursorBlink: true,
+        fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace",
+        fontSize: 13,
+        scrollback: 5000,
+        theme: COLORS[themeNow.current],
+      });
+      const fit: FitAddon = new FitAddon();
+      term.loadAddon(fit);
+      term.open(box.current);
+      fit.fit();
+      observer = new ResizeObserver(() => fit.fit());
+      observer.observe(box.current);
+      term.attachCustomKeyEventHandler((e) => {
+        // Ctrl/Cmd+Enter runs (the page handles it); Ctrl+C with a selection copies
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) return false;
+        if (e.type === 'keydown' && e.key === 'c' && e.ctrlKey && term.hasSelection()) return false;
+        return true;
+      });
+      term.onData((data) => typed(term, data));
+      terminal.current = term;
+      for (const data of pending.current.splice(0)) term.write(data);
+      window.runboxConsole = { text: () => screenText(term), stderr: () => screenText(term, RED) };
+    });
+    return () => {
+      disposed = true;
+      observer?.disconnect();
+      terminal.current?.dispose();
+      terminal.current = null;
+    };
+    // once: the terminal lives as long as the component, and reads props through refs
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    if (terminal.current) terminal.current.options.theme = COLORS[theme];
+  }, [theme]);
+
+  /** The line discipline: what a keystroke (or a paste) does. */
+  function typed(term: Terminal, data: string) {
+    const { running, inputOpen, onInput, onEndOfInput, onInterrupt } = latest.current;
+    if (data.startsWith('\x1b')) return; // arrows, function keys: no line editing beyond Backspace
+    if (!running) return;
+    for (const ch of data) {
+      if (ch === '\x03') {
+        term.write('^C\r\n');
+        line.current = '';
+        return onInterrupt();
+      } else if (!inputOpen) {
+        continue;
+      } else if (ch === '\r' || ch === '\n') {
+        term.write('\r\n');
+        onInput(`${line.current}\n`);
+        line.current = '';
+      } else if (ch === '\x04') {
+        if (line.current) onInput(line.current);
+        line.current = '';
+        return onEndOfInput();
+      } else if (ch === '\x7f' || ch === '\b') {
+        const chars = [...line.current];
+        if (chars.length === 0) continue;
+        line.current = chars.slice(0, -1).join('');
+        term.write('\b \b');
+      } else if (ch >= ' ' || ch === '\t') {
+        line.current += ch;
+        term.write(ch);
+      }
+    }
+  }
+
+  return <div className="console" ref={box} data-testid="console" aria-label="Console" />;
+}
+
+/** The console's text as shown, lines joined where they only wrapped; with `color`, only what is drawn in it. */
+function screenText(term: Terminal, color?: number): string {
+  const buffer = term.buffer.active;
+  const cell = buffer.getNullCell();
+  let text = '';
+  for (let y = 0; y < buffer.length; y++) {
+    const row = buffer.getLine(y);
+    if (!row) continue;
+    if (y > 0 && !row.isWrapped) text += '\n';
+    if (color === undefined) {
+      text += row.translateToString(true);
+      continue;
+    }
+    for (let x = 0; x < row.length; x++) {
+      row.getCell(x, cell);
+      if (cell.isFgPalette() && cell.getFgColor() === color) text += cell.getChars();
+    }
+  }
+  // in one colour, the lines without it are empty
+  return color === undefined ? text.replace(/\n+$/, '') : text.replace(/\n{2,}/g, '\n').replace(/^\n|\n$/g, '');
+}
