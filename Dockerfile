@@ -10,18 +10,18 @@ COPY frontend/package.json frontend/
 RUN npm ci --no-audit --no-fund
 COPY backend backend
 RUN npm run build --workspace backend
-# the jail launcher and the syscall filter exporter (C, libseccomp)
+# the jail launcher, the accounts helper and the syscall filter exporter (C, libseccomp)
 RUN apk add --no-cache build-base libseccomp-dev linux-headers
 COPY scripts/build-native.sh scripts/
-COPY backend/native backend/native
 RUN sh scripts/build-native.sh
 
 FROM node:24-alpine
 # bubblewrap builds each run's allowlisted root; libseccomp is what seccomp-export links;
-# shadow: useradd/userdel; util-linux: mount/umount for the run homes; tini reaps zombies.
+# shadow: the login.defs/nologin run users get (runbox-accounts writes the account files
+# itself); tini reaps zombies.
 # postgresql-client: pg_dump/pg_restore for scripts/backup.ts when DATABASE_URL is set.
 # No sudo, on purpose.
-RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow util-linux bubblewrap libseccomp tini postgresql-client
+RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow bubblewrap libseccomp tini postgresql-client
 # Python packages for the playground (e.g. --build-arg PYTHON_PACKAGES="numpy requests");
 # empty by default
 ARG PYTHON_PACKAGES=""

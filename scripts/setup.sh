@@ -10,8 +10,8 @@ if [ "$(id -u)" != 0 ]; then echo "setup: run as root (runbox creates a Linux us
 # command -> Debian package providing it
 declare -A needs=(
   [g++]=g++ [/usr/bin/python3]=python3 [javac]=openjdk-17-jdk-headless
-  [bwrap]=bubblewrap [/usr/include/seccomp.h]=libseccomp-dev [cc]=gcc [mount]=mount
-  [useradd]=passwd [userdel]=passwd
+  [bwrap]=bubblewrap [/usr/include/seccomp.h]=libseccomp-dev [cc]=gcc
+  [nologin]=login [useradd]=passwd
 )
 missing=()
 for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || [ -e "$cmd" ] || missing+=("${needs[$cmd]}"); done

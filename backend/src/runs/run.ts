@@ -91,7 +91,7 @@ export interface RunOutcome {
 
 /**
  * The result is handed back as soon as the program has ended. Killing what is left and
- * deleting the user (about 40 ms of userdel and unmounting) go on after it, off the
+ * deleting the user (a batched removal in the accounts helper) go on after it, off the
  * caller's latency.
  */
 export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: RunHooks = {}): Promise<RunOutcome> {
