@@ -1,38 +1,50 @@
 /**
  * runbox benchmark: hello world through the API next to the bare toolchain on the same
- * machine, in the same run; first vs repeat runs of compiled code; Python throughput at
- * several concurrencies; the server's memory over many runs; the store (history writes on a
- * run, snippet writes and reads) and the judge against compiling and running the tests bare.
+ * machine, in the same run; first vs repeat runs of compiled code; the CPU a run costs the
+ * whole machine; Python throughput at several concurrencies; the server's memory over many
+ * runs; the store (history writes on a run, snippet writes and reads) and the judge against
+ * compiling and running the tests bare.
  *
- *   node scripts/bench.ts [--runs 30] [--throughput 60] [--memory-runs 1000] [--judge-runs 10]
- *                         [--writes 500] [--sections latency,throughput,memory,storage] [--out docs/benchmarks.md]
+ *   node scripts/bench.ts [--runs 20] [--cpu-runs 40] [--cpu-rounds 5] [--throughput 60]
+ *                         [--memory-runs 300 | --long] [--judge-runs 5] [--writes 500]
+ *                         [--sections latency,cpu,throughput,memory,storage] [--title ...] [--out docs/benchmarks.md]
+ *
+ * --long: 10,000 runs in the memory section (about 13 minutes on 2 cores), the server's RSS at run
+ * 1,000 and at run 10,000. The default run takes about 3 minutes.
  *
  * Starts its own server from backend/dist on a free loopback port (build first), or uses
  * RUNBOX_URL. Only ever talks to loopback. Bare commands are the language entries' own
  * command lines, run as root without any sandbox, so the difference is the sandbox's cost.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seedProblems } from '../backend/dist/judge/seed-problems.js';
 import { LANGUAGES } from '../backend/dist/languages/registry.js';
+import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '30' },
+    runs: { type: 'string', default: '20' },
+    'cpu-runs': { type: 'string', default: '40' },
+    'cpu-rounds': { type: 'string', default: '5' },
     throughput: { type: 'string', default: '60' },
-    'memory-runs': { type: 'string', default: '1000' },
-    'judge-runs': { type: 'string', default: '10' },
+    'memory-runs': { type: 'string' },
+    long: { type: 'boolean', default: false },
+    'judge-runs': { type: 'string', default: '5' },
     writes: { type: 'string', default: '500' },
-    sections: { type: 'string', default: 'latency,throughput,memory,storage' },
+    sections: { type: 'string', default: 'latency,cpu,throughput,memory,storage' },
+    title: { type: 'string' },
     out: { type: 'string' },
   },
 });
 const RUNS = Number(values.runs);
+const CPU_RUNS = Number(values['cpu-runs']);
+const CPU_ROUNDS = Number(values['cpu-rounds']);
 const THROUGHPUT_RUNS = Number(values.throughput);
-const MEMORY_RUNS = Number(values['memory-runs']);
+const MEMORY_RUNS = Number(values['memory-runs'] ?? (values.long ? 10000 : 300));
 const JUDGE_RUNS = Number(values['judge-runs']);
 const WRITES = Number(values.writes);
 const SECTIONS = new Set(values.sections.split(','));
@@ -47,8 +59,8 @@ const percentile = (xs: number[], p: number) => {
 };
 const ms = (x: number) => `${x.toFixed(1)}`;
 
-async function startServer(): Promise<{ url: string; pid?: number; stop: () => Promise<void> }> {
-  if (process.env.RUNBOX_URL) return { url: process.env.RUNBOX_URL, stop: async () => undefined };
+async function startServer(): Promise<{ url: string; pid?: number; logs: () => string; stop: () => Promise<void> }> {
+  if (process.env.RUNBOX_URL) return { url: process.env.RUNBOX_URL, logs: () => '', stop: async () => undefined };
   // a database of its own, so the numbers do not depend on what an earlier server stored
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-data-'));
   const child = spawn(process.execPath, ['backend/dist/main.js'], {
@@ -63,14 +75,15 @@ async function startServer(): Promise<{ url: string; pid?: number; stop: () => P
   return {
     url,
     pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => {
-          rmSync(dataDir, { recursive: true, force: true });
-          resolve();
-        });
+    logs: () => logs,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
-      }),
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -122,11 +135,21 @@ function machine(): string {
   return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${os.release()}, Node ${process.versions.node}`;
 }
 
+/** The commit measured, so that a before and an after can be told apart; notes uncommitted changes. */
+function commit(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--', 'backend', ':!backend/node_modules') ? ' with uncommitted changes in backend/' : '');
+  } catch {
+    return 'unknown commit';
+  }
+}
+
 /** Latency is measured on an idle server: the previous run's cleanup and pool refill done. */
 async function waitIdle(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    const h = (await (await fetch(`${url}/api/health`)).json()) as { runs: { active: number; queued: number; usersReady: number } };
-    if (h.runs.active === 0 && h.runs.queued === 0 && h.runs.usersReady >= POOL) return;
+    const h = (await (await fetch(`${url}/api/health`)).json()) as { runs: { active: number; queued: number; usersReady: number; cleanupsPending?: number } };
+    if (h.runs.active === 0 && h.runs.queued === 0 && h.runs.usersReady >= POOL && !h.runs.cleanupsPending) return;
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -151,6 +174,7 @@ function row(label: string, api: number[], bare: number[]): string {
 
 async function main(): Promise<void> {
   const server = await startServer();
+  const startRssKb = serverRssKb(server.pid);
   const lines: string[] = [];
   const say = (s = '') => {
     lines.push(s);
@@ -158,15 +182,20 @@ async function main(): Promise<void> {
   };
   try {
     const health = (await (await fetch(`${server.url}/api/health`)).json()) as { isolation: { cgroup: string } };
-    say(`# runbox benchmark, ${new Date().toISOString().slice(0, 10)}`);
+    say(`# runbox benchmark${values.title ? `: ${values.title}` : ''}, ${new Date().toISOString().slice(0, 10)}`);
     say();
-    say(`Machine: ${machine()}; cgroup ${health.isolation.cgroup}. Produced by \`node scripts/bench.ts ${process.argv.slice(2).join(' ')}\`.`);
+    say(`Machine: ${machine()}; cgroup ${health.isolation.cgroup}. Code: ${commit()}. Produced by \`node scripts/bench.ts ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}\`.`);
     say('Bare = the same command lines as the language entries, run directly as root (no user, namespaces, cgroup or HTTP).');
     say();
     if (SECTIONS.has('latency')) await latency(server.url, say);
+    if (SECTIONS.has('cpu')) await cpu(server.url, say);
     if (SECTIONS.has('throughput')) await throughput(server.url, say);
-    if (SECTIONS.has('memory') && MEMORY_RUNS > 0 && server.pid) await memory(server.url, server.pid, say);
+    if (SECTIONS.has('memory') && MEMORY_RUNS > 0 && server.pid) await memory(server.url, server.pid, startRssKb, say);
     if (SECTIONS.has('storage')) await storage(server.url, say);
+  } catch (err) {
+    // otherwise a server stopped or crashed mid-benchmark shows only as "fetch failed"
+    console.error(`the server's last log lines:\n${server.logs().trim().split('\n').slice(-5).join('\n')}`);
+    throw err;
   } finally {
     await server.stop();
   }
@@ -247,6 +276,7 @@ async function throughput(url: string, say: Say): Promise<void> {
     for (const c of [1, 2, 4, 8]) {
       await waitIdle(server.url);
       const api = await pool(THROUGHPUT_RUNS, c, () => execute(server.url, 'python', python.template));
+      await waitIdle(server.url); // the server's cleanup and refill must not slow the bare runs
       const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB })));
       say(`| ${c} | ${api.toFixed(1)} | ${bare.toFixed(1)} | ${((api / bare) * 100).toFixed(0)}% |`);
     }
@@ -256,27 +286,115 @@ async function throughput(url: string, say: Say): Promise<void> {
   say();
 }
 
-async function memory(url: string, pid: number, say: Say): Promise<void> {
-  const server = { url, pid };
+/**
+ * What one run costs the whole machine: its busy CPU over a batch of runs (server, sandbox,
+ * program, kernel, and this process's HTTP client), less what the machine was doing anyway,
+ * divided by the runs; next to the bare program measured the same way. Repeated in rounds,
+ * because other work on the machine leaks into every round differently.
+ */
+async function cpu(url: string, say: Say): Promise<void> {
   const python = LANGUAGES.find((l) => l.id === 'python')!;
-  {
-    say(`## Server memory over ${MEMORY_RUNS} runs (Python hello world, concurrency 2)`);
-    say();
-    const samples: [number, number | null][] = [];
-    let done = 0;
-    const checkpoints = new Set([100, Math.round(MEMORY_RUNS / 2), MEMORY_RUNS]);
-    await pool(MEMORY_RUNS, 2, async () => {
-      await execute(server.url, 'python', python.template);
-      done++;
-      if (checkpoints.has(done)) samples.push([done, serverRssKb(server.pid)]);
-    });
-    say('| after run | server RSS MiB |');
-    say('|---:|---:|');
-    for (const [n, kb] of samples) say(`| ${n} | ${kb === null ? 'n/a' : (kb / 1024).toFixed(1)} |`);
-    const [first, last] = [samples[0]?.[1], samples.at(-1)?.[1]];
-    if (first && last) say(`\nChange from run 100 to run ${MEMORY_RUNS}: ${(((last - first) / first) * 100).toFixed(1)}%.`);
-    say();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
+  writeFileSync(path.join(dir, 'main.py'), python.template);
+  const bareCommand = python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB });
+  const rounds: CpuRound[] = [];
+  try {
+    for (let i = 0; i < 3; i++) await execute(url, 'python', python.template); // warm-up
+    for (let round = 0; round < CPU_ROUNDS; round++) {
+      await waitIdle(url);
+      // sampled on both sides of each batch: other work on the machine comes and goes
+      const before = await backgroundMsPerSecond(BACKGROUND_SAMPLE_MS);
+      const throughApi = await cpuSpentOn(async () => {
+        for (let i = 0; i < CPU_RUNS; i++) await execute(url, 'python', python.template);
+        await waitIdle(url); // the last runs' cleanup and the pool's refill are part of their cost
+      });
+      const between = await backgroundMsPerSecond(BACKGROUND_SAMPLE_MS);
+      const direct = await cpuSpentOn(async () => {
+        for (let i = 0; i < CPU_RUNS; i++) await runBare(dir, bareCommand);
+      });
+      const after = await backgroundMsPerSecond(BACKGROUND_SAMPLE_MS);
+      rounds.push({
+        api: perRun(throughApi, (before + between) / 2),
+        bare: perRun(direct, (between + after) / 2),
+        backgrounds: [before, between, after],
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
+  // a burst of other work during a batch is only guessed at by the samples around it: such
+  // rounds are reported, but the headline figure comes from the rounds without one
+  const quiet = rounds.filter((r) => Math.max(...r.backgrounds) < QUIET_MS_PER_SECOND);
+  const median = (xs: number[]) => percentile(xs, 50);
+  const cell = (of: CpuRound[], figure: (r: CpuRound) => number) => (of.length ? ms(median(of.map(figure))) : 'n/a');
+  const line = (label: string, figure: (r: CpuRound) => PerRun) => {
+    const all = rounds.map((r) => figure(r).net);
+    say(`| ${label} | ${cell(quiet, (r) => figure(r).net)} | ${ms(median(all))} (${ms(Math.min(...all))} – ${ms(Math.max(...all))}) | ${cell(rounds, (r) => figure(r).self)} |`);
+  };
+  say(`## CPU per run, whole machine: Python hello world, ${CPU_RUNS} sequential runs, ${CPU_ROUNDS} rounds`);
+  say();
+  say('Busy time of all cores from /proc/stat (user + nice + system + irq + softirq + steal), so that processes no readable parent reaps and the kernel\'s own work count too. ' +
+    `A round: ${CPU_RUNS} runs through the API until the server is idle again (cleanup and user pool refill included), ` +
+    `then \`${bareCommand.join(' ')}\` spawned ${CPU_RUNS} times directly; the machine's background is sampled for ${BACKGROUND_SAMPLE_MS / 1000} s before, between and after, ` +
+    'and the mean of the two samples around a batch, times its wall time, is taken off it. ' +
+    `Quiet rounds: every background sample under ${QUIET_MS_PER_SECOND} ms/s; ${quiet.length} of ${rounds.length} here.`);
+  say();
+  say('| | CPU ms per run, median of quiet rounds | all rounds: median (min – max) | of it, this benchmark process |');
+  say('|---|---:|---:|---:|');
+  line('through the API', (r) => r.api);
+  line('bare', (r) => r.bare);
+  line('difference: sandbox and server', (r) => ({ net: r.api.net - r.bare.net, self: r.api.self - r.bare.self }));
+  const backgrounds = rounds.flatMap((r) => r.backgrounds);
+  say();
+  say(`Background: ${ms(median(backgrounds))} ms of CPU per second (median of ${backgrounds.length} samples; ${ms(Math.min(...backgrounds))} – ${ms(Math.max(...backgrounds))}), of ${os.cpus().length * 1000} available.`);
+  say();
+}
+
+interface CpuRound {
+  api: PerRun;
+  bare: PerRun;
+  /** The machine's busy ms per second before, between and after the two batches. */
+  backgrounds: number[];
+}
+
+interface PerRun {
+  /** Machine busy ms per run, the background taken off. */
+  net: number;
+  /** The benchmark process's own ms per run (HTTP client, or spawning the bare program). */
+  self: number;
+}
+
+const BACKGROUND_SAMPLE_MS = 1500;
+/** Busy ms per second: above an idle machine with an idle server (10 to 30 when measured), far below anyone's test run. */
+const QUIET_MS_PER_SECOND = 100;
+
+const perRun = (spent: CpuSpent, backgroundMsPerSecond: number): PerRun => ({
+  net: (spent.machineMs - (backgroundMsPerSecond * spent.wallMs) / 1000) / CPU_RUNS,
+  self: spent.selfMs / CPU_RUNS,
+});
+
+async function memory(url: string, pid: number, startRssKb: number | null, say: Say): Promise<void> {
+  const python = LANGUAGES.find((l) => l.id === 'python')!;
+  say(`## Server memory over ${MEMORY_RUNS} runs (Python hello world, concurrency 2)`);
+  say();
+  // --long: from run 1,000 on, past the allocator's and the JIT's warm-up
+  const from = Math.min(values.long ? 1000 : 100, MEMORY_RUNS);
+  const checkpoints = new Set([from, Math.round(MEMORY_RUNS / 2), MEMORY_RUNS]);
+  const samples: [number, number | null][] = [];
+  let done = 0;
+  await pool(MEMORY_RUNS, 2, async () => {
+    await execute(url, 'python', python.template);
+    done++;
+    if (checkpoints.has(done)) samples.push([done, serverRssKb(pid)]);
+  });
+  const mib = (kb: number | null) => (kb === null ? 'n/a' : (kb / 1024).toFixed(1));
+  say('| when | server RSS MiB |');
+  say('|---|---:|');
+  say(`| server started, no run yet | ${mib(startRssKb)} |`);
+  for (const [n, kb] of samples) say(`| after run ${n} of this section | ${mib(kb)} |`);
+  const [first, last] = [samples[0], samples.at(-1)];
+  if (first?.[1] && last?.[1]) say(`\nChange from run ${first[0]} to run ${last[0]}: ${(((last[1] - first[1]) / first[1]) * 100).toFixed(1)}%.`);
+  say();
 }
 
 /** a-plus-b solutions; a unique comment makes every submission compile afresh */
