@@ -7,7 +7,7 @@
  *
  *   node scripts/bench.ts [--runs 20] [--cpu-runs 40] [--cpu-rounds 5] [--throughput 60]
  *                         [--memory-runs 300 | --long] [--judge-runs 5] [--writes 500]
- *                         [--sections latency,cpu,throughput,memory,storage] [--title ...] [--out docs/benchmarks.md]
+ *                         [--sections latency,cpu,phases,throughput,memory,storage] [--title ...] [--out docs/benchmarks.md]
  *
  * --long: 10,000 runs in the memory section (about 13 minutes on 2 cores), the server's RSS at run
  * 1,000 and at run 10,000. The default run takes about 3 minutes.
@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util';
 import { seedProblems } from '../backend/dist/judge/seed-problems.js';
 import { LANGUAGES } from '../backend/dist/languages/registry.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
+import { measurePhases, netPerItem } from './bench-phases.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,7 +36,7 @@ const { values } = parseArgs({
     long: { type: 'boolean', default: false },
     'judge-runs': { type: 'string', default: '5' },
     writes: { type: 'string', default: '500' },
-    sections: { type: 'string', default: 'latency,cpu,throughput,memory,storage' },
+    sections: { type: 'string', default: 'latency,cpu,phases,throughput,memory,storage' },
     title: { type: 'string' },
     out: { type: 'string' },
   },
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
     say();
     if (SECTIONS.has('latency')) await latency(server.url, say);
     if (SECTIONS.has('cpu')) await cpu(server.url, say);
+    if (SECTIONS.has('phases')) await phases(server.url, say);
     if (SECTIONS.has('throughput')) await throughput(server.url, say);
     if (SECTIONS.has('memory') && MEMORY_RUNS > 0 && server.pid) await memory(server.url, server.pid, startRssKb, say);
     if (SECTIONS.has('storage')) await storage(server.url, say);
@@ -372,6 +374,44 @@ const perRun = (spent: CpuSpent, backgroundMsPerSecond: number): PerRun => ({
   net: (spent.machineMs - (backgroundMsPerSecond * spent.wallMs) / 1000) / CPU_RUNS,
   self: spent.selfMs / CPU_RUNS,
 });
+
+async function phases(url: string, say: Say): Promise<void> {
+  const python = LANGUAGES.find((l) => l.id === 'python')!;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
+  writeFileSync(path.join(dir, 'main.py'), python.template);
+  const bareCommand = python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB });
+  try {
+    for (let i = 0; i < 3; i++) await execute(url, 'python', python.template);
+    await waitIdle(url);
+    const api = await netPerItem(CPU_RUNS, async () => {
+      for (let i = 0; i < CPU_RUNS; i++) await execute(url, 'python', python.template);
+      await waitIdle(url);
+    });
+    const bare = await netPerItem(CPU_RUNS, async () => {
+      for (let i = 0; i < CPU_RUNS; i++) await runBare(dir, bareCommand);
+    });
+    const p = await measurePhases(CPU_RUNS);
+    const rest = api - bare - p.userAdminMs - p.jailMs;
+    say(`## Where a run's CPU goes: Python hello world, ${CPU_RUNS} of each, whole machine, background taken off`);
+    say();
+    say('Each phase measured on its own against the sandbox modules, with the server idle (scripts/bench-phases.ts); ' +
+      'HTTP and bookkeeping is what is left of a run through the API. The benchmark process\'s own CPU is not counted.');
+    say();
+    say('| phase | CPU ms per run |');
+    say('|---|---:|');
+    say(`| the program itself (bare \`${bareCommand.join(' ')}\`) | ${ms(bare)} |`);
+    say(`| user admin: create + delete, batched (runbox-accounts) | ${ms(p.userAdminMs)} |`);
+    say(`| jail: bwrap, namespaces, launcher, \`true\` in it, teardown, outside the server process (minus \`true\` bare) | ${ms(p.jailMs)} |`);
+    say(`| HTTP, cgroup files, bookkeeping, cleanup (the rest) | ${ms(rest)} |`);
+    say(`| **through the API, all of it** | **${ms(api)}** |`);
+    say(`| sandbox and server over bare | ${ms(api - bare)} |`);
+    say();
+    say(`Preparing a pooled jail (Jail.prepare until its launcher waits at the gate), wall time p50: ${ms(p.jailPrepareP50Ms)} ms.`);
+    say();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 async function memory(url: string, pid: number, startRssKb: number | null, say: Say): Promise<void> {
   const python = LANGUAGES.find((l) => l.id === 'python')!;
