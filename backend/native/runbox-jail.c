@@ -254,6 +254,11 @@ static void reap(void) {
 
 static int serve(void) {
   close_from(3); /* whatever the server inherited stays out of every jail */
+  /* the server gone (even by SIGKILL, even if someone else holds our stdin): so are we, and
+     our jails with us (--die-with-parent) */
+  pid_t server = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != server) return 0;
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
