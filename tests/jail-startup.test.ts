@@ -16,7 +16,7 @@ describe('start-up', () => {
     const native = await mkdtemp(path.join(os.tmpdir(), 'runbox-native-'));
     try {
       const real = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'backend', 'native', 'build');
-      await copyFile(path.join(real, 'runbox-jail'), path.join(native, 'runbox-jail'));
+      for (const helper of ['runbox-jail', 'runbox-accounts']) await copyFile(path.join(real, helper), path.join(native, helper));
       // a filter of one instruction: SECCOMP_RET_ALLOW for everything
       await writeFile(path.join(native, 'seccomp-export'), "#!/bin/sh\nprintf '\\006\\000\\000\\000\\000\\000\\377\\177'\n", { mode: 0o755 });
       await expect(startTestRunbox({ RUNBOX_NATIVE_DIR: native })).rejects.toThrow(
