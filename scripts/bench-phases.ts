@@ -14,11 +14,9 @@ import path from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import { loadConfig } from '../backend/dist/config.js';
 import { jailSetup } from '../backend/dist/runs/run.js';
-import { RunAccounts } from '../backend/dist/sandbox/accounts.js';
 import { detectCgroups } from '../backend/dist/sandbox/cgroups.js';
-import { prepareIsolation } from '../backend/dist/sandbox/isolation.js';
+import { openSandbox } from '../backend/dist/sandbox/sandbox-setup.js';
 import { Jail } from '../backend/dist/sandbox/jail.js';
-import { LANGUAGES } from '../backend/dist/languages/registry.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 
 export interface PhaseCosts {
@@ -46,24 +44,8 @@ export async function measurePhases(count: number): Promise<PhaseCosts> {
   const config = loadConfig({ ...process.env, RUNBOX_INSTANCE: 'be0' });
   const stateDir = path.join(config.stateDir, `bench-phases-${process.pid}`);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const accounts = new RunAccounts({
-    tool: path.join(config.nativeDir, 'runbox-accounts'),
-    homeRoot: config.homeRoot,
-    workspaceMb: config.workspaceMb,
-    instance: config.instance,
-    uidMin: config.runUids.min,
-    uidMax: config.runUids.max,
-  });
   const cgroups = await detectCgroups(config.cgroup);
-  const isolation = await prepareIsolation({
-    network: config.allowNetwork,
-    hiddenPaths: [...config.hiddenPaths, config.dataDir],
-    stateDir,
-    nativeDir: config.nativeDir,
-    sandboxPath: config.sandboxPath,
-    toolchainCommands: LANGUAGES.map((l) => l.versionCommand[0]!),
-    extraReadOnly: [config.archiveDir],
-  });
+  const { isolation, accounts } = await openSandbox(config, stateDir);
   const env = { config, cgroups, isolation };
   try {
     const userAdminMs = await netPerItem(count, async () => {

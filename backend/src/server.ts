@@ -17,8 +17,8 @@ import { jailSetup } from './runs/run.js';
 import { RunService } from './runs/run-service.js';
 import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
-import { prepareIsolation, probeIsolation } from './sandbox/isolation.js';
-import { RunAccounts } from './sandbox/accounts.js';
+import { probeIsolation } from './sandbox/isolation.js';
+import { openSandbox } from './sandbox/sandbox-setup.js';
 import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { openStore } from './store/open-store.js';
@@ -59,27 +59,9 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
   const stateDir = ownDir(config.stateDir);
   await prepareStateDir(stateDir);
-  // the database directory is root-only already; hidden too, in case it sits inside an allowlisted tree
-  await mkdir(config.archiveDir, { recursive: true, mode: 0o755 });
-  const isolationSettings = await prepareIsolation({
-    network: config.allowNetwork,
-    hiddenPaths: [...config.hiddenPaths, config.dataDir],
-    stateDir,
-    nativeDir: config.nativeDir,
-    sandboxPath: config.sandboxPath,
-    toolchainCommands: LANGUAGES.map((lang) => lang.versionCommand[0]!),
-    extraReadOnly: [config.archiveDir],
-  });
+  const { isolation: isolationSettings, accounts } = await openSandbox(config, stateDir);
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
-  const accounts = new RunAccounts({
-    tool: path.join(config.nativeDir, 'runbox-accounts'),
-    homeRoot: config.homeRoot,
-    workspaceMb: config.workspaceMb,
-    instance: config.instance,
-    uidMin: config.runUids.min,
-    uidMax: config.runUids.max,
-  });
   const swept = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
   if (swept.users + swept.homes + swept.cgroups > 0) logger.warn('removed leftovers of an earlier server', swept);
   for (const failure of swept.failures) logger.error('start-up sweep failed', { failure });
