@@ -233,15 +233,15 @@ export class Jail {
     this.state = 'running';
     const { limits } = run;
     try {
-      const overhead = JAIL_OVERHEAD_TASKS;
-      await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: limits.processes + overhead });
+      const cgroupTasks = limits.processes + JAIL_OVERHEAD_TASKS;
+      await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: cgroupTasks });
       this.collector = new OutputCollector(limits.outputBytes, run.onOutput);
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
       // With a cgroup, its pids cap is the one that refuses, and counts the refusals. The
       // rlimit counts a fork as it starts and the cgroup near its end, so with many forks in
       // flight the user's count runs up to twice the live tasks: the rlimit sits at twice
       // the cap, a backstop only. Without a cgroup the rlimit is the limit.
-      const nproc = this.cgroup ? 2 * (limits.processes + overhead) : limits.processes;
+      const nproc = this.cgroup ? 2 * cgroupTasks : limits.processes;
       const fields = [
         'runbox1',
         // soft limit sends SIGXCPU, the hard one a second later SIGKILL
