@@ -27,8 +27,11 @@ export interface CgroupUsage {
 export interface PhaseCgroup {
   /** Files a process writes "0" to, to move itself in (one per v1 hierarchy). */
   readonly procsFiles: string[];
+  /** Sets the limits of a fresh cgroup, once. */
   setLimits(limits: CgroupLimits): Promise<void>;
   usage(): Promise<CgroupUsage>;
+  /** Kills everything inside and resolves once nothing is left (a run killed at a limit). */
+  killAll(): Promise<void>;
   /** Kills everything inside and removes the cgroup. */
   destroy(): Promise<void>;
 }
@@ -60,6 +63,17 @@ async function killProcsIn(dir: string): Promise<void> {
       // gone already
     }
   }
+}
+
+/** Kills what is in the cgroups until none is left, or throws after about two seconds. */
+async function killUntilEmpty(dirs: readonly string[]): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const left = await Promise.all(dirs.map(async (dir) => ((await readText(path.join(dir, 'cgroup.procs'))) ?? '').split('\n').filter(Boolean)));
+    if (left.every((pids) => pids.length === 0)) return;
+    await Promise.all(dirs.map(killProcsIn));
+    await sleep(attempt < 5 ? 2 : 20);
+  }
+  throw new Error(`processes survive in ${dirs.join(', ')}`);
 }
 
 /** rmdir fails with EBUSY while dying processes are still being torn down: retry briefly. */
@@ -136,35 +150,38 @@ class V1Driver implements CgroupDriver {
     return { memory: path.join(this.roots.memory, name), pids: path.join(this.roots.pids, name), cpuacct: path.join(this.roots.cpuacct, name) };
   }
 
+  /** Whether swap is accounted (memory.memsw.*): the same for every cgroup of the host. */
+  private hasMemsw: Promise<boolean> | null = null;
+
   async create(name: string): Promise<PhaseCgroup> {
     const dirs = this.dirs(name);
     const all = Object.values(dirs);
-    try {
-      for (const dir of all) await mkdir(dir);
-    } catch (err) {
+    const made = await Promise.allSettled(all.map((dir) => mkdir(dir)));
+    const failed = made.find((m) => m.status === 'rejected');
+    if (failed) {
       await Promise.allSettled(all.map(removeDir));
-      throw err;
+      throw (failed as PromiseRejectedResult).reason;
     }
     const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
-    const hasMemsw = await pathExists(memsw);
+    this.hasMemsw ??= pathExists(memsw);
+    const hasMemsw = await this.hasMemsw;
     return {
       procsFiles: all.map((d) => path.join(d, 'cgroup.procs')),
+      // once, on the fresh (unlimited) cgroup: both limits only come down, the memory limit
+      // first, as memsw may never be below it; with swap accounting on, swap is capped too,
+      // or the limit would only move pages to swap
       setLimits: async (limits) => {
         const bytes = String(limits.memoryBytes);
         const memory = async () => {
-          if (!hasMemsw) return writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
-          // with swap accounting on, swap must be capped too or the limit only moves pages to
-          // swap; memsw may never be below the memory limit, so the order depends on direction
-          const current = Number((await readText(path.join(dirs.memory, 'memory.limit_in_bytes'))) ?? 0);
-          if (limits.memoryBytes > current) await writeFile(memsw, bytes);
           await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
-          await writeFile(memsw, bytes);
+          if (hasMemsw) await writeFile(memsw, bytes);
         };
         await Promise.all([memory(), writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids))]);
       },
       usage: () => this.usage(name),
+      killAll: () => killUntilEmpty(all),
+      // the jail has ended: the cgroups are empty, and removeDir kills whatever is not
       destroy: async () => {
-        await Promise.all(all.map(killProcsIn));
         await Promise.all(all.map(removeDir));
       },
     };
@@ -241,6 +258,10 @@ class V2Driver implements CgroupDriver {
         await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
       },
       usage: () => this.usage(name),
+      killAll: async () => {
+        await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
+        await killUntilEmpty([dir]);
+      },
       destroy: async () => {
         // cgroup.kill (5.14+) kills everything inside atomically, forks in flight included
         await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => killProcsIn(dir));

@@ -268,6 +268,9 @@ export class Jail {
       await this.closed;
       clearTimeout(wallTimer);
       run.signal?.removeEventListener('abort', onAbort);
+      // killed at a limit, a jail of a thousand processes takes a moment to die: its result
+      // waits for that, so nothing of the run outlives it
+      if (this.end !== 'exit') await this.cgroup?.killAll();
       this.collector.finish();
       const { waitStatus, rest } = splitExitLine(this.diagnostics);
       if (rest) throw new JailSetupError(rest.trim());
