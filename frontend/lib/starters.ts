@@ -1,4 +1,4 @@
-import type { LanguageInfo } from './api';
+import type { LanguageInfo } from '../../backend/src/protocol.js';
 
 /**
  * What a problem's editor starts with: the language entry's starter (read the input, print
