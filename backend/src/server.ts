@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { attachLiveSocket } from './http/live.js';
+import { pistonSocketRoute } from './http/piston/connect.js';
 import { LANGUAGES } from './languages/registry.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { probeVersion } from './languages/versions.js';
@@ -106,7 +107,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
     await store.close();
     throw err;
   });
-  const live = attachLiveSocket(server, appDeps);
+  const live = attachLiveSocket(server, appDeps, [pistonSocketRoute(appDeps)]);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
