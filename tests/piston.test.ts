@@ -181,9 +181,11 @@ describe('raw Piston JSON, as bots in other languages send it', () => {
     expect(slow.json.run).toEqual(slow.json.compile);
   });
 
-  test('output past the cap: OL, SIGKILL', async () => {
+  test('output past the cap: OL for stdout, EL for stderr, SIGKILL', async () => {
     const { json } = await execute({ language: 'python', version: '*', files: [{ content: 'while True: print("x" * 1000)' }] });
     expect(json.run).toMatchObject({ code: null, signal: 'SIGKILL', status: 'OL', message: 'stdout length exceeded' });
+    const errors = await execute({ language: 'python', version: '*', files: [{ content: 'import sys\nprint("some")\nwhile True: print("e" * 1000, file=sys.stderr)' }] });
+    expect(errors.json.run).toMatchObject({ code: null, signal: 'SIGKILL', status: 'EL', message: 'stderr length exceeded', stdout: 'some\n' });
   });
 
   test('files: the first UTF-8 file is the program; others are refused clearly, base64 alone is no program', async () => {

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import type { CompileResult, ExecuteResponse } from '../../protocol.js';
 import { RunStop } from '../../runs/run.js';
-import type { LiveSlot } from '../../runs/run-service.js';
+import { ShuttingDownError, type LiveSlot } from '../../runs/run-service.js';
 import type { AppDeps } from '../app.js';
 import { PING_EVERY_MS, SLOW_CLIENT_BYTES, type LiveSocketRoute } from '../live.js';
 import { limitMaxima } from '../validate.js';
@@ -157,7 +157,8 @@ class PistonSession {
         signal: this.stop.signal,
       });
     } catch (err) {
-      if (!(err instanceof PistonError)) this.context.deps.logger.error('piston live run failed', { error: (err as Error)?.message });
+      if (err instanceof ShuttingDownError) return this.fail('the server is restarting; try again shortly');
+      this.context.deps.logger.error('piston live run failed', { error: (err as Error)?.message });
       return this.fail('the run failed inside the server');
     }
     // a failed compile had its exit already (compiled()); a job stopped before its compile
