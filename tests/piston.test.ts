@@ -11,7 +11,8 @@ import { useRunbox } from './helpers/runbox.js';
  * end to end. Every answer is checked in Piston's shape.
  */
 
-const server = useRunbox({ RUNBOX_LIVE_IDLE_MS: '20000' });
+// a wall clock far above the CPU limits tested: on a loaded machine CPU time comes slowly
+const server = useRunbox({ RUNBOX_LIVE_IDLE_MS: '20000', RUNBOX_RUN_TIME_MS: '20000' });
 const client = () => piston({ server: server().url });
 
 interface Stage {
@@ -171,14 +172,23 @@ describe('raw Piston JSON, as bots in other languages send it', () => {
   });
 
   test('run_cpu_time stops a busy program at its CPU time; compile_timeout stops a compiler', async () => {
-    const busy = await execute({ language: 'python', version: '*', files: [{ content: 'while True: pass' }], run_cpu_time: 800, run_timeout: 5000 });
+    const busy = await execute({ language: 'python', version: '*', files: [{ content: 'while True: pass' }], run_cpu_time: 800, run_timeout: 20000 });
     expect(busy.json.run).toMatchObject({ code: null, signal: 'SIGKILL', status: 'TO' });
-    expect(busy.json.run.wall_time).toBeLessThan(4500);
+    // the CPU limit ended it, not the wall clock
+    expect(busy.json.run.cpu_time).toBeGreaterThanOrEqual(700);
+    expect(busy.json.run.wall_time).toBeLessThan(19000);
     // fresh code (no cached build): g++ takes far longer than 50 ms to compile and link anything
     const fresh = `#include <iostream>\nint main() { std::cout << ${Date.now()} << std::endl; }`;
     const slow = await execute({ language: 'c++', version: '*', files: [{ content: fresh }], compile_timeout: 50 });
     expect(slow.json.compile).toMatchObject({ code: null, signal: 'SIGKILL', status: 'TO' });
     expect(slow.json.run).toEqual(slow.json.compile);
+    // g++ cannot work in 4 MiB; the same code compiles under compile_memory_limit -1 (the maximum)
+    const starved = await execute({ language: 'c++', version: '*', files: [{ content: fresh }], compile_memory_limit: 4 * 1024 * 1024 });
+    expect(starved.json.compile.status).not.toBeNull();
+    expect(starved.json.compile.code).not.toBe(0);
+    const fed = await execute({ language: 'c++', version: '*', files: [{ content: fresh }], compile_memory_limit: -1 });
+    expect(fed.json.compile).toMatchObject({ code: 0, status: null });
+    expect(fed.json.run.stdout).toMatch(/^\d+\n$/);
   });
 
   test('output past the cap: OL for stdout, EL for stderr, SIGKILL', async () => {
@@ -279,6 +289,11 @@ class PistonSocket {
     }
   }
 
+  /** Waits until the program's stdout so far contains `text` (output may come in any pieces). */
+  async waitForStdout(text: string): Promise<void> {
+    await this.waitFor(() => this.stdout().includes(text));
+  }
+
   stdout(): string {
     return this.messages.filter((m) => m.type === 'data' && m.stream === 'stdout').map((m) => m.data).join('');
   }
@@ -288,9 +303,9 @@ describe('the /api/v2/connect WebSocket, Piston\'s interactive protocol', () => 
   test('interactive: runtime, stage, output as it comes, input while it runs; a signal ends it; 4999', async () => {
     const socket = await PistonSocket.open();
     socket.send({ type: 'init', language: 'python', version: '3', files: [{ content: 'name = input("name? ")\nprint("hello", name, flush=True)\ninput()' }] });
-    await socket.waitFor((m) => m.type === 'data' && m.data.includes('name? '));
+    await socket.waitForStdout('name? ');
     socket.send({ type: 'data', stream: 'stdin', data: 'piston\n' });
-    await socket.waitFor((m) => m.type === 'data' && m.data.includes('hello piston'));
+    await socket.waitForStdout('hello piston');
     // a signal that does not end a process changes nothing; SIGTERM ends the run
     socket.send({ type: 'signal', signal: 'SIGWINCH' });
     socket.send({ type: 'signal', signal: 'SIGTERM' });
@@ -329,6 +344,19 @@ describe('the /api/v2/connect WebSocket, Piston\'s interactive protocol', () => 
     expect((await socket.closed).code).toBe(4999);
     expect(socket.messages.find((m) => m.type === 'data')).toMatchObject({ stream: 'stderr', data: expect.stringMatching(/incompatible types/) });
     expect(socket.messages.some((m) => m.type === 'stage' && m.stage === 'run')).toBe(false);
+  });
+
+  test('a signal during the compile stage ends the job there', async () => {
+    const socket = await PistonSocket.open();
+    // fresh code, so javac really runs (no cached build)
+    socket.send({ type: 'init', language: 'java', version: '*', files: [{ content: `public class Main { public static void main(String[] a) { System.out.println(${Date.now()}L); } }` }] });
+    await socket.waitFor((m) => m.type === 'stage' && m.stage === 'compile');
+    socket.send({ type: 'signal', signal: 'SIGKILL' });
+    expect((await socket.closed).code).toBe(4999);
+    const exits = socket.messages.filter((m) => m.type === 'exit');
+    expect(exits).toHaveLength(1);
+    expect(exits[0]).toMatchObject({ stage: 'compile', code: null, signal: 'SIGKILL', status: 'SG' });
+    expect(socket.stdout()).toBe('');
   });
 
   test('run_timeout holds on a live job: TO, SIGKILL', async () => {

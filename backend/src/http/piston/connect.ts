@@ -176,8 +176,13 @@ class PistonSession {
   /** The compile stage's output and exit, then the run stage if the program compiled. */
   private compiled(compile: CompileResult): void {
     if (compile.output) this.send({ type: 'data', stream: 'stderr', data: compile.output });
-    const stage = compileStage(compile);
-    this.exitStage('compile', stage);
+    // a compiler stopped by a signal or the idle limit did not fail: it was killed
+    const stopped = this.stop.signal.reason;
+    if (stopped instanceof RunStop) {
+      const timedOut = stopped.status === 'timeout';
+      return this.exitStage('compile', { code: null, signal: 'SIGKILL', status: timedOut ? 'TO' : 'SG', message: timedOut ? 'Time limit exceeded' : 'Killed on request' });
+    }
+    this.exitStage('compile', compileStage(compile));
     if (compile.status === 'ok') this.enter('run');
   }
 

@@ -24,8 +24,8 @@ export const pistonFileSchema = z.object(
 export type PistonFile = z.infer<typeof pistonFileSchema>;
 
 export const pistonExecuteSchema = z.object({
-  language: z.string(msg('language is required as a string')).min(1, 'language is required as a string'),
-  version: z.string(msg('version is required as a string')).min(1, 'version is required as a string'),
+  language: z.string(msg('language is required as a string')).min(1, 'language is required as a string').max(64, 'language must be at most 64 characters'),
+  version: z.string(msg('version is required as a string')).min(1, 'version is required as a string').max(256, 'version must be at most 256 characters'),
   files: z.array(pistonFileSchema, msg('files is required as an array')),
   stdin: z.string(msg('stdin must be a string')).nullable().optional(),
   args: z.array(z.string(msg('{field} must be a string')), msg('args must be an array of strings')).nullable().optional(),
