@@ -86,7 +86,8 @@ describe('piston-client (Piston\'s own client library), only the server address 
     const result = await client().execute('javascript', 'while (true) {}', { runTimeout: 1000 });
     expect(result.run).toMatchObject({ code: null, signal: 'SIGKILL', status: 'TO', message: expect.stringMatching(/time limit/i) });
     expect(result.run.wall_time).toBeGreaterThanOrEqual(900);
-    expect(result.run.wall_time).toBeLessThan(4000);
+    // its own 1 s, not the server's 20 s (generously: the machine may be loaded)
+    expect(result.run.wall_time).toBeLessThan(10000);
   });
 
   test('runMemoryLimit -1 is the server\'s maximum, not unlimited; a lower limit in bytes holds', async () => {
