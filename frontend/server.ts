@@ -1,7 +1,7 @@
 /**
  * The playground's server: Next.js, plus the one thing a Next route handler cannot do,
- * passing WebSocket upgrades of /api/live on to the API, so the page keeps talking to its
- * own origin only. Every other /api request goes through app/api/[...path]/route.ts.
+ * passing WebSocket upgrades of /api/live (and Piston's /api/v2/connect) on to the API, so
+ * the page keeps talking to its own origin only. Every other /api request goes through app/api/[...path]/route.ts.
  *
  *   node frontend/server.ts [-H host] [-p port] [--dev]
  *
@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-/** the live-run path of the API (LIVE_PATH in backend/src/live-protocol.ts) */
-const LIVE_PATH = '/api/live';
+/** the API's WebSocket paths: live runs (LIVE_PATH in backend/src/live-protocol.ts) and Piston's (backend/src/http/piston/protocol.ts) */
+const SOCKET_PATHS = new Set(['/api/live', '/api/v2/connect']);
 
 const { values: options } = parseArgs({
   options: {
@@ -44,7 +44,8 @@ await app.prepare();
 const server = http.createServer((req, res) => void handle(req, res));
 server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
   socket.on('error', () => undefined);
-  if (new URL(req.url ?? '/', 'http://playground').pathname === LIVE_PATH) return proxyLive(req, socket, head);
+  const pathname = new URL(req.url ?? '/', 'http://playground').pathname;
+  if (SOCKET_PATHS.has(pathname)) return proxyLive(req, socket, head, pathname);
   if (dev) return void app.getUpgradeHandler()(req, socket, head); // hot reload
   socket.destroy();
 });
@@ -64,7 +65,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
  * ways untouched. Only a page of this playground's own origin may connect through it: it
  * answers for the visitor's browser, as the API's own origin check would.
  */
-function proxyLive(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function proxyLive(req: IncomingMessage, socket: Duplex, head: Buffer, pathname: string): void {
   const origin = req.headers.origin;
   const host = req.headers['x-forwarded-host']?.toString().split(',')[0]?.trim() ?? req.headers.host;
   if (origin !== undefined && originHost(origin) !== host && originHost(origin) !== req.headers.host) {
@@ -75,7 +76,7 @@ function proxyLive(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;
   }
-  const upstream = http.request(new URL(LIVE_PATH, apiUrl), { method: 'GET', headers });
+  const upstream = http.request(new URL(pathname, apiUrl), { method: 'GET', headers });
   upstream.on('upgrade', (res, apiSocket, apiHead) => {
     socket.write(statusLine(101, res.statusMessage) + headerLines(res.rawHeaders));
     if (apiHead.length) socket.write(apiHead);

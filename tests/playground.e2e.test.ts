@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { statSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { consoleStderr, consoleText, OUTPUT_DIR, runAndWait, usePlayground } from './helpers/browser.js';
 import { freePort } from './helpers/net.js';
 import type {} from '../frontend/lib/test-hooks.js';
@@ -161,6 +162,21 @@ describe('playground', () => {
     await runAndWait(page);
     await expect(page.getByTestId('api-error').innerText()).resolves.toMatch(/Cannot reach the runbox server/);
     await context.close();
+  });
+
+  test("Piston clients may use the playground's address: /api/v2/execute through its proxy, /api/v2/connect through its pass-through", async () => {
+    const body = JSON.stringify({ language: 'py', version: '*', files: [{ content: 'print(6 * 7)' }] });
+    const ok = await fetch(`${web().appUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+    expect(((await ok.json()) as { run: { stdout: string } }).run.stdout).toBe('42\n');
+    // the proxy passes the page's origin on: another site's text/plain post (no preflight) is refused
+    const foreign = await fetch(`${web().appUrl}/api/v2/execute`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'https://evil.example.net' }, body });
+    expect(foreign.status).toBe(415);
+    const ws = new WebSocket(`${web().appUrl.replace(/^http/, 'ws')}/api/v2/connect`);
+    const messages: { type: string; stream?: string; data?: string }[] = [];
+    ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'init', language: 'javascript', version: '*', files: [{ content: 'console.log("through the playground")' }] })));
+    expect(await new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))).toBe(4999);
+    expect(messages.filter((m) => m.type === 'data').map((m) => m.data).join('')).toBe('through the playground\n');
   });
 
   test('light and dark screenshots of a finished run', async () => {

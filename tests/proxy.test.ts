@@ -11,6 +11,7 @@ import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { LiveClient } from './helpers/live.js';
 import { freePort } from './helpers/net.js';
 import { renderNginxTemplate } from './helpers/nginx.js';
+import { WebSocket } from 'ws';
 
 /**
  * runbox behind a real nginx with real TLS on loopback: the repo's own template rendered
@@ -215,6 +216,24 @@ describe('nginx in front of two runbox processes', () => {
     const first = arrivals.find((a) => a.type === 'stdout')!;
     expect(arrivals.at(-1)!.type).toBe('exit');
     expect(arrivals.at(-1)!.at - first.at).toBeGreaterThan(1000);
+  });
+
+  test('Piston\'s API through nginx: /api/v2/execute, and the /api/v2/connect WebSocket over wss', async () => {
+    const reply = await request(api('/api/v2/execute'), 'POST', JSON.stringify({ language: 'py', version: '*', files: [{ content: 'print(6 * 7)' }] }));
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body)).toMatchObject({ language: 'python', run: { stdout: '42\n', code: 0 } });
+    const ws = new WebSocket(`wss://localhost:${httpsPort}/api/v2/connect`, { ca });
+    const messages: { type: string; [field: string]: unknown }[] = [];
+    ws.on('message', (data) => {
+      const message = JSON.parse(data.toString());
+      messages.push(message);
+      if (message.type === 'stage' && message.stage === 'run') ws.send(JSON.stringify({ type: 'data', stream: 'stdin', data: 'nginx\n' }));
+    });
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'init', language: 'python', version: '*', files: [{ content: 'print("hello", input())' }] })));
+    const closed = await new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    expect(closed).toBe(4999);
+    expect(messages.filter((m) => m.type === 'data' && m.stream === 'stdout').map((m) => m.data).join('')).toBe('hello nginx\n');
+    expect(messages.at(-1)).toMatchObject({ type: 'exit', stage: 'run', code: 0, signal: null });
   });
 
   test('/ is proxied to the playground upstream', async () => {

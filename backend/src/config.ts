@@ -64,7 +64,7 @@ const entries = {
     schema: positiveInt,
     // a live run mostly waits for a person, so it holds no run slot; this caps how many wait
     default: String(4 * os.availableParallelism()),
-    doc: 'Live runs (/api/live) open at once; more are refused at the upgrade (default: 4 x CPU count)',
+    doc: 'Live runs (/api/live and Piston\'s /api/v2/connect) open at once; more are refused at the upgrade (default: 4 x CPU count)',
   },
   liveTimeMs: {
     env: 'RUNBOX_LIVE_TIME_MS',

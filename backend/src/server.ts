@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { attachLiveSocket } from './http/live.js';
+import { pistonSocketRoute } from './http/piston/connect.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { loadLanguages } from './languages/load.js';
 import type { LanguageSet } from './languages/registry.js';
@@ -105,7 +106,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
     await store.close();
     throw err;
   });
-  const live = attachLiveSocket(server, appDeps);
+  const live = attachLiveSocket(server, appDeps, [pistonSocketRoute(appDeps)]);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;

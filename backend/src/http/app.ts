@@ -9,6 +9,7 @@ import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
 import { streamRoutes } from './live.js';
+import { pistonRoutes } from './piston/routes.js';
 import { problemRoutes } from './problem-routes.js';
 import { snippetRoutes } from './snippet-routes.js';
 
@@ -52,6 +53,8 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   };
 
+  // Piston v2's API, for the tools written for Piston (its own errors: { message })
+  app.use('/api/v2', pistonRoutes(deps));
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
@@ -68,7 +71,8 @@ interface BodyParserError {
   status?: number;
 }
 
-function toHttpError(err: unknown, runs: RunService): HttpError {
+/** Any error a route throws as the HTTP answer it deserves. */
+export function toHttpError(err: unknown, runs: RunService): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof QueueFullError) {
     const retry = String(runs.retryAfterSeconds());

@@ -28,7 +28,7 @@ import { visitorKey } from './visitor.js';
 export const SLOW_CLIENT_BYTES = 1024 * 1024;
 
 /** Pings find connections that died without a close, and keep proxies from timing out a quiet run. */
-const PING_EVERY_MS = 25_000;
+export const PING_EVERY_MS = 25_000;
 
 /** The run's progress as live messages; the caller decides where they go. */
 function liveHooks(send: (message: LiveServerMessage) => void): Pick<RunHooks, 'onStarted' | 'onCompiled' | 'onOutput'> {
@@ -97,22 +97,35 @@ export interface LiveServer {
 }
 
 /**
- * Takes WebSocket upgrades of `server` at /api/live. A connection is let in only while
- * there is a live slot (else 503 before any WebSocket exists) and only from a browser page
- * of this origin or an allowed one; one connection runs one program.
+ * Another live-run protocol served beside /api/live (Piston's /api/v2/connect): its path and
+ * what takes an admitted connection, with the live slot its run is to use (or give back).
  */
-export function attachLiveSocket(server: Server, deps: AppDeps): LiveServer {
+export interface LiveSocketRoute {
+  path: string;
+  open(ws: WebSocket, slot: LiveSlot): void;
+}
+
+/**
+ * Takes WebSocket upgrades of `server` at /api/live (and the paths of `otherRoutes`). A
+ * connection is let in only while there is a live slot (else 503 before any WebSocket
+ * exists) and only from a browser page of this origin or an allowed one; one connection
+ * runs one program.
+ */
+export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: readonly LiveSocketRoute[] = []): LiveServer {
   const { config, runs } = deps;
   const allowedOrigins = new Set(config.corsOrigins);
   const maxima = limitMaxima(config, config.liveTimeMs);
   const context: SessionContext = { deps, maxima, schema: liveClientMessageSchema(maxima) };
+  const routes = new Map<string, LiveSocketRoute['open']>([[LIVE_PATH, (ws, slot) => new LiveSession(ws, slot, context)]]);
+  for (const route of otherRoutes) routes.set(route.path, route.open);
   // a start message carries code and stdin at their caps, JSON-escaped; nothing may be longer
   const sockets = new WebSocketServer({ noServer: true, maxPayload: bodyLimitBytes(config) });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined); // a client gone mid-handshake
-    if (new URL(req.url ?? '/', 'http://runbox').pathname !== LIVE_PATH) {
-      return refuseUpgrade(socket, 404, { error: 'Not found', message: `WebSocket connections go to ${LIVE_PATH}` });
+    const open = routes.get(new URL(req.url ?? '/', 'http://runbox').pathname);
+    if (!open) {
+      return refuseUpgrade(socket, 404, { error: 'Not found', message: `WebSocket connections go to ${[...routes.keys()].join(' or ')}` });
     }
     if (!originAllowed(req, allowedOrigins)) {
       return refuseUpgrade(socket, 403, { error: 'Forbidden', message: 'this origin may not open live runs (RUNBOX_CORS_ORIGINS)' });
@@ -127,7 +140,7 @@ export function attachLiveSocket(server: Server, deps: AppDeps): LiveServer {
     }
     // a handshake ws refuses (a bad key or version) answers 400 and never calls back
     socket.once('close', () => slot.release());
-    sockets.handleUpgrade(req, socket, head, (ws) => new LiveSession(ws, slot, context));
+    sockets.handleUpgrade(req, socket, head, (ws) => open(ws, slot));
   });
 
   return {

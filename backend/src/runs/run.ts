@@ -27,6 +27,13 @@ export interface RunLimits {
   outputKb: number;
 }
 
+/** The compile phase's limits, when a request asks for less than the server's (Piston's compile_timeout and the like). */
+export interface CompileLimits {
+  timeMs: number;
+  cpuTimeMs: number;
+  memoryMb: number;
+}
+
 export interface RunRequest {
   language: LanguageSpec;
   code: string;
@@ -34,6 +41,8 @@ export interface RunRequest {
   stdin: string | Readable;
   args: readonly string[];
   limits: RunLimits;
+  /** Lower compile limits than the server's; each missing one is the server's. */
+  compileLimits?: Partial<CompileLimits>;
   /** The build of this same code from an earlier run (a judge's first test): not compiled again. */
   build?: CachedBuild;
 }
@@ -150,7 +159,8 @@ async function buildProgram(
 ): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
   const sourceError = req.language.sourceError?.(req.code);
   if (sourceError) return { compile: { status: 'compile_error', output: `${sourceError}\n`, exitCode: null, timeMs: 0, cached: false }, jail: firstJail };
-  const command = req.language.compile!({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
+  const limits = compileLimits(req, env.config);
+  const command = req.language.compile!({ file, code: req.code, memoryMb: limits.memoryMb, compilerArchive: env.compilerArchives[req.language.id] });
   const cache = env.compileCache;
   const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
   const cached = req.build ?? (key ? await cache!.get(key) : null);
@@ -162,7 +172,7 @@ async function buildProgram(
   const runJail = Jail.prepare(jailSetup(user, 2, env));
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
-  const compile = await compilePhase(await firstJail, withLanguageEnv(req.language, user, command), req, env, hooks);
+  const compile = await compilePhase(await firstJail, withLanguageEnv(req.language, user, command), limits, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
     // a language's per-run caches (writableDirs) are the compiler's, not the build's
@@ -222,15 +232,24 @@ function jailLimits(
   };
 }
 
-async function compilePhase(jail: Jail, command: string[], req: RunRequest, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+function compileLimits(req: RunRequest, config: Config): CompileLimits {
+  const asked = req.compileLimits ?? {};
+  return {
+    timeMs: Math.min(asked.timeMs ?? config.compileTimeMs, config.compileTimeMs),
+    cpuTimeMs: Math.min(asked.cpuTimeMs ?? config.compileTimeMs, config.compileTimeMs),
+    memoryMb: Math.min(asked.memoryMb ?? config.compileMemoryMb, config.compileMemoryMb),
+  };
+}
+
+async function compilePhase(jail: Jail, command: string[], limits: CompileLimits, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
   const { config } = env;
   const result = await jail.run({
     command,
     stdin: '',
     limits: jailLimits(env, {
-      wallMs: config.compileTimeMs,
-      cpuMs: config.compileTimeMs,
-      memoryMb: config.compileMemoryMb,
+      wallMs: limits.timeMs,
+      cpuMs: limits.cpuTimeMs,
+      memoryMb: limits.memoryMb,
       processes: config.compileProcesses,
       outputKb: config.outputKb,
     }),

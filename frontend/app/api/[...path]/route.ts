@@ -18,6 +18,10 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
     // the visitor's key names their history; nothing else of the browser's request goes on
     const visitor = req.headers.get(VISITOR_HEADER);
     if (visitor) headers[VISITOR_HEADER] = visitor;
+    // and the page's origin: the API refuses bodies a page of another site could send
+    // without a CORS preflight (text/plain to /api/v2/execute) when it knows the page
+    const pageOrigin = req.headers.get('origin');
+    if (pageOrigin) headers.origin = pageOrigin;
     // share links name the playground's address, not the API's: the Host this request came
     // to (never a client's X-Forwarded-Host); the scheme nginx saw, if nginx is in front
     const origin = new URL(req.url);
