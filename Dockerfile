@@ -54,4 +54,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD wget -qO- http://127.0.0.1:3000/api/health >/dev/null || exit 1
 ENTRYPOINT ["/sbin/tini", "--"]
-CMD ["node", "backend/dist/main.js"]
+# the flag is backend/src/api-process.ts's (why: there)
+CMD ["node", "--max-semi-space-size=2", "backend/dist/main.js"]

@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { API_NODE_FLAGS, API_PROCESS_ENV } from '../backend/dist/api-process.js';
 import { seedProblems } from '../backend/dist/judge/seed-problems.js';
 import { loadLanguages } from '../backend/dist/languages/load.js';
 import { probeLanguages } from '../backend/dist/languages/toolchains.js';
@@ -67,8 +68,8 @@ async function startServer(): Promise<{ url: string; pid?: number; logs: () => s
   if (process.env.RUNBOX_URL) return { url: process.env.RUNBOX_URL, logs: () => '', stop: async () => undefined };
   // a database of its own, so the numbers do not depend on what an earlier server stored
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-data-'));
-  const child = spawn(process.execPath, ['backend/dist/main.js'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RUNBOX_MAX_QUEUE: '256', RUNBOX_DATA_DIR: dataDir },
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, 'backend/dist/main.js'], {
+    env: { ...process.env, ...API_PROCESS_ENV, PORT: '0', LOG_LEVEL: 'info', RUNBOX_MAX_QUEUE: '256', RUNBOX_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let logs = '';

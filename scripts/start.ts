@@ -6,6 +6,7 @@
  * Either one exiting stops the other; SIGTERM/SIGINT stop both (the API cleans up first).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { API_NODE_FLAGS, API_PROCESS_ENV } from '../backend/dist/api-process.js';
 
 const host = process.env.HOST || '127.0.0.1';
 const apiPort = process.env.PORT || '3000';
@@ -13,7 +14,7 @@ const playgroundPort = process.env.PLAYGROUND_PORT || '3001';
 const apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${apiPort}`;
 
 const children: ChildProcess[] = [
-  spawn(process.execPath, ['backend/dist/main.js'], { stdio: 'inherit', env: { ...process.env, HOST: host, PORT: apiPort } }),
+  spawn(process.execPath, [...API_NODE_FLAGS, 'backend/dist/main.js'], { stdio: 'inherit', env: { ...process.env, ...API_PROCESS_ENV, HOST: host, PORT: apiPort } }),
   spawn(process.execPath, ['frontend/server.ts', '-H', host, '-p', playgroundPort], {
     stdio: 'inherit',
     env: { ...process.env, RUNBOX_API_URL: process.env.RUNBOX_API_URL || apiUrl, NEXT_TELEMETRY_DISABLED: '1' },

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { API_NODE_FLAGS, API_PROCESS_ENV } from '../../backend/src/api-process.js';
 import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 import { startTestPostgres, type TestPostgres } from './postgres.js';
 
@@ -57,8 +58,8 @@ export async function startFailingServerProcess(env: Record<string, string> = {}
 
 function spawnServer(env: Record<string, string>): Omit<ServerProcess, 'url'> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
-  const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RUNBOX_DATA_DIR: env.RUNBOX_DATA_DIR ?? tempDataDir(), ...env },
+  const child = spawn(process.execPath, [...API_NODE_FLAGS, MAIN], {
+    env: { ...process.env, ...API_PROCESS_ENV, PORT: '0', LOG_LEVEL: 'info', RUNBOX_DATA_DIR: env.RUNBOX_DATA_DIR ?? tempDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);
