@@ -4,12 +4,14 @@ import type { Logger } from '../log.js';
 import type { IsolationReport, LanguageInfo } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
+import type { SubmissionWorker } from '../submissions/submission-worker.js';
 import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
 import { streamRoutes } from './live.js';
 import { problemRoutes } from './problem-routes.js';
 import { snippetRoutes } from './snippet-routes.js';
+import { submissionRoutes } from './submission-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -18,6 +20,8 @@ export interface AppDeps {
   languages: LanguageInfo[];
   isolation: IsolationReport;
   logger: Logger;
+  /** the asynchronous submissions' queue worker on this server */
+  submissions: SubmissionWorker;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -52,6 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   };
 
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
+  app.use('/api', submissionRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
