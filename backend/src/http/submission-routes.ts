@@ -35,9 +35,10 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
       .transform((s) => s.split(',').map((id) => id.trim()).filter(Boolean))
       .pipe(
         z
-          .array(z.string().regex(ID_PATTERN, 'must hold only submission ids (16 characters of A-Z a-z 0-9 - _)'))
+          .array(z.string())
           .min(1, 'must name at least one submission')
-          .max(config.submissionBatchMax, `must name at most ${config.submissionBatchMax} submissions`),
+          .max(config.submissionBatchMax, `must name at most ${config.submissionBatchMax} submissions`)
+          .refine((ids) => ids.every((id) => ID_PATTERN.test(id)), 'must hold only submission ids (16 characters of A-Z a-z 0-9 - _)'),
       ),
   });
   const waitQuery = z.strictObject({ wait: z.enum(['true', 'false'], { error: 'must be true or false' }).optional() });
