@@ -278,6 +278,17 @@ describe('a server killed with submissions queued and running', () => {
   }, 180_000);
 });
 
+describe('retention', () => {
+  test('a finished submission is deleted once RUNBOX_SUBMISSION_KEEP_SECONDS have passed', async () => {
+    const server = await startServerProcess({ RUNBOX_INSTANCE: subInstance(4), RUNBOX_USER_POOL: '1', RUNBOX_SUBMISSION_KEEP_SECONDS: '2' });
+    const id = await submit(server.url, python('print("short-lived")'));
+    expect(await finished(server.url, id)).toMatchObject({ status: 'ok', stdout: 'short-lived\n' });
+    await until('the submission deleted', async () => (await httpRequest(`${server.url}/api/submissions/${id}`, 'GET')).status === 404, 30_000);
+    expect(server.logs()).toMatch(/"message":"submissions pruned"/);
+    await stopServerProcess(server);
+  }, 90_000);
+});
+
 describe('two servers on one PostgreSQL', () => {
   test('share the queue: every submission runs once, and both servers take some', async () => {
     const database = postgres().createDatabase('shared_queue');

@@ -57,8 +57,11 @@ export async function deliverCallback(
     const finish = (result: DeliveryResult) => {
       if (settled) return;
       settled = true;
+      clearTimeout(deadline);
       resolve(result);
     };
+    // the whole exchange, not only each pause in it: a receiver trickling bytes is cut off too
+    const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
     const req = client.request(url, {
       method: 'POST',
       headers,
