@@ -52,6 +52,13 @@ async function until<T>(what: string, check: () => Promise<T | undefined | null 
   }
 }
 
+/** A server's JSON log lines. */
+const logEvents = (logs: string): Record<string, any>[] =>
+  logs
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+
 const python = (code: string, extra: Record<string, unknown> = {}) => ({ language: 'python', code, ...extra });
 
 interface Received {
@@ -278,6 +285,26 @@ describe('a server killed with submissions queued and running', () => {
   }, 180_000);
 });
 
+describe('a server stopped with SIGTERM', () => {
+  test('finishes the submission it runs and writes its result before it exits; the queued ones wait for the next server', async () => {
+    const env = { RUNBOX_INSTANCE: subInstance(5), RUNBOX_USER_POOL: '1', RUNBOX_CONCURRENCY: '1', RUNBOX_DATA_DIR: tempDataDir() };
+    const first = await startServerProcess(env);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await submit(first.url, python(`import time\ntime.sleep(1.5)\nprint("job ${i}")`)));
+    await until('a submission running', async () => (await read(first.url, ids[0]!)).status === 'running');
+    expect(await stopServerProcess(first)).toBe(0);
+
+    const second = await startServerProcess(env);
+    const results = [];
+    for (const id of ids) results.push(await finished(second.url, id));
+    expect(results.map((r) => [r.status, r.stdout, r.attempts])).toEqual(ids.map((_, i) => ['ok', `job ${i}\n`, 1]));
+    // the first ran on the first server, during its shutdown grace
+    expect(logEvents(first.logs())).toContainEqual(expect.objectContaining({ message: 'submission finished', id: ids[0] }));
+    expect(logEvents(second.logs()).filter((e) => e.id === ids[0])).toEqual([]);
+    expect(await stopServerProcess(second)).toBe(0);
+  }, 180_000);
+});
+
 describe('retention', () => {
   test('a finished submission is deleted once RUNBOX_SUBMISSION_KEEP_SECONDS have passed', async () => {
     const server = await startServerProcess({ RUNBOX_INSTANCE: subInstance(4), RUNBOX_USER_POOL: '1', RUNBOX_SUBMISSION_KEEP_SECONDS: '2' });
@@ -285,7 +312,7 @@ describe('retention', () => {
     expect(await finished(server.url, id)).toMatchObject({ status: 'ok', stdout: 'short-lived\n' });
     await until('the submission deleted', async () => (await httpRequest(`${server.url}/api/submissions/${id}`, 'GET')).status === 404, 30_000);
     expect(server.logs()).toMatch(/"message":"submissions pruned"/);
-    await stopServerProcess(server);
+    expect(await stopServerProcess(server)).toBe(0);
   }, 90_000);
 });
 
@@ -306,11 +333,7 @@ describe('two servers on one PostgreSQL', () => {
     }, 180_000);
     expect(all.map((s) => [s.status, s.stdout, s.attempts])).toEqual(ids.map((_, i) => ['ok', `${i}\n`, 1]));
 
-    const claims = (logs: string) =>
-      logs
-        .split('\n')
-        .filter((l) => l.includes('"submission claimed"'))
-        .map((l) => JSON.parse(l).id as string);
+    const claims = (logs: string) => logEvents(logs).filter((e) => e.message === 'submission claimed').map((e) => e.id as string);
     const byA = claims(a.logs());
     const byB = claims(b.logs());
     expect([...byA, ...byB].sort()).toEqual([...ids].sort());
