@@ -126,6 +126,8 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX async_submissions_queue ON async_submissions (status, seq)',
       'CREATE INDEX async_submissions_callbacks ON async_submissions (callback_state, callback_due_at)',
       'CREATE INDEX async_submissions_finished ON async_submissions (finished_at)',
+      // a server's heartbeat renews its own claims
+      'CREATE INDEX async_submissions_leases ON async_submissions (lease_owner)',
     ),
   },
 ];

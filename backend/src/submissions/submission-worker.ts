@@ -10,8 +10,13 @@ import type { CallbackPolicy } from './callback-address.js';
 import { deliverCallback, type CallbackSecretLookup } from './callback-delivery.js';
 import { submissionView, verdictOf } from './submission-view.js';
 
-/** How often an idle server looks for queued work other servers (or its last run) left. */
+/**
+ * How often a server looks for work queued through another server (its own submissions
+ * and finished runs wake it at once): every 250 ms while there is work, slowing to once a
+ * second when several looks in a row found nothing.
+ */
 const POLL_MS = 250;
+const IDLE_POLL_MS = 1000;
 /** Claims one submission may go through: a program that kills its server each time stops after this. */
 export const MAX_ATTEMPTS = 3;
 /** Callbacks being delivered at once by one server. */
@@ -47,6 +52,7 @@ export class SubmissionWorker {
   private stopped = false;
   private polling = false;
   private pollAgain = false;
+  private emptyPolls = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private pollTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -96,6 +102,7 @@ export class SubmissionWorker {
   /** Looks for work now (a submission was just queued, or a slot or a callback came free). */
   kick(): void {
     if (this.stopped) return;
+    this.emptyPolls = 0;
     if (this.polling) {
       this.pollAgain = true;
       return;
@@ -142,28 +149,34 @@ export class SubmissionWorker {
     this.polling = true;
     this.pollAgain = false;
     try {
-      await this.claimRuns();
-      await this.claimCallbacks();
+      const found = (await this.claimRuns()) + (await this.claimCallbacks());
+      this.emptyPolls = found > 0 ? 0 : this.emptyPolls + 1;
     } catch (err) {
       this.deps.logger.error('submission queue: polling failed', { error: (err as Error).message });
     } finally {
       this.polling = false;
-      if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), this.pollAgain ? 0 : POLL_MS);
+      const wait = this.pollAgain ? 0 : Math.min(IDLE_POLL_MS, POLL_MS * 2 ** Math.max(0, this.emptyPolls - 4));
+      if (!this.stopped) this.pollTimer = setTimeout(() => void this.poll(), wait);
     }
   }
 
-  private async claimRuns(): Promise<void> {
+  /** Resolves to how many it took. */
+  private async claimRuns(): Promise<number> {
     const { runs, queue, config } = this.deps;
     const stats = runs.stats;
     const free = Math.min(stats.concurrency - this.running, stats.concurrency - stats.active - stats.queued);
-    if (free <= 0 || runs.isShuttingDown) return;
-    for (const claimed of await queue.claim(this.name, free, config.submissionLeaseMs)) this.track(this.runOne(claimed));
+    if (free <= 0 || runs.isShuttingDown) return 0;
+    const claimed = await queue.claim(this.name, free, config.submissionLeaseMs);
+    for (const submission of claimed) this.track(this.runOne(submission));
+    return claimed.length;
   }
 
-  private async claimCallbacks(): Promise<void> {
+  private async claimCallbacks(): Promise<number> {
     const free = MAX_DELIVERIES - this.delivering;
-    if (free <= 0) return;
-    for (const record of await this.deps.queue.claimCallbacks(this.name, free, this.deps.config.submissionLeaseMs)) this.track(this.deliver(record));
+    if (free <= 0) return 0;
+    const claimed = await this.deps.queue.claimCallbacks(this.name, free, this.deps.config.submissionLeaseMs);
+    for (const record of claimed) this.track(this.deliver(record));
+    return claimed.length;
   }
 
   private track(work: Promise<void>): void {
