@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { Config } from '../config.js';
 import { findLanguage } from '../languages/registry.js';
 import type { Logger } from '../log.js';
+import type { RunLimits } from '../runs/run.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord } from '../store/submission-queue.js';
 import type { CallbackPolicy } from './callback-address.js';
@@ -196,7 +197,8 @@ export class SubmissionWorker {
       if (!language) {
         outcome = { result: null, language: request.language, verdict: null, message: `language ${request.language} is no longer supported by this server` };
       } else {
-        const result = await runs.execute({ language, code: request.code, stdin: request.stdin, args: request.args, limits: request.limits });
+        const limits = withinMaxima(request.limits, this.deps.config);
+        const result = await runs.execute({ language, code: request.code, stdin: request.stdin, args: request.args, limits });
         if (result.status === 'internal_error' && runs.isShuttingDown) {
           // killed by this server's shutdown, not by anything of its own: it runs again later
           await queue.release(claimed.id, this.name);
@@ -254,6 +256,21 @@ export class SubmissionWorker {
       this.delivering--;
     }
   }
+}
+
+/**
+ * The limits a submission asked for, under this server's maxima: the server running it may
+ * have lower ones than the server that took it (another replica, or restarted with new
+ * settings).
+ */
+function withinMaxima(limits: RunLimits, config: Config): RunLimits {
+  return {
+    timeMs: Math.min(limits.timeMs, config.runTimeMs),
+    cpuTimeMs: Math.min(limits.cpuTimeMs, config.runCpuMs),
+    memoryMb: Math.min(limits.memoryMb, config.runMemoryMb),
+    processes: Math.min(limits.processes, config.runProcesses),
+    outputKb: Math.min(limits.outputKb, config.outputKb),
+  };
 }
 
 /** What a submission ends with when every server that took it died while running it. */
