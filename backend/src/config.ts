@@ -226,6 +226,53 @@ const entries = {
     default: 'loopback',
     doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host); compose sets loopback,uniquelocal",
   },
+  submissionBatchMax: { env: 'RUNBOX_SUBMISSION_BATCH_MAX', schema: positiveInt, default: '20', doc: 'Submissions one POST /api/submissions/batch may carry (and ids one GET /api/submissions may ask for)' },
+  submissionQueueMax: {
+    env: 'RUNBOX_SUBMISSION_QUEUE_MAX',
+    schema: positiveInt,
+    default: '1000',
+    doc: 'Asynchronous submissions waiting in the store before new ones get 503',
+  },
+  submissionWaitMs: {
+    env: 'RUNBOX_SUBMISSION_WAIT_MS',
+    schema: positiveInt,
+    default: '30000',
+    doc: 'Longest a GET /api/submissions/:id?wait=true holds before it answers the current state',
+  },
+  submissionKeepSeconds: {
+    env: 'RUNBOX_SUBMISSION_KEEP_SECONDS',
+    schema: positiveInt,
+    default: '86400',
+    doc: 'Seconds a finished asynchronous submission (code, input, result) is kept before it is deleted',
+  },
+  submissionLeaseMs: {
+    env: 'RUNBOX_SUBMISSION_LEASE_MS',
+    schema: z.coerce.number().int().min(1000),
+    default: '30000',
+    doc: "How long a server's claim on a submission (or a callback) lasts without its heartbeat; then another server takes it over",
+  },
+  callbackSecret: {
+    env: 'RUNBOX_CALLBACK_SECRET',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    default: '',
+    doc: 'Key of the HMAC-SHA256 signature on submission callbacks; empty turns callbacks off',
+    optional: true,
+  },
+  callbackAllow: {
+    env: 'RUNBOX_CALLBACK_ALLOW',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))
+      .refine((parts) => parts.every((p) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(p) || /^[a-z0-9.-]+$/.test(p)), 'must be a comma-separated list of IP addresses, CIDRs or host names'),
+    default: '',
+    doc: 'Callback targets allowed although private, loopback or link-local: comma-separated IPs, CIDRs or host names',
+  },
+  callbackAttempts: {
+    env: 'RUNBOX_CALLBACK_ATTEMPTS',
+    schema: positiveInt,
+    default: '5',
+    doc: 'Tries to deliver a callback (1 s, 2 s, 4 s, ... apart) before it is given up',
+  },
   shutdownGraceMs: {
     env: 'RUNBOX_SHUTDOWN_GRACE_MS',
     schema: z.coerce.number().int().min(0),

@@ -26,6 +26,8 @@ import { sweepLeftovers } from './sandbox/sweep.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
+import { CallbackPolicy } from './submissions/callback-address.js';
+import { SubmissionWorker } from './submissions/submission-worker.js';
 
 export interface Runbox {
   server: Server;
@@ -98,7 +100,17 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains: languages.toolchains, cgroups, isolation: isolationSettings, logger });
-  const appDeps = { config, runs, store, languages, isolation, logger };
+  const submissions = new SubmissionWorker({
+    config,
+    runs,
+    languages,
+    queue: store.submissionQueue,
+    logger,
+    // one server-wide secret for now; a submitter's own secret can be looked up here later
+    callbackSecret: () => config.callbackSecret || null,
+    callbackPolicy: new CallbackPolicy(config.callbackAllow),
+  });
+  const appDeps = { config, runs, store, languages, isolation, logger, submissions };
   const app = createApp(appDeps);
   const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
     clearInterval(pruneTimer);
@@ -107,6 +119,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
     throw err;
   });
   const live = attachLiveSocket(server, appDeps, [pistonSocketRoute(appDeps)]);
+  await submissions.start();
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -117,7 +130,10 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
     (closing ??= (async () => {
       try {
         const closed = new Promise<void>((r) => server.close(() => r()));
+        submissions.stopClaiming();
         await runs.shutdown(graceMs);
+        // the results of runs that finished within the grace are written before the store closes
+        await submissions.drain();
         // live connections that never started a run; the others closed with their runs
         live.close();
         await users.drain();

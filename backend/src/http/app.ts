@@ -5,6 +5,7 @@ import type { OfferedLanguages } from '../languages/toolchains.js';
 import type { IsolationReport } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
+import type { SubmissionWorker } from '../submissions/submission-worker.js';
 import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
@@ -12,6 +13,7 @@ import { streamRoutes } from './live.js';
 import { pistonRoutes } from './piston/routes.js';
 import { problemRoutes } from './problem-routes.js';
 import { snippetRoutes } from './snippet-routes.js';
+import { submissionRoutes } from './submission-routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -20,6 +22,8 @@ export interface AppDeps {
   languages: OfferedLanguages;
   isolation: IsolationReport;
   logger: Logger;
+  /** the asynchronous submissions' queue worker on this server */
+  submissions: SubmissionWorker;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -56,6 +60,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Piston v2's API, for the tools written for Piston (its own errors: { message })
   app.use('/api/v2', pistonRoutes(deps));
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
+  app.use('/api', submissionRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -42,6 +42,29 @@ function submissionsTable(sequence: string): string {
   )`;
 }
 
+function asyncSubmissionsTable(sequence: string): string {
+  return `CREATE TABLE async_submissions (
+    ${sequence},
+    id TEXT NOT NULL UNIQUE,
+    owner TEXT,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done')),
+    language TEXT NOT NULL,
+    request TEXT NOT NULL,
+    result TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until BIGINT,
+    created_at BIGINT NOT NULL,
+    started_at BIGINT,
+    finished_at BIGINT,
+    callback_url TEXT,
+    callback_state TEXT CHECK (callback_state IN ('pending', 'delivering', 'delivered', 'failed')),
+    callback_attempts INTEGER NOT NULL DEFAULT 0,
+    callback_due_at BIGINT,
+    callback_error TEXT
+  )`;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -88,6 +111,24 @@ export const MIGRATIONS: readonly Migration[] = [
       const now = Date.now();
       for (const problem of seedProblems()) await insertProblemIfNew(tx, problem, now);
     },
+  },
+  {
+    version: 3,
+    name: 'asynchronous submissions',
+    up: statements(
+      // the queue of POST /api/submissions (store/submission-queue.ts); `submissions` is history.
+      // lease_owner/lease_until: the server running it (status running) or delivering its
+      // callback (callback_state delivering), and until when its claim holds without a heartbeat
+      {
+        sqlite: asyncSubmissionsTable(SEQUENCE_COLUMN.sqlite),
+        postgres: asyncSubmissionsTable(SEQUENCE_COLUMN.postgres),
+      },
+      'CREATE INDEX async_submissions_queue ON async_submissions (status, seq)',
+      'CREATE INDEX async_submissions_callbacks ON async_submissions (callback_state, callback_due_at)',
+      'CREATE INDEX async_submissions_finished ON async_submissions (finished_at)',
+      // a server's heartbeat renews its own claims
+      'CREATE INDEX async_submissions_leases ON async_submissions (lease_owner)',
+    ),
   },
 ];
 

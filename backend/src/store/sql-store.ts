@@ -4,6 +4,7 @@ import { decodeText, encodeText } from './text.js';
 import { migrate } from './migrations.js';
 import { insertProblemIfNew, insertTests } from './problem-rows.js';
 import type { SqlDatabase } from './sql.js';
+import { SubmissionQueue } from './submission-queue.js';
 import type { HistoryRetention, NewSnippet, NewSubmission, Problem, Snippet, Store } from './store.js';
 
 interface SnippetRow {
@@ -43,7 +44,11 @@ const PROBLEM_COLUMNS = `p.slug, p.title, p.statement, p.time_limit_ms, p.memory
 
 /** The store in SQL both SQLite and PostgreSQL understand; the driver is the difference. */
 export class SqlStore implements Store {
-  private constructor(private readonly db: SqlDatabase) {}
+  readonly submissionQueue: SubmissionQueue;
+
+  private constructor(private readonly db: SqlDatabase) {
+    this.submissionQueue = new SubmissionQueue(db);
+  }
 
   /** Opens the store on a database, bringing its schema up to date first. */
   static async open(db: SqlDatabase): Promise<SqlStore> {

@@ -1,3 +1,4 @@
+import type { SubmissionQueue } from './submission-queue.js';
 import type { ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProblemSummary } from '../protocol.js';
 
 /**
@@ -66,6 +67,9 @@ export interface Store {
   /** Creates or replaces (tests included); resolves to whether it was created. */
   putProblem(problem: ProblemInput): Promise<'created' | 'replaced'>;
   deleteProblem(slug: string): Promise<boolean>;
+
+  /** Asynchronous submissions (POST /api/submissions), shared by every server on the database. */
+  readonly submissionQueue: SubmissionQueue;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,260 @@
+import type { ExecuteResponse, JudgeStatus } from '../protocol.js';
+import type { RunLimits } from '../runs/run.js';
+import type { CallbackState } from '../submission-protocol.js';
+import { newId } from './ids.js';
+import type { SqlDatabase, SqlValue } from './sql.js';
+
+/**
+ * The queue of asynchronous submissions, in the store so it outlives a server and is
+ * shared by every server on the same database.
+ *
+ * A server takes work by claiming rows: it writes its own name (`lease_owner`) and a
+ * deadline (`lease_until`) it keeps pushing forward while it works (a heartbeat). On
+ * PostgreSQL the claim skips rows another replica is claiming at the same moment
+ * (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time, so a claim is atomic as it
+ * is. A claim that expires (its server died or stalled) goes back to the queue, at most
+ * `maxAttempts` times; after that the submission ends as an internal error instead of
+ * taking servers down forever. Callback deliveries are claimed the same way.
+ */
+
+/** What a run needs, resolved at submit time: the language's id and every limit. */
+export interface StoredRequest {
+  language: string;
+  code: string;
+  stdin: string;
+  args: string[];
+  limits: RunLimits;
+  expectedOutput: string | null;
+}
+
+export interface NewQueuedSubmission {
+  request: StoredRequest;
+  callbackUrl: string | null;
+  /** who submitted it (an API key, once there are keys): picks the callback's secret */
+  owner: string | null;
+}
+
+/** How a submission ended: its run's result (or null when it never ran) and the verdict. */
+export interface SubmissionOutcome {
+  result: ExecuteResponse | null;
+  language: string;
+  verdict: JudgeStatus | null;
+  message?: string;
+}
+
+export interface SubmissionRecord {
+  id: string;
+  owner: string | null;
+  status: 'queued' | 'running' | 'done';
+  outcome: SubmissionOutcome | null;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  callback: { url: string; state: CallbackState; attempts: number; lastError: string | null } | null;
+}
+
+export interface ClaimedSubmission {
+  id: string;
+  owner: string | null;
+  request: StoredRequest;
+  attempts: number;
+}
+
+export type CallbackSettlement = { state: 'delivered' } | { state: 'pending'; dueAt: number; error: string } | { state: 'failed'; error: string };
+
+interface QueueRow {
+  [column: string]: SqlValue;
+  seq: number;
+  id: string;
+  owner: string | null;
+  status: 'queued' | 'running' | 'done';
+  result: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  callback_url: string | null;
+  callback_state: CallbackState | null;
+  callback_attempts: number;
+  callback_error: string | null;
+}
+
+const RECORD_COLUMNS = 'seq, id, owner, status, result, attempts, created_at, started_at, finished_at, callback_url, callback_state, callback_attempts, callback_error';
+
+export class SubmissionQueue {
+  constructor(private readonly db: SqlDatabase) {}
+
+  /** Queues submissions, all or none; resolves to their ids in the same order. */
+  async enqueue(items: readonly NewQueuedSubmission[], now = Date.now()): Promise<string[]> {
+    const ids = items.map(() => newId());
+    await this.db.transaction(async (tx) => {
+      for (const [i, item] of items.entries()) {
+        await tx.run('INSERT INTO async_submissions (id, owner, status, language, request, created_at, callback_url) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+          ids[i]!,
+          item.owner,
+          'queued',
+          item.request.language,
+          // JSON escapes NUL and lone surrogates, which PostgreSQL's text would refuse
+          JSON.stringify(item.request),
+          now,
+          item.callbackUrl,
+        ]);
+      }
+    });
+    return ids;
+  }
+
+  async countQueued(): Promise<number> {
+    const row = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM async_submissions WHERE status = 'queued'");
+    return Number(row?.n ?? 0);
+  }
+
+  /** The submissions with these ids that exist (in no particular order). */
+  async find(ids: readonly string[]): Promise<SubmissionRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.all<QueueRow>(`SELECT ${RECORD_COLUMNS} FROM async_submissions WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+    return rows.map(toRecord);
+  }
+
+  /** Takes up to `limit` queued submissions, oldest first, for `worker`. */
+  async claim(worker: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedSubmission[]> {
+    const rows = await this.db.all<{ seq: number; id: string; owner: string | null; request: string; attempts: number }>(
+      `UPDATE async_submissions SET status = 'running', lease_owner = ?, lease_until = ?, started_at = ?, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM async_submissions WHERE status = 'queued' ORDER BY seq LIMIT ?${this.skipLocked})
+        RETURNING seq, id, owner, request, attempts`,
+      [worker, now + leaseMs, now, limit],
+    );
+    return rows
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((r) => ({ id: r.id, owner: r.owner, request: JSON.parse(r.request) as StoredRequest, attempts: Number(r.attempts) }));
+  }
+
+  /** The heartbeat: every claim `worker` holds (runs and callbacks) lasts `leaseMs` more. */
+  renewLeases(worker: string, leaseMs: number, now = Date.now()): Promise<number> {
+    return this.db.run("UPDATE async_submissions SET lease_until = ? WHERE lease_owner = ? AND (status = 'running' OR callback_state = 'delivering')", [now + leaseMs, worker]);
+  }
+
+  /**
+   * Records how a submission ended, if `worker` still holds it (false: its claim expired
+   * and the submission is someone else's now). A callback becomes due at once.
+   */
+  async finish(id: string, worker: string, outcome: SubmissionOutcome, now = Date.now()): Promise<boolean> {
+    const changed = await this.db.run(
+      `UPDATE async_submissions SET status = 'done', result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL,
+              callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, callback_due_at = ?
+        WHERE id = ? AND status = 'running' AND lease_owner = ?`,
+      [JSON.stringify(outcome), now, now, id, worker],
+    );
+    return changed > 0;
+  }
+
+  /** Puts a claimed submission back, as if never taken (this server could not run it now). */
+  async release(id: string, worker: string): Promise<void> {
+    await this.db.run(
+      "UPDATE async_submissions SET status = 'queued', lease_owner = NULL, lease_until = NULL, started_at = NULL, attempts = attempts - 1 WHERE id = ? AND status = 'running' AND lease_owner = ?",
+      [id, worker],
+    );
+  }
+
+  /** Claims whose heartbeat stopped: their server died or stalled. */
+  recoverExpired(maxAttempts: number, failure: (language: string, attempts: number) => SubmissionOutcome, now = Date.now()) {
+    return this.recover('lease_until < ?', [now], maxAttempts, failure, now);
+  }
+
+  /**
+   * Claims of servers whose names begin with `prefix`: at start, the claims of this
+   * server's dead predecessor (same host and instance tag, which only one live server
+   * may hold), taken back at once instead of when their leases run out.
+   */
+  recoverOwnedBy(prefix: string, maxAttempts: number, failure: (language: string, attempts: number) => SubmissionOutcome, now = Date.now()) {
+    return this.recover('substr(lease_owner, 1, ?) = ?', [prefix.length, prefix], maxAttempts, failure, now);
+  }
+
+  private async recover(
+    condition: string,
+    params: SqlValue[],
+    maxAttempts: number,
+    failure: (language: string, attempts: number) => SubmissionOutcome,
+    now: number,
+  ): Promise<{ requeued: number; failed: number; callbacks: number }> {
+    const requeued = await this.db.run(
+      `UPDATE async_submissions SET status = 'queued', lease_owner = NULL, lease_until = NULL, started_at = NULL
+        WHERE status = 'running' AND attempts < ? AND ${condition}`,
+      [maxAttempts, ...params],
+    );
+    const doomed = await this.db.all<{ id: string; language: string; attempts: number }>(
+      `SELECT id, language, attempts FROM async_submissions WHERE status = 'running' AND ${condition}`,
+      params,
+    );
+    let failed = 0;
+    for (const row of doomed) {
+      const outcome = failure(row.language, Number(row.attempts));
+      failed += await this.db.run(
+        `UPDATE async_submissions SET status = 'done', result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL,
+                callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, callback_due_at = ?
+          WHERE id = ? AND status = 'running' AND ${condition}`,
+        [JSON.stringify(outcome), now, now, row.id, ...params],
+      );
+    }
+    const callbacks = await this.db.run(
+      `UPDATE async_submissions SET callback_state = 'pending', lease_owner = NULL, lease_until = NULL WHERE callback_state = 'delivering' AND ${condition}`,
+      params,
+    );
+    return { requeued, failed, callbacks };
+  }
+
+  /** Takes up to `limit` callbacks that are due, for `worker`. */
+  async claimCallbacks(worker: string, limit: number, leaseMs: number, now = Date.now()): Promise<SubmissionRecord[]> {
+    const rows = await this.db.all<QueueRow>(
+      `UPDATE async_submissions SET callback_state = 'delivering', lease_owner = ?, lease_until = ?
+        WHERE id IN (SELECT id FROM async_submissions WHERE callback_state = 'pending' AND callback_due_at <= ? ORDER BY callback_due_at LIMIT ?${this.skipLocked})
+        RETURNING ${RECORD_COLUMNS}`,
+      [worker, now + leaseMs, now, limit],
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Records a delivery attempt, if `worker` still holds the callback. */
+  async settleCallback(id: string, worker: string, settlement: CallbackSettlement): Promise<boolean> {
+    const dueAt = settlement.state === 'pending' ? settlement.dueAt : null;
+    const error = settlement.state === 'delivered' ? null : settlement.error;
+    const changed = await this.db.run(
+      `UPDATE async_submissions SET callback_state = ?, callback_due_at = ?, callback_error = ?, callback_attempts = callback_attempts + 1, lease_owner = NULL, lease_until = NULL
+        WHERE id = ? AND callback_state = 'delivering' AND lease_owner = ?`,
+      [settlement.state, dueAt, error, id, worker],
+    );
+    return changed > 0;
+  }
+
+  /** Deletes submissions finished before `before` whose callback is settled; resolves to how many. */
+  prune(before: Date): Promise<number> {
+    return this.db.run("DELETE FROM async_submissions WHERE status = 'done' AND finished_at < ? AND (callback_state IS NULL OR callback_state IN ('delivered', 'failed'))", [
+      before.getTime(),
+    ]);
+  }
+
+  /** PostgreSQL: replicas claiming at the same moment take different rows instead of waiting. */
+  private get skipLocked(): string {
+    return this.db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
+  }
+}
+
+const date = (ms: number | null) => (ms === null ? null : new Date(Number(ms)));
+
+function toRecord(row: QueueRow): SubmissionRecord {
+  return {
+    id: row.id,
+    owner: row.owner,
+    status: row.status,
+    outcome: row.result === null ? null : (JSON.parse(row.result) as SubmissionOutcome),
+    attempts: Number(row.attempts),
+    createdAt: new Date(Number(row.created_at)),
+    startedAt: date(row.started_at),
+    finishedAt: date(row.finished_at),
+    callback:
+      row.callback_url === null
+        ? null
+        : { url: row.callback_url, state: row.callback_state ?? 'pending', attempts: Number(row.callback_attempts), lastError: row.callback_error },
+  };
+}

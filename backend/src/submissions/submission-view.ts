@@ -1,0 +1,59 @@
+import { outputsMatch } from '../judge/compare.js';
+import type { ExecuteResponse, JudgeStatus } from '../protocol.js';
+import type { SubmissionRecord } from '../store/submission-queue.js';
+import type { SubmissionResponse } from '../submission-protocol.js';
+
+/**
+ * The judge's verdict on a run against an expected output (null without one): `accepted`
+ * or `wrong_answer` for a run that ended `ok`, compared as the judge compares, else the
+ * run's own status.
+ */
+export function verdictOf(result: ExecuteResponse, expectedOutput: string | null): JudgeStatus | null {
+  if (expectedOutput === null) return null;
+  if (result.status === 'ok') return outputsMatch(result.stdout, expectedOutput) ? 'accepted' : 'wrong_answer';
+  // nothing stops a queued run from outside but the server's own shutdown
+  return result.status === 'killed' ? 'internal_error' : result.status;
+}
+
+/** A submission as the API shows it (and as its callback carries it). */
+export function submissionView(record: SubmissionRecord): SubmissionResponse {
+  const times = {
+    createdAt: record.createdAt.toISOString(),
+    startedAt: record.startedAt?.toISOString() ?? null,
+    finishedAt: record.finishedAt?.toISOString() ?? null,
+    attempts: record.attempts,
+    callback: record.callback,
+  };
+  const outcome = record.outcome;
+  if (record.status !== 'done' || !outcome) return { id: record.id, status: record.status === 'done' ? 'running' : record.status, ...times };
+  const { id: runId, submissionId: _unused, ...result } = outcome.result ?? neverRan(outcome.language);
+  return {
+    id: record.id,
+    ...result,
+    ...times,
+    runId: outcome.result ? runId : null,
+    verdict: outcome.verdict,
+    ...(outcome.message ? { message: outcome.message } : {}),
+  };
+}
+
+/** The result of a submission that ended without a run (its servers kept dying). */
+function neverRan(language: string): ExecuteResponse {
+  return {
+    id: '',
+    language,
+    status: 'internal_error',
+    output: '',
+    stdout: '',
+    stderr: '',
+    exitCode: null,
+    signal: null,
+    timeMs: 0,
+    cpuTimeMs: null,
+    memoryKb: null,
+    truncated: false,
+    processLimitHit: false,
+    processLimit: 0,
+    compile: null,
+  };
+}
