@@ -172,6 +172,36 @@ const entries = {
     doc: 'Bearer key for creating, editing and deleting judge problems; empty turns the admin API off',
     optional: true,
   },
+  anonymous: {
+    env: 'RUNBOX_ANONYMOUS',
+    schema: bool,
+    default: 'true',
+    doc: 'Requests without an API key are let in, under the RUNBOX_ANON_* quotas per client address (false: every request but /api/health needs a key, else 401)',
+  },
+  anonRunsPerMinute: {
+    env: 'RUNBOX_ANON_RUNS_PER_MINUTE',
+    schema: z.coerce.number().int().min(0),
+    default: '60',
+    doc: 'Runs an anonymous client address may start per minute (0: no limit)',
+  },
+  anonConcurrentRuns: {
+    env: 'RUNBOX_ANON_CONCURRENT_RUNS',
+    schema: z.coerce.number().int().min(0),
+    default: '4',
+    doc: 'Runs an anonymous client address may have in flight at once, live runs included (0: no limit)',
+  },
+  anonRunsPerDay: {
+    env: 'RUNBOX_ANON_RUNS_PER_DAY',
+    schema: z.coerce.number().int().min(0),
+    default: '0',
+    doc: 'Runs an anonymous client address may start per UTC day (0: no limit)',
+  },
+  runLeaseMs: {
+    env: 'RUNBOX_RUN_LEASE_MS',
+    schema: z.coerce.number().int().min(1000),
+    default: '30000',
+    doc: "A run's hold on its caller's concurrency quota, renewed while it runs: how long a crashed replica's runs go on counting",
+  },
   publicUrl: {
     env: 'RUNBOX_PUBLIC_URL',
     schema: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, '')),

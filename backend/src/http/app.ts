@@ -1,12 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
+import type { Quotas } from '../keys/quotas.js';
 import type { Logger } from '../log.js';
 import type { IsolationReport, LanguageInfo } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
+import { authenticate } from './api-keys.js';
 import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
+import { keyRoutes } from './key-routes.js';
 import { streamRoutes } from './live.js';
 import { problemRoutes } from './problem-routes.js';
 import { snippetRoutes } from './snippet-routes.js';
@@ -18,6 +21,7 @@ export interface AppDeps {
   languages: LanguageInfo[];
   isolation: IsolationReport;
   logger: Logger;
+  quotas: Quotas;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -29,9 +33,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res, next) => {
     const origin = req.get('origin');
     if (origin && (corsOrigins.has(origin) || corsOrigins.has('*'))) {
-      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance', Vary: 'Origin' });
+      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy', Vary: 'Origin' });
       if (req.method === 'OPTIONS') {
-        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Runbox-Visitor', 'Access-Control-Max-Age': '600' });
+        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-API-Key, X-Runbox-Visitor', 'Access-Control-Max-Age': '600' });
         return void res.status(204).end();
       }
     }
@@ -51,7 +55,9 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   };
 
-  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
+  // who calls (an API key, the admin, or an anonymous client) for every route; 401 here
+  app.use('/api', authenticate(deps));
+  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), keyRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
