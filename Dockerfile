@@ -36,7 +36,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clea
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/backend/native/build backend/native/build
 # backup/restore: docker compose exec api node scripts/backup.ts backup
-COPY scripts/backup.ts scripts/
+# API keys: docker compose exec api node scripts/keys.ts create --name ...
+COPY scripts/backup.ts scripts/keys.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
 RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)

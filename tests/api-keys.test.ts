@@ -10,7 +10,7 @@ import { startServerProcess, stopServerProcess, tempDataDir, useServerProcessesA
  * API keys and quotas through the real server binary and a real store: keys made by the
  * admin API and by scripts/keys.ts, each quota (per minute, per day, runs in flight, caps
  * on limits), the 401 and 429 answers, anonymous access off and on, keys kept out of the
- * logs, and two replicas sharing one PostgreSQL store (and a crashed one's runs freed).
+ * logs, and two replicas sharing one store, PostgreSQL or SQLite (and a crashed one's runs freed).
  */
 
 const ADMIN_KEY = 'keys-admin-key-0123456789';
@@ -339,18 +339,24 @@ describe('anonymous access off', () => {
   });
 });
 
-describe('two replicas on one PostgreSQL store', () => {
+// PostgreSQL for replicas on several hosts; one SQLite file for replicas on one host
+describe.each<[string, number]>([
+  ['PostgreSQL', 3],
+  ['SQLite', 5],
+])('two replicas on one %s store', (kind, firstTag) => {
   let a: ServerProcess;
   let b: ServerProcess;
+  const servers: ServerProcess[] = [];
   let env: Record<string, string>;
   beforeAll(async () => {
-    env = { RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_USER_POOL: '1', RUNBOX_RUN_LEASE_MS: '3000', DATABASE_URL: postgres().createDatabase('keys') };
+    const store: Record<string, string> = kind === 'PostgreSQL' ? { DATABASE_URL: postgres().createDatabase('keys') } : { RUNBOX_DATA_DIR: tempDataDir() };
+    env = { RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_USER_POOL: '1', RUNBOX_RUN_LEASE_MS: '3000', ...store };
     // one after the other: the first migrates, the second finds the schema
-    a = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(3) });
-    b = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(4) });
+    servers.push((a = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(firstTag) })));
+    servers.push((b = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(firstTag + 1) })));
   }, 120000);
   afterAll(async () => {
-    for (const server of [a, b]) if (server) await stopServerProcess(server);
+    for (const server of servers) await stopServerProcess(server);
   });
 
   test('a key made on one replica works on the other, and they share its counts', async () => {
@@ -359,7 +365,7 @@ describe('two replicas on one PostgreSQL store', () => {
     const replies = [];
     for (const server of [a, b, a, b]) replies.push(await execute(server.url, bearer(created.key)));
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    expect(replies.map((r) => r.headers.get('x-runbox-instance'))).toEqual([subInstance(3), subInstance(4), subInstance(3), subInstance(4)]);
+    expect(replies.map((r) => r.headers.get('x-runbox-instance'))).toEqual([subInstance(firstTag), subInstance(firstTag + 1), subInstance(firstTag), subInstance(firstTag + 1)]);
     expect(replies.map((r) => r.headers.get('ratelimit-remaining'))).toEqual(['3', '2', '1', '0']);
     expectTooMany(await execute(b.url, bearer(created.key)), 'rate', 4);
     expectTooMany(await execute(a.url, bearer(created.key)), 'rate', 4);
@@ -403,11 +409,11 @@ describe('two replicas on one PostgreSQL store', () => {
     }
     expect(admitted?.json.stdout).toBe('hi\n');
     // a replacement for a sweeps what the kill left behind (its run's user and files)
-    a = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(3) });
+    servers.push((a = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(firstTag) })));
     expect((await execute(a.url, bearer(key))).status).toBe(200);
   }, 120000);
 
-  test('no key is in either replica\'s log', () => {
-    for (const server of [a, b]) for (const key of secrets) expect(server.logs()).not.toContain(key.split('.')[1]);
+  test('no key is in any replica\'s log', () => {
+    for (const server of servers) for (const key of secrets) expect(server.logs()).not.toContain(key.split('.')[1]);
   });
 });

@@ -169,7 +169,7 @@ const entries = {
     env: 'RUNBOX_ADMIN_KEY',
     schema: z.string().min(16, 'must be at least 16 characters'),
     default: '',
-    doc: 'Bearer key for creating, editing and deleting judge problems; empty turns the admin API off',
+    doc: 'Bearer key for creating, editing and deleting judge problems and API keys; empty turns the admin API off',
     optional: true,
   },
   anonymous: {
