@@ -107,10 +107,18 @@ function plainAddress(address: string): string {
 export function authenticate(deps: KeyDeps): express.RequestHandler {
   const trust = proxyaddr.compile(deps.config.trustProxy);
   return async (req, res, next) => {
-    if (req.path === '/health') return next();
+    if (req.path === '/health' || adminOnly(req)) return next();
     res.locals.caller = await identify(req.headers, plainAddress(proxyaddr(req, trust)), deps);
     next();
   };
+}
+
+/**
+ * Routes only the admin key opens answer for themselves, as before keys existed: 403 while
+ * the admin API is off, 401 for any other key. No run starts there, so no quota applies.
+ */
+function adminOnly(req: Request): boolean {
+  return req.path.startsWith('/admin/') || (req.method !== 'GET' && req.method !== 'HEAD' && /^\/problems(\/[^/]+)?\/?$/.test(req.path));
 }
 
 /** The request's caller: settled by `authenticate`, or now for a router mounted elsewhere. */

@@ -22,6 +22,13 @@ interface KeyRow {
 /** Each cap's column. */
 const CAP_COLUMNS = { timeMs: 'max_time_ms', cpuTimeMs: 'max_cpu_ms', memoryMb: 'max_memory_mb', processes: 'max_processes', outputKb: 'max_output_kb' } as const;
 
+/**
+ * Counters and leases are written on every run: their commits do not wait for the disk
+ * (a dead API process loses none of them; a power loss at worst forgets the last few runs'
+ * counts, which a quota can afford better than every run paying an fsync twice).
+ */
+const QUOTA_WRITE = { durable: false };
+
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
@@ -92,7 +99,7 @@ export class SqlKeyStore implements KeyStore {
         const dayUsed = perDay === null ? null : await countInWindow(tx, subject, 'day', now - (now % DAY_MS), perDay);
         if (dayUsed === 0) throw new Refused({ admitted: false, exceeded: 'daily' });
         return { admitted: true, minuteUsed, dayUsed };
-      });
+      }, QUOTA_WRITE);
     } catch (err) {
       if (err instanceof Refused) return err.outcome;
       throw err;
@@ -110,7 +117,7 @@ export class SqlKeyStore implements KeyStore {
           [usage.keyId, usage.day, Math.max(0, Math.round(usage.cpuMs))],
         );
       }
-    });
+    }, QUOTA_WRITE);
   }
 
   async renewLeases(holder: string, expiresAt: number): Promise<void> {
