@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
+import { WebSocket } from 'ws';
 import type { ApiKeyCreated, ApiKeyInfo, ApiKeyUsage } from '../backend/src/protocol.js';
 import { LiveClient } from './helpers/live.js';
 import { httpRequest, subInstance, type HttpReply } from './helpers/runbox.js';
@@ -118,10 +120,26 @@ describe('one server on SQLite', () => {
     expect(byHeader.status).toBe(200);
     expect(byHeader.headers.get('ratelimit-remaining')).toBe('98');
 
+    // a live run: the key on the upgrade request, the quota headers on its 101
+    const ws = new WebSocket(`${server.url.replace(/^http/, 'ws')}/api/live`, { headers: bearer(created.key) });
+    let upgraded: IncomingMessage | undefined;
+    ws.once('upgrade', (res) => (upgraded = res));
+    const live = await new Promise<string>((resolve, reject) => {
+      ws.once('error', reject);
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'start', ...hello })));
+      ws.on('message', (data) => {
+        const message = JSON.parse(data.toString());
+        if (message.type === 'exit') resolve(message.result.stdout);
+      });
+    });
+    expect(live).toBe('hi\n');
+    expect(upgraded?.headers['ratelimit-remaining']).toBe('97');
+    ws.close();
+
     const usage = await httpRequest(`${server.url}/api/admin/keys/${created.id}/usage`, 'GET', undefined, admin);
     const body = usage.json as ApiKeyUsage;
-    expect(body.total.runs).toBe(2);
-    expect(body.days).toEqual([{ day: new Date().toISOString().slice(0, 10), runs: 2, cpuMs: body.total.cpuMs }]);
+    expect(body.total.runs).toBe(3);
+    expect(body.days).toEqual([{ day: new Date().toISOString().slice(0, 10), runs: 3, cpuMs: body.total.cpuMs }]);
     if (cgroup !== 'none') expect(body.total.cpuMs).toBeGreaterThan(0);
   });
 
@@ -412,6 +430,15 @@ describe.each<[string, number]>([
     servers.push((a = await startServerProcess({ ...env, RUNBOX_INSTANCE: subInstance(firstTag) })));
     expect((await execute(a.url, bearer(key))).status).toBe(200);
   }, 120000);
+
+  test('scripts/keys.ts on the replicas\' store makes a key both accept at once', async () => {
+    const { stdout } = await run(process.execPath, ['scripts/keys.ts', 'create', '--name', 'cli', '--daily', '2'], { env: { ...process.env, ...env } });
+    const created = JSON.parse(stdout) as ApiKeyCreated;
+    secrets.push(created.key);
+    expect((await execute(a.url, bearer(created.key))).status).toBe(200);
+    expect((await execute(b.url, { 'x-api-key': created.key })).status).toBe(200);
+    expectTooMany(await execute(a.url, bearer(created.key)), 'daily', 2);
+  });
 
   test('no key is in any replica\'s log', () => {
     for (const server of servers) for (const key of secrets) expect(server.logs()).not.toContain(key.split('.')[1]);

@@ -221,7 +221,7 @@ const entries = {
         'must be a comma-separated list of loopback, linklocal, uniquelocal or IP addresses/CIDRs',
       ),
     default: 'loopback',
-    doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host); compose sets loopback,uniquelocal",
+    doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host, the client address anonymous quotas count by); compose sets loopback,uniquelocal",
   },
   shutdownGraceMs: {
     env: 'RUNBOX_SHUTDOWN_GRACE_MS',
