@@ -51,7 +51,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
   router.post('/execute/stream', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(deps.languages, body.language);
     checkSizes(config, body);
     const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits });
     const stop = new AbortController();
@@ -285,7 +285,7 @@ class LiveSession {
     let language;
     let maxima: LimitMaxima;
     try {
-      language = resolveLanguage(start.language);
+      language = resolveLanguage(deps.languages, start.language);
       checkSizes(deps.config, start);
       maxima = cappedMaxima(this.admission.caller, this.context.maxima, start.limits);
     } catch (err) {
