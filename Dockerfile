@@ -40,7 +40,8 @@ COPY --from=build /app/backend/native/build backend/native/build
 # the language entries (docs/languages.md): read at start, one JSON file per language
 COPY backend/languages backend/languages
 # backup/restore: docker compose exec api node scripts/backup.ts backup
-COPY scripts/backup.ts scripts/
+# API keys: docker compose exec api node scripts/keys.ts create --name ...
+COPY scripts/backup.ts scripts/keys.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
 RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)

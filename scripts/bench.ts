@@ -69,7 +69,8 @@ async function startServer(): Promise<{ url: string; pid?: number; logs: () => s
   // a database of its own, so the numbers do not depend on what an earlier server stored
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-data-'));
   const child = spawn(process.execPath, [...API_NODE_FLAGS, 'backend/dist/main.js'], {
-    env: { ...process.env, ...API_PROCESS_ENV, PORT: '0', LOG_LEVEL: 'info', RUNBOX_MAX_QUEUE: '256', RUNBOX_DATA_DIR: dataDir },
+    // no anonymous quota: the benchmark is one client firing thousands of runs
+    env: { ...process.env, ...API_PROCESS_ENV, PORT: '0', LOG_LEVEL: 'info', RUNBOX_MAX_QUEUE: '256', RUNBOX_ANON_RUNS_PER_MINUTE: '0', RUNBOX_ANON_CONCURRENT_RUNS: '0', RUNBOX_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let logs = '';

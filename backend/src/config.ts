@@ -202,8 +202,38 @@ const entries = {
     env: 'RUNBOX_ADMIN_KEY',
     schema: z.string().min(16, 'must be at least 16 characters'),
     default: '',
-    doc: 'Bearer key for creating, editing and deleting judge problems; empty turns the admin API off',
+    doc: 'Bearer key for creating, editing and deleting judge problems and API keys; empty turns the admin API off',
     optional: true,
+  },
+  anonymous: {
+    env: 'RUNBOX_ANONYMOUS',
+    schema: bool,
+    default: 'true',
+    doc: 'Requests without an API key are let in, under the RUNBOX_ANON_* quotas per client address (false: every request but /api/health needs a key, else 401)',
+  },
+  anonRunsPerMinute: {
+    env: 'RUNBOX_ANON_RUNS_PER_MINUTE',
+    schema: z.coerce.number().int().min(0),
+    default: '60',
+    doc: 'Runs an anonymous client address may start per minute (0: no limit)',
+  },
+  anonConcurrentRuns: {
+    env: 'RUNBOX_ANON_CONCURRENT_RUNS',
+    schema: z.coerce.number().int().min(0),
+    default: '4',
+    doc: 'Runs an anonymous client address may have in flight at once, live runs included (0: no limit)',
+  },
+  anonRunsPerDay: {
+    env: 'RUNBOX_ANON_RUNS_PER_DAY',
+    schema: z.coerce.number().int().min(0),
+    default: '0',
+    doc: 'Runs an anonymous client address may start per UTC day (0: no limit)',
+  },
+  runLeaseMs: {
+    env: 'RUNBOX_RUN_LEASE_MS',
+    schema: z.coerce.number().int().min(1000),
+    default: '30000',
+    doc: "A run's hold on its caller's concurrency quota, renewed while it runs: how long a crashed replica's runs go on counting",
   },
   publicUrl: {
     env: 'RUNBOX_PUBLIC_URL',
@@ -224,7 +254,7 @@ const entries = {
         'must be a comma-separated list of loopback, linklocal, uniquelocal or IP addresses/CIDRs',
       ),
     default: 'loopback',
-    doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host); compose sets loopback,uniquelocal",
+    doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host, the client address anonymous quotas count by); compose sets loopback,uniquelocal",
   },
   submissionBatchMax: { env: 'RUNBOX_SUBMISSION_BATCH_MAX', schema: positiveInt, default: '20', doc: 'Submissions one POST /api/submissions/batch may carry (and ids one GET /api/submissions may ask for)' },
   submissionQueueMax: {

@@ -291,6 +291,71 @@ export interface ProblemResponse extends ProblemSummary {
   tests?: { input: string; expected: string; hidden: boolean }[];
 }
 
+/* ---------- API keys: the admin API (/api/admin/keys) and scripts/keys.ts ---------- */
+
+/** The limits a key may cap; each cap lowers the server's maximum for that key's runs. */
+export const CAPPABLE_LIMITS = ['timeMs', 'cpuTimeMs', 'memoryMb', 'processes', 'outputKb'] as const;
+export type KeyCaps = Partial<Record<(typeof CAPPABLE_LIMITS)[number], number>>;
+
+const count = (max: number) => z.number({ error: 'must be a number' }).int('must be a whole number').positive('must be greater than 0').max(max, `must be at most ${max}`);
+
+export const apiKeyRequestSchema = z.strictObject({
+  name: z.string({ error: 'is required and must be a string' }).trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters').refine(noNul, 'must not contain NUL characters'),
+  /** runs the key may start per minute (fixed one-minute windows); null or absent: no limit */
+  ratePerMinute: count(1_000_000).nullable().optional(),
+  /** runs of the key in flight at once, across every replica */
+  maxConcurrent: count(10_000).default(4),
+  /** runs the key may start per UTC day; null or absent: no limit */
+  dailyRuns: count(100_000_000).nullable().optional(),
+  caps: z
+    .strictObject(
+      {
+        timeMs: count(2 ** 31 - 1).optional(),
+        cpuTimeMs: count(2 ** 31 - 1).optional(),
+        memoryMb: count(2 ** 31 - 1).optional(),
+        processes: count(2 ** 31 - 1).optional(),
+        outputKb: count(2 ** 31 - 1).optional(),
+      },
+      { error: 'must be an object' },
+    )
+    .optional(),
+});
+export type ApiKeyRequest = z.output<typeof apiKeyRequestSchema>;
+
+/** A key as the admin sees it: never the key itself, nor its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  name: string;
+  ratePerMinute: number | null;
+  maxConcurrent: number;
+  dailyRuns: number | null;
+  caps: KeyCaps;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** The answer to creating a key: the only time `key` is ever shown. */
+export interface ApiKeyCreated extends ApiKeyInfo {
+  key: string;
+}
+
+export interface KeyUsageDay {
+  /** UTC date, YYYY-MM-DD */
+  day: string;
+  runs: number;
+  cpuMs: number;
+}
+
+export interface ApiKeyUsage {
+  id: string;
+  name: string;
+  days: KeyUsageDay[];
+  total: { runs: number; cpuMs: number };
+}
+
+/** What a 429 names: the per-minute rate, runs in flight, or the daily quota. */
+export type QuotaName = 'rate' | 'concurrency' | 'daily';
+
 export interface HistoryEntry {
   id: string;
   kind: 'run' | 'judge';

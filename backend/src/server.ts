@@ -23,6 +23,7 @@ import { probeIsolation } from './sandbox/isolation.js';
 import { openSandbox } from './sandbox/sandbox-setup.js';
 import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
+import { Quotas } from './keys/quotas.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
@@ -94,8 +95,17 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
       (removed) => removed > 0 && logger.info('history pruned', { removed, olderThanDays: config.historyDays }),
       (err: Error) => logger.error('history pruning failed', { error: err.message }),
     );
-  await pruneHistory();
-  const pruneTimer = setInterval(pruneHistory, PRUNE_EVERY_MS).unref();
+  const quotas = new Quotas(
+    store.keys,
+    {
+      anonymous: { allowed: config.anonymous, perMinute: config.anonRunsPerMinute, perDay: config.anonRunsPerDay, concurrent: config.anonConcurrentRuns },
+      leaseMs: config.runLeaseMs,
+    },
+    logger,
+  );
+  const pruneQuotas = () => quotas.prune().catch((err: Error) => logger.error('quota pruning failed', { error: err.message }));
+  await Promise.all([pruneHistory(), pruneQuotas()]);
+  const pruneTimer = setInterval(() => void Promise.all([pruneHistory(), pruneQuotas()]), PRUNE_EVERY_MS).unref();
 
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
@@ -110,7 +120,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
     callbackSecret: () => config.callbackSecret || null,
     callbackPolicy: new CallbackPolicy(config.callbackAllow),
   });
-  const appDeps = { config, runs, store, languages, isolation, logger, submissions };
+  const appDeps = { config, runs, store, languages, isolation, logger, submissions, quotas };
   const app = createApp(appDeps);
   const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
     clearInterval(pruneTimer);
@@ -140,6 +150,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
         server.closeIdleConnections();
         await closed;
         clearInterval(pruneTimer);
+        quotas.stop();
         // after the last request: a judge submission being kept still writes
         await store.close();
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);

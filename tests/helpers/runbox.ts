@@ -6,6 +6,7 @@ import { loadConfig, type Config } from '../../backend/src/config.js';
 import { createLogger } from '../../backend/src/log.js';
 import type { ExecuteResponse } from '../../backend/src/protocol.js';
 import { startRunbox, type Runbox } from '../../backend/src/server.js';
+import { UNLIMITED_ANONYMOUS } from './anonymous.js';
 import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 
 export interface TestRunbox extends Runbox {
@@ -33,6 +34,7 @@ export async function startTestRunbox(env: Record<string, string> = {}): Promise
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...UNLIMITED_ANONYMOUS,
     ...(ownData ? { RUNBOX_DATA_DIR: ownData } : {}),
     ...env,
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { API_NODE_FLAGS, API_PROCESS_ENV } from '../../backend/src/api-process.js';
 import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 import { startTestPostgres, type TestPostgres } from './postgres.js';
+import { UNLIMITED_ANONYMOUS } from './anonymous.js';
 
 const MAIN = path.resolve('backend/dist/main.js');
 
@@ -59,7 +60,7 @@ export async function startFailingServerProcess(env: Record<string, string> = {}
 function spawnServer(env: Record<string, string>): Omit<ServerProcess, 'url'> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const child = spawn(process.execPath, [...API_NODE_FLAGS, MAIN], {
-    env: { ...process.env, ...API_PROCESS_ENV, PORT: '0', LOG_LEVEL: 'info', RUNBOX_DATA_DIR: env.RUNBOX_DATA_DIR ?? tempDataDir(), ...env },
+    env: { ...process.env, ...API_PROCESS_ENV, PORT: '0', LOG_LEVEL: 'info', ...UNLIMITED_ANONYMOUS, RUNBOX_DATA_DIR: env.RUNBOX_DATA_DIR ?? tempDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   spawned.push(child);

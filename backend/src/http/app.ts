@@ -1,14 +1,17 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
+import type { Quotas } from '../keys/quotas.js';
 import type { Logger } from '../log.js';
 import type { OfferedLanguages } from '../languages/toolchains.js';
 import type { IsolationReport } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
 import type { SubmissionWorker } from '../submissions/submission-worker.js';
+import { authenticate } from './api-keys.js';
 import { HttpError } from './errors.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
+import { keyRoutes } from './key-routes.js';
 import { streamRoutes } from './live.js';
 import { pistonRoutes } from './piston/routes.js';
 import { problemRoutes } from './problem-routes.js';
@@ -24,6 +27,7 @@ export interface AppDeps {
   logger: Logger;
   /** the asynchronous submissions' queue worker on this server */
   submissions: SubmissionWorker;
+  quotas: Quotas;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -35,9 +39,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res, next) => {
     const origin = req.get('origin');
     if (origin && (corsOrigins.has(origin) || corsOrigins.has('*'))) {
-      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance', Vary: 'Origin' });
+      res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy', Vary: 'Origin' });
       if (req.method === 'OPTIONS') {
-        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-Runbox-Visitor', 'Access-Control-Max-Age': '600' });
+        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-API-Key, X-Runbox-Visitor', 'Access-Control-Max-Age': '600' });
         return void res.status(204).end();
       }
     }
@@ -57,9 +61,11 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   };
 
+  // who calls (an API key, the admin, or an anonymous client) for every route; 401 here
+  app.use('/api', authenticate(deps));
   // Piston v2's API, for the tools written for Piston (its own errors: { message })
   app.use('/api/v2', pistonRoutes(deps));
-  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
+  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), keyRoutes(deps, requireJson));
   app.use('/api', submissionRoutes(deps, requireJson));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 

@@ -1,5 +1,6 @@
 import express from 'express';
-import { executeRequestSchema, type HealthResponse } from '../protocol.js';
+import { executeRequestSchema, type ExecuteResponse, type HealthResponse } from '../protocol.js';
+import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
@@ -26,8 +27,15 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(deps.languages, body.language);
     checkSizes(config, body);
-    const run = runRequest(body, language, body.stdin ?? '', maxima);
-    const result = await runs.execute(run);
+    const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits });
+    const run = runRequest(body, language, body.stdin ?? '', admitted.maxima);
+    let result: ExecuteResponse | undefined;
+    try {
+      result = await runs.execute(run);
+    } finally {
+      // before the answer: a client that runs one at a time finds its slot free again
+      await admitted.finish(result);
+    }
     if (key) {
       result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: run.code, stdin: body.stdin ?? '', args: [...run.args], result });
     }

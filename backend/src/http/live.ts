@@ -8,6 +8,8 @@ import { LIVE_CLOSE, LIVE_PATH, liveClientMessageSchema, type LiveServerMessage,
 import { executeRequestSchema, type ErrorResponse, type ExecuteResponse, type LimitMaxima } from '../protocol.js';
 import { RunStop, type RunHooks } from '../runs/run.js';
 import { LiveRunsFullError, ShuttingDownError, type LiveSlot } from '../runs/run-service.js';
+import type { Caller, RunTicket } from '../keys/quotas.js';
+import { admitCaller, admitRun, cappedMaxima, clientAddress, identify, rateLimitHeaders } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
@@ -51,6 +53,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(deps.languages, body.language);
     checkSizes(config, body);
+    const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits });
     const stop = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) stop.abort(new RunStop('killed', 'the client went away'));
@@ -63,7 +66,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     const hooks = liveHooks(send);
     let result: ExecuteResponse;
     try {
-      result = await runs.execute(runRequest(body, language, body.stdin ?? '', maxima), {
+      result = await runs.execute(runRequest(body, language, body.stdin ?? '', admitted.maxima), {
         ...hooks,
         onOutput: (chunk) => {
           hooks.onOutput!(chunk);
@@ -75,11 +78,13 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
         signal: stop.signal,
       });
     } catch (err) {
+      await admitted.finish();
       // turned away before anything was sent: the usual JSON error answer
       if (!res.headersSent) throw err;
       send({ type: 'error', message: 'the run failed inside the server' });
       return void res.end();
     }
+    await admitted.finish(result);
     if (key) result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [], result });
     send({ type: 'exit', result });
     res.end();
@@ -102,7 +107,8 @@ export interface LiveServer {
  */
 export interface LiveSocketRoute {
   path: string;
-  open(ws: WebSocket, slot: LiveSlot): void;
+  /** The session owns `admission` from here: its ticket is finished when the run is over. */
+  open(ws: WebSocket, slot: LiveSlot, admission: LiveAdmission): void;
 }
 
 /**
@@ -116,10 +122,50 @@ export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: rea
   const allowedOrigins = new Set(config.corsOrigins);
   const maxima = limitMaxima(config, config.liveTimeMs);
   const context: SessionContext = { deps, maxima, schema: liveClientMessageSchema(maxima) };
-  const routes = new Map<string, LiveSocketRoute['open']>([[LIVE_PATH, (ws, slot) => new LiveSession(ws, slot, context)]]);
+  const routes = new Map<string, LiveSocketRoute['open']>([[LIVE_PATH, (ws, slot, admission) => new LiveSession(ws, slot, context, admission)]]);
   for (const route of otherRoutes) routes.set(route.path, route.open);
   // a start message carries code and stdin at their caps, JSON-escaped; nothing may be longer
   const sockets = new WebSocketServer({ noServer: true, maxPayload: bodyLimitBytes(config) });
+
+  // the 101 answer carries the quota headers of the run it lets in
+  const upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string>>();
+  sockets.on('headers', (lines, req) => {
+    for (const [name, value] of Object.entries(upgradeHeaders.get(req) ?? {})) lines.push(`${name}: ${value}`);
+  });
+
+  /** Who calls and whether its quotas let one more run in; then a live slot, then the WebSocket. */
+  const letIn = async (req: IncomingMessage, socket: Duplex, head: Buffer, open: LiveSocketRoute['open']) => {
+    let admission: LiveAdmission;
+    try {
+      const caller = await identify(req.headers, clientAddress(req, config), deps);
+      admission = { caller, ticket: await admitCaller(deps, caller) };
+    } catch (err) {
+      if (err instanceof HttpError) return refuseUpgrade(socket, err.status, err.body, err.headers);
+      deps.logger.error('live run admission failed', { error: (err as Error)?.message });
+      return refuseUpgrade(socket, 500, { error: 'Internal error' });
+    }
+    if (socket.destroyed) return void admission.ticket.finish(); // gone while its quotas were counted
+    let slot: LiveSlot;
+    try {
+      slot = runs.admitLive();
+    } catch (err) {
+      void admission.ticket.finish();
+      if (err instanceof LiveRunsFullError) return refuseUpgrade(socket, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
+      if (err instanceof ShuttingDownError) return refuseUpgrade(socket, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
+      throw err;
+    }
+    upgradeHeaders.set(req, rateLimitHeaders(admission.ticket.policy, admission.ticket.windows));
+    let opened = false;
+    // a handshake ws refuses (a bad key or version) answers 400 and never calls back
+    socket.once('close', () => {
+      slot.release();
+      if (!opened) void admission.ticket.finish();
+    });
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      opened = true;
+      open(ws, slot, admission);
+    });
+  };
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined); // a client gone mid-handshake
@@ -130,17 +176,10 @@ export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: rea
     if (!originAllowed(req, allowedOrigins)) {
       return refuseUpgrade(socket, 403, { error: 'Forbidden', message: 'this origin may not open live runs (RUNBOX_CORS_ORIGINS)' });
     }
-    let slot: LiveSlot;
-    try {
-      slot = runs.admitLive();
-    } catch (err) {
-      if (err instanceof LiveRunsFullError) return refuseUpgrade(socket, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
-      if (err instanceof ShuttingDownError) return refuseUpgrade(socket, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
-      throw err;
-    }
-    // a handshake ws refuses (a bad key or version) answers 400 and never calls back
-    socket.once('close', () => slot.release());
-    sockets.handleUpgrade(req, socket, head, (ws) => open(ws, slot));
+    letIn(req, socket, head, open).catch((err: Error) => {
+      deps.logger.error('live run admission failed', { error: err?.message });
+      socket.destroy();
+    });
   });
 
   return {
@@ -183,6 +222,13 @@ function refuseUpgrade(socket: Duplex, status: number, body: ErrorResponse, head
   socket.end(`${lines.join('\r\n')}\r\n\r\n${text}`);
 }
 
+/** The caller of a live connection and its quota ticket, taken at the upgrade. */
+/** Who opened a live run, and its hold on their quotas. */
+export interface LiveAdmission {
+  caller: Caller;
+  ticket: RunTicket;
+}
+
 interface SessionContext {
   deps: AppDeps;
   maxima: LimitMaxima;
@@ -211,6 +257,7 @@ class LiveSession {
     private readonly ws: WebSocket,
     private readonly slot: LiveSlot,
     private readonly context: SessionContext,
+    private readonly admission: LiveAdmission,
   ) {
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('pong', () => (this.answeredPing = true));
@@ -252,11 +299,13 @@ class LiveSession {
   }
 
   private async run(start: LiveStart): Promise<void> {
-    const { deps, maxima } = this.context;
+    const { deps } = this.context;
     let language;
+    let maxima: LimitMaxima;
     try {
       language = resolveLanguage(deps.languages, start.language);
       checkSizes(deps.config, start);
+      maxima = cappedMaxima(this.admission.caller, this.context.maxima, start.limits);
     } catch (err) {
       return this.refuse(err);
     }
@@ -288,8 +337,10 @@ class LiveSession {
         signal: this.stop.signal,
       });
     } catch (err) {
+      await this.admission.ticket.finish();
       return this.refuse(err);
     }
+    await this.admission.ticket.finish(result);
     if (start.visitor) {
       result.submissionId = await keepSubmission(deps, { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: start.code, stdin: this.inputText, args: start.args ?? [], result });
     }
@@ -358,7 +409,10 @@ class LiveSession {
   /** Nobody will read this run any more: kill it (or give the slot back if it never started). */
   private abandon(): void {
     if (this.phase === 'over') return;
-    if (this.phase === 'waiting') this.slot.release();
+    if (this.phase === 'waiting') {
+      this.slot.release();
+      void this.admission.ticket.finish();
+    }
     this.phase = 'over';
     clearTimeout(this.idleTimer);
     clearInterval(this.pingTimer);

@@ -4,6 +4,7 @@ import { judgeRequestSchema, problemSchema, SLUG, type ProblemResponse } from '.
 import type { Problem } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { isAdmin, requireAdmin } from './admin.js';
+import { admitRun } from './api-keys.js';
 import { badField, HttpError } from './errors.js';
 import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
 import { keepSubmission } from './history-routes.js';
@@ -73,7 +74,15 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     res.on('close', () => {
       if (!res.writableFinished) clientGone.abort();
     });
-    const result = await judgeSubmission(problem, language, body.code, { runs, config, logger, signal: clientGone.signal });
+    // one submission is one run of its caller's quotas; the problem, not the request, sets its limits
+    const admitted = await admitRun(deps, req, res);
+    let cpuTimeMs = 0;
+    let result;
+    try {
+      result = await judgeSubmission(problem, language, body.code, { runs, config, logger, signal: clientGone.signal, onTestRun: (run) => (cpuTimeMs += run.cpuTimeMs ?? 0) });
+    } finally {
+      await admitted.finish(result ? { cpuTimeMs } : null);
+    }
     if (key) {
       result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: body.code, stdin: '', args: [], result });
     }

@@ -5,6 +5,7 @@ import { ID_PATTERN } from '../store/ids.js';
 import type { NewQueuedSubmission } from '../store/submission-queue.js';
 import { submissionBatchSchema, submissionRequestSchema, type SubmissionRequest } from '../submission-protocol.js';
 import { submissionView } from '../submissions/submission-view.js';
+import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { badField, HttpError } from './errors.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
@@ -44,7 +45,7 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
   const waitQuery = z.strictObject({ wait: z.enum(['true', 'false'], { error: 'must be true or false' }).optional() });
 
   /** A checked submission as the queue keeps it; errors name the field under `prefix`. */
-  const prepare = async (body: SubmissionRequest, owner: string | null, prefix: string): Promise<NewQueuedSubmission> =>
+  const prepare = async (req: express.Request, res: express.Response, body: SubmissionRequest, owner: string | null, prefix: string): Promise<NewQueuedSubmission> =>
     underField(prefix, async () => {
       const language = resolveLanguage(languages, body.language);
       checkSizes(config, body);
@@ -53,7 +54,10 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
         if (problem) throw badField('callbackUrl', problem);
         if (!(await callbackSecret(owner))) throw badField('callbackUrl', 'cannot be used: callbacks are off on this server (no RUNBOX_CALLBACK_SECRET)');
       }
-      const run = runRequest(body, language, body.stdin ?? '', maxima);
+      // counted against the caller's rate and daily quotas now; it holds no run slot while it waits
+      const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits, hold: false });
+      void admitted.finish();
+      const run = runRequest(body, language, body.stdin ?? '', admitted.maxima);
       return {
         owner,
         callbackUrl: body.callbackUrl ?? null,
@@ -77,7 +81,7 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
 
   router.post('/submissions', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(single, req.body);
-    const [id] = await enqueue([await prepare(body, ownerOf(req), '')]);
+    const [id] = await enqueue([await prepare(req, res, body, ownerOf(req), '')]);
     res.status(202).location(`/api/submissions/${id}`).json({ id });
   });
 
@@ -85,7 +89,7 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
     const body = parseBody(batch, req.body);
     const owner = ownerOf(req);
     const items: NewQueuedSubmission[] = [];
-    for (const [i, s] of body.submissions.entries()) items.push(await prepare(s, owner, `submissions.${i}.`));
+    for (const [i, s] of body.submissions.entries()) items.push(await prepare(req, res, s, owner, `submissions.${i}.`));
     const ids = await enqueue(items);
     res.status(202).json({ ids });
   });

@@ -19,7 +19,7 @@ export async function judgeSubmission(
   problem: Problem,
   language: LanguageSpec,
   code: string,
-  env: { runs: RunService; config: Config; logger: Logger; signal?: AbortSignal },
+  env: { runs: RunService; config: Config; logger: Logger; signal?: AbortSignal; onTestRun?: (run: ExecuteResponse) => void },
 ): Promise<JudgeResponse> {
   const { runs, config, logger, signal } = env;
   const id = randomUUID();
@@ -37,6 +37,7 @@ export async function judgeSubmission(
     // the first test is admitted like any run; the others belong to the same submission
     if (signal?.aborted) throw new RunCancelledError('the client went away');
     const run = await runs.execute({ language, code, stdin: test.input, args: [], limits, build }, { onBuilt: (b) => (build = b), signal }, { admitted: i > 0 });
+    env.onTestRun?.(run);
     compile ??= run.compile;
     if (run.status === 'compile_error') break;
     tests.push(testResult(i + 1, test, run));

@@ -130,6 +130,53 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX async_submissions_leases ON async_submissions (lease_owner)',
     ),
   },
+  {
+    version: 4,
+    name: 'api keys, usage, quota counters, run leases',
+    up: statements(
+      // key_hash: SHA-256 of the key; caps (max_*) are null where the server's maximum applies
+      `CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL,
+        rate_per_minute INTEGER,
+        max_concurrent INTEGER NOT NULL,
+        daily_runs INTEGER,
+        max_time_ms INTEGER,
+        max_cpu_ms INTEGER,
+        max_memory_mb INTEGER,
+        max_processes INTEGER,
+        max_output_kb INTEGER,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+      )`,
+      `CREATE TABLE key_usage (
+        key_id TEXT NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        runs INTEGER NOT NULL,
+        cpu_ms BIGINT NOT NULL,
+        PRIMARY KEY (key_id, day)
+      )`,
+      // subject: 'key:<id>' or 'anon:<address>'; one row per fixed window
+      `CREATE TABLE quota_counters (
+        subject TEXT NOT NULL,
+        window_kind TEXT NOT NULL,
+        window_start BIGINT NOT NULL,
+        used INTEGER NOT NULL,
+        PRIMARY KEY (subject, window_kind, window_start)
+      )`,
+      'CREATE INDEX quota_counters_by_age ON quota_counters (window_start)',
+      `CREATE TABLE run_leases (
+        subject TEXT NOT NULL,
+        slot INTEGER NOT NULL,
+        lease_id TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        PRIMARY KEY (subject, slot)
+      )`,
+      'CREATE INDEX run_leases_by_holder ON run_leases (holder)',
+    ),
+  },
 ];
 
 /** Any number: the advisory lock that keeps two PostgreSQL replicas from migrating at once. */

@@ -39,10 +39,11 @@ export function openPostgres(url: string, onError: (err: Error) => void = () => 
   return {
     dialect: 'postgres',
     ...queriesOn(pool),
-    async transaction(work) {
+    async transaction(work, { durable = true } = {}) {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
+        if (!durable) await client.query('SET LOCAL synchronous_commit TO OFF');
         const result = await work(queriesOn(client));
         await client.query('COMMIT');
         return result;

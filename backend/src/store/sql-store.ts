@@ -3,6 +3,7 @@ import { newId, visitorDigest } from './ids.js';
 import { decodeText, encodeText } from './text.js';
 import { migrate } from './migrations.js';
 import { insertProblemIfNew, insertTests } from './problem-rows.js';
+import { SqlKeyStore } from './key-store.js';
 import type { SqlDatabase } from './sql.js';
 import { SubmissionQueue } from './submission-queue.js';
 import type { HistoryRetention, NewSnippet, NewSubmission, Problem, Snippet, Store } from './store.js';
@@ -45,9 +46,11 @@ const PROBLEM_COLUMNS = `p.slug, p.title, p.statement, p.time_limit_ms, p.memory
 /** The store in SQL both SQLite and PostgreSQL understand; the driver is the difference. */
 export class SqlStore implements Store {
   readonly submissionQueue: SubmissionQueue;
+  readonly keys: SqlKeyStore;
 
   private constructor(private readonly db: SqlDatabase) {
     this.submissionQueue = new SubmissionQueue(db);
+    this.keys = new SqlKeyStore(db);
   }
 
   /** Opens the store on a database, bringing its schema up to date first. */

@@ -13,6 +13,16 @@ export interface SqlQueries {
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
 }
 
+export interface TransactionOptions {
+  /**
+   * false: the commit does not wait for the disk (SQLite: synchronous=NORMAL for this
+   * commit, PostgreSQL: synchronous_commit off). Still atomic and consistent, and nothing is
+   * lost when the API process dies; a power loss may drop the last such commits. For
+   * counters that are worth less than the fsync a run would pay for each (quotas, leases).
+   */
+  durable?: boolean;
+}
+
 export interface SqlDatabase extends SqlQueries {
   readonly dialect: 'sqlite' | 'postgres';
   /**
@@ -20,6 +30,6 @@ export interface SqlDatabase extends SqlQueries {
    * wait (SQLite: BEGIN IMMEDIATE; PostgreSQL: the rows' locks and, for migrations, an
    * advisory lock taken inside `work`).
    */
-  transaction<T>(work: (tx: SqlQueries) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: SqlQueries) => Promise<T>, options?: TransactionOptions): Promise<T>;
   close(): Promise<void>;
 }

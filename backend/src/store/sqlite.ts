@@ -49,8 +49,10 @@ export function openSqlite(file: string): SqlDatabase {
     all: (sql, values) => exclusive(() => queries.all(sql, values)),
     get: (sql, values) => exclusive(() => queries.get(sql, values)),
     run: (sql, values) => exclusive(() => queries.run(sql, values)),
-    transaction: (work) =>
+    transaction: (work, { durable = true } = {}) =>
       exclusive(async () => {
+        // in WAL mode NORMAL skips the commit's fsync; the next FULL commit syncs its frames too
+        if (!durable) db.exec('PRAGMA synchronous = NORMAL');
         db.exec('BEGIN IMMEDIATE');
         try {
           const result = await work(queries);
@@ -59,6 +61,8 @@ export function openSqlite(file: string): SqlDatabase {
         } catch (err) {
           db.exec('ROLLBACK');
           throw err;
+        } finally {
+          if (!durable) db.exec('PRAGMA synchronous = FULL');
         }
       }),
     close: () =>

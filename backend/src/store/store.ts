@@ -1,5 +1,5 @@
 import type { SubmissionQueue } from './submission-queue.js';
-import type { ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProblemSummary } from '../protocol.js';
+import type { ApiKeyInfo, ApiKeyRequest, KeyUsageDay, QuotaName, ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProblemSummary } from '../protocol.js';
 
 /**
  * What runbox keeps: shared snippets, visitors' submission history and judge problems.
@@ -46,8 +46,52 @@ export interface HistoryRetention {
   maxPerVisitor: number;
 }
 
+export interface StoredApiKey extends ApiKeyInfo {
+  /** SHA-256 of the key (hex): the store never holds the key itself */
+  hash: string;
+}
+
+/**
+ * One run asking to start, for one subject (a key, or an anonymous client's address):
+ * each quota given is checked and counted in one transaction, or nothing is counted.
+ */
+export interface AdmissionRequest {
+  subject: string;
+  now: number;
+  /** runs per fixed one-minute window */
+  perMinute: number | null;
+  /** runs per UTC day */
+  perDay: number | null;
+  /** a lease on one of `max` run slots, held by this process until released or expired */
+  lease: { max: number; id: string; holder: string; expiresAt: number } | null;
+}
+
+export type AdmissionOutcome =
+  | { admitted: true; minuteUsed: number | null; dayUsed: number | null }
+  | { admitted: false; exceeded: QuotaName };
+
+/** API keys, their usage, and the counters and leases that enforce quotas across replicas. */
+export interface KeyStore {
+  createKey(id: string, hash: string, key: ApiKeyRequest): Promise<StoredApiKey>;
+  getKey(id: string): Promise<StoredApiKey | null>;
+  listKeys(): Promise<ApiKeyInfo[]>;
+  /** 'unknown' for no such key; revoking twice keeps the first time */
+  revokeKey(id: string): Promise<'revoked' | 'already' | 'unknown'>;
+  /** Days (YYYY-MM-DD, UTC) from `sinceDay` on, oldest first. */
+  usage(id: string, sinceDay: string): Promise<KeyUsageDay[]>;
+
+  admit(request: AdmissionRequest): Promise<AdmissionOutcome>;
+  /** Gives a run's lease back and, for a key, adds the run to its usage, in one transaction. */
+  finishRun(subject: string, leaseId: string | null, usage: { keyId: string; day: string; cpuMs: number } | null): Promise<void>;
+  /** Moves the expiry of every lease this process holds: it is alive and its runs go on. */
+  renewLeases(holder: string, expiresAt: number): Promise<void>;
+  /** Drops counter windows that ended before `before` and leases that expired before it. */
+  pruneQuotas(before: number): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  readonly keys: KeyStore;
   createSnippet(snippet: NewSnippet): Promise<Snippet>;
   getSnippet(id: string): Promise<Snippet | null>;
 

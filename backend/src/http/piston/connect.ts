@@ -4,7 +4,8 @@ import type { CompileResult, ExecuteResponse } from '../../protocol.js';
 import { RunStop } from '../../runs/run.js';
 import { ShuttingDownError, type LiveSlot } from '../../runs/run-service.js';
 import type { AppDeps } from '../app.js';
-import { PING_EVERY_MS, SLOW_CLIENT_BYTES, type LiveSocketRoute } from '../live.js';
+import { cappedMaxima } from '../api-keys.js';
+import { PING_EVERY_MS, SLOW_CLIENT_BYTES, type LiveAdmission, type LiveSocketRoute } from '../live.js';
 import { limitMaxima } from '../validate.js';
 import { parsePistonRequest, PISTON_CLOSE, PISTON_CONNECT_PATH, PistonError } from './protocol.js';
 import { pistonJob, type PistonJob } from './request.js';
@@ -44,7 +45,7 @@ const HARMLESS_SIGNALS = new Set(['SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP', 'S
 
 export function pistonSocketRoute(deps: AppDeps): LiveSocketRoute {
   const context: PistonContext = { deps, runtimes: pistonRuntimes(deps.languages) };
-  return { path: PISTON_CONNECT_PATH, open: (ws, slot) => new PistonSession(ws, slot, context) };
+  return { path: PISTON_CONNECT_PATH, open: (ws, slot, admission) => new PistonSession(ws, slot, context, admission) };
 }
 
 interface PistonContext {
@@ -75,6 +76,7 @@ class PistonSession {
     private readonly ws: WebSocket,
     private readonly slot: LiveSlot,
     private readonly context: PistonContext,
+    private readonly admission: LiveAdmission,
   ) {
     ws.on('message', (data) => this.receive(data));
     ws.on('pong', () => (this.answeredPing = true));
@@ -121,7 +123,8 @@ class PistonSession {
     let job: PistonJob;
     try {
       const body = parsePistonRequest(message);
-      job = pistonJob(body, runtimes, deps.config, limitMaxima(deps.config, deps.config.liveTimeMs), this.input);
+      // a key's caps lower the maxima: a limit asked above them is refused as one above the server's
+      job = pistonJob(body, runtimes, deps.config, cappedMaxima(this.admission.caller, limitMaxima(deps.config, deps.config.liveTimeMs)), this.input);
     } catch (err) {
       return this.fail(err instanceof PistonError ? err.message : 'the run failed inside the server');
     }
@@ -157,10 +160,12 @@ class PistonSession {
         signal: this.stop.signal,
       });
     } catch (err) {
+      await this.admission.ticket.finish();
       if (err instanceof ShuttingDownError) return this.fail('the server is restarting; try again shortly');
       this.context.deps.logger.error('piston live run failed', { error: (err as Error)?.message });
       return this.fail('the run failed inside the server');
     }
+    await this.admission.ticket.finish(result);
     // a failed compile had its exit already (compiled()); a job stopped before its compile
     // finished ends that stage here; a job stopped before its user came had no stage at all
     if (this.stage === 'run') this.exitStage('run', runStage(result, outputKb));
@@ -230,7 +235,10 @@ class PistonSession {
   /** Nobody will read this run any more: kill it (or give the slot back if it never started). */
   private abandon(): void {
     if (this.phase === 'over') return;
-    if (this.phase === 'waiting') this.slot.release();
+    if (this.phase === 'waiting') {
+      this.slot.release();
+      void this.admission.ticket.finish();
+    }
     this.phase = 'over';
     clearTimeout(this.initTimer);
     clearTimeout(this.idleTimer);

@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ExecuteResponse } from '../../protocol.js';
+import { admitRun } from '../api-keys.js';
 import type { AppDeps } from '../app.js';
 import { toHttpError } from '../app.js';
 import { bodyLimitBytes, limitMaxima } from '../validate.js';
 import { parsePistonRequest, PISTON_CONNECT_PATH, PistonError } from './protocol.js';
-import { pistonJob, pistonStdin } from './request.js';
+import { pistonJob, pistonStdin, type PistonJob } from './request.js';
 import { pistonResult } from './result.js';
 import { pistonRuntimes, runtimeListing } from './runtimes.js';
 
@@ -24,8 +26,19 @@ export function pistonRoutes(deps: AppDeps): express.Router {
 
   router.post('/execute', pistonJsonOnly(new Set(config.corsOrigins)), express.json({ limit: bodyLimitBytes(config), type: () => true }), async (req, res) => {
     const body = parsePistonRequest(req.body);
-    const job = pistonJob(body, runtimes, config, maxima, pistonStdin(body.stdin));
-    const result = await runs.execute(job.run);
+    const stdin = pistonStdin(body.stdin);
+    pistonJob(body, runtimes, config, maxima, stdin); // checked first: a bad request costs no quota
+    const admitted = await admitRun(deps, req, res, { maxima });
+    // under the caller's caps: a limit asked above a key's cap is refused as one above the server's
+    let result: ExecuteResponse | undefined;
+    let job: PistonJob | undefined;
+    try {
+      job = pistonJob(body, runtimes, config, admitted.maxima, stdin);
+      result = await runs.execute(job.run);
+    } finally {
+      // before the answer: a client that runs one at a time finds its slot free again
+      await admitted.finish(result);
+    }
     res.json(pistonResult(job.runtime, result, config.outputKb));
   });
 
