@@ -1,6 +1,6 @@
 'use client';
 
-import { Editor, loader, type OnMount } from '@monaco-editor/react';
+import { Editor, loader, type BeforeMount, type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef } from 'react';
 import type { Diagnostic } from '../lib/diagnostics';
 
@@ -23,6 +23,33 @@ export interface CodeEditorProps {
   onChange(value: string): void;
   onRun(): void;
 }
+
+/**
+ * TypeScript runs on Node, but Monaco's TypeScript worker knows only the browser's globals:
+ * the few of Node's a program reads its input and arguments with, so they are no type errors.
+ */
+const NODE_GLOBALS = `
+declare var process: {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdin: { on(event: string, listener: (...args: any[]) => void): unknown; setEncoding(encoding: string): unknown; [key: string]: any };
+  stdout: { write(data: string | Uint8Array): boolean; [key: string]: any };
+  stderr: { write(data: string | Uint8Array): boolean; [key: string]: any };
+  exit(code?: number): never;
+  exitCode: number | undefined;
+  [key: string]: any;
+};
+declare function require(id: string): any;
+declare var module: { exports: any };
+declare var __dirname: string;
+declare var __filename: string;
+declare var Buffer: any;
+`;
+
+const beforeMount: BeforeMount = (monaco) => {
+  const ts = monaco.languages.typescript.typescriptDefaults;
+  if (!ts.getExtraLibs()['file:///runbox-node-globals.d.ts']) ts.addExtraLib(NODE_GLOBALS, 'file:///runbox-node-globals.d.ts');
+};
 
 export default function CodeEditor({ path, language, value, theme, diagnostics, onChange, onRun }: CodeEditorProps) {
   const editorRef = useRef<StandaloneEditor | null>(null);
@@ -64,6 +91,7 @@ export default function CodeEditor({ path, language, value, theme, diagnostics, 
       language={language}
       value={value}
       theme={theme === 'dark' ? 'vs-dark' : 'vs'}
+      beforeMount={beforeMount}
       onMount={onMount}
       onChange={(v) => onChange(v ?? '')}
       loading={<div className="editor-loading">Loading editor…</div>}
