@@ -188,13 +188,19 @@ describe('language specifics', () => {
     expect(r).toMatchObject({ status: 'ok', language: 'typescript', stdout: 'not a number\n' });
   });
 
-  test('go: the build cache is the run’s own, outside the home, and gone before the program runs', async () => {
+  test('go: the go command’s caches are the run’s own, fresh for every run and never part of the cached build', async () => {
     const code =
       fresh('go') +
-      'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n\tentries, _ := os.ReadDir(".")\n\tfor _, e := range entries {\n\t\tfmt.Println(e.Name())\n\t}\n' +
-      '\t_, err := os.Stat("/tmp/go-build")\n\tfmt.Println("cache gone:", os.IsNotExist(err))\n}\n';
-    const r = await server().execute({ language: 'go', code });
-    expect(r).toMatchObject({ status: 'ok', stdout: 'main\nmain.go\ncache gone: true\n', compile: { status: 'ok', cached: false } });
+      'package main\n\nimport (\n\t"fmt"\n\t"io/fs"\n\t"os"\n\t"path/filepath"\n)\n\n' +
+      'func main() {\n\tentries, _ := os.ReadDir(".")\n\tfor _, e := range entries {\n\t\tfmt.Print(e.Name(), " ")\n\t}\n' +
+      '\tfiles := 0\n\tfilepath.WalkDir(".cache", func(p string, d fs.DirEntry, err error) error {\n\t\tif err == nil && !d.IsDir() {\n\t\t\tfiles++\n\t\t}\n\t\treturn nil\n\t})\n' +
+      '\tfmt.Println("cached files:", files > 0)\n}\n';
+    // compiled: the build cache holds what this compile put there
+    const first = await server().execute({ language: 'go', code });
+    expect(first).toMatchObject({ status: 'ok', stdout: '.cache main main.go cached files: true\n', compile: { status: 'ok', cached: false } });
+    // restored from the compile cache: the binary only, and an empty cache of its own
+    const second = await server().execute({ language: 'go', code });
+    expect(second).toMatchObject({ status: 'ok', stdout: '.cache main main.go cached files: false\n', compile: { status: 'ok', cached: true } });
   });
 
   test('php: its own memory_limit follows the run’s and reports a memory_limit', async () => {
@@ -211,7 +217,25 @@ describe('language specifics', () => {
   });
 });
 
+describe('starters', () => {
+  test('every added language’s problem starter runs as it is', async () => {
+    const offered = (await server().request('GET', '/api/languages')).json as { id: string; starter?: string }[];
+    for (const language of Object.keys(programs)) {
+      const starter = offered.find((l) => l.id === language)?.starter;
+      expect({ language, starter: typeof starter }).toEqual({ language, starter: 'string' });
+      const r = await server().execute({ language, code: starter!.replaceAll('{title}', 'A plus B'), stdin: '1 2\n' });
+      expect(r).toMatchObject({ language, status: 'ok' });
+    }
+  });
+});
+
 describe('python packages', () => {
+  test('numpy is listed by /api/languages with its version', async () => {
+    const offered = (await server().request('GET', '/api/languages')).json as { id: string; packages?: { name: string; version: string | null }[] }[];
+    const python = offered.find((l) => l.id === 'python');
+    expect(python?.packages).toEqual(expect.arrayContaining([{ name: 'numpy', version: expect.stringMatching(/^\d+\.\d+/) }]));
+  });
+
   test('numpy is importable', async () => {
     const r = await server().execute({ language: 'python', code: 'import numpy as np\nprint(np.arange(6).reshape(2, 3).sum(axis=0).tolist())\n' });
     expect(r).toMatchObject({ status: 'ok', stdout: '[3, 5, 7]\n', stderr: '' });
