@@ -28,7 +28,10 @@ describe('playground', () => {
   test('the page loads with the editor ready and every language listed', async () => {
     const page = await openPage();
     const options = await page.locator('select[aria-label="Language"] option').allInnerTexts();
-    expect(options.map((o) => o.split(' ')[0])).toEqual(['JavaScript', 'Python', 'C++', 'Java']);
+    // exactly what the API offers: the core four and whatever else has its toolchain here
+    const offered = (await box().request('GET', '/api/languages')).json as { name: string; version: string }[];
+    expect(options).toEqual(offered.map((l) => `${l.name} ${l.version}`));
+    expect(options.map((o) => o.split(' ')[0])).toEqual(expect.arrayContaining(['JavaScript', 'Python', 'C++', 'Java']));
     expect(await page.evaluate(() => window.runbox!.getCode())).toBe('print("Hello, world!")\n');
     await page.context().close();
   });
@@ -70,6 +73,20 @@ describe('playground', () => {
     // the next run clears them
     await runWith(page, 'cpp', '#include <cstdio>\nint main() { puts("fixed"); }\n');
     expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([]);
+    await page.context().close();
+  });
+
+  test('TypeScript: Monaco’s TypeScript worker marks a type error as you type; Node’s globals are known; the code still runs', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'typescript');
+    await page.evaluate(() => window.runbox!.setCode('const args: string[] = process.argv.slice(2);\nconst n: number = "text";\nconsole.log(args.length, n);\n'));
+    await page.waitForFunction(() => window.runboxEditor!.markers('typescript').length > 0, undefined, { timeout: 30000 });
+    expect(await page.evaluate(() => window.runboxEditor!.markers('typescript'))).toEqual([{ line: 2, message: expect.stringMatching(/not assignable to type 'number'/) }]);
+    await page.waitForSelector('.squiggly-error');
+    // Node only strips the types: the program runs
+    await runAndWait(page);
+    expect(await badge(page)).toBe('Success');
+    expect((await stdout(page)).trim()).toBe('0 text');
     await page.context().close();
   });
 

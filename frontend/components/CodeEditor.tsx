@@ -5,8 +5,10 @@ import { useEffect, useRef } from 'react';
 import type { Diagnostic } from '../lib/diagnostics';
 
 // Monaco comes from this app's own /monaco (copied from the monaco-editor package at
-// build), never from a CDN.
-loader.config({ paths: { vs: `${process.env.NEXT_PUBLIC_BASE_PATH ?? ''}/monaco/vs` } });
+// build), never from a CDN. The URL is absolute: the language workers (TypeScript's type
+// checker) start from a blob and cannot resolve a path against the page.
+const origin = typeof window === 'undefined' ? '' : window.location.origin;
+loader.config({ paths: { vs: `${origin}${process.env.NEXT_PUBLIC_BASE_PATH ?? ''}/monaco/vs` } });
 
 import '../lib/test-hooks';
 
@@ -62,7 +64,8 @@ export default function CodeEditor({ path, language, value, theme, diagnostics, 
     monacoRef.current = monaco;
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runRef.current());
     window.runboxEditor = {
-      markers: () => monaco.editor.getModelMarkers({ owner: 'runbox' }).map((m) => ({ line: m.startLineNumber, message: m.message })),
+      markers: (owner = 'runbox') =>
+        monaco.editor.getModelMarkers({ owner, resource: editor.getModel()?.uri }).map((m) => ({ line: m.startLineNumber, message: m.message })),
     };
     document.documentElement.dataset.editorReady = 'true';
   };
