@@ -49,9 +49,12 @@ RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)
 RUN chown -R root:root /app && chmod -R go-rwx /app
 
+# /api/languages lists the Python packages baked in (numpy is the entry's own; the list
+# must name one package at least)
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
+    RUNBOX_EXTRA_PACKAGES="python:numpy ${PYTHON_PACKAGES}" \
     RUNBOX_SANDBOX_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/jvm/default-jvm/bin
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
