@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { diagnose } from '../frontend/lib/diagnostics.js';
 import type { ExecuteResponse } from '../backend/src/protocol.js';
+import { LiveClient } from './helpers/live.js';
 import { useRunbox } from './helpers/runbox.js';
 
 /**
@@ -213,6 +214,32 @@ describe('language specifics', () => {
     for (const [alias, id] of [['golang', 'go'], ['rs', 'rust'], ['rb', 'ruby'], ['sh', 'bash'], ['ts', 'typescript'], ['gcc', 'c']] as const) {
       const r = await server().request('POST', '/api/execute', { language: alias, code: 'x' });
       expect({ alias, status: r.status, language: r.json.language }).toEqual({ alias, status: 200, language: id });
+    }
+  });
+});
+
+describe('live runs: a prompt shows before the input it asks for', () => {
+  // as a program written for a terminal would ask; C and Rust flush as they must on a pipe
+  const prompts: Record<keyof typeof programs, string> = {
+    c: '#include <stdio.h>\nint main(void) {\n  char name[64];\n  printf("name? ");\n  fflush(stdout);\n  if (!fgets(name, sizeof name, stdin)) return 1;\n  printf("hello %s", name);\n  return 0;\n}\n',
+    typescript: 'import * as readline from "node:readline";\nconst rl = readline.createInterface({ input: process.stdin, output: process.stdout });\nrl.question("name? ", (name: string) => { console.log(`hello ${name}`); rl.close(); });\n',
+    go: 'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n\t"strings"\n)\n\nfunc main() {\n\tfmt.Print("name? ")\n\tname, _ := bufio.NewReader(os.Stdin).ReadString(\'\\n\')\n\tfmt.Printf("hello %s\\n", strings.TrimSpace(name))\n}\n',
+    rust: 'use std::io::{self, Write};\n\nfn main() {\n    print!("name? ");\n    io::stdout().flush().unwrap();\n    let mut name = String::new();\n    io::stdin().read_line(&mut name).unwrap();\n    println!("hello {}", name.trim());\n}\n',
+    // Ruby holds output on a pipe back unless STDOUT is in sync mode, which its entry sets
+    ruby: 'print "name? "\nname = STDIN.gets.chomp\nputs "hello #{name}"\n',
+    bash: 'printf "name? "\nread -r name\necho "hello $name"\n',
+    php: '<?php\necho "name? ";\n$name = trim(fgets(STDIN));\necho "hello $name\\n";\n',
+  };
+  test.each(Object.entries(prompts))('%s', async (language, code) => {
+    const live = await LiveClient.start(server().url, { language, code });
+    try {
+      await live.waitForOutput('name? ', 60000);
+      live.send({ type: 'stdin', data: 'Ada\n' });
+      await live.waitForOutput('hello Ada\n');
+      live.send({ type: 'stdin-eof' });
+      expect((await live.exit()).result).toMatchObject({ status: 'ok', stdout: 'name? hello Ada\n' });
+    } finally {
+      live.close();
     }
   });
 });
