@@ -244,6 +244,25 @@ describe('live runs: a prompt shows before the input it asks for', () => {
   });
 });
 
+describe('the judge', () => {
+  // the seeded A + B: sums past 32 bits, hidden tests among them
+  const aPlusB: Record<keyof typeof programs, string> = {
+    c: '#include <stdio.h>\nint main(void) { long long a, b; scanf("%lld %lld", &a, &b); printf("%lld\\n", a + b); return 0; }\n',
+    typescript: 'const [a, b]: number[] = require("fs").readFileSync(0, "utf8").trim().split(" ").map(Number);\nconsole.log(a + b);\n',
+    go: 'package main\n\nimport "fmt"\n\nfunc main() {\n\tvar a, b int64\n\tfmt.Scan(&a, &b)\n\tfmt.Println(a + b)\n}\n',
+    rust: 'use std::io::Read;\n\nfn main() {\n    let mut s = String::new();\n    std::io::stdin().read_to_string(&mut s).unwrap();\n    let n: Vec<i64> = s.split_whitespace().map(|w| w.parse().unwrap()).collect();\n    println!("{}", n[0] + n[1]);\n}\n',
+    ruby: 'a, b = STDIN.read.split.map(&:to_i)\nputs a + b\n',
+    bash: 'read -r a b\necho $((a + b))\n',
+    php: '<?php\n[$a, $b] = array_map("intval", explode(" ", trim(fgets(STDIN))));\necho $a + $b, "\\n";\n',
+  };
+  test.each(Object.entries(aPlusB))('%s: a right answer is accepted on every test', async (language, code) => {
+    const reply = await server().request('POST', '/api/problems/a-plus-b/submissions', { language, code });
+    expect(reply.status).toBe(200);
+    expect(reply.json).toMatchObject({ language, status: 'accepted' });
+    expect(reply.json.passed).toBe(reply.json.total);
+  });
+});
+
 describe('starters', () => {
   test('every added language’s problem starter runs as it is', async () => {
     const offered = (await server().request('GET', '/api/languages')).json as { id: string; starter?: string }[];
