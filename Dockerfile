@@ -26,13 +26,17 @@ RUN apk add --no-cache python3 py3-numpy g++ musl-dev openjdk17-jdk shadow bubbl
 # The optional toolchains (the same list as scripts/setup.sh's RUNBOX_TOOLCHAINS):
 # "default" is all of them (C, TypeScript, Go, Rust, Ruby, Bash, PHP); Go and Rust are the
 # heavy ones, e.g. --build-arg TOOLCHAINS="c typescript ruby bash php" leaves them out;
-# "none" for none. More Python packages, from Alpine's py3-<name> builds (musl wheels need
-# no compiler then): --build-arg PYTHON_PACKAGES="requests sympy".
+# "none" for none. More Python packages (pip, besides numpy): --build-arg PYTHON_PACKAGES="requests sympy".
 ARG TOOLCHAINS=default
 ARG PYTHON_PACKAGES=""
 COPY scripts/toolchain-packages.sh /tmp/
-RUN packages=$(sh /tmp/toolchain-packages.sh alpine "$TOOLCHAINS" "$PYTHON_PACKAGES") && \
+RUN packages=$(sh /tmp/toolchain-packages.sh alpine "$TOOLCHAINS") && \
     if [ -n "$packages" ]; then apk add --no-cache $packages; fi && rm /tmp/toolchain-packages.sh
+RUN if [ -n "$PYTHON_PACKAGES" ]; then \
+      apk add --no-cache py3-pip && pip install --no-cache-dir --break-system-packages $PYTHON_PACKAGES; \
+    fi
+# /api/languages lists them for Python, with their installed versions (docs/languages.md)
+ENV RUNBOX_EXTRA_PACKAGES="${PYTHON_PACKAGES:+python:${PYTHON_PACKAGES}}"
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/
@@ -49,12 +53,9 @@ RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)
 RUN chown -R root:root /app && chmod -R go-rwx /app
 
-# /api/languages lists the Python packages baked in (numpy is the entry's own; the list
-# must name one package at least)
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
-    RUNBOX_EXTRA_PACKAGES="python:numpy ${PYTHON_PACKAGES}" \
     RUNBOX_SANDBOX_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/jvm/default-jvm/bin
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -2,12 +2,13 @@
 # The system packages behind runbox's optional toolchains, for Debian (scripts/setup.sh)
 # and Alpine (the Dockerfile): one table, so the host and the image offer the same list.
 #
-#   sh scripts/toolchain-packages.sh debian|alpine "c go rust" "requests sympy"
+#   sh scripts/toolchain-packages.sh debian|alpine "c go rust" ["requests sympy"]
 #
 # prints the packages to install, one per line. The toolchain list "default" (also when
 # the argument is missing) means all of them, "none" or an empty list none. The core four (JavaScript, Python, C++,
-# Java) are not in the list: they are always installed. Python packages are named as on
-# PyPI and map to the distribution's own build (python3-<name> / py3-<name>).
+# Java) are not in the list: they are always installed. Python packages (Debian only: the
+# image installs its extra ones with pip) are named as on PyPI and map to Debian's own
+# build, python3-<name>.
 # An unknown toolchain name is an error, so a typo never silently drops a language.
 set -eu
 
@@ -44,9 +45,6 @@ for package in $python_packages; do
   case "$package" in
     *[!A-Za-z0-9._-]* | "") echo "toolchain-packages: bad Python package name '$package'" >&2; exit 2 ;;
   esac
-  name=$(printf '%s' "$package" | tr 'A-Z_.' 'a-z--')
-  case "$distro" in
-    debian) echo "python3-$name" ;;
-    alpine) echo "py3-$name" ;;
-  esac
+  [ "$distro" = debian ] || { echo "toolchain-packages: Python packages are mapped for Debian only" >&2; exit 2; }
+  echo "python3-$(printf '%s' "$package" | tr 'A-Z_.' 'a-z--')"
 done

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../backend/src/config.js';
 import { DEFAULT_LANGUAGES_DIR, LanguageEntryError, loadLanguages } from '../backend/src/languages/load.js';
 import { expandArgv } from '../backend/src/languages/templates.js';
-import { probeLanguages } from '../backend/src/languages/versions.js';
+import { probeLanguages } from '../backend/src/languages/toolchains.js';
 import { useRunbox } from './helpers/runbox.js';
 import { killServerProcesses, startFailingServerProcess } from './helpers/server-process.js';
 
