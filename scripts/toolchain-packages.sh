@@ -28,11 +28,12 @@ for toolchain in $toolchains; do
     debian:c) echo gcc ;;
     alpine:c) echo gcc; echo musl-dev ;;
     *:typescript) ;;
-    # Go and Rust are the heavy ones (a few hundred MB each); rustc links with cc (gcc above)
+    # Go and Rust are the heavy ones (a few hundred MB each). rustc links with `cc`: Debian's
+    # gcc provides it; on Alpine build-base does (gcc, musl-dev's crt files, the cc link)
     debian:go) echo golang-go ;;
     alpine:go) echo go ;;
     debian:rust) echo rustc; echo gcc ;;
-    alpine:rust) echo rust; echo gcc ;;
+    alpine:rust) echo rust; echo build-base ;;
     *:ruby) echo ruby ;;
     *:bash) echo bash ;;
     debian:php) echo php-cli ;;
