@@ -1,4 +1,4 @@
-# runbox API: Node 24 on Alpine with the four toolchains and the sandbox tools.
+# runbox API: Node 24 on Alpine with the toolchains and the sandbox tools.
 # Runs privileged (see docker-compose.yml): it creates a Linux user, namespaces and
 # cgroups for every run.
 
@@ -21,10 +21,17 @@ FROM node:24-alpine
 # itself); tini reaps zombies.
 # postgresql-client: pg_dump/pg_restore for scripts/backup.ts when DATABASE_URL is set.
 # No sudo, on purpose.
-RUN apk add --no-cache python3 g++ musl-dev openjdk17-jdk shadow bubblewrap libseccomp tini postgresql-client
-# Python packages for the playground (e.g. --build-arg PYTHON_PACKAGES="numpy requests");
-# empty by default
+# py3-numpy: numpy is always there for Python (the package runs ask for most).
+RUN apk add --no-cache python3 py3-numpy g++ musl-dev openjdk17-jdk shadow bubblewrap libseccomp tini postgresql-client
+# The optional toolchains (the same list as scripts/setup.sh's RUNBOX_TOOLCHAINS):
+# "default" is all of them (C, TypeScript, Go, Rust, Ruby, Bash, PHP); Go and Rust are the
+# heavy ones, e.g. --build-arg TOOLCHAINS="c typescript ruby bash php" leaves them out;
+# "none" for none. More Python packages (pip, besides numpy): --build-arg PYTHON_PACKAGES="requests sympy".
+ARG TOOLCHAINS=default
 ARG PYTHON_PACKAGES=""
+COPY scripts/toolchain-packages.sh /tmp/
+RUN packages=$(sh /tmp/toolchain-packages.sh alpine "$TOOLCHAINS") && \
+    if [ -n "$packages" ]; then apk add --no-cache $packages; fi && rm /tmp/toolchain-packages.sh
 RUN if [ -n "$PYTHON_PACKAGES" ]; then \
       apk add --no-cache py3-pip && pip install --no-cache-dir --break-system-packages $PYTHON_PACKAGES; \
     fi

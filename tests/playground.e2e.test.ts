@@ -76,6 +76,20 @@ describe('playground', () => {
     await page.context().close();
   });
 
+  test('TypeScript: Monaco’s TypeScript worker marks a type error as you type; Node’s globals are known; the code still runs', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'typescript');
+    await page.evaluate(() => window.runbox!.setCode('const args: string[] = process.argv.slice(2);\nconst n: number = "text";\nconsole.log(args.length, n);\n'));
+    await page.waitForFunction(() => window.runboxEditor!.markers('typescript').length > 0, undefined, { timeout: 30000 });
+    expect(await page.evaluate(() => window.runboxEditor!.markers('typescript'))).toEqual([{ line: 2, message: expect.stringMatching(/not assignable to type 'number'/) }]);
+    await page.waitForSelector('.squiggly-error');
+    // Node only strips the types: the program runs
+    await runAndWait(page);
+    expect(await badge(page)).toBe('Success');
+    expect((await stdout(page)).trim()).toBe('0 text');
+    await page.context().close();
+  });
+
   test('a Python traceback marks the failing line', async () => {
     const page = await openPage();
     await runWith(page, 'python', 'def f():\n    return 1 / 0\n\nf()\n');

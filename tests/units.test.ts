@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
@@ -228,5 +229,32 @@ describe('playground error markers', () => {
     expect(runtimeDiagnostics('javascript', '/home/exec_1/main.js:2\n  throw new TypeError("boom");\n  ^\n\nTypeError: boom\n    at f (/home/exec_1/main.js:2:9)\n')[0]).toMatchObject({ line: 2, message: 'TypeError: boom' });
     expect(runtimeDiagnostics('java', 'Exception in thread "main" java.lang.IllegalStateException: boom\n\tat Main.f(Main.java:7)\n\tat Main.main(Main.java:3)\n')[0]).toMatchObject({ line: 7 });
     expect(runtimeDiagnostics('cpp', 'terminate called after throwing an instance of std::runtime_error')).toEqual([]);
+  });
+});
+
+describe('optional toolchains (scripts/toolchain-packages.sh)', () => {
+  const packages = (...args: string[]) => {
+    const r = spawnSync('sh', ['scripts/toolchain-packages.sh', ...args], { encoding: 'utf8' });
+    return { status: r.status, list: r.stdout.split('\n').filter(Boolean), stderr: r.stderr };
+  };
+  const CORE = ['javascript', 'python', 'cpp', 'java'];
+
+  test('every language entry beyond the core four has its packages on Debian and Alpine, and the default installs them all', () => {
+    const optional = loadLanguages().ids.filter((id) => !CORE.includes(id));
+    expect(optional.length).toBeGreaterThan(0);
+    for (const distro of ['debian', 'alpine']) {
+      for (const id of optional) expect({ id, distro, status: packages(distro, id).status }).toEqual({ id, distro, status: 0 });
+      const sorted = (list: string[]) => [...new Set(list)].sort();
+      expect(sorted(packages(distro, 'default').list)).toEqual(sorted(packages(distro, optional.join(' ')).list));
+    }
+    expect(packages('debian', 'go rust').list).toEqual(['golang-go', 'rustc', 'gcc']);
+    expect(packages('alpine', 'none').list).toEqual([]);
+  });
+
+  test('a toolchain or Python package name it does not know is an error, never silently skipped', () => {
+    expect(packages('debian', 'c gooo')).toMatchObject({ status: 2, stderr: expect.stringContaining("unknown toolchain 'gooo'") });
+    expect(packages('debian', 'none', 'numpy; rm -rf /')).toMatchObject({ status: 2, stderr: expect.stringContaining('bad Python package name') });
+    expect(packages('debian', 'none', 'numpy Scikit_Image').list).toEqual(['python3-numpy', 'python3-scikit-image']);
+    expect(packages('ubuntu', 'c').status).toBe(2);
   });
 });

@@ -1,12 +1,14 @@
 'use client';
 
-import { Editor, loader, type OnMount } from '@monaco-editor/react';
+import { Editor, loader, type BeforeMount, type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef } from 'react';
 import type { Diagnostic } from '../lib/diagnostics';
 
 // Monaco comes from this app's own /monaco (copied from the monaco-editor package at
-// build), never from a CDN.
-loader.config({ paths: { vs: `${process.env.NEXT_PUBLIC_BASE_PATH ?? ''}/monaco/vs` } });
+// build), never from a CDN. The URL is absolute: the language workers (TypeScript's type
+// checker) start from a blob and cannot resolve a path against the page.
+const origin = typeof window === 'undefined' ? '' : window.location.origin;
+loader.config({ paths: { vs: `${origin}${process.env.NEXT_PUBLIC_BASE_PATH ?? ''}/monaco/vs` } });
 
 import '../lib/test-hooks';
 
@@ -24,6 +26,33 @@ export interface CodeEditorProps {
   onRun(): void;
 }
 
+/**
+ * TypeScript runs on Node, but Monaco's TypeScript worker knows only the browser's globals:
+ * the few of Node's a program reads its input and arguments with, so they are no type errors.
+ */
+const NODE_GLOBALS = `
+declare var process: {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdin: { on(event: string, listener: (...args: any[]) => void): unknown; setEncoding(encoding: string): unknown; [key: string]: any };
+  stdout: { write(data: string | Uint8Array): boolean; [key: string]: any };
+  stderr: { write(data: string | Uint8Array): boolean; [key: string]: any };
+  exit(code?: number): never;
+  exitCode: number | undefined;
+  [key: string]: any;
+};
+declare function require(id: string): any;
+declare var module: { exports: any };
+declare var __dirname: string;
+declare var __filename: string;
+declare var Buffer: any;
+`;
+
+const beforeMount: BeforeMount = (monaco) => {
+  const ts = monaco.languages.typescript.typescriptDefaults;
+  if (!ts.getExtraLibs()['file:///runbox-node-globals.d.ts']) ts.addExtraLib(NODE_GLOBALS, 'file:///runbox-node-globals.d.ts');
+};
+
 export default function CodeEditor({ path, language, value, theme, diagnostics, onChange, onRun }: CodeEditorProps) {
   const editorRef = useRef<StandaloneEditor | null>(null);
   const monacoRef = useRef<Monaco | null>(null);
@@ -35,7 +64,8 @@ export default function CodeEditor({ path, language, value, theme, diagnostics, 
     monacoRef.current = monaco;
     editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter, () => runRef.current());
     window.runboxEditor = {
-      markers: () => monaco.editor.getModelMarkers({ owner: 'runbox' }).map((m) => ({ line: m.startLineNumber, message: m.message })),
+      markers: (owner = 'runbox') =>
+        monaco.editor.getModelMarkers({ owner, resource: editor.getModel()?.uri }).map((m) => ({ line: m.startLineNumber, message: m.message })),
     };
     document.documentElement.dataset.editorReady = 'true';
   };
@@ -64,6 +94,7 @@ export default function CodeEditor({ path, language, value, theme, diagnostics, 
       language={language}
       value={value}
       theme={theme === 'dark' ? 'vs-dark' : 'vs'}
+      beforeMount={beforeMount}
       onMount={onMount}
       onChange={(v) => onChange(v ?? '')}
       loading={<div className="editor-loading">Loading editor…</div>}

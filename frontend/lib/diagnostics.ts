@@ -34,12 +34,41 @@ const RULES: Record<string, Rules> = {
   python: { runtimeFrame: /File "[^"]*main\.py", line (?<line>\d+)/g, innermost: 'last' },
   // /home/exec_.../main.js:2   or   at f (/home/exec_.../main.js:2:9)
   javascript: { runtimeFrame: /main\.js:(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+  // main.c:2:11: error: expected expression before ';' token
+  c: { compile: /^(?:.*\/)?main\.c:(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
+  // Node strips the types and runs: a syntax error is a crash too
+  // file:///home/exec_.../main.ts:1   or   at f (/home/exec_.../main.ts:2:9)
+  typescript: { runtimeFrame: /main\.ts:(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+  // ./main.go:5:2: undefined: y          panic: ... main.f(...)\n\t/home/exec_.../main.go:6
+  go: {
+    compile: /^(?:.*\/)?main\.go:(?<line>\d+):(?<column>\d+): (?<message>.*)$/gm,
+    runtimeFrame: /main\.go:(?<line>\d+)/g,
+    innermost: 'first',
+  },
+  // error[E0308]: mismatched types\n --> main.rs:2:18      panicked at 'boom', main.rs:3:20
+  rust: {
+    compile: /^(?<severity>error|warning)(?:\[\w+\])?: (?<message>.*)\n\s*--> (?:.*\/)?main\.rs:(?<line>\d+):(?<column>\d+)/gm,
+    runtimeFrame: /main\.rs:(?<line>\d+):(?<column>\d+)/g,
+    innermost: 'first',
+  },
+  // main.rb:4:in `f': boom (ArgumentError)      main.rb:2: syntax error, unexpected ...
+  ruby: { runtimeFrame: /main\.rb:(?<line>\d+)/g, innermost: 'first' },
+  // main.sh: line 4: nosuchcommand: command not found
+  bash: { runtimeFrame: /main\.sh: line (?<line>\d+)/g, innermost: 'first' },
+  // Fatal error: Uncaught RuntimeException: boom in /home/exec_.../main.php:4
+  // Parse error: syntax error, unexpected token ";" in /home/exec_.../main.php on line 2
+  php: { runtimeFrame: /main\.php(?::| on line )(?<line>\d+)/g, innermost: 'first' },
 };
 
-/** The last non-empty line of a trace: "ValueError: boom", "TypeError: x is not a function". */
+/**
+ * The line of a trace that says what went wrong: "ValueError: boom", "panic: ...", Ruby's
+ * "main.rb:4:in `f': boom (ArgumentError)", PHP's "Fatal error: ...", else the last one.
+ */
+const CRASH_LINE = /^(Exception in thread|[\w.$]*(Error|Exception)\b|panic: |thread '.*' panicked|(Fatal|Parse) error: )|\(\w*(Error|Exception)\)$/;
+
 function crashSummary(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const named = lines.find((l) => /^(Exception in thread|[\w.$]*(Error|Exception)\b)/.test(l));
+  const named = lines.find((l) => CRASH_LINE.test(l));
   return named ?? lines.at(-1) ?? 'runtime error';
 }
 

@@ -6,8 +6,11 @@ declare global {
   interface Window {
     /** Set or read the current language's code. */
     runbox?: { setCode(code: string): void; getCode(): string };
-    /** The markers runbox put on the current model. */
-    runboxEditor?: { markers(): { line: number; message: string }[] };
+    /**
+     * The markers runbox put on the current model; `owner` names another marker owner
+     * instead ("typescript": Monaco's TypeScript worker).
+     */
+    runboxEditor?: { markers(owner?: string): { line: number; message: string }[] };
     /** What the console shows: all of it, and only what is drawn in the stderr colour. */
     runboxConsole?: { text(): string; stderr(): string };
   }
