@@ -51,7 +51,7 @@ describe('snippets', () => {
   test.each<[string, string, number, unknown]>([
     ['missing code', 'code', 400, { language: 'python' }],
     ['unknown language', 'language', 400, { language: 'cobol', code: 'x' }],
-    ['args not strings', 'args.0', 400, { language: 'python', code: 'x', args: [1] }],
+    ['args not strings', 'args[0]', 400, { language: 'python', code: 'x', args: [1] }],
     ['unknown field', 'title', 400, { language: 'python', code: 'x', title: 't' }],
     ['code over the cap', 'code', 413, { language: 'python', code: 'x'.repeat(64 * 1024 + 1) }],
     ['stdin over the cap', 'stdin', 413, { language: 'python', code: 'x', stdin: 'x'.repeat(1024 * 1024 + 1) }],

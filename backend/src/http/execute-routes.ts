@@ -2,7 +2,7 @@ import express from 'express';
 import { executeRequestSchema, type HealthResponse } from '../protocol.js';
 import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
-import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 
 /** Running code: health, languages, execute. */
@@ -25,11 +25,22 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(body.language);
+    const program = programOf(config, language, body);
     checkSizes(config, body);
-    const run = runRequest(body, language, body.stdin ?? '', maxima);
+    const run = runRequest(body, language, program, body.stdin ?? '', maxima);
     const result = await runs.execute(run);
     if (key) {
-      result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: run.code, stdin: body.stdin ?? '', args: [...run.args], result });
+      result.submissionId = await keepSubmission(deps, {
+        visitorKey: key,
+        kind: 'run',
+        problem: null,
+        language: language.id,
+        code: program.entry.content,
+        files: body.files ?? null,
+        stdin: body.stdin ?? '',
+        args: [...run.args],
+        result,
+      });
     }
     res.json(result);
   });

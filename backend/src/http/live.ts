@@ -8,10 +8,11 @@ import { LIVE_CLOSE, LIVE_PATH, liveClientMessageSchema, type LiveServerMessage,
 import { executeRequestSchema, type ErrorResponse, type ExecuteResponse, type LimitMaxima } from '../protocol.js';
 import { RunStop, type RunHooks } from '../runs/run.js';
 import { LiveRunsFullError, ShuttingDownError, type LiveSlot } from '../runs/run-service.js';
+import type { NewSubmission } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
-import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 
 /**
@@ -50,6 +51,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(body.language);
+    const program = programOf(config, language, body);
     checkSizes(config, body);
     const stop = new AbortController();
     res.on('close', () => {
@@ -63,7 +65,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     const hooks = liveHooks(send);
     let result: ExecuteResponse;
     try {
-      result = await runs.execute(runRequest(body, language, body.stdin ?? '', maxima), {
+      result = await runs.execute(runRequest(body, language, program, body.stdin ?? '', maxima), {
         ...hooks,
         onOutput: (chunk) => {
           hooks.onOutput!(chunk);
@@ -80,7 +82,10 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
       send({ type: 'error', message: 'the run failed inside the server' });
       return void res.end();
     }
-    if (key) result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [], result });
+    if (key) {
+      const kept: NewSubmission = { visitorKey: key, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [], result };
+      result.submissionId = await keepSubmission(deps, kept);
+    }
     send({ type: 'exit', result });
     res.end();
   });
@@ -241,8 +246,10 @@ class LiveSession {
   private async run(start: LiveStart): Promise<void> {
     const { deps, maxima } = this.context;
     let language;
+    let program;
     try {
       language = resolveLanguage(start.language);
+      program = programOf(deps.config, language, start);
       checkSizes(deps.config, start);
     } catch (err) {
       return this.refuse(err);
@@ -253,7 +260,7 @@ class LiveSession {
     const hooks = liveHooks((message) => this.send(message));
     let result: ExecuteResponse;
     try {
-      result = await this.slot.execute(runRequest(start, language, this.input, maxima), {
+      result = await this.slot.execute(runRequest(start, language, program, this.input, maxima), {
         ...hooks,
         // waiting for a user and compiling are the server's time, not the program's idling
         onStarted: (id) => {
@@ -278,7 +285,8 @@ class LiveSession {
       return this.refuse(err);
     }
     if (start.visitor) {
-      result.submissionId = await keepSubmission(deps, { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: start.code, stdin: this.inputText, args: start.args ?? [], result });
+      const kept: NewSubmission = { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: start.files ?? null, stdin: this.inputText, args: start.args ?? [], result };
+      result.submissionId = await keepSubmission(deps, kept);
     }
     const stopped = this.stop.signal.reason;
     const reason = stopped instanceof RunStop && stopped.status === result.status ? stopped.message : undefined;

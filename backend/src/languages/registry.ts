@@ -6,9 +6,12 @@ import { javaMainClass, javaMissingMain, javaSourceFile } from './java-names.js'
  */
 
 export interface CommandContext {
-  /** The source file's name inside the run's home. */
+  /** The entry file's name inside the run's home. */
   file: string;
+  /** The entry file's content. */
   code: string;
+  /** Every file of the program the compiler is given (its translation units), the entry among them. */
+  sources: readonly string[];
   memoryMb: number;
   /** The compiler's startup archive, if this language has one and it was made. */
   compilerArchive?: string | null;
@@ -32,6 +35,11 @@ export interface LanguageSpec {
   versionCommand: readonly string[];
   sourceFile(code: string): string;
   /**
+   * How the names of the program's source files end: of a program of several files, these
+   * are the ones compiled (headers and data files are not), and the entry file must be one.
+   */
+  sourceExtensions: readonly string[];
+  /**
    * A mistake that would otherwise surface late and obscurely (Java without main() compiles,
    * then the JVM fails), found in the source before compiling: its message, or null. The
    * run then ends as a compile error and the compiler never starts.
@@ -54,6 +62,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     aliases: ['js', 'node', 'nodejs', 'javascript'],
     versionCommand: ['node', '--version'],
     sourceFile: () => 'main.js',
+    sourceExtensions: ['.js', '.mjs', '.cjs'],
     // V8 aborts on its own heap limit well before the cgroup kills it, with a clear message
     run: ({ file, memoryMb }) => ['node', `--max-old-space-size=${heapMb(memoryMb, 0.75)}`, file],
     outOfMemory: /JavaScript heap out of memory|Reached heap limit/,
@@ -65,6 +74,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     aliases: ['py', 'python3', 'python'],
     versionCommand: ['python3', '--version'],
     sourceFile: () => 'main.py',
+    sourceExtensions: ['.py'],
     // -u: stdout and stderr reach the output in the order the program wrote them
     run: ({ file }) => ['python3', '-u', '-B', file],
     outOfMemory: /^MemoryError/m,
@@ -76,7 +86,8 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     aliases: ['c++', 'cpp', 'g++', 'cxx', 'cc'],
     versionCommand: ['g++', '--version'],
     sourceFile: () => 'main.cpp',
-    compile: ({ file }) => ['g++', '-std=c++20', '-O2', '-pipe', '-o', 'main', file],
+    sourceExtensions: ['.cpp', '.cc', '.cxx', '.c++'],
+    compile: ({ sources }) => ['g++', '-std=c++20', '-O2', '-pipe', '-o', 'main', ...sources],
     run: () => ['./main'],
     outOfMemory: /std::bad_alloc/,
     template: '#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << std::endl;\n    return 0;\n}\n',
@@ -87,8 +98,9 @@ export const LANGUAGES: readonly LanguageSpec[] = [
     aliases: ['java', 'jdk'],
     versionCommand: ['javac', '-version'],
     sourceFile: javaSourceFile,
+    sourceExtensions: ['.java'],
     sourceError: javaMissingMain,
-    compile: ({ file, memoryMb, compilerArchive }) => [
+    compile: ({ sources, memoryMb, compilerArchive }) => [
       'javac',
       ...(compilerArchive ? [`-J-XX:SharedArchiveFile=${compilerArchive}`, '-J-Xlog:cds=off', '-J-Xlog:cds+dynamic=off'] : []),
       `-J-Xmx${heapMb(memoryMb, 0.5)}m`,
@@ -99,7 +111,7 @@ export const LANGUAGES: readonly LanguageSpec[] = [
       'UTF-8',
       '-d',
       '.',
-      file,
+      ...sources,
     ],
     compilerArchive: {
       sampleFile: 'Main.java',

@@ -7,7 +7,7 @@ import { partsInside } from '../util/fs.js';
 
 /**
  * Build artifacts of earlier compiles, so a rerun of unchanged code skips the compiler.
- * Keyed by a hash of language, toolchain version, compile command and source; bounded on
+ * Keyed by a hash of language, toolchain version, compile command and every file of the program; bounded on
  * disk, least recently used out first. The cache directory is root's alone: runs only
  * ever get private copies written into their own home.
  */
@@ -37,9 +37,11 @@ const FILES = 'files';
  */
 const LAYOUT = '2';
 
-export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; file: string; code: string }): string {
+export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; files: readonly { name: string; content: string }[] }): string {
   const hash = createHash('sha256');
-  for (const part of [LAYOUT, parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), parts.file, parts.code]) {
+  // each part length-prefixed: no two different lists of files hash the same bytes
+  const files = parts.files.flatMap((f) => [f.name, f.content]);
+  for (const part of [LAYOUT, parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), String(parts.files.length), ...files]) {
     hash.update(String(Buffer.byteLength(part))).update(':').update(part);
   }
   return hash.digest('hex');
@@ -152,11 +154,12 @@ function storedPath(entryDir: string, name: string): string {
 /**
  * Reads what a compile left in the home, before anything else runs as the user (the
  * compiler's processes died with its jail): regular files, in the home and in directories
- * below it (javac's com/example/ for a package), the source excluded. Symlinks and other
+ * below it (javac's com/example/ for a package), the program's own files excluded. Symlinks and other
  * special files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file
  * changed while being read.
  */
-export async function collectArtifacts(home: string, sourceFile: string, maxBytes: number): Promise<Artifact[] | null> {
+export async function collectArtifacts(home: string, sourceFiles: readonly string[], maxBytes: number): Promise<Artifact[] | null> {
+  const sources = new Set(sourceFiles);
   const artifacts: Artifact[] = [];
   let total = 0;
   const dirsToRead = ['']; // relative to the home
@@ -164,7 +167,7 @@ export async function collectArtifacts(home: string, sourceFile: string, maxByte
     const dir = dirsToRead.pop()!;
     for (const entry of await readdir(path.join(home, dir))) {
       const name = dir ? `${dir}/${entry}` : entry;
-      if (name === sourceFile) continue;
+      if (sources.has(name)) continue;
       const full = path.join(home, name);
       const info = await lstat(full);
       if (info.isDirectory()) dirsToRead.push(name);

@@ -10,6 +10,7 @@ import type { OutputChunk } from '../sandbox/output.js';
 import { killAllOfUid } from '../sandbox/proc.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
+import { compiledSources, programBytes, type Program } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
 import { writeWorkspaceFile } from '../sandbox/workspace.js';
 
@@ -29,7 +30,7 @@ export interface RunLimits {
 
 export interface RunRequest {
   language: LanguageSpec;
-  code: string;
+  program: Program;
   /** Input given in advance, or a stream fed while the program runs (a live run). */
   stdin: string | Readable;
   args: readonly string[];
@@ -109,13 +110,12 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     const firstJail = fresh.jail ? Promise.resolve(fresh.jail) : Jail.prepare(jailSetup(user, 1, env));
     jails.push(firstJail);
     firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
-    const file = req.language.sourceFile(req.code);
-    await writeWorkspaceFile(user, file, req.code);
-    const built = req.language.compile ? await buildProgram(user, file, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
+    for (const f of req.program.files) await writeWorkspaceFile(user, f.name, f.content);
+    const built = req.language.compile ? await buildProgram(user, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
     if (built.compile) hooks.onCompiled?.(built.compile);
     if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
     else if (built.compile && built.compile.status !== 'ok') result = compileFailed(id, req, built.compile);
-    else result = await runPhase(id, await built.jail, file, req, env, hooks, built.compile);
+    else result = await runPhase(id, await built.jail, req, env, hooks, built.compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
@@ -140,18 +140,25 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
  */
 async function buildProgram(
   user: RunUser,
-  file: string,
   firstJail: Promise<Jail>,
   jails: Promise<Jail>[],
   req: RunRequest,
   env: RunEnvironment,
   hooks: RunHooks,
 ): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
-  const sourceError = req.language.sourceError?.(req.code);
+  const { program, language } = req;
+  const sourceError = language.sourceError?.(program.entry.content);
   if (sourceError) return { compile: { status: 'compile_error', output: `${sourceError}\n`, exitCode: null, timeMs: 0, cached: false }, jail: firstJail };
-  const command = req.language.compile!({ file, code: req.code, memoryMb: env.config.compileMemoryMb, compilerArchive: env.compilerArchives[req.language.id] });
+  const command = language.compile!({
+    file: program.entry.name,
+    code: program.entry.content,
+    sources: compiledSources(language, program),
+    memoryMb: env.config.compileMemoryMb,
+    compilerArchive: env.compilerArchives[language.id],
+  });
   const cache = env.compileCache;
-  const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
+  // every file is part of the key: a header or a data file the compiler reads changes the build
+  const key = cache && compileCacheKey({ language: language.id, toolchain: env.toolchains[language.id] ?? null, command, files: program.files });
   const cached = req.build ?? (key ? await cache!.get(key) : null);
   if (cached) {
     for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
@@ -164,7 +171,7 @@ async function buildProgram(
   const compile = await compilePhase(await firstJail, command, req, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
-    const artifacts = await collectArtifacts(user.home, file, env.config.workspaceMb * MB);
+    const artifacts = await collectArtifacts(user.home, program.files.map((f) => f.name), env.config.workspaceMb * MB);
     if (artifacts && key) void cache!.put(key, { artifacts, compile });
     if (artifacts) hooks.onBuilt?.({ artifacts, compile });
   }
@@ -236,15 +243,15 @@ async function compilePhase(jail: Jail, command: string[], req: RunRequest, env:
 async function runPhase(
   id: string,
   jail: Jail,
-  file: string,
   req: RunRequest,
   env: RunEnvironment,
   hooks: RunHooks,
   compile: CompileResult | null,
 ): Promise<ExecuteResponse> {
-  const { limits } = req;
+  const { limits, program, language } = req;
+  const context = { file: program.entry.name, code: program.entry.content, sources: compiledSources(language, program), memoryMb: limits.memoryMb };
   const result = await jail.run({
-    command: [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args],
+    command: [...language.run(context), ...req.args],
     stdin: req.stdin,
     limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,
@@ -352,7 +359,8 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     memoryKb: r.memoryKb,
     compileMs: r.compile?.timeMs ?? null,
     compileCached: r.compile?.cached ?? null,
-    codeBytes: Buffer.byteLength(req.code),
+    files: req.program.files.length,
+    codeBytes: programBytes(req.program),
     stdinBytes: typeof req.stdin === 'string' ? Buffer.byteLength(req.stdin) : null,
     outputBytes: Buffer.byteLength(r.output),
     truncated: r.truncated,

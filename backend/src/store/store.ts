@@ -1,4 +1,4 @@
-import type { ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProblemSummary } from '../protocol.js';
+import type { ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProgramFile, ProblemSummary } from '../protocol.js';
 
 /**
  * What runbox keeps: shared snippets, visitors' submission history and judge problems.
@@ -7,12 +7,16 @@ import type { ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, Problem
 
 export interface NewSnippet {
   language: string;
+  /** the program's code; of a program of several files, the entry file's */
   code: string;
+  /** a program of several files: all of them, as given; none (null) for one given as code */
+  files?: ProgramFile[] | null;
   stdin: string;
   args: string[];
 }
 
 export interface Snippet extends NewSnippet {
+  files: ProgramFile[] | null;
   id: string;
   createdAt: Date;
 }
@@ -23,7 +27,10 @@ export interface NewSubmission {
   kind: 'run' | 'judge';
   problem: string | null;
   language: string;
+  /** the program's code; of a program of several files, the entry file's */
   code: string;
+  /** a program of several files: all of them, as given; none (null) for one given as code */
+  files?: ProgramFile[] | null;
   stdin: string;
   args: string[];
   result: ExecuteResponse | JudgeResponse;
