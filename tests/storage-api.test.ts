@@ -194,9 +194,9 @@ describe('problems', () => {
     ['a time limit over the server maximum', 'timeLimitMs', { ...newProblem, timeLimitMs: 60000 }],
     ['a memory limit of 0', 'memoryLimitMb', { ...newProblem, memoryLimitMb: 0 }],
     ['no tests', 'tests', { ...newProblem, tests: [] }],
-    ['a test without expected output', 'tests.0.expected', { ...newProblem, tests: [{ input: '1' }] }],
-    ['hidden not a boolean', 'tests.0.hidden', { ...newProblem, tests: [{ input: '1', expected: '1', hidden: 'yes' }] }],
-    ['expected output over the output cap', 'tests.0.expected', { ...newProblem, tests: [{ input: '1', expected: 'x'.repeat(64 * 1024 + 1) }] }],
+    ['a test without expected output', 'tests[0].expected', { ...newProblem, tests: [{ input: '1' }] }],
+    ['hidden not a boolean', 'tests[0].hidden', { ...newProblem, tests: [{ input: '1', expected: '1', hidden: 'yes' }] }],
+    ['expected output over the output cap', 'tests[0].expected', { ...newProblem, tests: [{ input: '1', expected: 'x'.repeat(64 * 1024 + 1) }] }],
     ['an unknown field', 'difficulty', { ...newProblem, difficulty: 'easy' }],
   ])('%s is a 400 naming %s', async (_name, field, body) => {
     const reply = await server().request('POST', '/api/problems', body, admin);

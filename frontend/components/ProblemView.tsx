@@ -7,6 +7,7 @@ import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { formatLimits, formatTests } from '../lib/format';
 import { starterCode } from '../lib/starters';
+import { defaultFileName } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
 import { visitorForRun } from '../lib/visitor';
 import KeepHistoryToggle from './KeepHistoryToggle';
@@ -87,7 +88,7 @@ export default function ProblemView({ slug }: { slug: string }) {
       try {
         const r = await submitSolution(slug, { language, code: source }, visitorForRun());
         setVerdict(r);
-        setDiagnostics(diagnose(language, r));
+        setDiagnostics(diagnose(language, r, [defaultFileName(language)]));
       } catch (err) {
         setError(errorMessage(err, 'Something went wrong while judging your code.'));
       }
