@@ -35,6 +35,8 @@ COPY frontend/package.json frontend/
 RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/backend/native/build backend/native/build
+# the language entries (docs/languages.md): read at start, one JSON file per language
+COPY backend/languages backend/languages
 # backup/restore: docker compose exec api node scripts/backup.ts backup
 COPY scripts/backup.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)

@@ -22,7 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seedProblems } from '../backend/dist/judge/seed-problems.js';
-import { LANGUAGES } from '../backend/dist/languages/registry.js';
+import { loadLanguages } from '../backend/dist/languages/load.js';
+import { probeLanguages } from '../backend/dist/languages/versions.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 import { measurePhases, netPerItem } from './bench-phases.ts';
 
@@ -53,6 +54,8 @@ const POOL = Number(process.env.RUNBOX_USER_POOL ?? 4);
 const MEMORY_MB = 256;
 // the toolchains the sandbox finds (not, say, a pyenv shim earlier on root's PATH)
 const BARE_ENV = { PATH: process.env.RUNBOX_SANDBOX_PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: os.tmpdir() };
+// the languages the server offers: the entries whose toolchain is installed
+const LANGUAGES = (await probeLanguages(loadLanguages(), BARE_ENV.PATH)).all;
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -111,7 +114,7 @@ function runBare(dir: string, argv: string[], stdin = ''): Promise<number> {
 
 /** The bare equivalent of one API run: compile (if the language compiles) and run. */
 async function bareRun(lang: (typeof LANGUAGES)[number], dir: string, file: string): Promise<number> {
-  const ctx = { file, code: lang.template, memoryMb: MEMORY_MB };
+  const ctx = { file, code: lang.template, sources: [file], memoryMb: MEMORY_MB };
   let total = 0;
   if (lang.compile) total += await runBare(dir, lang.compile({ ...ctx, memoryMb: 1024 }));
   return total + (await runBare(dir, lang.run(ctx)));
@@ -217,7 +220,7 @@ async function latency(url: string, say: Say): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
     const file = lang.sourceFile(lang.template);
     writeFileSync(path.join(dir, file), lang.template);
-    const ctx = { file, code: lang.template, memoryMb: MEMORY_MB };
+    const ctx = { file, code: lang.template, sources: [file], memoryMb: MEMORY_MB };
     const runOnly = () => runBare(dir, lang.run(ctx));
     const compileAndRun = async () => (await runBare(dir, lang.compile!({ ...ctx, memoryMb: 1024 }))) + (await runOnly());
     try {
@@ -279,7 +282,7 @@ async function throughput(url: string, say: Say): Promise<void> {
       await waitIdle(server.url);
       const api = await pool(THROUGHPUT_RUNS, c, () => execute(server.url, 'python', python.template));
       await waitIdle(server.url); // the server's cleanup and refill must not slow the bare runs
-      const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB })));
+      const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, sources: ['main.py'], memoryMb: MEMORY_MB })));
       say(`| ${c} | ${api.toFixed(1)} | ${bare.toFixed(1)} | ${((api / bare) * 100).toFixed(0)}% |`);
     }
   } finally {
@@ -298,7 +301,7 @@ async function cpu(url: string, say: Say): Promise<void> {
   const python = LANGUAGES.find((l) => l.id === 'python')!;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
   writeFileSync(path.join(dir, 'main.py'), python.template);
-  const bareCommand = python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB });
+  const bareCommand = python.run({ file: 'main.py', code: python.template, sources: ['main.py'], memoryMb: MEMORY_MB });
   const rounds: CpuRound[] = [];
   try {
     for (let i = 0; i < 3; i++) await execute(url, 'python', python.template); // warm-up
@@ -379,7 +382,7 @@ async function phases(url: string, say: Say): Promise<void> {
   const python = LANGUAGES.find((l) => l.id === 'python')!;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
   writeFileSync(path.join(dir, 'main.py'), python.template);
-  const bareCommand = python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB });
+  const bareCommand = python.run({ file: 'main.py', code: python.template, sources: ['main.py'], memoryMb: MEMORY_MB });
   try {
     for (let i = 0; i < 3; i++) await execute(url, 'python', python.template);
     await waitIdle(url);
@@ -518,7 +521,7 @@ async function bareJudge(lang: Lang, code: string, inputs: string[]): Promise<nu
   try {
     const file = lang.sourceFile(code);
     writeFileSync(path.join(dir, file), code);
-    const ctx = { file, code, memoryMb: MEMORY_MB };
+    const ctx = { file, code, sources: [file], memoryMb: MEMORY_MB };
     const started = performance.now();
     if (lang.compile) await runBare(dir, lang.compile({ ...ctx, memoryMb: 1024 }));
     for (const input of inputs) await runBare(dir, lang.run(ctx), input);

@@ -4,11 +4,14 @@ import os from 'node:os';
 import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
 import { accountFiles, jailRootArgs, planJailRoot } from '../backend/src/sandbox/jail-root.js';
-import { findLanguage } from '../backend/src/languages/registry.js';
+import { loadLanguages } from '../backend/src/languages/load.js';
 import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
 import { partsInside } from '../backend/src/util/fs.js';
+
+const languages = loadLanguages();
+const findLanguage = (name: string) => languages.find(name);
 
 describe('config', () => {
   test('README documents every variable', () => {
@@ -151,7 +154,7 @@ describe('names', () => {
   test('aliases are case-insensitive and unknown names are not guessed', () => {
     expect(findLanguage('C++')?.id).toBe('cpp');
     expect(findLanguage('JS')?.id).toBe('javascript');
-    expect(findLanguage('rust')).toBeUndefined();
+    expect(findLanguage('cobol')).toBeUndefined();
     expect(findLanguage('__proto__')).toBeUndefined();
   });
 });
@@ -238,5 +241,50 @@ describe('playground error markers', () => {
     const java = 'Exception in thread "main" java.lang.RuntimeException\n\tat com.example.Greeter.greet(Greeter.java:4)\n\tat App.main(App.java:3)\n';
     expect(runtimeDiagnostics('java', java, ['App.java', 'com/example/Greeter.java'])).toMatchObject([{ file: 'com/example/Greeter.java', line: 4 }]);
     expect(runtimeDiagnostics('javascript', 'x\n    at f (/home/exec_1/lib/math.js:2:9)\n    at Object.<anonymous> (/home/exec_1/index.js:1:1)\n', ['index.js', 'lib/math.js'])).toMatchObject([{ file: 'lib/math.js', line: 2, column: 9 }]);
+  });
+});
+
+describe('programs of several files', () => {
+  test('file names: plain relative paths pass; anything a path, a shell or a compiler would read otherwise does not', async () => {
+    const { fileNameProblem, fileNamesClash } = await import('../backend/src/file-names.js');
+    for (const ok of ['main.py', 'com/example/Util.java', 'ünï côdé/名前.py', 'a.b.c', '.hidden', 'x-y_z+1.cpp']) expect(fileNameProblem(ok)).toBeNull();
+    for (const bad of ['', '/abs', '../x', 'a/../b', './a', 'a/.', 'a//b', 'a/', 'a\\b', 'a\0b', 'a\tb', 'a\u202eb', 'a\u2029b', '-o', '@argfile', ' a', 'a /b']) {
+      expect([bad, fileNameProblem(bad)]).toEqual([bad, expect.any(String)]);
+    }
+    expect(fileNamesClash(['a.py', 'b.py', 'lib/c.py', 'lib/d/e.py'])).toBeNull();
+    expect(fileNamesClash(['a.py', 'A.PY'])).toEqual({ index: 1, message: expect.stringMatching(/only in case/) });
+    expect(fileNamesClash(['lib/x.py', 'lib'])).toEqual({ index: 1, message: expect.stringMatching(/folder/) });
+    expect(fileNamesClash(['lib', 'Lib/x.py'])).toEqual({ index: 1, message: expect.stringMatching(/which is a file/) });
+  });
+
+  test('{sources} is every translation unit, one argument each; it must be an argument of its own', async () => {
+    const { languageEntrySchema } = await import('../backend/src/languages/entry-schema.js');
+    const { languageFromEntry } = await import('../backend/src/languages/registry.js');
+    const { compiledSources } = await import('../backend/src/runs/program.js');
+    const entry = {
+      id: 'c',
+      name: 'C',
+      monaco: 'c',
+      sourceFile: 'main.c',
+      sourceExtensions: ['.c'],
+      compile: ['gcc', '-o', 'main', '{sources}'],
+      run: ['./main'],
+      version: ['gcc', '--version'],
+      toolchain: { commands: ['gcc'] },
+      template: 'x',
+    };
+    const c = languageFromEntry(languageEntrySchema.parse(entry), 'c.json');
+    const files = [{ name: 'main.c', content: '' }, { name: 'util.h', content: '' }, { name: 'lib/util.c', content: '' }, { name: 'notes.txt', content: '' }];
+    const sources = compiledSources(c, { files, entry: files[0]! });
+    expect(sources).toEqual(['main.c', 'lib/util.c']);
+    expect(c.compile!({ file: 'main.c', code: '', sources, memoryMb: 64 })).toEqual(['gcc', '-o', 'main', 'main.c', 'lib/util.c']);
+    const embedded = languageEntrySchema.safeParse({ ...entry, compile: ['gcc', '-o', 'main', 'x{sources}'] });
+    expect(embedded.error?.issues[0]).toMatchObject({ path: ['compile', 3], message: expect.stringMatching(/argument of its own/) });
+    const notOwnEnding = languageEntrySchema.safeParse({ ...entry, sourceExtensions: ['.cc'] });
+    expect(notOwnEnding.error?.issues[0]).toMatchObject({ path: ['sourceExtensions'] });
+    // without sourceExtensions, the ending of sourceFile
+    const { sourceExtensions, ...plain } = entry;
+    expect(sourceExtensions).toEqual(['.c']);
+    expect(languageFromEntry(languageEntrySchema.parse(plain), 'c.json').sourceExtensions).toEqual(['.c']);
   });
 });

@@ -152,6 +152,35 @@ const entries = {
     default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     doc: 'PATH inside runs; toolchains are looked up here',
   },
+  languagesDir: {
+    env: 'RUNBOX_LANGUAGES_DIR',
+    schema: z.string().startsWith('/'),
+    default: path.join(appRoot, 'backend/languages'),
+    doc: 'Directory of the language entries (<id>.json, docs/languages.md); a bad entry stops the server',
+  },
+  extraPackages: {
+    env: 'RUNBOX_EXTRA_PACKAGES',
+    schema: z
+      .string()
+      .transform((s) => s.split(';').map((part) => part.trim()).filter(Boolean))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[a-z][a-z0-9]*:\s*[A-Za-z0-9][A-Za-z0-9._-]*(?:[\s,]+[A-Za-z0-9][A-Za-z0-9._-]*)*$/, 'must be <language>:<package> <package>..., languages separated by ;'),
+        ),
+      )
+      .transform((parts) => {
+        const byLanguage: Record<string, string[]> = {};
+        for (const part of parts) {
+          const [language, names] = [part.slice(0, part.indexOf(':')), part.slice(part.indexOf(':') + 1)];
+          (byLanguage[language] ??= []).push(...names.split(/[\s,]+/).filter(Boolean));
+        }
+        return byLanguage;
+      }),
+    default: '',
+    doc: 'Packages installed beyond a language entry\'s own list, to check and list in /api/languages (e.g. "python:requests scipy")',
+  },
   dataDir: {
     env: 'RUNBOX_DATA_DIR',
     schema: z.string().startsWith('/'),

@@ -53,10 +53,9 @@ function loadSaved(): Saved | null {
   }
 }
 
-/** The saved programs, those saved before tabs existed as one tab each. */
+/** The saved programs of tabs (a broken entry is left out). */
 function savedPrograms(saved: Saved): Record<string, FileDraft[]> {
   const programs: Record<string, FileDraft[]> = {};
-  for (const [lang, code] of Object.entries(saved.code ?? {})) programs[lang] = [{ name: defaultFileName(lang), content: code }];
   for (const [lang, files] of Object.entries(saved.files ?? {})) if (Array.isArray(files) && files.length > 0) programs[lang] = files;
   return programs;
 }
@@ -97,6 +96,11 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [language, setLanguage] = useState('python');
   /** each language's program as tabs (the entry first); a language not here shows its template */
   const [programs, setPrograms] = useState<Record<string, FileDraft[]>>({});
+  /**
+   * code saved before tabs existed, per language: shown as one tab (named once the server
+   * says what the language's file is called) until edited, and kept saved until then
+   */
+  const [legacyCode, setLegacyCode] = useState<Record<string, string>>({});
   /** the tab shown, per language */
   const [activeTab, setActiveTab] = useState<Record<string, number>>({});
   /** the tab whose name is being typed */
@@ -135,9 +139,9 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [shareError, setShareError] = useState<string | null>(null);
 
   /** Puts a program (a snippet's, a history entry's) into the editor and the fields. */
-  const loadProgram = useCallback((p: ProgramInput & { code: string }) => {
+  const loadProgram = useCallback((p: ProgramInput & { code: string }, known: readonly LanguageInfo[]) => {
     setLanguage(p.language);
-    setPrograms((c) => ({ ...c, [p.language]: draftsOf(p.language, p) }));
+    setPrograms((c) => ({ ...c, [p.language]: draftsOf(known.find((l) => l.id === p.language), p) }));
     setActiveTab((t) => ({ ...t, [p.language]: 0 }));
     setEditingTab(null);
     setStdin(p.stdin);
@@ -150,19 +154,23 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     if (saved) {
       setLanguage(saved.language);
       setPrograms(savedPrograms(saved));
+      setLegacyCode(saved.code ?? {});
       setStdin(saved.stdin ?? '');
       setArgs(saved.args ?? '');
     }
     setRestored(true);
-    fetchLanguages().then(setLanguages, (err: Error) => setError(err.message));
+    const known = fetchLanguages();
+    known.then(setLanguages, (err: Error) => setError(err.message));
     if (!snippetId) return;
     let live = true;
-    fetchSnippet(snippetId).then(
-      (s) => {
+    // a snippet's one file is named as its language names it: the languages first
+    Promise.all([fetchSnippet(snippetId), known.catch(() => [] as LanguageInfo[])]).then(
+      ([s, languageList]) => {
         if (!live) return;
-        loadProgram(s);
+        loadProgram(s, languageList);
         // its own link is this program's link: sharing it unchanged makes no new snippet
-        setLinks((l) => ({ ...l, [programKey(s.language, draftsOf(s.language, s), s.stdin, joinArgs(s.args))]: snippetLink(snippetId) }));
+        const drafts = draftsOf(languageList.find((l) => l.id === s.language), s);
+        setLinks((l) => ({ ...l, [programKey(s.language, drafts, s.stdin, joinArgs(s.args))]: snippetLink(snippetId) }));
         setSnippet('loaded');
       },
       (err: unknown) => {
@@ -179,11 +187,12 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   }, [snippetId, loadProgram]);
 
   useEffect(() => {
-    if (restored && keepLocal) localStorage.setItem(STORAGE_KEY, JSON.stringify({ language, files: programs, stdin, args } satisfies Saved));
-  }, [restored, keepLocal, language, programs, stdin, args]);
+    if (restored && keepLocal) localStorage.setItem(STORAGE_KEY, JSON.stringify({ language, files: programs, code: legacyCode, stdin, args } satisfies Saved));
+  }, [restored, keepLocal, language, programs, legacyCode, stdin, args]);
 
-  const templateOf = (lang: string) => languages.find((l) => l.id === lang)?.template ?? '';
-  const programOf = (lang: string): FileDraft[] => programs[lang] ?? [{ name: defaultFileName(lang), content: templateOf(lang) }];
+  const infoOf = (lang: string) => languages.find((l) => l.id === lang);
+  const templateOf = (lang: string) => infoOf(lang)?.template ?? '';
+  const programOf = (lang: string): FileDraft[] => programs[lang] ?? [{ name: defaultFileName(infoOf(lang)), content: legacyCode[lang] ?? templateOf(lang) }];
   const files = programOf(language);
   const active = Math.min(activeTab[language] ?? 0, files.length - 1);
   const source = files[active]!.content;
@@ -196,7 +205,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const setSource = (value: string) => editFiles((fs) => fs.map((f, i) => (i === active ? { ...f, content: value } : f)));
   const selectTab = (index: number) => setActiveTab((t) => ({ ...t, [language]: index }));
   const addTab = () => {
-    const name = newFileName(language, files.map((f) => f.name));
+    const name = newFileName(infoOf(language), files.map((f) => f.name));
     editFiles((fs) => [...fs, { name, content: '' }]);
     selectTab(files.length);
     setEditingTab(files.length);
@@ -242,7 +251,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     consoleRef.current?.clear();
     consoleRef.current?.focus();
     const ranFiles = files.map((f) => f.name);
-    const current = new LiveRun({ language: ranLanguage, ...programFields(ranLanguage, files), stdin, args: splitArgs(args) }, visitorForRun(), {
+    const current = new LiveRun({ language: ranLanguage, ...programFields(infoOf(ranLanguage), files), stdin, args: splitArgs(args) }, visitorForRun(), {
       onStarted: () => setPhase(compiled ? 'compiling' : 'running'),
       onCompiled: () => setPhase('running'),
       onOutput: (stream, text) => consoleRef.current?.write(stream, text),
@@ -270,7 +279,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     startShare(async () => {
       setShareError(null);
       try {
-        const link = links[shareKey] ?? snippetLink((await createSnippet({ language, ...programFields(language, files), stdin, args: splitArgs(args) })).id);
+        const link = links[shareKey] ?? snippetLink((await createSnippet({ language, ...programFields(infoOf(language), files), stdin, args: splitArgs(args) })).id);
         setLinks((l) => ({ ...l, [shareKey]: link }));
         setShared({ key: shareKey, link, copied: await copyToClipboard(link) });
       } catch (err) {
@@ -280,9 +289,9 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
 
   /** Whether loading code over the editor's may go ahead: asks first when that would lose the visitor's own code. */
   const mayReplace = (lang: string, incoming: FileDraft[]) => {
-    const mine = programs[lang];
+    const mine = programs[lang] ?? (lang in legacyCode ? programOf(lang) : undefined);
     const same = (a: readonly FileDraft[], b: readonly FileDraft[]) => JSON.stringify(a) === JSON.stringify(b);
-    if (mine === undefined || same(mine, incoming) || same(mine, [{ name: defaultFileName(lang), content: templateOf(lang) }])) return true;
+    if (mine === undefined || same(mine, incoming) || same(mine, [{ name: defaultFileName(infoOf(lang)), content: templateOf(lang) }])) return true;
     const name = languages.find((l) => l.id === lang)?.name ?? lang;
     return window.confirm(`Replace your current ${name} code with this entry's? Your code in the editor will be lost.`);
   };
@@ -291,16 +300,17 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     setError(null);
     try {
       const item = await fetchHistoryItem(visitorKey(), entry.id);
-      if (!mayReplace(item.language, draftsOf(item.language, item))) return;
+      const drafts = draftsOf(infoOf(item.language), item);
+      if (!mayReplace(item.language, drafts)) return;
       if (!(await stopFirst('A program is still running. Stop it and open this entry?'))) return;
       setKeepLocal(true);
-      loadProgram(item);
+      loadProgram(item, languages);
       const ran = item.kind === 'judge' ? null : (item.result as ExecuteResponse);
       setResult(ran);
       setStopReason(null);
       setInputNotice(null);
       setJudged(item.kind === 'judge' ? (item.result as JudgeResponse) : null);
-      setDiagnostics(diagnose(item.language, item.result, draftsOf(item.language, item).map((f) => f.name)));
+      setDiagnostics(diagnose(item.language, item.result, drafts.map((f) => f.name)));
       // a kept run's output, in the console where a run's output goes (the two streams one after the other)
       consoleRef.current?.clear();
       if (ran) {
@@ -358,6 +368,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
           <div className="editor-body">
             <ProgramEditor
               language={language}
+              languages={languages}
               file={files[active]!.name}
               value={source}
               theme={theme}

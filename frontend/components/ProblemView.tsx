@@ -76,7 +76,7 @@ export default function ProblemView({ slug }: { slug: string }) {
   }, [restored, slug, language, code]);
 
   const current = languages.find((l) => l.id === language);
-  const source = code[language] ?? starterCode(language, problem?.title ?? slug, current?.template ?? '');
+  const source = code[language] ?? starterCode(current, problem?.title ?? slug);
   const setSource = useCallback((value: string) => setCode((c) => ({ ...c, [language]: value })), [language]);
   useCodeTestHook(source, setSource);
 
@@ -88,7 +88,7 @@ export default function ProblemView({ slug }: { slug: string }) {
       try {
         const r = await submitSolution(slug, { language, code: source }, visitorForRun());
         setVerdict(r);
-        setDiagnostics(diagnose(language, r, [defaultFileName(language)]));
+        setDiagnostics(diagnose(language, r, [defaultFileName(current)]));
       } catch (err) {
         setError(errorMessage(err, 'Something went wrong while judging your code.'));
       }
@@ -150,6 +150,7 @@ export default function ProblemView({ slug }: { slug: string }) {
             <div className="editor-box">
               <ProgramEditor
                 language={language}
+                languages={languages}
                 folder={`problems/${slug}`}
                 value={source}
                 theme={theme}

@@ -1,7 +1,7 @@
 'use client';
 
 import dynamic from 'next/dynamic';
-import { EDITOR, PLAIN_EDITOR } from '../lib/editors';
+import type { LanguageInfo } from '../lib/api';
 import { monacoLanguage } from '../lib/program-files';
 import type { CodeEditorProps } from './CodeEditor';
 
@@ -11,6 +11,8 @@ const CodeEditor = dynamic(() => import('./CodeEditor'), { ssr: false, loading: 
 export interface ProgramEditorProps extends Omit<CodeEditorProps, 'path' | 'language'> {
   /** runbox's language id: picks Monaco's language and the model's file name */
   language: string;
+  /** the server's languages, which name both */
+  languages: readonly LanguageInfo[];
   /** the file shown, for a program of several (a tab's name); else the language's own file */
   file?: string;
   /** where this page's models live, so two pages' code in one language stay apart */
@@ -21,12 +23,14 @@ export interface ProgramEditorProps extends Omit<CodeEditorProps, 'path' | 'lang
  * The code editor for a program in one of runbox's languages: one Monaco model per language
  * and file, so each keeps its own code and undo history.
  */
-export default function ProgramEditor({ language, file, folder, ...props }: ProgramEditorProps) {
+export default function ProgramEditor({ language, languages, file, folder, ...props }: ProgramEditorProps) {
+  const info = languages.find((l) => l.id === language);
   if (file === undefined) {
-    const editor = EDITOR[language] ?? PLAIN_EDITOR;
+    // until the languages are known: plain text, so no language's checks run on the wrong code
+    const editor = info ? { monaco: info.monaco, file: info.sourceFile } : { monaco: 'plaintext', file: 'main.txt' };
     return <CodeEditor path={folder ? `${folder}/${editor.file}` : editor.file} language={editor.monaco} {...props} />;
   }
   // a model's path is a URI: every part of the name escaped (a name may hold # or ?)
   const path = [folder ?? 'program', language, ...file.split('/').map(encodeURIComponent)].join('/');
-  return <CodeEditor path={path} language={monacoLanguage(language, file)} {...props} />;
+  return <CodeEditor path={path} language={info ? monacoLanguage(info, languages, file) : 'plaintext'} {...props} />;
 }

@@ -4,8 +4,7 @@
  * editor accepts is one the server accepts.
  */
 import { fileNameProblem, fileNamesClash, MAX_FILES } from '../../backend/src/file-names.js';
-import type { ProgramFile } from './api.js';
-import { EDITOR, PLAIN_EDITOR } from './editors.js';
+import type { LanguageInfo, ProgramFile } from './api.js';
 
 export { MAX_FILES };
 
@@ -14,15 +13,19 @@ export interface FileDraft {
   content: string;
 }
 
-/** The name a language's one-file program has (what `code` is saved as on the server). */
-export const defaultFileName = (language: string): string => (EDITOR[language] ?? PLAIN_EDITOR).file;
+/** The name a language's one-file program has: its editor's file (the server names `code` itself). */
+export const defaultFileName = (language: LanguageInfo | undefined): string => language?.sourceFile ?? 'main.txt';
 
 const extension = (name: string): string => /\.[^./]+$/.exec(name)?.[0] ?? '';
 
-/** A name for a new tab: file2.py, file3.py, ... (Java: File2.java, as a class is named). */
-export function newFileName(language: string, taken: readonly string[]): string {
-  const ext = extension(defaultFileName(language));
-  const base = language === 'java' ? 'File' : 'file';
+/**
+ * A name for a new tab: file2.py, file3.py, ... in the language's own ending; capitalised
+ * when the language's own file is (Main.java: a Java file is named after its class).
+ */
+export function newFileName(language: LanguageInfo | undefined, taken: readonly string[]): string {
+  const own = defaultFileName(language);
+  const ext = extension(own);
+  const base = /^[A-Z]/.test(own) ? 'File' : 'file';
   const lower = new Set(taken.map((t) => t.toLowerCase()));
   for (let n = taken.length + 1; ; n++) {
     const name = `${base}${n}${ext}`;
@@ -43,7 +46,7 @@ export function renameProblem(name: string, others: readonly string[]): string |
  * What the API is given: a program of one tab with the language's own name is `code` (the
  * server names it, as Java's public class needs); anything else is `files`, in tab order.
  */
-export function programFields(language: string, files: readonly FileDraft[]): { code: string } | { files: ProgramFile[] } {
+export function programFields(language: LanguageInfo | undefined, files: readonly FileDraft[]): { code: string } | { files: ProgramFile[] } {
   if (files.length === 1 && files[0]!.name === defaultFileName(language)) return { code: files[0]!.content };
   return { files: files.map(({ name, content }) => ({ name, content })) };
 }
@@ -52,7 +55,7 @@ export function programFields(language: string, files: readonly FileDraft[]): { 
  * A kept program (a snippet, a history entry) as tabs: its files with the entry first (the
  * one marked main, if it is not first already), or its one file of code.
  */
-export function draftsOf(language: string, kept: { code: string; files?: ProgramFile[] }): FileDraft[] {
+export function draftsOf(language: LanguageInfo | undefined, kept: { code: string; files?: ProgramFile[] }): FileDraft[] {
   if (!kept.files?.length) return [{ name: defaultFileName(language), content: kept.code }];
   const entry = Math.max(0, kept.files.findIndex((f) => f.main));
   const ordered = [kept.files[entry]!, ...kept.files.filter((_, i) => i !== entry)];
@@ -63,21 +66,16 @@ const MONACO_BY_EXTENSION: Record<string, string> = {
   '.h': 'cpp',
   '.hpp': 'cpp',
   '.hh': 'cpp',
-  '.c': 'c',
-  '.cc': 'cpp',
-  '.cxx': 'cpp',
-  '.mjs': 'javascript',
-  '.cjs': 'javascript',
   '.json': 'json',
   '.md': 'markdown',
-  '.txt': 'plaintext',
 };
 
-/** Monaco's language for a tab, by the file's ending: a source of any language, headers, JSON, Markdown; else plain text. */
-export function monacoLanguage(language: string, name: string): string {
-  const own = EDITOR[language];
+/**
+ * Monaco's language for a tab, by the file's ending: a source file of the program's
+ * language or of another language the server offers, a header, JSON, Markdown; else plain text.
+ */
+export function monacoLanguage(language: LanguageInfo, languages: readonly LanguageInfo[], name: string): string {
   const ext = extension(name);
-  if (own && ext === extension(own.file)) return own.monaco;
-  const other = Object.values(EDITOR).find((e) => extension(e.file) === ext);
-  return other?.monaco ?? MONACO_BY_EXTENSION[ext] ?? PLAIN_EDITOR.monaco;
+  const owner = [language, ...languages].find((l) => (l.sourceExtensions ?? [extension(l.sourceFile)]).includes(ext));
+  return owner?.monaco ?? MONACO_BY_EXTENSION[ext] ?? 'plaintext';
 }

@@ -18,13 +18,13 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   });
 
   router.get('/languages', (_req, res) => {
-    res.json(deps.languages);
+    res.json(deps.languages.info);
   });
 
   router.post('/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(deps.languages, body.language);
     const program = programOf(config, language, body);
     checkSizes(config, body);
     const run = runRequest(body, language, program, body.stdin ?? '', maxima);

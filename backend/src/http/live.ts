@@ -50,7 +50,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
   router.post('/execute/stream', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(deps.languages, body.language);
     const program = programOf(config, language, body);
     checkSizes(config, body);
     const stop = new AbortController();
@@ -248,7 +248,7 @@ class LiveSession {
     let language;
     let program;
     try {
-      language = resolveLanguage(start.language);
+      language = resolveLanguage(deps.languages, start.language);
       program = programOf(deps.config, language, start);
       checkSizes(deps.config, start);
     } catch (err) {

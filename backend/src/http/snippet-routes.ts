@@ -7,7 +7,7 @@ import { HttpError } from './errors.js';
 import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 
 /** Shared snippets: saved once, never changed; the link is the only way to them. */
-export function snippetRoutes({ config, store }: AppDeps, requireJson: express.RequestHandler): express.Router {
+export function snippetRoutes({ config, store, languages }: AppDeps, requireJson: express.RequestHandler): express.Router {
   const router = express.Router();
   // the playground's address: configured, else the host this request came to (through nginx: its Host and scheme)
   const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.host}`}/s/${id}`;
@@ -15,7 +15,7 @@ export function snippetRoutes({ config, store }: AppDeps, requireJson: express.R
 
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(snippetRequestSchema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(languages, body.language);
     const program = programOf(config, language, body);
     checkSizes(config, body);
     const snippet = await store.createSnippet({ language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [] });

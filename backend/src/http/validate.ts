@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
-import { findLanguage, LANGUAGES, type LanguageSpec } from '../languages/registry.js';
+import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import type { ExecuteRequest, LimitMaxima, ProgramFile } from '../protocol.js';
 import { singleFileProgram, type Program } from '../runs/program.js';
 import type { RunRequest } from '../runs/run.js';
@@ -29,14 +29,15 @@ function fieldPath(path: readonly PropertyKey[]): string {
   return text || '(body)';
 }
 
-export function resolveLanguage(name: string): LanguageSpec {
-  const language = findLanguage(name);
+/** A language this server offers, by id or alias; anything else is a 400 listing the offered ones. */
+export function resolveLanguage(languages: LanguageSet, name: string): LanguageSpec {
+  const language = languages.find(name);
   if (!language) {
     throw new HttpError(400, {
       error: 'Unsupported language',
       field: 'language',
       message: `language "${name.slice(0, 64)}" is not supported`,
-      supported: LANGUAGES.map((l) => l.id),
+      supported: languages.ids,
     });
   }
   return language;
@@ -69,6 +70,11 @@ export function programOf(config: Config, language: LanguageSpec, fields: Progra
   }
   const files = fields.files.map(({ name, content }) => ({ name, content }));
   if (files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) > capBytes) throw badField('files', `must total at most ${config.codeKb} KiB`, 413);
+  // the language's own per-run directories (build caches) are made next to the files
+  for (const [i, f] of files.entries()) {
+    const dir = language.writableDirs.find((d) => f.name === d || f.name.startsWith(`${d}/`) || d.startsWith(`${f.name}/`));
+    if (dir) throw badField(`files[${i}].name`, `clashes with ${dir}, where ${language.id} keeps its own files during a run`);
+  }
   const entryIndex = Math.max(0, fields.files.findIndex((f) => f.main === true));
   const entry = files[entryIndex]!;
   if (!language.sourceExtensions.some((ext) => entry.name.endsWith(ext))) {

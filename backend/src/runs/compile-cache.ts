@@ -158,7 +158,7 @@ function storedPath(entryDir: string, name: string): string {
  * special files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file
  * changed while being read.
  */
-export async function collectArtifacts(home: string, sourceFiles: readonly string[], maxBytes: number): Promise<Artifact[] | null> {
+export async function collectArtifacts(home: string, sourceFiles: readonly string[], maxBytes: number, skipDirs: readonly string[] = []): Promise<Artifact[] | null> {
   const sources = new Set(sourceFiles);
   const artifacts: Artifact[] = [];
   let total = 0;
@@ -170,7 +170,7 @@ export async function collectArtifacts(home: string, sourceFiles: readonly strin
       if (sources.has(name)) continue;
       const full = path.join(home, name);
       const info = await lstat(full);
-      if (info.isDirectory()) dirsToRead.push(name);
+      if (info.isDirectory() && !skipDirs.includes(name)) dirsToRead.push(name);
       if (!info.isFile()) continue;
       total += info.size;
       if (total > maxBytes) return null;

@@ -12,7 +12,7 @@ import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import { compiledSources, programBytes, type Program } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
-import { writeWorkspaceFile } from '../sandbox/workspace.js';
+import { makeWorkspaceDir, writeWorkspaceFile } from '../sandbox/workspace.js';
 
 /**
  * One run, start to end, in the order it happens:
@@ -111,11 +111,12 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     jails.push(firstJail);
     firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
     for (const f of req.program.files) await writeWorkspaceFile(user, f.name, f.content);
+    for (const dir of req.language.writableDirs) await makeWorkspaceDir(user, dir);
     const built = req.language.compile ? await buildProgram(user, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
     if (built.compile) hooks.onCompiled?.(built.compile);
     if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
     else if (built.compile && built.compile.status !== 'ok') result = compileFailed(id, req, built.compile);
-    else result = await runPhase(id, await built.jail, req, env, hooks, built.compile);
+    else result = await runPhase(id, user, await built.jail, req, env, hooks, built.compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
@@ -168,10 +169,11 @@ async function buildProgram(
   const runJail = Jail.prepare(jailSetup(user, 2, env));
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
-  const compile = await compilePhase(await firstJail, command, req, env, hooks);
+  const compile = await compilePhase(await firstJail, withLanguageEnv(req.language, user, command), req, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
-    const artifacts = await collectArtifacts(user.home, program.files.map((f) => f.name), env.config.workspaceMb * MB);
+    // a language's per-run caches (writableDirs) are the compiler's, not the build's
+    const artifacts = await collectArtifacts(user.home, program.files.map((f) => f.name), env.config.workspaceMb * MB, language.writableDirs);
     if (artifacts && key) void cache!.put(key, { artifacts, compile });
     if (artifacts) hooks.onBuilt?.({ artifacts, compile });
   }
@@ -187,6 +189,16 @@ function programEnv(user: RunUser, config: Config): Record<string, string> {
     LANG: 'C.UTF-8',
     TMPDIR: '/tmp',
   };
+}
+
+/**
+ * The language's own environment (Go's and Rust's caches in the home, say) goes in front of
+ * the command through env(1): the jail's environment is fixed before the language is known
+ * (pooled users come with a jail ready), and the compile cache key stays free of the home.
+ */
+function withLanguageEnv(language: LanguageSpec, user: RunUser, command: string[]): string[] {
+  const vars = Object.entries(language.env(user.home));
+  return vars.length === 0 ? command : ['env', ...vars.map(([name, value]) => `${name}=${value}`), ...command];
 }
 
 /** Phase 1 is the compile (or the only) phase, phase 2 the run after a compile. */
@@ -242,6 +254,7 @@ async function compilePhase(jail: Jail, command: string[], req: RunRequest, env:
 
 async function runPhase(
   id: string,
+  user: RunUser,
   jail: Jail,
   req: RunRequest,
   env: RunEnvironment,
@@ -251,7 +264,7 @@ async function runPhase(
   const { limits, program, language } = req;
   const context = { file: program.entry.name, code: program.entry.content, sources: compiledSources(language, program), memoryMb: limits.memoryMb };
   const result = await jail.run({
-    command: [...language.run(context), ...req.args],
+    command: withLanguageEnv(language, user, [...language.run(context), ...req.args]),
     stdin: req.stdin,
     limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,
