@@ -28,6 +28,8 @@ ARG PYTHON_PACKAGES=""
 RUN if [ -n "$PYTHON_PACKAGES" ]; then \
       apk add --no-cache py3-pip && pip install --no-cache-dir --break-system-packages $PYTHON_PACKAGES; \
     fi
+# /api/languages lists them for Python, with their installed versions (docs/languages.md)
+ENV RUNBOX_EXTRA_PACKAGES="${PYTHON_PACKAGES:+python:${PYTHON_PACKAGES}}"
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/

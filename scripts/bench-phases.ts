@@ -17,7 +17,7 @@ import { jailSetup } from '../backend/dist/runs/run.js';
 import { detectCgroups } from '../backend/dist/sandbox/cgroups.js';
 import { openSandbox } from '../backend/dist/sandbox/sandbox-setup.js';
 import { loadLanguages } from '../backend/dist/languages/load.js';
-import { probeLanguages } from '../backend/dist/languages/versions.js';
+import { probeLanguages } from '../backend/dist/languages/toolchains.js';
 import { Jail } from '../backend/dist/sandbox/jail.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 

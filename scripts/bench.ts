@@ -23,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seedProblems } from '../backend/dist/judge/seed-problems.js';
 import { loadLanguages } from '../backend/dist/languages/load.js';
-import { probeLanguages } from '../backend/dist/languages/versions.js';
+import { probeLanguages } from '../backend/dist/languages/toolchains.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 import { measurePhases, netPerItem } from './bench-phases.ts';
 

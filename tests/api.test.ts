@@ -54,7 +54,8 @@ describe('other bad requests', () => {
     const reply = await server().request('POST', '/api/execute', { language: 'cobol', code: 'x' });
     expect(reply.status).toBe(400);
     expect(reply.json).toMatchObject({ error: 'Unsupported language', field: 'language' });
-    expect(reply.json.supported).toEqual(['javascript', 'python', 'cpp', 'java']);
+    // the core four are always offered; more when their toolchains are installed
+    expect(reply.json.supported).toEqual(expect.arrayContaining(['javascript', 'python', 'cpp', 'java']));
   });
 
   test('code over the cap is 413 naming code', async () => {

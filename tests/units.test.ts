@@ -22,6 +22,8 @@ describe('config', () => {
     const c = loadConfig({});
     expect(loadConfig({ RUNBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(loadConfig({ RUNBOX_PUBLIC_URL: 'https://play.example.com/' }).publicUrl).toBe('https://play.example.com');
+    expect(loadConfig({ RUNBOX_EXTRA_PACKAGES: 'python:numpy==1.26 requests[socks],scipy; ruby:json' }).extraPackages).toEqual({ python: ['numpy', 'requests', 'scipy'], ruby: ['json'] });
+    expect(c.extraPackages).toEqual({});
     expect(c).toMatchObject({ liveMax: 4 * os.availableParallelism(), liveTimeMs: 300000, liveIdleMs: 60000 });
     expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 1024, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
   });
@@ -34,6 +36,9 @@ describe('config', () => {
     ['RUNBOX_LIVE_IDLE_MS', 'soon'],
     ['RUNBOX_ALLOW_NETWORK', 'maybe'],
     ['RUNBOX_CGROUP', 'v3'],
+    ['RUNBOX_EXTRA_PACKAGES', 'numpy'],
+    ['RUNBOX_EXTRA_PACKAGES', 'python:'],
+    ['RUNBOX_EXTRA_PACKAGES', 'python:$(reboot)'],
     ['RUNBOX_TRUST_PROXY', 'true'],
     ['RUNBOX_TRUST_PROXY', '1'],
     ['RUNBOX_ADMIN_KEY', 'short'],

@@ -14,6 +14,27 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * "python:numpy==1.26 requests; ruby:json" -> { python: ["numpy", "requests"], ruby: ["json"] }.
+ * pip-style extras and version pins are dropped: the language's check reports the version installed.
+ */
+const packageLists = z.string().transform((value, ctx) => {
+  const byLanguage: Record<string, string[]> = {};
+  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9]*):([\s\S]*)$/.exec(part);
+    const names = (m?.[2] ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((spec) => /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:[=<>!~@].*)?$/.exec(spec)?.[1]);
+    if (!m || names.length === 0 || names.some((n) => n === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must be <language>:<package> <package>..., languages separated by ;' });
+      return z.NEVER;
+    }
+    (byLanguage[m[1]!] ??= []).push(...(names as string[]));
+  }
+  return byLanguage;
+});
+
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const entries = {
@@ -160,24 +181,7 @@ const entries = {
   },
   extraPackages: {
     env: 'RUNBOX_EXTRA_PACKAGES',
-    schema: z
-      .string()
-      .transform((s) => s.split(';').map((part) => part.trim()).filter(Boolean))
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^[a-z][a-z0-9]*:\s*[A-Za-z0-9][A-Za-z0-9._-]*(?:[\s,]+[A-Za-z0-9][A-Za-z0-9._-]*)*$/, 'must be <language>:<package> <package>..., languages separated by ;'),
-        ),
-      )
-      .transform((parts) => {
-        const byLanguage: Record<string, string[]> = {};
-        for (const part of parts) {
-          const [language, names] = [part.slice(0, part.indexOf(':')), part.slice(part.indexOf(':') + 1)];
-          (byLanguage[language] ??= []).push(...names.split(/[\s,]+/).filter(Boolean));
-        }
-        return byLanguage;
-      }),
+    schema: packageLists,
     default: '',
     doc: 'Packages installed beyond a language entry\'s own list, to check and list in /api/languages (e.g. "python:requests scipy")',
   },

@@ -1,7 +1,7 @@
 import { loadConfig } from './config.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { loadLanguages } from './languages/load.js';
-import { probeLanguages } from './languages/versions.js';
+import { probeLanguages } from './languages/toolchains.js';
 
 /** Records compiler startup archives ahead of the first start (the Dockerfile runs this). */
 const config = loadConfig();

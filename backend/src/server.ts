@@ -9,7 +9,7 @@ import { attachLiveSocket } from './http/live.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { loadLanguages } from './languages/load.js';
 import type { LanguageSet } from './languages/registry.js';
-import { probeLanguages, type OfferedLanguages } from './languages/versions.js';
+import { probeLanguages, type OfferedLanguages } from './languages/toolchains.js';
 import { checkPortFree, listen } from './listen.js';
 import type { Logger } from './log.js';
 import type { IsolationReport } from './protocol.js';

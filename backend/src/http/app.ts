@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { OfferedLanguages } from '../languages/versions.js';
+import type { OfferedLanguages } from '../languages/toolchains.js';
 import type { IsolationReport } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';

@@ -81,7 +81,7 @@ export const languageEntrySchema = z
     env: z
       .record(
         z.string().regex(ENV_NAME, 'must be an environment variable name').refine((n) => !RESERVED_ENV.includes(n), `must not be one runbox sets (${RESERVED_ENV.join(', ')})`),
-        z.string(),
+        z.string().refine((v) => !v.includes('\0'), 'must not contain a NUL byte'),
       )
       .default({}),
     /** Directories made (owned by the run's user) in the home before the compile: per-run caches. Never cached as build output. */

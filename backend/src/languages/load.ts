@@ -58,7 +58,9 @@ function loadEntry(file: string): LanguageSpec {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
     const field = formatPath([...issue.path, ...keys.slice(0, 1)]);
-    throw new LanguageEntryError(file, field || '(entry)', issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message);
+    // a record's bad key (env) carries its own reason one level down
+    const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+    throw new LanguageEntryError(file, field || '(entry)', message);
   }
   return languageFromEntry(parsed.data, file);
 }
