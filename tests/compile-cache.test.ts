@@ -90,19 +90,27 @@ describe('compile cache unit', () => {
   test('a build is collected from package directories too, never through a symlink, and not past the budget', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'runbox-artifacts-'));
     try {
+      // the program's own files, as given, are not the build; one the compile changed is
+      const own = [
+        { name: 'Main.java', content: 'source' },
+        { name: 'com/example/Util.java', content: 'another source' },
+        { name: 'main', content: 'a data file the compiler overwrote' },
+      ];
       await writeFile(path.join(home, 'Main.java'), 'source');
+      await writeFile(path.join(home, 'main'), 'a binary');
       await mkdir(path.join(home, 'com', 'example'), { recursive: true });
       await writeFile(path.join(home, 'com', 'example', 'Main.class'), 'main', { mode: 0o600 });
       await writeFile(path.join(home, 'com', 'example', 'Util.java'), 'another source');
       await writeFile(path.join(home, 'com', 'example', 'Main$Inner.class'), 'inner', { mode: 0o640 });
       await symlink('/etc/passwd', path.join(home, 'com', 'example', 'passwd.class'));
       await symlink('/etc', path.join(home, 'etc'));
-      const artifacts = await collectArtifacts(home, ['Main.java', 'com/example/Util.java'], 1000);
+      const artifacts = await collectArtifacts(home, own, 1000);
       expect(artifacts!.map((a) => [a.name, a.data.toString(), a.mode]).sort()).toEqual([
         ['com/example/Main$Inner.class', 'inner', 0o640],
         ['com/example/Main.class', 'main', 0o600],
+        ['main', 'a binary', 0o644],
       ]);
-      expect(await collectArtifacts(home, ['Main.java', 'com/example/Util.java'], 8)).toBeNull();
+      expect(await collectArtifacts(home, own, 8)).toBeNull();
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -89,6 +89,7 @@ describe('a program of several files runs in each core language', () => {
     const r = await execute({ language: 'java', files: [{ name: 'Util.java', content: JAVA[0]!.content }, { name: 'App.java', content: JAVA[2]!.content }] });
     expect(r.status).toBe('compile_error');
     expect(r.compile).toMatchObject({ timeMs: 0 });
+    expect(r.output).toMatch(/^Util\.java \(the entry file\): no class declares/);
   });
 
   test('a compile error in the second file names that file', async () => {
@@ -124,6 +125,14 @@ describe('the compile cache keys on every file', () => {
     const withData = [...files, { name: 'notes.txt', content: 'x' }];
     await execute({ language: 'cpp', files: withData });
     expect((await execute({ language: 'cpp', files: withData })).compile).toMatchObject({ cached: true });
+  });
+
+  test('a file the compile overwrites (named like the binary) is the build, from the cache too', async () => {
+    const files = [{ name: 'main.cpp', content: `#include <cstdio>\nint main() { puts("built ${Date.now()}"); }\n` }, { name: 'main', content: 'not a program' }];
+    const first = await execute({ language: 'cpp', files });
+    const second = await execute({ language: 'cpp', files });
+    expect(first).toMatchObject({ status: 'ok', stdout: expect.stringMatching(/^built/), compile: { cached: false } });
+    expect(second).toMatchObject({ status: 'ok', stdout: first.stdout, compile: { cached: true } });
   });
 });
 

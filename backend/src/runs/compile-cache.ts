@@ -154,12 +154,19 @@ function storedPath(entryDir: string, name: string): string {
 /**
  * Reads what a compile left in the home, before anything else runs as the user (the
  * compiler's processes died with its jail): regular files, in the home and in directories
- * below it (javac's com/example/ for a package), the program's own files excluded. Symlinks and other
- * special files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file
- * changed while being read.
+ * below it (javac's com/example/ for a package). The program's own files are left out as
+ * long as they are as given (a restored build is written next to them); one the compile
+ * overwrote (a data file named like the binary) is the build's. Symlinks and other special
+ * files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file changed
+ * while being read.
  */
-export async function collectArtifacts(home: string, sourceFiles: readonly string[], maxBytes: number, skipDirs: readonly string[] = []): Promise<Artifact[] | null> {
-  const sources = new Set(sourceFiles);
+export async function collectArtifacts(
+  home: string,
+  programFiles: readonly { name: string; content: string }[],
+  maxBytes: number,
+  skipDirs: readonly string[] = [],
+): Promise<Artifact[] | null> {
+  const own = new Map(programFiles.map((f) => [f.name, Buffer.from(f.content)]));
   const artifacts: Artifact[] = [];
   let total = 0;
   const dirsToRead = ['']; // relative to the home
@@ -167,21 +174,30 @@ export async function collectArtifacts(home: string, sourceFiles: readonly strin
     const dir = dirsToRead.pop()!;
     for (const entry of await readdir(path.join(home, dir))) {
       const name = dir ? `${dir}/${entry}` : entry;
-      if (sources.has(name)) continue;
       const full = path.join(home, name);
       const info = await lstat(full);
       if (info.isDirectory() && !skipDirs.includes(name)) dirsToRead.push(name);
       if (!info.isFile()) continue;
-      total += info.size;
-      if (total > maxBytes) return null;
+      const given = own.get(name);
+      const maybeOwn = given !== undefined && given.length === info.size;
+      if (!maybeOwn) {
+        total += info.size;
+        if (total > maxBytes) return null;
+      }
       const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+      let data: Buffer;
       try {
-        const data = await handle.readFile();
-        if (data.length !== info.size) return null;
-        artifacts.push({ name, mode: info.mode & 0o777, data });
+        data = await handle.readFile();
       } finally {
         await handle.close();
       }
+      if (data.length !== info.size) return null;
+      if (maybeOwn) {
+        if (data.equals(given)) continue;
+        total += info.size;
+        if (total > maxBytes) return null;
+      }
+      artifacts.push({ name, mode: info.mode & 0o777, data });
     }
   }
   return artifacts;

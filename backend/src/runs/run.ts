@@ -12,7 +12,7 @@ import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import { compiledSources, programBytes, type Program } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
-import { makeWorkspaceDir, writeWorkspaceFile } from '../sandbox/workspace.js';
+import { makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 
 /**
  * One run, start to end, in the order it happens:
@@ -148,7 +148,9 @@ async function buildProgram(
   hooks: RunHooks,
 ): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
   const { program, language } = req;
-  const sourceError = language.sourceError?.(program.entry.content);
+  const found = language.sourceError?.(program.entry.content);
+  // of several files, the rule read the entry file only: say which one that was
+  const sourceError = found && program.files.length > 1 ? `${program.entry.name} (the entry file): ${found}` : found;
   if (sourceError) return { compile: { status: 'compile_error', output: `${sourceError}\n`, exitCode: null, timeMs: 0, cached: false }, jail: firstJail };
   const command = language.compile!({
     file: program.entry.name,
@@ -162,7 +164,11 @@ async function buildProgram(
   const key = cache && compileCacheKey({ language: language.id, toolchain: env.toolchains[language.id] ?? null, command, files: program.files });
   const cached = req.build ?? (key ? await cache!.get(key) : null);
   if (cached) {
-    for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
+    const given = new Set(program.files.map((f) => f.name));
+    for (const a of cached.artifacts) {
+      if (given.has(a.name)) await removeWorkspaceFile(user, a.name); // the compile overwrote it
+      await writeWorkspaceFile(user, a.name, a.data, a.mode);
+    }
     return { compile: { ...cached.compile, cached: true }, jail: firstJail };
   }
   // the run's jail is built while the compiler works
@@ -173,7 +179,7 @@ async function buildProgram(
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
     // a language's per-run caches (writableDirs) are the compiler's, not the build's
-    const artifacts = await collectArtifacts(user.home, program.files.map((f) => f.name), env.config.workspaceMb * MB, language.writableDirs);
+    const artifacts = await collectArtifacts(user.home, program.files, env.config.workspaceMb * MB, language.writableDirs);
     if (artifacts && key) void cache!.put(key, { artifacts, compile });
     if (artifacts) hooks.onBuilt?.({ artifacts, compile });
   }
