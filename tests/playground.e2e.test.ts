@@ -182,6 +182,7 @@ describe('playground', () => {
     await runAndWait(page);
     expect(await badge(page)).toBe('Success');
     expect((await stdout(page)).trim()).toBe('hello, tabs from helper');
+    await page.screenshot({ path: `${OUTPUT_DIR}/playground-files.png` });
 
     // a runtime error in the second file marks that file
     await page.evaluate(() => window.runbox!.setCode('def greet(who):\n    return 1 / 0\n'));
