@@ -1,8 +1,7 @@
 import express from 'express';
 import { judgeSubmission } from '../judge/judge.js';
 import { judgeRequestSchema, problemSchema, SLUG, type ProblemResponse } from '../protocol.js';
-import type { Problem } from '../store/store.js';
-import type { NewSubmission } from '../store/store.js';
+import type { NewSubmission, Problem } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { isAdmin, requireAdmin } from './admin.js';
 import { badField, HttpError } from './errors.js';
