@@ -38,7 +38,7 @@ interface Saved {
   language: string;
   /** each language's program as tabs, the entry first */
   files?: Record<string, FileDraft[]>;
-  /** before tabs: each language's one file of code (read, never written) */
+  /** before tabs: each language's one file of code, kept until that language's program is edited */
   code?: Record<string, string>;
   stdin: string;
   args: string;
