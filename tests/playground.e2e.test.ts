@@ -225,6 +225,18 @@ describe('playground', () => {
     await context.close();
   }, 120000);
 
+  test('code saved before tabs existed opens as the one tab of its language', async () => {
+    const context = await web().browser.newContext();
+    const page = await openPage(context);
+    await page.evaluate(() => localStorage.setItem('runbox.playground.v1', JSON.stringify({ language: 'cpp', code: { cpp: '// kept from before\nint main() {}\n' }, stdin: '', args: '' })));
+    await page.reload();
+    await page.waitForSelector('html[data-editor-ready="true"]');
+    await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
+    expect(await page.getByRole('tab').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.file))).toEqual(['main.cpp']);
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('// kept from before\nint main() {}\n');
+    await context.close();
+  });
+
   test('the API being down shows a clear message', async () => {
     const deadApi = `http://127.0.0.1:${await freePort()}`;
     const url = await web().startPlayground(deadApi);
