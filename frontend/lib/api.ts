@@ -161,6 +161,6 @@ export function fetchProblem(slug: string): Promise<ProblemResponse> {
 }
 
 /** Judges a solution against every test of a problem; with a visitor key it is kept in history. */
-export function submitSolution(slug: string, input: { language: string; code: string }, visitor: string | null = null): Promise<JudgeResponse> {
+export function submitSolution(slug: string, input: { language: string; code?: string; files?: ProgramFile[] }, visitor: string | null = null): Promise<JudgeResponse> {
   return call<JudgeResponse>(`/api/problems/${segment(slug)}/submissions`, { method: 'POST', body: input, visitor });
 }
