@@ -116,7 +116,7 @@ function runBare(dir: string, argv: string[], stdin = ''): Promise<number> {
 
 /** The bare equivalent of one API run: compile (if the language compiles) and run. */
 async function bareRun(lang: (typeof LANGUAGES)[number], dir: string, file: string): Promise<number> {
-  const ctx = { file, code: lang.template, memoryMb: MEMORY_MB };
+  const ctx = { file, code: lang.template, sources: [file], memoryMb: MEMORY_MB };
   let total = 0;
   if (lang.compile) total += await runBare(dir, lang.compile({ ...ctx, memoryMb: 1024 }));
   return total + (await runBare(dir, lang.run(ctx)));
@@ -222,7 +222,7 @@ async function latency(url: string, say: Say): Promise<void> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
     const file = lang.sourceFile(lang.template);
     writeFileSync(path.join(dir, file), lang.template);
-    const ctx = { file, code: lang.template, memoryMb: MEMORY_MB };
+    const ctx = { file, code: lang.template, sources: [file], memoryMb: MEMORY_MB };
     const runOnly = () => runBare(dir, lang.run(ctx));
     const compileAndRun = async () => (await runBare(dir, lang.compile!({ ...ctx, memoryMb: 1024 }))) + (await runOnly());
     try {
@@ -284,7 +284,7 @@ async function throughput(url: string, say: Say): Promise<void> {
       await waitIdle(server.url);
       const api = await pool(THROUGHPUT_RUNS, c, () => execute(server.url, 'python', python.template));
       await waitIdle(server.url); // the server's cleanup and refill must not slow the bare runs
-      const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB })));
+      const bare = await pool(THROUGHPUT_RUNS, c, () => runBare(dir, python.run({ file: 'main.py', code: python.template, sources: ['main.py'], memoryMb: MEMORY_MB })));
       say(`| ${c} | ${api.toFixed(1)} | ${bare.toFixed(1)} | ${((api / bare) * 100).toFixed(0)}% |`);
     }
   } finally {
@@ -303,7 +303,7 @@ async function cpu(url: string, say: Say): Promise<void> {
   const python = LANGUAGES.find((l) => l.id === 'python')!;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
   writeFileSync(path.join(dir, 'main.py'), python.template);
-  const bareCommand = python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB });
+  const bareCommand = python.run({ file: 'main.py', code: python.template, sources: ['main.py'], memoryMb: MEMORY_MB });
   const rounds: CpuRound[] = [];
   try {
     for (let i = 0; i < 3; i++) await execute(url, 'python', python.template); // warm-up
@@ -384,7 +384,7 @@ async function phases(url: string, say: Say): Promise<void> {
   const python = LANGUAGES.find((l) => l.id === 'python')!;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runbox-bench-'));
   writeFileSync(path.join(dir, 'main.py'), python.template);
-  const bareCommand = python.run({ file: 'main.py', code: python.template, memoryMb: MEMORY_MB });
+  const bareCommand = python.run({ file: 'main.py', code: python.template, sources: ['main.py'], memoryMb: MEMORY_MB });
   try {
     for (let i = 0; i < 3; i++) await execute(url, 'python', python.template);
     await waitIdle(url);
@@ -523,7 +523,7 @@ async function bareJudge(lang: Lang, code: string, inputs: string[]): Promise<nu
   try {
     const file = lang.sourceFile(code);
     writeFileSync(path.join(dir, file), code);
-    const ctx = { file, code, memoryMb: MEMORY_MB };
+    const ctx = { file, code, sources: [file], memoryMb: MEMORY_MB };
     const started = performance.now();
     if (lang.compile) await runBare(dir, lang.compile({ ...ctx, memoryMb: 1024 }));
     for (const input of inputs) await runBare(dir, lang.run(ctx), input);

@@ -66,35 +66,51 @@ describe('compile cache through the API', () => {
 });
 
 describe('compile cache unit', () => {
-  test('the key changes with any of language, toolchain, flags, file name and source', () => {
-    const base = { language: 'cpp', toolchain: 'g++ 12.2.0', command: ['g++', '-O2'], file: 'main.cpp', code: 'int main(){}' };
+  test('the key changes with any of language, toolchain, flags, and any file\'s name or content', () => {
+    const main = { name: 'main.cpp', content: '#include "a.h"\nint main(){}' };
+    const header = { name: 'a.h', content: 'int a();' };
+    const base = { language: 'cpp', toolchain: 'g++ 12.2.0', command: ['g++', '-O2'], files: [main] };
     const keys = new Set([
       compileCacheKey(base),
       compileCacheKey({ ...base, language: 'c' }),
       compileCacheKey({ ...base, toolchain: 'g++ 13.1.0' }),
       compileCacheKey({ ...base, command: ['g++', '-O0'] }),
-      compileCacheKey({ ...base, file: 'x.cpp' }),
-      compileCacheKey({ ...base, code: 'int main(){ }' }),
+      compileCacheKey({ ...base, files: [{ ...main, name: 'x.cpp' }] }),
+      compileCacheKey({ ...base, files: [{ ...main, content: 'int main(){ }' }] }),
+      compileCacheKey({ ...base, files: [main, header] }),
+      compileCacheKey({ ...base, files: [main, { ...header, content: 'int a(void);' }] }),
+      compileCacheKey({ ...base, files: [main, { ...header, name: 'b.h' }] }),
+      // the same bytes split differently between name and content
+      compileCacheKey({ ...base, files: [main, { name: 'a.hi', content: 'nt a();' }] }),
     ]);
-    expect(keys.size).toBe(6);
+    expect(keys.size).toBe(10);
     expect(compileCacheKey(base)).toBe(compileCacheKey({ ...base }));
   });
 
   test('a build is collected from package directories too, never through a symlink, and not past the budget', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'runbox-artifacts-'));
     try {
+      // the program's own files, as given, are not the build; one the compile changed is
+      const own = [
+        { name: 'Main.java', content: 'source' },
+        { name: 'com/example/Util.java', content: 'another source' },
+        { name: 'main', content: 'a data file the compiler overwrote' },
+      ];
       await writeFile(path.join(home, 'Main.java'), 'source');
+      await writeFile(path.join(home, 'main'), 'a binary');
       await mkdir(path.join(home, 'com', 'example'), { recursive: true });
       await writeFile(path.join(home, 'com', 'example', 'Main.class'), 'main', { mode: 0o600 });
+      await writeFile(path.join(home, 'com', 'example', 'Util.java'), 'another source');
       await writeFile(path.join(home, 'com', 'example', 'Main$Inner.class'), 'inner', { mode: 0o640 });
       await symlink('/etc/passwd', path.join(home, 'com', 'example', 'passwd.class'));
       await symlink('/etc', path.join(home, 'etc'));
-      const artifacts = await collectArtifacts(home, 'Main.java', 1000);
+      const artifacts = await collectArtifacts(home, own, 1000);
       expect(artifacts!.map((a) => [a.name, a.data.toString(), a.mode]).sort()).toEqual([
         ['com/example/Main$Inner.class', 'inner', 0o640],
         ['com/example/Main.class', 'main', 0o600],
+        ['main', 'a binary', 0o644],
       ]);
-      expect(await collectArtifacts(home, 'Main.java', 8)).toBeNull();
+      expect(await collectArtifacts(home, own, 8)).toBeNull();
     } finally {
       await rm(home, { recursive: true, force: true });
     }
@@ -107,7 +123,7 @@ describe('compile cache unit', () => {
       const compile = { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 };
       // from an entry's files/ directory, three levels up is `dir`
       for (const name of ['../../../escaped', '/escaped', 'com/../../../../escaped']) {
-        const key = compileCacheKey({ language: 'java', toolchain: null, command: [], file: 'Main.java', code: name });
+        const key = compileCacheKey({ language: 'java', toolchain: null, command: [], files: [{ name: 'Main.java', content: name }] });
         await cache.put(key, { artifacts: [{ name, mode: 0o600, data: Buffer.from('x') }], compile });
         expect(await cache.get(key)).toBeNull();
       }

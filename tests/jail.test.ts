@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { useRunbox } from './helpers/runbox.js';
+import { singleFileProgram } from '../backend/src/runs/program.js';
 
 /**
  * Jail v2, one property per test: the run's root is an allowlist, a syscall filter is in
@@ -328,7 +329,7 @@ describe('input that streams in', () => {
     ].join('\n');
     const c = server().config;
     const running = server().runs.execute(
-      { language: server().languages.find('python')!, code, stdin: input, args: [], limits: { timeMs: 10000, cpuTimeMs: 5000, memoryMb: 128, processes: 16, outputKb: 64 } },
+      { language: server().languages.find('python')!, program: singleFileProgram(server().languages.find('python')!, code), stdin: input, args: [], limits: { timeMs: 10000, cpuTimeMs: 5000, memoryMb: 128, processes: 16, outputKb: 64 } },
       {
         onOutput: (chunk) => {
           seen.push(chunk.text);

@@ -60,14 +60,14 @@ describe('the shipped entries', () => {
     const languages = loadLanguages();
     expect(languages.ids).toEqual(expect.arrayContaining(['cpp', 'java', 'javascript', 'python']));
     const js = languages.find('node')!;
-    expect(js.run({ file: 'main.js', code: '', memoryMb: 256 })).toEqual(['node', '--max-old-space-size=192', 'main.js']);
+    expect(js.run({ file: 'main.js', code: '', sources: ['main.js'], memoryMb: 256 })).toEqual(['node', '--max-old-space-size=192', 'main.js']);
     const java = languages.find('java')!;
     const code = 'package a.b;\npublic class Solution { public static void main(String[] x) {} }';
     expect(java.sourceFile(code)).toBe('Solution.java');
-    expect(java.run({ file: 'Solution.java', code, memoryMb: 256 })).toEqual(['java', '-Xmx153m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto', '-cp', '.', 'a.b.Solution']);
+    expect(java.run({ file: 'Solution.java', code, sources: ['Solution.java'], memoryMb: 256 })).toEqual(['java', '-Xmx153m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto', '-cp', '.', 'a.b.Solution']);
     // the archive's flags only when there is an archive
-    expect(java.compile!({ file: 'Main.java', code, memoryMb: 1024, compilerArchive: null })).not.toContain('-J-Xlog:cds=off');
-    expect(java.compile!({ file: 'Main.java', code, memoryMb: 1024, compilerArchive: '/a/j.jsa' }).slice(0, 3)).toEqual(['javac', '-J-XX:SharedArchiveFile=/a/j.jsa', '-J-Xlog:cds=off']);
+    expect(java.compile!({ file: 'Main.java', code, sources: ['Main.java'], memoryMb: 1024, compilerArchive: null })).not.toContain('-J-Xlog:cds=off');
+    expect(java.compile!({ file: 'Main.java', code, sources: ['Main.java'], memoryMb: 1024, compilerArchive: '/a/j.jsa' }).slice(0, 3)).toEqual(['javac', '-J-XX:SharedArchiveFile=/a/j.jsa', '-J-Xlog:cds=off']);
     expect(java.outOfMemory!.test('Exception in thread "main" java.lang.OutOfMemoryError: Java heap space')).toBe(true);
   });
 

@@ -165,6 +165,93 @@ describe('playground', () => {
     await context.close();
   });
 
+  test('a second file: add a tab, name it, import it from the first, run; a share link and the history keep both', async () => {
+    const context = await web().browser.newContext();
+    const page = await openPage(context);
+    const tabs = () => page.getByRole('tab').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.file));
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    const main = 'from helper import greet\nprint(greet("tabs"))\n';
+    const helper = 'def greet(who):\n    return f"hello, {who} from " + __name__\n';
+    await page.evaluate((c) => window.runbox!.setCode(c), main);
+
+    // + adds a tab and asks for its name at once, the stem selected: typing replaces it
+    await page.getByRole('button', { name: 'Add a file' }).click();
+    const name = page.getByLabel('File name');
+    await expect(name.inputValue()).resolves.toBe('file2.py');
+    await page.keyboard.type('helper');
+    await page.keyboard.press('Enter');
+    expect(await tabs()).toEqual(['main.py', 'helper.py']);
+    expect(await page.getByRole('tab', { selected: true }).getAttribute('data-file')).toBe('helper.py');
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('');
+    await page.evaluate((c) => window.runbox!.setCode(c), helper);
+
+    // a name the API would refuse is refused as it is typed; Escape keeps the old one
+    await page.getByRole('button', { name: 'Rename helper.py' }).click();
+    await name.fill('../helper.py');
+    await expect(page.getByTestId('file-name-problem').innerText()).resolves.toMatch(/\.\./);
+    await name.fill('MAIN.py');
+    await expect(page.getByTestId('file-name-problem').innerText()).resolves.toMatch(/only in case/);
+    await name.press('Escape');
+    expect(await tabs()).toEqual(['main.py', 'helper.py']);
+
+    await runAndWait(page);
+    expect(await badge(page)).toBe('Success');
+    expect((await stdout(page)).trim()).toBe('hello, tabs from helper');
+    await page.screenshot({ path: `${OUTPUT_DIR}/playground-files.png` });
+
+    // a runtime error in the second file marks that file
+    await page.evaluate(() => window.runbox!.setCode('def greet(who):\n    return 1 / 0\n'));
+    await runAndWait(page);
+    expect(await badge(page)).toBe('Runtime error');
+    expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([{ line: 2, message: expect.stringMatching(/ZeroDivisionError/) }]);
+    await page.getByRole('tab', { name: /main\.py/ }).click();
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe(main);
+    expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([]);
+    await page.getByRole('tab', { name: 'helper.py' }).click();
+    await page.evaluate((c) => window.runbox!.setCode(c), helper);
+
+    // both files survive a reload, a share link and the history
+    await page.reload();
+    await page.waitForSelector('html[data-editor-ready="true"]');
+    expect(await tabs()).toEqual(['main.py', 'helper.py']);
+    await page.getByRole('button', { name: 'Share' }).click();
+    await page.getByTestId('share-link').waitFor({ timeout: 15000 });
+    const link = await page.getByTestId('share-link').inputValue();
+    const reader = await web().openPage(await web().browser.newContext(), link);
+    await reader.getByTestId('snippet-note').waitFor();
+    expect(await reader.getByRole('tab').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.file))).toEqual(['main.py', 'helper.py']);
+    await reader.getByRole('tab', { name: 'helper.py' }).click();
+    expect(await reader.evaluate(() => window.runbox!.getCode())).toBe(helper);
+    await runAndWait(reader);
+    expect((await consoleText(reader)).trim()).toBe('hello, tabs from helper');
+    await reader.context().close();
+
+    // deleting a tab asks first when it holds code; the program is one file again
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete helper.py' }).click();
+    expect(await tabs()).toEqual(['main.py']);
+    await page.getByRole('button', { name: 'History' }).click();
+    const kept = page.getByTestId('history-entry');
+    await kept.first().waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await kept.first().click();
+    await page.waitForFunction(() => document.querySelectorAll('[role="tab"]').length === 2);
+    expect(await tabs()).toEqual(['main.py', 'helper.py']);
+    await context.close();
+  }, 120000);
+
+  test('code saved before tabs existed opens as the one tab of its language', async () => {
+    const context = await web().browser.newContext();
+    const page = await openPage(context);
+    await page.evaluate(() => localStorage.setItem('runbox.playground.v1', JSON.stringify({ language: 'cpp', code: { cpp: '// kept from before\nint main() {}\n' }, stdin: '', args: '' })));
+    await page.reload();
+    await page.waitForSelector('html[data-editor-ready="true"]');
+    await page.waitForSelector('select[aria-label="Language"]:not([disabled])');
+    expect(await page.getByRole('tab').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.file))).toEqual(['main.cpp']);
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('// kept from before\nint main() {}\n');
+    await context.close();
+  });
+
   test('the API being down shows a clear message', async () => {
     const deadApi = `http://127.0.0.1:${await freePort()}`;
     const url = await web().startPlayground(deadApi);

@@ -51,7 +51,7 @@ describe('snippets', () => {
   test.each<[string, string, number, unknown]>([
     ['missing code', 'code', 400, { language: 'python' }],
     ['unknown language', 'language', 400, { language: 'cobol', code: 'x' }],
-    ['args not strings', 'args.0', 400, { language: 'python', code: 'x', args: [1] }],
+    ['args not strings', 'args[0]', 400, { language: 'python', code: 'x', args: [1] }],
     ['unknown field', 'title', 400, { language: 'python', code: 'x', title: 't' }],
     ['code over the cap', 'code', 413, { language: 'python', code: 'x'.repeat(64 * 1024 + 1) }],
     ['stdin over the cap', 'stdin', 413, { language: 'python', code: 'x', stdin: 'x'.repeat(1024 * 1024 + 1) }],
@@ -194,9 +194,9 @@ describe('problems', () => {
     ['a time limit over the server maximum', 'timeLimitMs', { ...newProblem, timeLimitMs: 60000 }],
     ['a memory limit of 0', 'memoryLimitMb', { ...newProblem, memoryLimitMb: 0 }],
     ['no tests', 'tests', { ...newProblem, tests: [] }],
-    ['a test without expected output', 'tests.0.expected', { ...newProblem, tests: [{ input: '1' }] }],
-    ['hidden not a boolean', 'tests.0.hidden', { ...newProblem, tests: [{ input: '1', expected: '1', hidden: 'yes' }] }],
-    ['expected output over the output cap', 'tests.0.expected', { ...newProblem, tests: [{ input: '1', expected: 'x'.repeat(64 * 1024 + 1) }] }],
+    ['a test without expected output', 'tests[0].expected', { ...newProblem, tests: [{ input: '1' }] }],
+    ['hidden not a boolean', 'tests[0].hidden', { ...newProblem, tests: [{ input: '1', expected: '1', hidden: 'yes' }] }],
+    ['expected output over the output cap', 'tests[0].expected', { ...newProblem, tests: [{ input: '1', expected: 'x'.repeat(64 * 1024 + 1) }] }],
     ['an unknown field', 'difficulty', { ...newProblem, difficulty: 'easy' }],
   ])('%s is a 400 naming %s', async (_name, field, body) => {
     const reply = await server().request('POST', '/api/problems', body, admin);

@@ -191,6 +191,23 @@ describe('problems', () => {
     await page.context().close();
   }, 60000);
 
+  test('a solution of two files: a tab added on the problem page is judged with the first', async () => {
+    const page = await web().openPage(undefined, `${web().appUrl}/problems/a-plus-b`);
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('from calc import add\nprint(add(*map(int, input().split())))\n'));
+    await page.getByRole('button', { name: 'Add a file' }).click();
+    await page.getByLabel('File name').fill('calc.py');
+    await page.getByLabel('File name').press('Enter');
+    // a syntax error in the second file marks that file's tab, where the visitor is
+    await submit(page, 'def add(a, b):\n    return a +\n');
+    expect(await page.getByTestId('judge-status').innerText()).toBe('Runtime error');
+    expect((await page.evaluate(() => window.runboxEditor!.markers())).map((m) => m.line)).toEqual([2]);
+    await submit(page, 'def add(a, b):\n    return a + b\n');
+    expect(await page.getByTestId('judge-status').innerText()).toBe('Accepted');
+    expect(await page.getByRole('tab').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.file))).toEqual(['main.py', 'calc.py']);
+    await page.context().close();
+  }, 90000);
+
   test("a statement's raw HTML is never rendered, javascript: links are dropped and remote images are not loaded", async () => {
     const created = await box().request(
       'POST',

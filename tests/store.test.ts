@@ -81,6 +81,26 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       expect(slugs).toEqual(seedProblems().map((p) => p.slug).sort());
     });
 
+    test('rows written before programs of several files existed read back as they were', async () => {
+      const old = fresh[kind]();
+      try {
+        // the schema as it was at version 2, with a snippet and a submission in it
+        await old.transaction(async (tx) => {
+          await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+          for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+            await m.up(tx, old.dialect);
+            await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
+          }
+          await tx.run('INSERT INTO snippets (id, language, code, stdin, args, created_at) VALUES (?, ?, ?, ?, ?, ?)', ['oldsnippet000000', 'python', JSON.stringify('print(1)'), JSON.stringify(''), '[]', 1]);
+        });
+        const oldStore = await SqlStore.open(old);
+        expect(await migrate(old)).toEqual([]);
+        expect(await oldStore.getSnippet('oldsnippet000000')).toMatchObject({ code: 'print(1)', files: null });
+      } finally {
+        await old.close();
+      }
+    });
+
     test('a database from a newer runbox is refused, not modified', async () => {
       const other = fresh[kind]();
       try {
@@ -120,7 +140,25 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       const saved = await store.createSnippet(input);
       expect(saved.id).toMatch(/^[A-Za-z0-9_-]{16}$/);
       const loaded = await store.getSnippet(saved.id);
-      expect(loaded).toEqual({ ...input, id: saved.id, createdAt: saved.createdAt });
+      expect(loaded).toEqual({ ...input, files: null, id: saved.id, createdAt: saved.createdAt });
+    });
+
+    test('a program of several files is kept exactly, names, order, entry and odd text included', async () => {
+      const odd = 'a\u0000b \ud800 🌍\r\n';
+      const files = [
+        { name: 'lib/ünï.py', content: odd },
+        { name: 'main.py', content: 'import lib\n', main: true },
+        { name: 'data.txt', content: '' },
+      ];
+      const saved = await store.createSnippet({ language: 'python', code: 'import lib\n', files, stdin: '', args: [] });
+      expect(await store.getSnippet(saved.id)).toMatchObject({ code: 'import lib\n', files });
+      const id = await store.addSubmission({ ...submission(VISITOR_A, 'import lib\n'), files }, { maxPerVisitor: 10 });
+      expect(await store.getSubmission(VISITOR_A, id)).toMatchObject({ code: 'import lib\n', files });
+      // one given as code has no files at all
+      const single = await store.addSubmission(submission(VISITOR_A, 'print(1)'), { maxPerVisitor: 10 });
+      expect(await store.getSubmission(VISITOR_A, single)).not.toHaveProperty('files');
+      await store.deleteSubmission(VISITOR_A, id);
+      await store.deleteSubmission(VISITOR_A, single);
     });
 
     test('any text survives exactly: NUL, lone surrogates, emoji, CRLF', async () => {

@@ -219,16 +219,79 @@ describe('instances sharing a host', () => {
 describe('playground error markers', () => {
   test('compiler and runtime messages point at the user’s line', async () => {
     const { compileDiagnostics, runtimeDiagnostics } = await import('../frontend/lib/diagnostics.js');
-    expect(compileDiagnostics('cpp', "main.cpp: In function 'int main()':\nmain.cpp:3:11: error: expected primary-expression before ';' token\n")).toEqual([
-      { line: 3, column: 11, message: "expected primary-expression before ';' token", severity: 'error' },
+    expect(compileDiagnostics('cpp', "main.cpp: In function 'int main()':\nmain.cpp:3:11: error: expected primary-expression before ';' token\n", ['main.cpp'])).toEqual([
+      { file: 'main.cpp', line: 3, column: 11, message: "expected primary-expression before ';' token", severity: 'error' },
     ]);
-    expect(compileDiagnostics('java', 'Main.java:4: error: incompatible types: String cannot be converted to int\n        int x = "no";\n')[0]).toMatchObject({ line: 4, severity: 'error' });
-    expect(runtimeDiagnostics('python', 'Traceback (most recent call last):\n  File "/home/exec_1/main.py", line 4, in <module>\n    f()\n  File "/home/exec_1/main.py", line 2, in f\n    return 1 / 0\nZeroDivisionError: division by zero\n')).toEqual([
-      { line: 2, column: 1, message: 'ZeroDivisionError: division by zero', severity: 'error' },
+    // Java names a one-file program after its public class: the marker is still the one file's
+    expect(compileDiagnostics('java', 'Solution.java:4: error: incompatible types: String cannot be converted to int\n        int x = "no";\n', ['Main.java'])[0]).toMatchObject({ file: 'Main.java', line: 4, severity: 'error' });
+    expect(runtimeDiagnostics('python', 'Traceback (most recent call last):\n  File "/home/exec_1/main.py", line 4, in <module>\n    f()\n  File "/home/exec_1/main.py", line 2, in f\n    return 1 / 0\nZeroDivisionError: division by zero\n', ['main.py'])).toEqual([
+      { file: 'main.py', line: 2, column: 1, message: 'ZeroDivisionError: division by zero', severity: 'error' },
     ]);
-    expect(runtimeDiagnostics('javascript', '/home/exec_1/main.js:2\n  throw new TypeError("boom");\n  ^\n\nTypeError: boom\n    at f (/home/exec_1/main.js:2:9)\n')[0]).toMatchObject({ line: 2, message: 'TypeError: boom' });
-    expect(runtimeDiagnostics('java', 'Exception in thread "main" java.lang.IllegalStateException: boom\n\tat Main.f(Main.java:7)\n\tat Main.main(Main.java:3)\n')[0]).toMatchObject({ line: 7 });
-    expect(runtimeDiagnostics('cpp', 'terminate called after throwing an instance of std::runtime_error')).toEqual([]);
+    expect(runtimeDiagnostics('javascript', '/home/exec_1/main.js:2\n  throw new TypeError("boom");\n  ^\n\nTypeError: boom\n    at f (/home/exec_1/main.js:2:9)\n', ['main.js'])[0]).toMatchObject({ line: 2, message: 'TypeError: boom' });
+    expect(runtimeDiagnostics('java', 'Exception in thread "main" java.lang.IllegalStateException: boom\n\tat Main.f(Main.java:7)\n\tat Main.main(Main.java:3)\n', ['Main.java'])[0]).toMatchObject({ line: 7 });
+    expect(runtimeDiagnostics('cpp', 'terminate called after throwing an instance of std::runtime_error', ['main.cpp'])).toEqual([]);
+  });
+
+  test('in a program of several files, each marker goes to the file it names', async () => {
+    const { compileDiagnostics, runtimeDiagnostics } = await import('../frontend/lib/diagnostics.js');
+    const cpp = ['main.cpp', 'text/strings.h', 'text/strings.cpp'];
+    const output = 'In file included from text/strings.cpp:1:\ntext/strings.h:2:1: error: expected unqualified-id\nmain.cpp:5:3: warning: unused variable\n/usr/include/c++/12/string:9:1: error: not ours\n';
+    expect(compileDiagnostics('cpp', output, cpp).map((d) => [d.file, d.line])).toEqual([
+      ['text/strings.h', 2],
+      ['main.cpp', 5],
+    ]);
+    // a Python trace through a library module: the innermost frame in the program's own files
+    const trace = 'Traceback (most recent call last):\n  File "/home/exec_1/main.py", line 3, in <module>\n    helpers.go()\n  File "/home/exec_1/lib/helpers.py", line 7, in go\n    json.loads("x")\n  File "/usr/lib/python3.11/json/__init__.py", line 346, in loads\njson.decoder.JSONDecodeError: Expecting value\n';
+    expect(runtimeDiagnostics('python', trace, ['main.py', 'lib/helpers.py'])).toMatchObject([{ file: 'lib/helpers.py', line: 7 }]);
+    // Java's traces name the file without its package folder
+    const java = 'Exception in thread "main" java.lang.RuntimeException\n\tat com.example.Greeter.greet(Greeter.java:4)\n\tat App.main(App.java:3)\n';
+    expect(runtimeDiagnostics('java', java, ['App.java', 'com/example/Greeter.java'])).toMatchObject([{ file: 'com/example/Greeter.java', line: 4 }]);
+    expect(runtimeDiagnostics('javascript', 'x\n    at f (/home/exec_1/lib/math.js:2:9)\n    at Object.<anonymous> (/home/exec_1/index.js:1:1)\n', ['index.js', 'lib/math.js'])).toMatchObject([{ file: 'lib/math.js', line: 2, column: 9 }]);
+  });
+});
+
+describe('programs of several files', () => {
+  test('file names: plain relative paths pass; anything a path, a shell or a compiler would read otherwise does not', async () => {
+    const { fileNameProblem, fileNamesClash } = await import('../backend/src/file-names.js');
+    for (const ok of ['main.py', 'com/example/Util.java', 'ünï côdé/名前.py', 'a.b.c', '.hidden', 'x-y_z+1.cpp']) expect(fileNameProblem(ok)).toBeNull();
+    for (const bad of ['', '/abs', '../x', 'a/../b', './a', 'a/.', 'a//b', 'a/', 'a\\b', 'a\0b', 'a\tb', 'a\u202eb', 'a\u2029b', '-o', '@argfile', ' a', 'a /b']) {
+      expect([bad, fileNameProblem(bad)]).toEqual([bad, expect.any(String)]);
+    }
+    expect(fileNamesClash(['a.py', 'b.py', 'lib/c.py', 'lib/d/e.py'])).toBeNull();
+    expect(fileNamesClash(['a.py', 'A.PY'])).toEqual({ index: 1, message: expect.stringMatching(/only in case/) });
+    expect(fileNamesClash(['lib/x.py', 'lib'])).toEqual({ index: 1, message: expect.stringMatching(/folder/) });
+    expect(fileNamesClash(['lib', 'Lib/x.py'])).toEqual({ index: 1, message: expect.stringMatching(/which is a file/) });
+  });
+
+  test('{sources} is every translation unit, one argument each; it must be an argument of its own', async () => {
+    const { languageEntrySchema } = await import('../backend/src/languages/entry-schema.js');
+    const { languageFromEntry } = await import('../backend/src/languages/registry.js');
+    const { compiledSources } = await import('../backend/src/runs/program.js');
+    const entry = {
+      id: 'c',
+      name: 'C',
+      monaco: 'c',
+      sourceFile: 'main.c',
+      sourceExtensions: ['.c'],
+      compile: ['gcc', '-o', 'main', '{sources}'],
+      run: ['./main'],
+      version: ['gcc', '--version'],
+      toolchain: { commands: ['gcc'] },
+      template: 'x',
+    };
+    const c = languageFromEntry(languageEntrySchema.parse(entry), 'c.json');
+    const files = [{ name: 'main.c', content: '' }, { name: 'util.h', content: '' }, { name: 'lib/util.c', content: '' }, { name: 'notes.txt', content: '' }];
+    const sources = compiledSources(c, { files, entry: files[0]! });
+    expect(sources).toEqual(['main.c', 'lib/util.c']);
+    expect(c.compile!({ file: 'main.c', code: '', sources, memoryMb: 64 })).toEqual(['gcc', '-o', 'main', 'main.c', 'lib/util.c']);
+    const embedded = languageEntrySchema.safeParse({ ...entry, compile: ['gcc', '-o', 'main', 'x{sources}'] });
+    expect(embedded.error?.issues[0]).toMatchObject({ path: ['compile', 3], message: expect.stringMatching(/argument of its own/) });
+    const notOwnEnding = languageEntrySchema.safeParse({ ...entry, sourceExtensions: ['.cc'] });
+    expect(notOwnEnding.error?.issues[0]).toMatchObject({ path: ['sourceExtensions'] });
+    // without sourceExtensions, the ending of sourceFile
+    const { sourceExtensions, ...plain } = entry;
+    expect(sourceExtensions).toEqual(['.c']);
+    expect(languageFromEntry(languageEntrySchema.parse(plain), 'c.json').sourceExtensions).toEqual(['.c']);
   });
 });
 

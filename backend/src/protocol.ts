@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fileNameProblem, fileNamesClash, MAX_FILES } from './file-names.js';
 
 /**
  * The wire protocol: every request body is a zod schema here, every response a type
@@ -41,10 +42,53 @@ const args = () =>
     )
     .max(MAX_ARGS, `must have at most ${MAX_ARGS} entries`);
 
+/** One file of a program given as several (`files`); its name is a path below the run's home. */
+const programFile = () =>
+  z.strictObject(
+    {
+      name: z.string({ error: 'is required and must be a string' }).superRefine((name, ctx) => {
+        const problem = fileNameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+      content: z.string({ error: 'is required and must be a string' }),
+      /** the entry point (the file run, or whose main class runs); else the first file is */
+      main: z.boolean({ error: 'must be true or false' }).optional(),
+    },
+    { error: 'must be an object { name, content, main? }' },
+  );
+
+/**
+ * A program of several files. Names are checked one by one (file-names.ts), then together:
+ * no two alike (nor alike but for case), no file where another has a folder, one entry at most.
+ * Their total size is checked with the code cap (413), where the language is known.
+ */
+const files = () =>
+  z
+    .array(programFile(), { error: 'must be an array of { name, content } objects' })
+    .min(1, 'must have at least one file')
+    .max(MAX_FILES, `must have at most ${MAX_FILES} files`)
+    .superRefine((list, ctx) => {
+      const clash = fileNamesClash(list.map((f) => f.name));
+      if (clash) ctx.addIssue({ code: 'custom', path: [clash.index, 'name'], message: clash.message });
+      const mains = list.flatMap((f, i) => (f.main ? [i] : []));
+      if (mains.length > 1) ctx.addIssue({ code: 'custom', path: [mains[1]!, 'main'], message: `makes a second entry file: files[${mains[0]}] has main already` });
+    });
+export type ProgramFile = z.infer<ReturnType<typeof programFile>>;
+
+/**
+ * The program: `code` (one file, named by the language) or `files` (several; the first, or
+ * the one with `main`, is the entry). Exactly one of the two: checked where the request
+ * becomes a program (http/validate.ts), since a refined object cannot be extended.
+ */
+const program = () => ({
+  code: z.string({ error: 'must be a string' }).optional(),
+  files: files().optional(),
+});
+
 export function executeRequestSchema(maxima: LimitMaxima) {
   return z.strictObject({
     language: language(),
-    code: z.string({ error: 'is required and must be a string' }),
+    ...program(),
     stdin: z.string({ error: 'must be a string' }).optional(),
     args: args().optional(),
     limits: z
@@ -123,6 +167,8 @@ export interface LanguageInfo {
   monaco: string;
   /** The source file's usual name (the editor's model). */
   sourceFile: string;
+  /** How source files end: of a program of several files, the entry file must end so (and these are compiled). */
+  sourceExtensions: string[];
   /** Packages installed for the language (e.g. numpy), with their versions. */
   packages: PackageInfo[];
 }
@@ -180,7 +226,7 @@ export { VISITOR_HEADER, VISITOR_KEY } from './visitor-key.js';
 
 export const snippetRequestSchema = z.strictObject({
   language: language(),
-  code: z.string({ error: 'is required and must be a string' }),
+  ...program(),
   stdin: z.string({ error: 'must be a string' }).optional(),
   args: args().optional(),
 });
@@ -196,7 +242,10 @@ export interface SnippetCreated {
 
 export interface SnippetResponse extends SnippetCreated {
   language: string;
+  /** the program's code; for a program of several files, its entry file's */
   code: string;
+  /** a program given as several files: all of them, as given */
+  files?: ProgramFile[];
   stdin: string;
   args: string[];
 }
@@ -206,7 +255,7 @@ export type JudgeStatus = (typeof JUDGE_STATUSES)[number];
 
 export const judgeRequestSchema = z.strictObject({
   language: language(),
-  code: z.string({ error: 'is required and must be a string' }),
+  ...program(),
 });
 export type JudgeRequest = z.infer<typeof judgeRequestSchema>;
 
@@ -367,7 +416,10 @@ export interface HistoryEntry {
 }
 
 export interface HistoryItem extends HistoryEntry {
+  /** the program's code; for a program of several files, its entry file's */
   code: string;
+  /** a program given as several files: all of them, as given */
+  files?: ProgramFile[];
   stdin: string;
   args: string[];
   result: ExecuteResponse | JudgeResponse;

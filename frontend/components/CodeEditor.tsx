@@ -74,6 +74,8 @@ export default function CodeEditor({ path, language, value, theme, diagnostics, 
     const monaco = monacoRef.current;
     const model = editorRef.current?.getModel();
     if (!monaco || !model) return;
+    // the markers are the shown file's: another file's (an earlier tab, an earlier run) go
+    for (const other of monaco.editor.getModels()) if (other !== model) monaco.editor.setModelMarkers(other, 'runbox', []);
     monaco.editor.setModelMarkers(
       model,
       'runbox',

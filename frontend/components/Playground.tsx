@@ -19,8 +19,10 @@ import { joinArgs, splitArgs } from '../lib/args';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { LiveRun } from '../lib/live';
+import { defaultFileName, draftsOf, newFileName, programFields, type FileDraft } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
 import { visitorForRun, visitorKey } from '../lib/visitor';
+import FileTabs from './FileTabs';
 import HistoryPanel from './HistoryPanel';
 import KeepHistoryToggle from './KeepHistoryToggle';
 import LanguageSelect from './LanguageSelect';
@@ -34,7 +36,10 @@ const STORAGE_KEY = 'runbox.playground.v1';
 
 interface Saved {
   language: string;
-  code: Record<string, string>;
+  /** each language's program as tabs, the entry first */
+  files?: Record<string, FileDraft[]>;
+  /** before tabs: each language's one file of code, kept until that language's program is edited */
+  code?: Record<string, string>;
   stdin: string;
   args: string;
 }
@@ -46,6 +51,13 @@ function loadSaved(): Saved | null {
   } catch {
     return null;
   }
+}
+
+/** The saved programs of tabs (a broken entry is left out). */
+function savedPrograms(saved: Saved): Record<string, FileDraft[]> {
+  const programs: Record<string, FileDraft[]> = {};
+  for (const [lang, files] of Object.entries(saved.files ?? {})) if (Array.isArray(files) && files.length > 0) programs[lang] = files;
+  return programs;
 }
 
 /** Where a shared snippet opens: this playground's own origin, wherever the API is. */
@@ -64,7 +76,7 @@ async function copyToClipboard(text: string): Promise<boolean> {
  * What a snippet is: the same program (language, code, input, arguments as typed) is the same
  * snippet, so it shares the same link; an edit makes another.
  */
-const programKey = (language: string, code: string, stdin: string, args: string) => JSON.stringify([language, code, stdin, args]);
+const programKey = (language: string, files: readonly FileDraft[], stdin: string, args: string) => JSON.stringify([language, files, stdin, args]);
 
 type SnippetState = 'none' | 'loading' | 'loaded' | 'missing' | 'failed';
 
@@ -82,7 +94,17 @@ function phaseText(phase: Exclude<RunPhase, 'idle'>, inputOpen: boolean): string
 export default function Playground({ snippetId }: { snippetId?: string }) {
   const [languages, setLanguages] = useState<LanguageInfo[]>([]);
   const [language, setLanguage] = useState('python');
-  const [code, setCode] = useState<Record<string, string>>({});
+  /** each language's program as tabs (the entry first); a language not here shows its template */
+  const [programs, setPrograms] = useState<Record<string, FileDraft[]>>({});
+  /**
+   * code saved before tabs existed, per language: shown as one tab (named once the server
+   * says what the language's file is called) until edited, and kept saved until then
+   */
+  const [legacyCode, setLegacyCode] = useState<Record<string, string>>({});
+  /** the tab shown, per language */
+  const [activeTab, setActiveTab] = useState<Record<string, number>>({});
+  /** the tab whose name is being typed */
+  const [editingTab, setEditingTab] = useState<number | null>(null);
   const [stdin, setStdin] = useState('');
   const [args, setArgs] = useState('');
   const [phase, setPhase] = useState<RunPhase>('idle');
@@ -117,9 +139,11 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [shareError, setShareError] = useState<string | null>(null);
 
   /** Puts a program (a snippet's, a history entry's) into the editor and the fields. */
-  const loadProgram = useCallback((p: ProgramInput) => {
+  const loadProgram = useCallback((p: ProgramInput & { code: string }, known: readonly LanguageInfo[]) => {
     setLanguage(p.language);
-    setCode((c) => ({ ...c, [p.language]: p.code }));
+    setPrograms((c) => ({ ...c, [p.language]: draftsOf(known.find((l) => l.id === p.language), p) }));
+    setActiveTab((t) => ({ ...t, [p.language]: 0 }));
+    setEditingTab(null);
     setStdin(p.stdin);
     setArgs(joinArgs(p.args));
   }, []);
@@ -129,20 +153,24 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     const saved = loadSaved();
     if (saved) {
       setLanguage(saved.language);
-      setCode(saved.code ?? {});
+      setPrograms(savedPrograms(saved));
+      setLegacyCode(saved.code ?? {});
       setStdin(saved.stdin ?? '');
       setArgs(saved.args ?? '');
     }
     setRestored(true);
-    fetchLanguages().then(setLanguages, (err: Error) => setError(err.message));
+    const known = fetchLanguages();
+    known.then(setLanguages, (err: Error) => setError(err.message));
     if (!snippetId) return;
     let live = true;
-    fetchSnippet(snippetId).then(
-      (s) => {
+    // a snippet's one file is named as its language names it: the languages first
+    Promise.all([fetchSnippet(snippetId), known.catch(() => [] as LanguageInfo[])]).then(
+      ([s, languageList]) => {
         if (!live) return;
-        loadProgram(s);
+        loadProgram(s, languageList);
         // its own link is this program's link: sharing it unchanged makes no new snippet
-        setLinks((l) => ({ ...l, [programKey(s.language, s.code, s.stdin, joinArgs(s.args))]: snippetLink(snippetId) }));
+        const drafts = draftsOf(languageList.find((l) => l.id === s.language), s);
+        setLinks((l) => ({ ...l, [programKey(s.language, drafts, s.stdin, joinArgs(s.args))]: snippetLink(snippetId) }));
         setSnippet('loaded');
       },
       (err: unknown) => {
@@ -159,19 +187,36 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   }, [snippetId, loadProgram]);
 
   useEffect(() => {
-    if (restored && keepLocal) localStorage.setItem(STORAGE_KEY, JSON.stringify({ language, code, stdin, args } satisfies Saved));
-  }, [restored, keepLocal, language, code, stdin, args]);
+    if (restored && keepLocal) localStorage.setItem(STORAGE_KEY, JSON.stringify({ language, files: programs, code: legacyCode, stdin, args } satisfies Saved));
+  }, [restored, keepLocal, language, programs, legacyCode, stdin, args]);
 
-  const templateOf = (lang: string) => languages.find((l) => l.id === lang)?.template ?? '';
-  const source = code[language] ?? templateOf(language);
+  const infoOf = (lang: string) => languages.find((l) => l.id === lang);
+  const templateOf = (lang: string) => infoOf(lang)?.template ?? '';
+  const programOf = (lang: string): FileDraft[] => programs[lang] ?? [{ name: defaultFileName(infoOf(lang)), content: legacyCode[lang] ?? templateOf(lang) }];
+  const files = programOf(language);
+  const active = Math.min(activeTab[language] ?? 0, files.length - 1);
+  const source = files[active]!.content;
 
-  const setSource = useCallback(
-    (value: string) => {
-      setKeepLocal(true);
-      setCode((c) => ({ ...c, [language]: value }));
-    },
-    [language],
-  );
+  /** Changes the shown language's tabs (the template made a real tab first). */
+  const editFiles = (change: (files: FileDraft[]) => FileDraft[]) => {
+    setKeepLocal(true);
+    setPrograms((p) => ({ ...p, [language]: change(p[language] ?? files) }));
+  };
+  const setSource = (value: string) => editFiles((fs) => fs.map((f, i) => (i === active ? { ...f, content: value } : f)));
+  const selectTab = (index: number) => setActiveTab((t) => ({ ...t, [language]: index }));
+  const addTab = () => {
+    const name = newFileName(infoOf(language), files.map((f) => f.name));
+    editFiles((fs) => [...fs, { name, content: '' }]);
+    selectTab(files.length);
+    setEditingTab(files.length);
+  };
+  const renameTab = (index: number, name: string) => editFiles((fs) => fs.map((f, i) => (i === index ? { ...f, name } : f)));
+  const deleteTab = (index: number) => {
+    const file = files[index]!;
+    if (file.content.trim() !== '' && !window.confirm(`Delete ${file.name}? Its code will be lost.`)) return;
+    editFiles((fs) => fs.filter((_, i) => i !== index));
+    if (active >= index && active > 0) selectTab(active - 1);
+  };
   useCodeTestHook(source, setSource);
 
   /** Stops the program running, once the visitor agrees; true when nothing runs any more. */
@@ -205,7 +250,8 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     setInputOpen(stdin === '');
     consoleRef.current?.clear();
     consoleRef.current?.focus();
-    const current = new LiveRun({ language: ranLanguage, code: source, stdin, args: splitArgs(args) }, visitorForRun(), {
+    const ranFiles = files.map((f) => f.name);
+    const current = new LiveRun({ language: ranLanguage, ...programFields(infoOf(ranLanguage), files), stdin, args: splitArgs(args) }, visitorForRun(), {
       onStarted: () => setPhase(compiled ? 'compiling' : 'running'),
       onCompiled: () => setPhase('running'),
       onOutput: (stream, text) => consoleRef.current?.write(stream, text),
@@ -216,7 +262,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       const { result: r, reason } = await current.done;
       setResult(r);
       setStopReason(reason ?? null);
-      setDiagnostics(diagnose(ranLanguage, r));
+      setDiagnostics(diagnose(ranLanguage, r, ranFiles));
       if (r.submissionId) setHistoryVersion((v) => v + 1);
     } catch (err) {
       setError(errorMessage(err, 'Something went wrong while running your code.'));
@@ -228,12 +274,12 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   };
 
   // A snippet is immutable: the same program shares the same link, an edited one gets a new one.
-  const shareKey = programKey(language, source, stdin, args);
+  const shareKey = programKey(language, files, stdin, args);
   const share = () =>
     startShare(async () => {
       setShareError(null);
       try {
-        const link = links[shareKey] ?? snippetLink((await createSnippet({ language, code: source, stdin, args: splitArgs(args) })).id);
+        const link = links[shareKey] ?? snippetLink((await createSnippet({ language, ...programFields(infoOf(language), files), stdin, args: splitArgs(args) })).id);
         setLinks((l) => ({ ...l, [shareKey]: link }));
         setShared({ key: shareKey, link, copied: await copyToClipboard(link) });
       } catch (err) {
@@ -242,9 +288,10 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     });
 
   /** Whether loading code over the editor's may go ahead: asks first when that would lose the visitor's own code. */
-  const mayReplace = (lang: string, incoming: string) => {
-    const mine = code[lang];
-    if (mine === undefined || mine === incoming || mine === templateOf(lang)) return true;
+  const mayReplace = (lang: string, incoming: FileDraft[]) => {
+    const mine = programs[lang] ?? (lang in legacyCode ? programOf(lang) : undefined);
+    const same = (a: readonly FileDraft[], b: readonly FileDraft[]) => JSON.stringify(a) === JSON.stringify(b);
+    if (mine === undefined || same(mine, incoming) || same(mine, [{ name: defaultFileName(infoOf(lang)), content: templateOf(lang) }])) return true;
     const name = languages.find((l) => l.id === lang)?.name ?? lang;
     return window.confirm(`Replace your current ${name} code with this entry's? Your code in the editor will be lost.`);
   };
@@ -253,16 +300,17 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     setError(null);
     try {
       const item = await fetchHistoryItem(visitorKey(), entry.id);
-      if (!mayReplace(item.language, item.code)) return;
+      const drafts = draftsOf(infoOf(item.language), item);
+      if (!mayReplace(item.language, drafts)) return;
       if (!(await stopFirst('A program is still running. Stop it and open this entry?'))) return;
       setKeepLocal(true);
-      loadProgram(item);
+      loadProgram(item, languages);
       const ran = item.kind === 'judge' ? null : (item.result as ExecuteResponse);
       setResult(ran);
       setStopReason(null);
       setInputNotice(null);
       setJudged(item.kind === 'judge' ? (item.result as JudgeResponse) : null);
-      setDiagnostics(diagnose(item.language, item.result));
+      setDiagnostics(diagnose(item.language, item.result, drafts.map((f) => f.name)));
       // a kept run's output, in the console where a run's output goes (the two streams one after the other)
       consoleRef.current?.clear();
       if (ran) {
@@ -297,6 +345,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
           onChange={(id) => {
             setKeepLocal(true);
             setLanguage(id);
+            setEditingTab(null);
           }}
         />
         <button type="button" className="run" onClick={() => void run()} aria-label="Run code">
@@ -315,7 +364,19 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       </Toolbar>
       <main className="panes">
         <section className="editor-pane" aria-label="Editor">
-          <ProgramEditor language={language} languages={languages} value={source} theme={theme} diagnostics={diagnostics} onChange={setSource} onRun={() => void run()} />
+          <FileTabs files={files} active={active} onSelect={selectTab} onAdd={addTab} onRename={renameTab} onDelete={deleteTab} editing={editingTab} onEditing={setEditingTab} />
+          <div className="editor-body">
+            <ProgramEditor
+              language={language}
+              languages={languages}
+              file={files[active]!.name}
+              value={source}
+              theme={theme}
+              diagnostics={diagnostics.filter((d) => d.file === files[active]!.name)}
+              onChange={setSource}
+              onRun={() => void run()}
+            />
+          </div>
         </section>
         <section className="io-pane">
           {historyOpen && <HistoryPanel id="history-panel" languages={languages} refresh={historyVersion} onOpen={(e) => void openEntry(e)} />}

@@ -1,14 +1,16 @@
 'use client';
 
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import Markdown from 'react-markdown';
 import { errorMessage, fetchLanguages, fetchProblem, isNotFound, submitSolution, type JudgeResponse, type LanguageInfo, type ProblemResponse } from '../lib/api';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { formatLimits, formatTests } from '../lib/format';
 import { starterCode } from '../lib/starters';
+import { defaultFileName, newFileName, programFields, type FileDraft } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
 import { visitorForRun } from '../lib/visitor';
+import FileTabs from './FileTabs';
 import KeepHistoryToggle from './KeepHistoryToggle';
 import LanguageSelect from './LanguageSelect';
 import ProgramEditor from './ProgramEditor';
@@ -20,7 +22,10 @@ const STORAGE_KEY = 'runbox.problems.v1';
 /** The last language used on any problem, and each problem's code per language. */
 interface Saved {
   language: string;
+  /** one file of code per problem and language (as before tabs; kept until that program is edited) */
   code: Record<string, Record<string, string>>;
+  /** per problem and language, the program as tabs, the entry first */
+  files?: Record<string, Record<string, FileDraft[]>>;
 }
 
 function loadSaved(): Saved {
@@ -41,6 +46,10 @@ export default function ProblemView({ slug }: { slug: string }) {
   const [languages, setLanguages] = useState<LanguageInfo[]>([]);
   const [language, setLanguage] = useState('python');
   const [code, setCode] = useState<Record<string, string>>({});
+  /** this problem's programs as tabs, per language; a language not here is one tab of `code` or the starter */
+  const [programs, setPrograms] = useState<Record<string, FileDraft[]>>({});
+  const [activeTab, setActiveTab] = useState<Record<string, number>>({});
+  const [editingTab, setEditingTab] = useState<number | null>(null);
   const [restored, setRestored] = useState(false);
   const [submitting, startSubmit] = useSingleFlight();
   const [verdict, setVerdict] = useState<JudgeResponse | null>(null);
@@ -51,6 +60,7 @@ export default function ProblemView({ slug }: { slug: string }) {
     const saved = loadSaved();
     setLanguage(saved.language);
     setCode(saved.code[slug] ?? {});
+    setPrograms(saved.files?.[slug] ?? {});
     setRestored(true);
     let live = true;
     fetchProblem(slug).then(
@@ -71,12 +81,28 @@ export default function ProblemView({ slug }: { slug: string }) {
   useEffect(() => {
     if (!restored) return;
     const saved = loadSaved();
-    localStorage.setItem(STORAGE_KEY, JSON.stringify({ language, code: { ...saved.code, [slug]: code } } satisfies Saved));
-  }, [restored, slug, language, code]);
+    const next: Saved = { language, code: { ...saved.code, [slug]: code }, files: { ...saved.files, [slug]: programs } };
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  }, [restored, slug, language, code, programs]);
 
   const current = languages.find((l) => l.id === language);
-  const source = code[language] ?? starterCode(current, problem?.title ?? slug);
-  const setSource = useCallback((value: string) => setCode((c) => ({ ...c, [language]: value })), [language]);
+  const files = programs[language] ?? [{ name: defaultFileName(current), content: code[language] ?? starterCode(current, problem?.title ?? slug) }];
+  const active = Math.min(activeTab[language] ?? 0, files.length - 1);
+  const source = files[active]!.content;
+  const editFiles = (change: (files: FileDraft[]) => FileDraft[]) => setPrograms((p) => ({ ...p, [language]: change(p[language] ?? files) }));
+  const setSource = (value: string) => editFiles((fs) => fs.map((f, i) => (i === active ? { ...f, content: value } : f)));
+  const selectTab = (index: number) => setActiveTab((t) => ({ ...t, [language]: index }));
+  const addTab = () => {
+    editFiles((fs) => [...fs, { name: newFileName(current, fs.map((f) => f.name)), content: '' }]);
+    selectTab(files.length);
+    setEditingTab(files.length);
+  };
+  const deleteTab = (index: number) => {
+    const file = files[index]!;
+    if (file.content.trim() !== '' && !window.confirm(`Delete ${file.name}? Its code will be lost.`)) return;
+    editFiles((fs) => fs.filter((_, i) => i !== index));
+    if (active >= index && active > 0) selectTab(active - 1);
+  };
   useCodeTestHook(source, setSource);
 
   const submit = () =>
@@ -85,9 +111,9 @@ export default function ProblemView({ slug }: { slug: string }) {
       setVerdict(null);
       setDiagnostics([]);
       try {
-        const r = await submitSolution(slug, { language, code: source }, visitorForRun());
+        const r = await submitSolution(slug, { language, ...programFields(current, files) }, visitorForRun());
         setVerdict(r);
-        setDiagnostics(diagnose(language, r));
+        setDiagnostics(diagnose(language, r, files.map((f) => f.name)));
       } catch (err) {
         setError(errorMessage(err, 'Something went wrong while judging your code.'));
       }
@@ -140,20 +166,38 @@ export default function ProblemView({ slug }: { slug: string }) {
           </article>
           <section className="solve" aria-label="Your solution">
             <div className="solve-bar">
-              <LanguageSelect languages={languages} value={language} onChange={setLanguage} />
+              <LanguageSelect
+                languages={languages}
+                value={language}
+                onChange={(id) => {
+                  setLanguage(id);
+                  setEditingTab(null);
+                }}
+              />
               <button type="button" className="run" onClick={() => void submit()} disabled={submitting} aria-busy={submitting} aria-label="Submit">
                 {submitting ? 'Judging…' : 'Submit'}
               </button>
               <KeepHistoryToggle />
             </div>
+            <FileTabs
+              files={files}
+              active={active}
+              onSelect={selectTab}
+              onAdd={addTab}
+              onRename={(index, name) => editFiles((fs) => fs.map((f, i) => (i === index ? { ...f, name } : f)))}
+              onDelete={deleteTab}
+              editing={editingTab}
+              onEditing={setEditingTab}
+            />
             <div className="editor-box">
               <ProgramEditor
                 language={language}
                 languages={languages}
+                file={files[active]!.name}
                 folder={`problems/${slug}`}
                 value={source}
                 theme={theme}
-                diagnostics={diagnostics}
+                diagnostics={diagnostics.filter((d) => d.file === files[active]!.name)}
                 onChange={setSource}
                 onRun={() => void submit()}
               />

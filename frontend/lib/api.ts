@@ -10,6 +10,7 @@ import type {
   LanguageInfo,
   ProblemResponse,
   ProblemSummary,
+  ProgramFile,
   SnippetCreated,
   SnippetResponse,
 } from '../../backend/src/protocol.js';
@@ -25,6 +26,7 @@ export type {
   LanguageInfo,
   ProblemResponse,
   ProblemSummary,
+  ProgramFile,
   SnippetCreated,
   SnippetResponse,
 };
@@ -115,10 +117,11 @@ export function fetchLanguages(): Promise<LanguageInfo[]> {
   return call<LanguageInfo[]>('/api/languages');
 }
 
-/** What the playground runs or shares. */
+/** What the playground runs or shares: one file as `code`, or several as `files` (the first is the entry). */
 export interface ProgramInput {
   language: string;
-  code: string;
+  code?: string;
+  files?: ProgramFile[];
   stdin: string;
   args: string[];
 }
@@ -158,6 +161,6 @@ export function fetchProblem(slug: string): Promise<ProblemResponse> {
 }
 
 /** Judges a solution against every test of a problem; with a visitor key it is kept in history. */
-export function submitSolution(slug: string, input: { language: string; code: string }, visitor: string | null = null): Promise<JudgeResponse> {
+export function submitSolution(slug: string, input: { language: string; code?: string; files?: ProgramFile[] }, visitor: string | null = null): Promise<JudgeResponse> {
   return call<JudgeResponse>(`/api/problems/${segment(slug)}/submissions`, { method: 'POST', body: input, visitor });
 }

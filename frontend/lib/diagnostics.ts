@@ -5,6 +5,8 @@
 import type { ExecuteResponse, JudgeResponse } from './api.js';
 
 export interface Diagnostic {
+  /** the program's file (its tab) the diagnostic is in */
+  file: string;
   line: number;
   column: number;
   message: string;
@@ -21,44 +23,61 @@ interface Rules {
 }
 
 const RULES: Record<string, Rules> = {
-  // main.cpp:3:11: error: expected primary-expression before ';' token
-  cpp: { compile: /^(?:.*\/)?main\.cpp:(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
+  // main.cpp:3:11: error: expected primary-expression before ';' token   (or text/strings.h:2:1: ...)
+  cpp: { compile: /^(?<file>[^\s:][^:\n]*):(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
   // Main.java:3: error: incompatible types: String cannot be converted to int
   // at Main.main(Main.java:4)
   java: {
-    compile: /^(?:.*\/)?\w+\.java:(?<line>\d+): (?<severity>error|warning): (?<message>.*)$/gm,
-    runtimeFrame: /\bat [\w$.<>]+\(\w+\.java:(?<line>\d+)\)/g,
+    compile: /^(?<file>[^\s:][^:\n]*\.java):(?<line>\d+): (?<severity>error|warning): (?<message>.*)$/gm,
+    runtimeFrame: /\bat [\w$.<>]+\((?<file>[\w$]+\.java):(?<line>\d+)\)/g,
     innermost: 'first',
   },
   // File "/home/exec_.../main.py", line 2, in f
-  python: { runtimeFrame: /File "[^"]*main\.py", line (?<line>\d+)/g, innermost: 'last' },
+  python: { runtimeFrame: /File "(?<file>[^"]*)", line (?<line>\d+)/g, innermost: 'last' },
   // /home/exec_.../main.js:2   or   at f (/home/exec_.../main.js:2:9)
-  javascript: { runtimeFrame: /main\.js:(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+  javascript: { runtimeFrame: /(?<file>\/home\/[^\s:()]+\.[cm]?js):(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
   // main.c:2:11: error: expected expression before ';' token
-  c: { compile: /^(?:.*\/)?main\.c:(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
+  c: { compile: /^(?<file>[^\s:][^:\n]*):(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
   // Node strips the types and runs: a syntax error is a crash too
   // file:///home/exec_.../main.ts:1   or   at f (/home/exec_.../main.ts:2:9)
-  typescript: { runtimeFrame: /main\.ts:(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+  typescript: { runtimeFrame: /(?<file>\/home\/[^\s:()]+\.[cm]?ts):(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
   // ./main.go:5:2: undefined: y          panic: ... main.f(...)\n\t/home/exec_.../main.go:6
   go: {
-    compile: /^(?:.*\/)?main\.go:(?<line>\d+):(?<column>\d+): (?<message>.*)$/gm,
-    runtimeFrame: /main\.go:(?<line>\d+)/g,
+    compile: /^(?<file>[^\s:][^:\n]*\.go):(?<line>\d+):(?<column>\d+): (?<message>.*)$/gm,
+    runtimeFrame: /(?<file>\/home\/[^\s:()]+\.go):(?<line>\d+)/g,
     innermost: 'first',
   },
   // error[E0308]: mismatched types\n --> main.rs:2:18      panicked at 'boom', main.rs:3:20
   rust: {
-    compile: /^(?<severity>error|warning)(?:\[\w+\])?: (?<message>.*)\n\s*--> (?:.*\/)?main\.rs:(?<line>\d+):(?<column>\d+)/gm,
-    runtimeFrame: /main\.rs:(?<line>\d+):(?<column>\d+)/g,
+    compile: /^(?<severity>error|warning)(?:\[\w+\])?: (?<message>.*)\n\s*--> (?<file>[^\s:][^:\n]*\.rs):(?<line>\d+):(?<column>\d+)/gm,
+    runtimeFrame: /(?<file>[\w./-]+\.rs):(?<line>\d+):(?<column>\d+)/g,
     innermost: 'first',
   },
   // main.rb:4:in `f': boom (ArgumentError)      main.rb:2: syntax error, unexpected ...
-  ruby: { runtimeFrame: /main\.rb:(?<line>\d+)/g, innermost: 'first' },
+  ruby: { runtimeFrame: /(?<file>[\w./-]+\.rb):(?<line>\d+)/g, innermost: 'first' },
   // main.sh: line 4: nosuchcommand: command not found
-  bash: { runtimeFrame: /main\.sh: line (?<line>\d+)/g, innermost: 'first' },
+  bash: { runtimeFrame: /(?<file>[\w./-]+\.sh): line (?<line>\d+)/g, innermost: 'first' },
   // Fatal error: Uncaught RuntimeException: boom in /home/exec_.../main.php:4
   // Parse error: syntax error, unexpected token ";" in /home/exec_.../main.php on line 2
-  php: { runtimeFrame: /main\.php(?::| on line )(?<line>\d+)/g, innermost: 'first' },
+  php: { runtimeFrame: /(?<file>[\w./-]+\.php)(?::| on line )(?<line>\d+)/g, innermost: 'first' },
 };
+
+/**
+ * The program's file a compiler or a trace names: the path as given (text/strings.h), under
+ * the run's home (/home/exec_.../lib/math.js), or a bare name Java's traces use (Greeter.java
+ * for com/example/Greeter.java). A one-file program's is its file whatever it is called (Java
+ * names it after the public class). Null for a file not the program's (a library's frame).
+ */
+function programFile(named: string, files: readonly string[]): string | null {
+  const inHome = /^\/home\/[^/]+\//.test(named);
+  const relative = named.replace(/^\/home\/[^/]+\//, '').replace(/^\.\//, '');
+  if (files.includes(relative)) return relative;
+  const bySuffix = files.filter((f) => f.endsWith(`/${relative}`));
+  if (bySuffix.length === 1) return bySuffix[0]!;
+  // a one-file program: whatever the compiler or the run's home calls it, it is that file
+  const ours = inHome || !/^[/<]/.test(named);
+  return files.length === 1 && ours ? files[0]! : null;
+}
 
 /**
  * The line of a trace that says what went wrong: "ValueError: boom", "panic: ...", Ruby's
@@ -72,35 +91,41 @@ function crashSummary(stderr: string): string {
   return named ?? lines.at(-1) ?? 'runtime error';
 }
 
-export function compileDiagnostics(language: string, output: string): Diagnostic[] {
+export function compileDiagnostics(language: string, output: string, files: readonly string[]): Diagnostic[] {
   const rule = RULES[language]?.compile;
   if (!rule) return [];
-  return [...output.matchAll(rule)].map((m) => ({
-    line: Number(m.groups!.line),
+  return [...output.matchAll(rule)].flatMap((m) => {
+    const file = programFile(m.groups!.file!, files);
+    return file ? [{ file, line: Number(m.groups!.line),
     column: Number(m.groups!.column ?? 1),
     message: m.groups!.message!,
-    severity: m.groups!.severity === 'warning' ? 'warning' : 'error',
-  }));
+    severity: m.groups!.severity === 'warning' ? ('warning' as const) : ('error' as const) }] : [];
+  });
 }
 
-export function runtimeDiagnostics(language: string, stderr: string): Diagnostic[] {
+export function runtimeDiagnostics(language: string, stderr: string, files: readonly string[]): Diagnostic[] {
   const rules = RULES[language];
   if (!rules?.runtimeFrame) return [];
-  const frames = [...stderr.matchAll(rules.runtimeFrame)];
-  const frame = rules.innermost === 'last' ? frames.at(-1) : frames[0];
-  if (!frame) return [];
-  return [{ line: Number(frame.groups!.line), column: Number(frame.groups!.column ?? 1), message: crashSummary(stderr), severity: 'error' }];
+  // frames in the program's own files only: the innermost of those is where it went wrong
+  const frames = [...stderr.matchAll(rules.runtimeFrame)].flatMap((m) => {
+    const file = programFile(m.groups!.file!, files);
+    return file ? [{ file, m }] : [];
+  });
+  const innermost = rules.innermost === 'last' ? frames.at(-1) : frames[0];
+  if (!innermost) return [];
+  const frame = innermost.m;
+  return [{ file: innermost.file, line: Number(frame.groups!.line), column: Number(frame.groups!.column ?? 1), message: crashSummary(stderr), severity: 'error' }];
 }
 
 /**
  * Where a run's or a verdict's failure points in the code: the compiler's messages, else the
  * crash trace (a run's stderr, or the first crashing test's for a verdict).
  */
-export function diagnose(language: string, r: ExecuteResponse | JudgeResponse): Diagnostic[] {
-  if (r.status === 'compile_error') return compileDiagnostics(language, r.compile?.output ?? '');
+export function diagnose(language: string, r: ExecuteResponse | JudgeResponse, files: readonly string[]): Diagnostic[] {
+  if (r.status === 'compile_error') return compileDiagnostics(language, r.compile?.output ?? '', files);
   if ('tests' in r) {
     const crashed = r.tests.find((t) => t.status === 'runtime_error' && t.stderr);
-    return crashed?.stderr ? runtimeDiagnostics(language, crashed.stderr) : [];
+    return crashed?.stderr ? runtimeDiagnostics(language, crashed.stderr, files) : [];
   }
-  return r.status === 'ok' ? [] : runtimeDiagnostics(language, r.stderr);
+  return r.status === 'ok' ? [] : runtimeDiagnostics(language, r.stderr, files);
 }

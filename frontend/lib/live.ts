@@ -42,7 +42,8 @@ export class LiveRun {
       let refusal: string | null = null;
       this.ws.onopen = () => {
         opened = true;
-        this.send({ type: 'start', language: input.language, code: input.code, stdin: input.stdin, args: input.args, ...(visitor ? { visitor } : {}) });
+        const program = input.files ? { files: input.files } : { code: input.code ?? '' };
+        this.send({ type: 'start', language: input.language, ...program, stdin: input.stdin, args: input.args, ...(visitor ? { visitor } : {}) });
         if (input.stdin) this.endInput();
       };
       this.ws.onmessage = (event) => {

@@ -4,7 +4,7 @@
  */
 declare global {
   interface Window {
-    /** Set or read the current language's code. */
+    /** Set or read the code of the tab shown (the current language's program). */
     runbox?: { setCode(code: string): void; getCode(): string };
     /**
      * The markers runbox put on the current model; `owner` names another marker owner

@@ -3,7 +3,7 @@ import { executeRequestSchema, type ExecuteResponse, type HealthResponse } from 
 import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
-import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 
 /** Running code: health, languages, execute. */
@@ -26,9 +26,10 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(deps.languages, body.language);
+    const program = programOf(config, language, body);
     checkSizes(config, body);
     const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits });
-    const run = runRequest(body, language, body.stdin ?? '', admitted.maxima);
+    const run = runRequest(body, language, program, body.stdin ?? '', admitted.maxima);
     let result: ExecuteResponse | undefined;
     try {
       result = await runs.execute(run);
@@ -37,7 +38,17 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
       await admitted.finish(result);
     }
     if (key) {
-      result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: run.code, stdin: body.stdin ?? '', args: [...run.args], result });
+      result.submissionId = await keepSubmission(deps, {
+        visitorKey: key,
+        kind: 'run',
+        problem: null,
+        language: language.id,
+        code: program.entry.content,
+        files: body.files ?? null,
+        stdin: body.stdin ?? '',
+        args: [...run.args],
+        result,
+      });
     }
     res.json(result);
   });

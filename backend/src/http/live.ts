@@ -10,10 +10,11 @@ import { RunStop, type RunHooks } from '../runs/run.js';
 import { LiveRunsFullError, ShuttingDownError, type LiveSlot } from '../runs/run-service.js';
 import type { Caller, RunTicket } from '../keys/quotas.js';
 import { admitCaller, admitRun, cappedMaxima, clientAddress, identify, rateLimitHeaders } from './api-keys.js';
+import type { NewSubmission } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
-import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 
 /**
@@ -52,6 +53,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
     const language = resolveLanguage(deps.languages, body.language);
+    const program = programOf(config, language, body);
     checkSizes(config, body);
     const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits });
     const stop = new AbortController();
@@ -66,7 +68,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     const hooks = liveHooks(send);
     let result: ExecuteResponse;
     try {
-      result = await runs.execute(runRequest(body, language, body.stdin ?? '', admitted.maxima), {
+      result = await runs.execute(runRequest(body, language, program, body.stdin ?? '', admitted.maxima), {
         ...hooks,
         onOutput: (chunk) => {
           hooks.onOutput!(chunk);
@@ -85,7 +87,10 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
       return void res.end();
     }
     await admitted.finish(result);
-    if (key) result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'run', problem: null, language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [], result });
+    if (key) {
+      const kept: NewSubmission = { visitorKey: key, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [], result };
+      result.submissionId = await keepSubmission(deps, kept);
+    }
     send({ type: 'exit', result });
     res.end();
   });
@@ -302,8 +307,10 @@ class LiveSession {
     const { deps } = this.context;
     let language;
     let maxima: LimitMaxima;
+    let program;
     try {
       language = resolveLanguage(deps.languages, start.language);
+      program = programOf(deps.config, language, start);
       checkSizes(deps.config, start);
       maxima = cappedMaxima(this.admission.caller, this.context.maxima, start.limits);
     } catch (err) {
@@ -315,7 +322,7 @@ class LiveSession {
     const hooks = liveHooks((message) => this.send(message));
     let result: ExecuteResponse;
     try {
-      result = await this.slot.execute(runRequest(start, language, this.input, maxima), {
+      result = await this.slot.execute(runRequest(start, language, program, this.input, maxima), {
         ...hooks,
         // waiting for a user and compiling are the server's time, not the program's idling
         onStarted: (id) => {
@@ -342,7 +349,8 @@ class LiveSession {
     }
     await this.admission.ticket.finish(result);
     if (start.visitor) {
-      result.submissionId = await keepSubmission(deps, { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: start.code, stdin: this.inputText, args: start.args ?? [], result });
+      const kept: NewSubmission = { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: start.files ?? null, stdin: this.inputText, args: start.args ?? [], result };
+      result.submissionId = await keepSubmission(deps, kept);
     }
     const stopped = this.stop.signal.reason;
     const reason = stopped instanceof RunStop && stopped.status === result.status ? stopped.message : undefined;

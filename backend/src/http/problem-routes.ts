@@ -1,12 +1,12 @@
 import express from 'express';
 import { judgeSubmission } from '../judge/judge.js';
 import { judgeRequestSchema, problemSchema, SLUG, type ProblemResponse } from '../protocol.js';
-import type { Problem } from '../store/store.js';
+import type { NewSubmission, Problem } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { isAdmin, requireAdmin } from './admin.js';
 import { admitRun } from './api-keys.js';
 import { badField, HttpError } from './errors.js';
-import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
+import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 import { keepSubmission } from './history-routes.js';
 import { visitorKey } from './visitor.js';
 
@@ -68,6 +68,7 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const key = visitorKey(req);
     const problem = await findProblem(String(req.params.slug));
     const language = resolveLanguage(deps.languages, body.language);
+    const program = programOf(config, language, body);
     checkSizes(config, body);
     // a client that hangs up stops its judging: the test running is killed, no more start
     const clientGone = new AbortController();
@@ -79,12 +80,13 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     let cpuTimeMs = 0;
     let result;
     try {
-      result = await judgeSubmission(problem, language, body.code, { runs, config, logger, signal: clientGone.signal, onTestRun: (run) => (cpuTimeMs += run.cpuTimeMs ?? 0) });
+      result = await judgeSubmission(problem, language, program, { runs, config, logger, signal: clientGone.signal, onTestRun: (run) => (cpuTimeMs += run.cpuTimeMs ?? 0) });
     } finally {
       await admitted.finish(result ? { cpuTimeMs } : null);
     }
     if (key) {
-      result.submissionId = await keepSubmission(deps, { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: body.code, stdin: '', args: [], result });
+      const kept: NewSubmission = { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: '', args: [], result };
+      result.submissionId = await keepSubmission(deps, kept);
     }
     res.json(result);
   });

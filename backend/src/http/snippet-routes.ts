@@ -4,7 +4,7 @@ import { ID_PATTERN } from '../store/ids.js';
 import type { Snippet } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
-import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
+import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 
 /** Shared snippets: saved once, never changed; the link is the only way to them. */
 export function snippetRoutes({ config, store, languages }: AppDeps, requireJson: express.RequestHandler): express.Router {
@@ -16,15 +16,23 @@ export function snippetRoutes({ config, store, languages }: AppDeps, requireJson
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(snippetRequestSchema, req.body);
     const language = resolveLanguage(languages, body.language);
+    const program = programOf(config, language, body);
     checkSizes(config, body);
-    const snippet = await store.createSnippet({ language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [] });
+    const snippet = await store.createSnippet({ language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [] });
     res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));
   });
 
   router.get('/snippets/:id', async (req, res) => {
     const snippet = ID_PATTERN.test(req.params.id) ? await store.getSnippet(req.params.id) : null;
     if (!snippet) throw new HttpError(404, { error: 'Not found', message: 'no snippet has this id' });
-    const body: SnippetResponse = { ...created(req, snippet), language: snippet.language, code: snippet.code, stdin: snippet.stdin, args: snippet.args };
+    const body: SnippetResponse = {
+      ...created(req, snippet),
+      language: snippet.language,
+      code: snippet.code,
+      ...(snippet.files ? { files: snippet.files } : {}),
+      stdin: snippet.stdin,
+      args: snippet.args,
+    };
     // immutable, but `url` follows the host asked: the browser may keep it, shared caches not
     res.set('Cache-Control', 'private, max-age=86400').json(body);
   });

@@ -8,7 +8,7 @@ import { submissionView } from '../submissions/submission-view.js';
 import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { badField, HttpError } from './errors.js';
-import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, resolveLanguage, runRequest } from './validate.js';
+import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 
 /** The largest batch body read, whatever the batch size allows (nginx caps bodies lower still). */
 const BATCH_BODY_CAP = 32 * 1024 * 1024;
@@ -57,11 +57,13 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
       // counted against the caller's rate and daily quotas now; it holds no run slot while it waits
       const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits, hold: false });
       void admitted.finish();
-      const run = runRequest(body, language, body.stdin ?? '', admitted.maxima);
+      const program = programOf(config, language, body);
+      const run = runRequest(body, language, program, body.stdin ?? '', admitted.maxima);
+      const several = body.files ? { files: program.files.map((f) => ({ ...f })), entry: program.entry.name } : {};
       return {
         owner,
         callbackUrl: body.callbackUrl ?? null,
-        request: { language: language.id, code: run.code, stdin: body.stdin ?? '', args: [...run.args], limits: run.limits, expectedOutput: body.expectedOutput ?? null },
+        request: { language: language.id, code: program.entry.content, ...several, stdin: body.stdin ?? '', args: [...run.args], limits: run.limits, expectedOutput: body.expectedOutput ?? null },
       };
     });
 

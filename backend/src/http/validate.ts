@@ -2,7 +2,8 @@ import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
-import type { ExecuteRequest, LimitMaxima } from '../protocol.js';
+import type { ExecuteRequest, LimitMaxima, ProgramFile } from '../protocol.js';
+import { singleFileProgram, type Program } from '../runs/program.js';
 import type { RunRequest } from '../runs/run.js';
 import { badField, HttpError } from './errors.js';
 
@@ -15,11 +16,17 @@ export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): z.outpu
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-    const field = [...issue.path, ...keys.slice(0, 1)].join('.') || '(body)';
+    const field = fieldPath([...issue.path, ...keys.slice(0, 1)]);
     const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
     throw badField(field, message);
   }
   return parsed.data;
+}
+
+/** A field's path as a client writes it: `limits.timeMs`, `files[2].name`. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  const text = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+  return text || '(body)';
 }
 
 /** A language this server offers, by id or alias; anything else is a 400 listing the offered ones. */
@@ -42,6 +49,41 @@ export function checkSizes(config: Config, fields: { code?: string; stdin?: stri
   if (fields.stdin !== undefined && Buffer.byteLength(fields.stdin) > config.stdinKb * 1024) throw badField('stdin', `must be at most ${config.stdinKb} KiB`, 413);
 }
 
+/** A request's program part: `code` or `files`, exactly one. */
+export interface ProgramFields {
+  code?: string;
+  files?: ProgramFile[];
+}
+
+/**
+ * The program a request gives, checked: exactly one of `code` and `files`, within the code
+ * cap (413), and of several files the entry (the one with `main`, else the first) must be a
+ * source file of the language (the language's own rule: a Python program starts in a .py).
+ */
+export function programOf(config: Config, language: LanguageSpec, fields: ProgramFields): Program {
+  const capBytes = config.codeKb * 1024;
+  if (fields.code !== undefined && fields.files !== undefined) throw badField('files', 'cannot come with code: give one file as code or several as files, not both');
+  if (fields.files === undefined) {
+    if (fields.code === undefined) throw badField('code', 'is required (or files, for a program of several files)');
+    if (Buffer.byteLength(fields.code) > capBytes) throw badField('code', `must be at most ${config.codeKb} KiB`, 413);
+    return singleFileProgram(language, fields.code);
+  }
+  const files = fields.files.map(({ name, content }) => ({ name, content }));
+  if (files.reduce((n, f) => n + Buffer.byteLength(f.content), 0) > capBytes) throw badField('files', `must total at most ${config.codeKb} KiB`, 413);
+  // the language's own per-run directories (build caches) are made next to the files
+  for (const [i, f] of files.entries()) {
+    const dir = language.writableDirs.find((d) => f.name === d || f.name.startsWith(`${d}/`) || d.startsWith(`${f.name}/`));
+    if (dir) throw badField(`files[${i}].name`, `clashes with ${dir}, where ${language.id} keeps its own files during a run`);
+  }
+  const entryIndex = Math.max(0, fields.files.findIndex((f) => f.main === true));
+  const entry = files[entryIndex]!;
+  if (!language.sourceExtensions.some((ext) => entry.name.endsWith(ext))) {
+    const role = fields.files[entryIndex]!.main ? 'is the entry file (main)' : 'is the entry file (the first; mark another with main: true)';
+    throw badField(`files[${entryIndex}].name`, `${role}, so it must end in ${language.sourceExtensions.join(', ')} for ${language.id}`);
+  }
+  return { files, entry };
+}
+
 /** JSON bodies may carry code and stdin at their caps, plus escaping overhead and the rest. */
 export function bodyLimitBytes(config: Config): number {
   return (config.codeKb + config.stdinKb) * 1024 * 2 + 64 * 1024;
@@ -53,11 +95,11 @@ export function limitMaxima(config: Config, timeMs = config.runTimeMs): LimitMax
 }
 
 /** A checked request as a run: each limit the request's own, else the maximum. */
-export function runRequest(body: ExecuteRequest, language: LanguageSpec, stdin: string | Readable, maxima: LimitMaxima): RunRequest {
+export function runRequest(body: ExecuteRequest, language: LanguageSpec, program: Program, stdin: string | Readable, maxima: LimitMaxima): RunRequest {
   const l = body.limits ?? {};
   return {
     language,
-    code: body.code,
+    program,
     stdin,
     args: body.args ?? [],
     limits: {

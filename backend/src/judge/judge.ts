@@ -4,6 +4,7 @@ import type { LanguageSpec } from '../languages/registry.js';
 import type { Logger } from '../log.js';
 import type { CompileResult, ExecuteResponse, JudgeResponse, JudgeStatus, JudgeTestResult } from '../protocol.js';
 import type { CachedBuild } from '../runs/compile-cache.js';
+import type { Program } from '../runs/program.js';
 import type { RunLimits } from '../runs/run.js';
 import { RunCancelledError, type RunService } from '../runs/run-service.js';
 import type { Problem, ProblemTest } from '../store/store.js';
@@ -18,7 +19,7 @@ import { outputsMatch } from './compare.js';
 export async function judgeSubmission(
   problem: Problem,
   language: LanguageSpec,
-  code: string,
+  program: Program,
   env: { runs: RunService; config: Config; logger: Logger; signal?: AbortSignal; onTestRun?: (run: ExecuteResponse) => void },
 ): Promise<JudgeResponse> {
   const { runs, config, logger, signal } = env;
@@ -36,7 +37,7 @@ export async function judgeSubmission(
   for (const [i, test] of problem.tests.entries()) {
     // the first test is admitted like any run; the others belong to the same submission
     if (signal?.aborted) throw new RunCancelledError('the client went away');
-    const run = await runs.execute({ language, code, stdin: test.input, args: [], limits, build }, { onBuilt: (b) => (build = b), signal }, { admitted: i > 0 });
+    const run = await runs.execute({ language, program, stdin: test.input, args: [], limits, build }, { onBuilt: (b) => (build = b), signal }, { admitted: i > 0 });
     env.onTestRun?.(run);
     compile ??= run.compile;
     if (run.status === 'compile_error') break;

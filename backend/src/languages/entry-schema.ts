@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SOURCE_RULE_NAMES, SOURCE_RULES } from './source-rules.js';
-import { checkTemplate, type ArgTemplate } from './templates.js';
+import { checkTemplate, LIST_PLACEHOLDERS, type ArgTemplate } from './templates.js';
 
 /**
  * One language entry (backend/languages/<id>.json), as docs/languages.md describes it.
@@ -55,6 +55,12 @@ export const languageEntrySchema = z
     sourceFile: z.string().regex(FILE_NAME, 'must be a plain file name'),
     /** Code that names the source file from the code itself (source-rules.ts). */
     sourceRule: z.enum(SOURCE_RULE_NAMES).optional(),
+    /**
+     * How source files end, for programs of several files: {sources} names the files with
+     * these endings (a compiler's translation units; headers and data files are left out)
+     * and the entry file must have one. Default: the ending of `sourceFile`.
+     */
+    sourceExtensions: z.array(z.string().regex(/^\.[A-Za-z0-9_+-]{1,15}$/, 'must be a file ending such as ".cpp"')).min(1).optional(),
     compile: argv.optional(),
     run: argv,
     /** A command whose first line of output carries the toolchain's version. */
@@ -106,10 +112,19 @@ export const languageEntrySchema = z
     };
     const checkArgv = (field: 'compile' | 'run', list: readonly ArgTemplate[] | undefined) =>
       list?.forEach((arg, i) => {
-        if (typeof arg === 'string') return check(arg, commandPlaceholders, [field, i]);
+        if (typeof arg === 'string') {
+          if (LIST_PLACEHOLDERS.some((name) => arg === `{${name}}`)) return;
+          const inside = LIST_PLACEHOLDERS.find((name) => arg.includes(`{${name}}`));
+          if (inside) return void ctx.addIssue({ code: 'custom', message: `{${inside}} stands for several arguments: it must be an argument of its own`, path: [field, i] });
+          return check(arg, commandPlaceholders, [field, i]);
+        }
         if (!entry.compilerArchive) ctx.addIssue({ code: 'custom', message: 'a "when": "compilerArchive" group needs a compilerArchive entry', path: [field, i, 'when'] });
         arg.args.forEach((a, j) => check(a, [...commandPlaceholders, 'compilerArchive'], [field, i, 'args', j]));
       });
+    const ending = /\.[^.]+$/.exec(entry.sourceFile)?.[0];
+    if (entry.sourceExtensions && !entry.sourceExtensions.includes(ending ?? '')) {
+      ctx.addIssue({ code: 'custom', message: `must include the ending of sourceFile (${ending ?? 'it has none'})`, path: ['sourceExtensions'] });
+    }
     checkArgv('compile', entry.compile);
     checkArgv('run', entry.run);
     for (const field of ['compile', 'run'] as const) {

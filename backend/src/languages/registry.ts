@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import type { LanguageEntry } from './entry-schema.js';
 import { SOURCE_RULES, type SourceRule } from './source-rules.js';
 import { expandArgv, expandTemplate, type TemplateValues } from './templates.js';
@@ -9,9 +10,12 @@ import { expandArgv, expandTemplate, type TemplateValues } from './templates.js'
  */
 
 export interface CommandContext {
-  /** The source file's name inside the run's home. */
+  /** The entry file's name inside the run's home. */
   file: string;
+  /** The entry file's content (what a source rule reads). */
   code: string;
+  /** Every file of the program the compiler is given (its translation units), in the program's order: {sources}. */
+  sources: readonly string[];
   memoryMb: number;
   /** The compiler's startup archive, if this language has one and it was made. */
   compilerArchive?: string | null;
@@ -39,6 +43,12 @@ export interface LanguageSpec {
   versionCommand: readonly string[];
   toolchain: { readonly commands: readonly string[]; readonly paths: readonly string[] };
   sourceFile(code: string): string;
+  /**
+   * How the names of the program's source files end (from the entry's `sourceExtensions`):
+   * of a program of several files these are the ones {sources} names, and the entry file
+   * must be one of them. Headers and data files are written to the home but not named.
+   */
+  sourceExtensions: readonly string[];
   /**
    * A mistake that would otherwise surface late and obscurely (Java without main() compiles,
    * then the JVM fails), found in the source before compiling: its message, or null. The
@@ -80,11 +90,12 @@ export function languageFromEntry(entry: LanguageEntry, entryFile: string): Lang
     toolchain: entry.toolchain,
     sourceFile: rule ? (code) => rule.sourceFile(code) : () => entry.sourceFile,
     ...(rule?.sourceError ? { sourceError: rule.sourceError } : {}),
-    ...(compile ? { compile: (ctx: CommandContext) => expandArgv(compile, values(ctx)) } : {}),
+    sourceExtensions: entry.sourceExtensions ?? [extname(entry.sourceFile)],
+    ...(compile ? { compile: (ctx: CommandContext) => expandArgv(compile, values(ctx), { sources: ctx.sources }) } : {}),
     ...(compilerArchive
       ? { compilerArchive: { sampleFile: compilerArchive.sampleFile, sample: compilerArchive.sample, command: (archive: string) => expandArgv(compilerArchive.command, { archive }) } }
       : {}),
-    run: (ctx) => expandArgv(entry.run, values(ctx)),
+    run: (ctx) => expandArgv(entry.run, values(ctx), { sources: ctx.sources }),
     env: (home) => Object.fromEntries(Object.entries(entry.env).map(([name, value]) => [name, expandTemplate(value, { home })])),
     writableDirs: entry.writableDirs,
     ...(entry.outOfMemory !== undefined ? { outOfMemory: new RegExp(entry.outOfMemory, 'm') } : {}),

@@ -57,10 +57,23 @@ export function expandTemplate(template: string, values: TemplateValues): string
   });
 }
 
-export function expandArgv(templates: readonly ArgTemplate[], values: TemplateValues): string[] {
+/**
+ * A placeholder that stands for a list (`{sources}`: every translation unit of a program of
+ * several files) is a whole argument of its own and becomes one argument per item.
+ */
+export const LIST_PLACEHOLDERS = ['sources'] as const;
+export type ListValues = Readonly<Partial<Record<(typeof LIST_PLACEHOLDERS)[number], readonly string[]>>>;
+
+export function expandArgv(templates: readonly ArgTemplate[], values: TemplateValues, lists: ListValues = {}): string[] {
   const argv: string[] = [];
   for (const t of templates) {
-    if (typeof t === 'string') argv.push(expandTemplate(t, values));
+    const list = typeof t === 'string' ? LIST_PLACEHOLDERS.find((name) => t === `{${name}}`) : undefined;
+    if (list) {
+      const items = lists[list];
+      // checked at load: a missing list here is the server's own mistake
+      if (!items) throw new Error(`no value for placeholder {${list}}`);
+      argv.push(...items);
+    } else if (typeof t === 'string') argv.push(expandTemplate(t, values));
     else if (values[t.when]) argv.push(...t.args.map((a) => expandTemplate(a, values)));
   }
   return argv;

@@ -98,6 +98,7 @@ function languageInfo(lang: LanguageSpec, version: string, packages: PackageInfo
     ...(lang.starter !== undefined ? { starter: lang.starter } : {}),
     monaco: lang.monaco,
     sourceFile: lang.defaultSourceFile,
+    sourceExtensions: [...lang.sourceExtensions],
     packages,
   };
 }

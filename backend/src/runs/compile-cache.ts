@@ -7,7 +7,7 @@ import { partsInside } from '../util/fs.js';
 
 /**
  * Build artifacts of earlier compiles, so a rerun of unchanged code skips the compiler.
- * Keyed by a hash of language, toolchain version, compile command and source; bounded on
+ * Keyed by a hash of language, toolchain version, compile command and every file of the program; bounded on
  * disk, least recently used out first. The cache directory is root's alone: runs only
  * ever get private copies written into their own home.
  */
@@ -37,9 +37,11 @@ const FILES = 'files';
  */
 const LAYOUT = '2';
 
-export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; file: string; code: string }): string {
+export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; files: readonly { name: string; content: string }[] }): string {
   const hash = createHash('sha256');
-  for (const part of [LAYOUT, parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), parts.file, parts.code]) {
+  // each part length-prefixed: no two different lists of files hash the same bytes
+  const files = parts.files.flatMap((f) => [f.name, f.content]);
+  for (const part of [LAYOUT, parts.language, parts.toolchain ?? '', JSON.stringify(parts.command), String(parts.files.length), ...files]) {
     hash.update(String(Buffer.byteLength(part))).update(':').update(part);
   }
   return hash.digest('hex');
@@ -152,11 +154,19 @@ function storedPath(entryDir: string, name: string): string {
 /**
  * Reads what a compile left in the home, before anything else runs as the user (the
  * compiler's processes died with its jail): regular files, in the home and in directories
- * below it (javac's com/example/ for a package), the source excluded. Symlinks and other
- * special files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file
- * changed while being read.
+ * below it (javac's com/example/ for a package). The program's own files are left out as
+ * long as they are as given (a restored build is written next to them); one the compile
+ * overwrote (a data file named like the binary) is the build's. Symlinks and other special
+ * files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file changed
+ * while being read.
  */
-export async function collectArtifacts(home: string, sourceFile: string, maxBytes: number, skipDirs: readonly string[] = []): Promise<Artifact[] | null> {
+export async function collectArtifacts(
+  home: string,
+  programFiles: readonly { name: string; content: string }[],
+  maxBytes: number,
+  skipDirs: readonly string[] = [],
+): Promise<Artifact[] | null> {
+  const own = new Map(programFiles.map((f) => [f.name, Buffer.from(f.content)]));
   const artifacts: Artifact[] = [];
   let total = 0;
   const dirsToRead = ['']; // relative to the home
@@ -164,21 +174,30 @@ export async function collectArtifacts(home: string, sourceFile: string, maxByte
     const dir = dirsToRead.pop()!;
     for (const entry of await readdir(path.join(home, dir))) {
       const name = dir ? `${dir}/${entry}` : entry;
-      if (name === sourceFile) continue;
       const full = path.join(home, name);
       const info = await lstat(full);
       if (info.isDirectory() && !skipDirs.includes(name)) dirsToRead.push(name);
       if (!info.isFile()) continue;
-      total += info.size;
-      if (total > maxBytes) return null;
+      const given = own.get(name);
+      const maybeOwn = given !== undefined && given.length === info.size;
+      if (!maybeOwn) {
+        total += info.size;
+        if (total > maxBytes) return null;
+      }
       const handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW);
+      let data: Buffer;
       try {
-        const data = await handle.readFile();
-        if (data.length !== info.size) return null;
-        artifacts.push({ name, mode: info.mode & 0o777, data });
+        data = await handle.readFile();
       } finally {
         await handle.close();
       }
+      if (data.length !== info.size) return null;
+      if (maybeOwn) {
+        if (data.equals(given)) continue;
+        total += info.size;
+        if (total > maxBytes) return null;
+      }
+      artifacts.push({ name, mode: info.mode & 0o777, data });
     }
   }
   return artifacts;

@@ -10,8 +10,9 @@ import type { OutputChunk } from '../sandbox/output.js';
 import { killAllOfUid } from '../sandbox/proc.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
+import { compiledSources, programBytes, type Program } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
-import { makeWorkspaceDir, writeWorkspaceFile } from '../sandbox/workspace.js';
+import { makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 
 /**
  * One run, start to end, in the order it happens:
@@ -36,7 +37,7 @@ export interface CompileLimits {
 
 export interface RunRequest {
   language: LanguageSpec;
-  code: string;
+  program: Program;
   /** Input given in advance, or a stream fed while the program runs (a live run). */
   stdin: string | Readable;
   args: readonly string[];
@@ -118,14 +119,13 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     const firstJail = fresh.jail ? Promise.resolve(fresh.jail) : Jail.prepare(jailSetup(user, 1, env));
     jails.push(firstJail);
     firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
-    const file = req.language.sourceFile(req.code);
-    await writeWorkspaceFile(user, file, req.code);
+    for (const f of req.program.files) await writeWorkspaceFile(user, f.name, f.content);
     for (const dir of req.language.writableDirs) await makeWorkspaceDir(user, dir);
-    const built = req.language.compile ? await buildProgram(user, file, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
+    const built = req.language.compile ? await buildProgram(user, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
     if (built.compile) hooks.onCompiled?.(built.compile);
     if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
     else if (built.compile && built.compile.status !== 'ok') result = compileFailed(id, req, built.compile);
-    else result = await runPhase(id, user, await built.jail, file, req, env, hooks, built.compile);
+    else result = await runPhase(id, user, await built.jail, req, env, hooks, built.compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
@@ -150,22 +150,35 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
  */
 async function buildProgram(
   user: RunUser,
-  file: string,
   firstJail: Promise<Jail>,
   jails: Promise<Jail>[],
   req: RunRequest,
   env: RunEnvironment,
   hooks: RunHooks,
 ): Promise<{ compile: CompileResult; jail: Promise<Jail> }> {
-  const sourceError = req.language.sourceError?.(req.code);
+  const { program, language } = req;
+  const found = language.sourceError?.(program.entry.content);
+  // of several files, the rule read the entry file only: say which one that was
+  const sourceError = found && program.files.length > 1 ? `${program.entry.name} (the entry file): ${found}` : found;
   if (sourceError) return { compile: { status: 'compile_error', output: `${sourceError}\n`, exitCode: null, timeMs: 0, cached: false }, jail: firstJail };
   const limits = compileLimits(req, env.config);
-  const command = req.language.compile!({ file, code: req.code, memoryMb: limits.memoryMb, compilerArchive: env.compilerArchives[req.language.id] });
+  const command = language.compile!({
+    file: program.entry.name,
+    code: program.entry.content,
+    sources: compiledSources(language, program),
+    memoryMb: limits.memoryMb,
+    compilerArchive: env.compilerArchives[language.id],
+  });
   const cache = env.compileCache;
-  const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
+  // every file is part of the key: a header or a data file the compiler reads changes the build
+  const key = cache && compileCacheKey({ language: language.id, toolchain: env.toolchains[language.id] ?? null, command, files: program.files });
   const cached = req.build ?? (key ? await cache!.get(key) : null);
   if (cached) {
-    for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
+    const given = new Set(program.files.map((f) => f.name));
+    for (const a of cached.artifacts) {
+      if (given.has(a.name)) await removeWorkspaceFile(user, a.name); // the compile overwrote it
+      await writeWorkspaceFile(user, a.name, a.data, a.mode);
+    }
     return { compile: { ...cached.compile, cached: true }, jail: firstJail };
   }
   // the run's jail is built while the compiler works
@@ -176,7 +189,7 @@ async function buildProgram(
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
     // a language's per-run caches (writableDirs) are the compiler's, not the build's
-    const artifacts = await collectArtifacts(user.home, file, env.config.workspaceMb * MB, req.language.writableDirs);
+    const artifacts = await collectArtifacts(user.home, program.files, env.config.workspaceMb * MB, language.writableDirs);
     if (artifacts && key) void cache!.put(key, { artifacts, compile });
     if (artifacts) hooks.onBuilt?.({ artifacts, compile });
   }
@@ -268,15 +281,15 @@ async function runPhase(
   id: string,
   user: RunUser,
   jail: Jail,
-  file: string,
   req: RunRequest,
   env: RunEnvironment,
   hooks: RunHooks,
   compile: CompileResult | null,
 ): Promise<ExecuteResponse> {
-  const { limits } = req;
+  const { limits, program, language } = req;
+  const context = { file: program.entry.name, code: program.entry.content, sources: compiledSources(language, program), memoryMb: limits.memoryMb };
   const result = await jail.run({
-    command: withLanguageEnv(req.language, user, [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args]),
+    command: withLanguageEnv(language, user, [...language.run(context), ...req.args]),
     stdin: req.stdin,
     limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,
@@ -384,7 +397,8 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     memoryKb: r.memoryKb,
     compileMs: r.compile?.timeMs ?? null,
     compileCached: r.compile?.cached ?? null,
-    codeBytes: Buffer.byteLength(req.code),
+    files: req.program.files.length,
+    codeBytes: programBytes(req.program),
     stdinBytes: typeof req.stdin === 'string' ? Buffer.byteLength(req.stdin) : null,
     outputBytes: Buffer.byteLength(r.output),
     truncated: r.truncated,

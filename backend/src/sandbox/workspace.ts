@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { lchown, lstat, mkdir, open } from 'node:fs/promises';
+import { lchown, lstat, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { partsInside } from '../util/fs.js';
 import type { RunUser } from './users.js';
@@ -54,4 +54,16 @@ async function makeWorkspaceDirs(user: RunUser, dirs: readonly string[]): Promis
     const info = await lstat(dir);
     if (!info.isDirectory() || info.uid !== user.uid) throw new Error(`refusing to write through ${JSON.stringify(dir)}: not a directory of the run's`);
   }
+}
+
+/**
+ * Removes a file written into the home earlier (a program's file a restored build replaces:
+ * its compile overwrote it). Only a regular file: never through a symlink, never a folder.
+ */
+export async function removeWorkspaceFile(user: RunUser, name: string): Promise<void> {
+  const parts = partsInside(name);
+  if (!parts) throw new Error(`refusing to remove outside the workspace: ${JSON.stringify(name)}`);
+  const file = path.join(user.home, ...parts);
+  if (!(await lstat(file)).isFile()) throw new Error(`refusing to remove ${JSON.stringify(name)}: not a regular file`);
+  await unlink(file);
 }

@@ -177,6 +177,13 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX run_leases_by_holder ON run_leases (holder)',
     ),
   },
+  {
+    version: 5,
+    name: 'programs of several files',
+    // NULL for a program given as code (every row before this step); else the files, as
+    // JSON (store/text.ts): `code` keeps the entry file's content for clients that show one
+    up: statements('ALTER TABLE snippets ADD COLUMN files TEXT', 'ALTER TABLE submissions ADD COLUMN files TEXT'),
+  },
 ];
 
 /** Any number: the advisory lock that keeps two PostgreSQL replicas from migrating at once. */

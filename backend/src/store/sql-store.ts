@@ -1,6 +1,6 @@
 import type { HistoryEntry, HistoryItem, ProblemInput, ProblemSummary } from '../protocol.js';
 import { newId, visitorDigest } from './ids.js';
-import { decodeText, encodeText } from './text.js';
+import { decodeFiles, decodeText, encodeFiles, encodeText } from './text.js';
 import { migrate } from './migrations.js';
 import { insertProblemIfNew, insertTests } from './problem-rows.js';
 import { SqlKeyStore } from './key-store.js';
@@ -13,6 +13,7 @@ interface SnippetRow {
   id: string;
   language: string;
   code: string;
+  files: string | null;
   stdin: string;
   args: string;
   created_at: number;
@@ -64,11 +65,12 @@ export class SqlStore implements Store {
   }
 
   async createSnippet(s: NewSnippet): Promise<Snippet> {
-    const snippet = { ...s, id: newId(), createdAt: new Date() };
-    await this.db.run('INSERT INTO snippets (id, language, code, stdin, args, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    const snippet = { ...s, files: s.files ?? null, id: newId(), createdAt: new Date() };
+    await this.db.run('INSERT INTO snippets (id, language, code, files, stdin, args, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       snippet.id,
       s.language,
       encodeText(s.code),
+      encodeFiles(s.files ?? null),
       encodeText(s.stdin),
       JSON.stringify(s.args),
       snippet.createdAt.getTime(),
@@ -79,7 +81,15 @@ export class SqlStore implements Store {
   async getSnippet(id: string): Promise<Snippet | null> {
     const row = await this.db.get<SnippetRow>('SELECT * FROM snippets WHERE id = ?', [id]);
     if (!row) return null;
-    return { id: row.id, language: row.language, code: decodeText(row.code), stdin: decodeText(row.stdin), args: JSON.parse(row.args), createdAt: new Date(Number(row.created_at)) };
+    return {
+      id: row.id,
+      language: row.language,
+      code: decodeText(row.code),
+      files: decodeFiles(row.files),
+      stdin: decodeText(row.stdin),
+      args: JSON.parse(row.args),
+      createdAt: new Date(Number(row.created_at)),
+    };
   }
 
   async addSubmission(s: NewSubmission, retention: HistoryRetention): Promise<string> {
@@ -87,8 +97,8 @@ export class SqlStore implements Store {
     const visitor = visitorDigest(s.visitorKey);
     await this.db.transaction(async (tx) => {
       await tx.run(
-        'INSERT INTO submissions (id, visitor, kind, problem_slug, language, code, stdin, args, status, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [id, visitor, s.kind, s.problem, s.language, encodeText(s.code), encodeText(s.stdin), JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
+        'INSERT INTO submissions (id, visitor, kind, problem_slug, language, code, files, stdin, args, status, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, visitor, s.kind, s.problem, s.language, encodeText(s.code), encodeFiles(s.files ?? null), encodeText(s.stdin), JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
       );
       await tx.run(
         `DELETE FROM submissions WHERE visitor = ? AND id NOT IN
@@ -108,12 +118,13 @@ export class SqlStore implements Store {
   }
 
   async getSubmission(visitorKey: string, id: string): Promise<HistoryItem | null> {
-    const row = await this.db.get<SubmissionRow & { code: string; stdin: string; args: string; result: string }>(
+    const row = await this.db.get<SubmissionRow & { code: string; files: string | null; stdin: string; args: string; result: string }>(
       'SELECT * FROM submissions WHERE id = ? AND visitor = ?',
       [id, visitorDigest(visitorKey)],
     );
     if (!row) return null;
-    return { ...historyEntry(row), code: decodeText(row.code), stdin: decodeText(row.stdin), args: JSON.parse(row.args), result: JSON.parse(row.result) };
+    const files = decodeFiles(row.files);
+    return { ...historyEntry(row), code: decodeText(row.code), ...(files ? { files } : {}), stdin: decodeText(row.stdin), args: JSON.parse(row.args), result: JSON.parse(row.result) };
   }
 
   async deleteSubmission(visitorKey: string, id: string): Promise<boolean> {

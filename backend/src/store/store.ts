@@ -1,5 +1,5 @@
 import type { SubmissionQueue } from './submission-queue.js';
-import type { ApiKeyInfo, ApiKeyRequest, KeyUsageDay, QuotaName, ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProblemSummary } from '../protocol.js';
+import type { ApiKeyInfo, ApiKeyRequest, KeyUsageDay, QuotaName, ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProgramFile, ProblemSummary } from '../protocol.js';
 
 /**
  * What runbox keeps: shared snippets, visitors' submission history and judge problems.
@@ -8,12 +8,16 @@ import type { ApiKeyInfo, ApiKeyRequest, KeyUsageDay, QuotaName, ExecuteResponse
 
 export interface NewSnippet {
   language: string;
+  /** the program's code; of a program of several files, the entry file's */
   code: string;
+  /** a program of several files: all of them, as given; none (null) for one given as code */
+  files?: ProgramFile[] | null;
   stdin: string;
   args: string[];
 }
 
 export interface Snippet extends NewSnippet {
+  files: ProgramFile[] | null;
   id: string;
   createdAt: Date;
 }
@@ -24,7 +28,10 @@ export interface NewSubmission {
   kind: 'run' | 'judge';
   problem: string | null;
   language: string;
+  /** the program's code; of a program of several files, the entry file's */
   code: string;
+  /** a program of several files: all of them, as given; none (null) for one given as code */
+  files?: ProgramFile[] | null;
   stdin: string;
   args: string[];
   result: ExecuteResponse | JudgeResponse;

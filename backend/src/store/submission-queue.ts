@@ -20,7 +20,11 @@ import type { SqlDatabase, SqlValue } from './sql.js';
 /** What a run needs, resolved at submit time: the language's id and every limit. */
 export interface StoredRequest {
   language: string;
+  /** the program's code; of a program of several files, its entry file's */
   code: string;
+  /** a program of several files: all of them, and which one is the entry (absent: one file, `code`) */
+  files?: { name: string; content: string }[];
+  entry?: string;
   stdin: string;
   args: string[];
   limits: RunLimits;

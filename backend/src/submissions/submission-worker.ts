@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Config } from '../config.js';
-import type { LanguageSet } from '../languages/registry.js';
+import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
+import { singleFileProgram, type Program } from '../runs/program.js';
 import type { Logger } from '../log.js';
 import type { RunLimits } from '../runs/run.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
-import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord } from '../store/submission-queue.js';
+import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord, StoredRequest } from '../store/submission-queue.js';
 import type { CallbackPolicy } from './callback-address.js';
 import { deliverCallback, type CallbackSecretLookup } from './callback-delivery.js';
 import { submissionView, verdictOf } from './submission-view.js';
@@ -199,7 +200,7 @@ export class SubmissionWorker {
         outcome = { result: null, language: request.language, verdict: null, message: `language ${request.language} is no longer supported by this server` };
       } else {
         const limits = withinMaxima(request.limits, this.deps.config);
-        const result = await runs.execute({ language, code: request.code, stdin: request.stdin, args: request.args, limits });
+        const result = await runs.execute({ language, program: storedProgram(language, request), stdin: request.stdin, args: request.args, limits });
         if (result.status === 'internal_error' && runs.isShuttingDown) {
           // killed by this server's shutdown, not by anything of its own: it runs again later
           await queue.release(claimed.id, this.name);
@@ -291,4 +292,10 @@ function hostOf(url: string): string {
   } catch {
     return '(invalid)';
   }
+}
+
+/** The program a stored request carries: its files (entry named), or one file of `code`. */
+function storedProgram(language: LanguageSpec, request: StoredRequest): Program {
+  const entry = request.files?.find((f) => f.name === request.entry);
+  return request.files && entry ? { files: request.files, entry } : singleFileProgram(language, request.code);
 }

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Config } from '../../config.js';
 import type { LimitMaxima } from '../../protocol.js';
 import type { CompileLimits, RunRequest } from '../../runs/run.js';
+import { programBytes } from '../../runs/program.js';
 import { pistonProgram } from './program.js';
 import { PistonError, type PistonExecuteRequest } from './protocol.js';
 import { findPistonRuntime, type PistonRuntime } from './runtimes.js';
@@ -29,8 +30,8 @@ export function pistonJob(
 ): PistonJob {
   const runtime = findPistonRuntime(runtimes, body.language, body.version);
   if (!runtime) throw new PistonError(`${body.language}-${body.version} runtime is unknown`);
-  const program = pistonProgram(body.files, runtime.spec);
-  if (Buffer.byteLength(program.code) > config.codeKb * 1024) throw new PistonError(`files[0].content must be at most ${config.codeKb} KiB`, 413);
+  const program = pistonProgram(body.files, runtime.spec, config);
+  if (programBytes(program) > config.codeKb * 1024) throw new PistonError(`files must total at most ${config.codeKb} KiB`, 413);
   if (typeof stdin === 'string' && Buffer.byteLength(stdin) > config.stdinKb * 1024) throw new PistonError(`stdin must be at most ${config.stdinKb} KiB`, 413);
   const args = body.args ?? [];
   if (args.length > 64) throw new PistonError('args must have at most 64 entries');
@@ -47,7 +48,7 @@ export function pistonJob(
     runtime,
     run: {
       language: runtime.spec,
-      code: program.code,
+      program,
       stdin,
       args,
       limits: {

@@ -1,0 +1,31 @@
+import type { LanguageSpec } from '../languages/registry.js';
+
+/**
+ * What a run runs: its files, written into the run's home under their names, and the one
+ * that is the entry point (the file the runtime starts, or whose main class runs). A
+ * request's `code` is a program of one file, named by the language's rule.
+ */
+export interface SourceFile {
+  /** a path below the run's home, checked (file-names.ts) */
+  name: string;
+  content: string;
+}
+
+export interface Program {
+  files: readonly SourceFile[];
+  /** one of `files` */
+  entry: SourceFile;
+}
+
+export function singleFileProgram(language: LanguageSpec, code: string): Program {
+  const entry = { name: language.sourceFile(code), content: code };
+  return { files: [entry], entry };
+}
+
+/** The files a compiler is given (the language's translation units), in the program's order. */
+export function compiledSources(language: LanguageSpec, program: Program): string[] {
+  return program.files.filter((f) => language.sourceExtensions.some((ext) => f.name.endsWith(ext))).map((f) => f.name);
+}
+
+/** All of a program's bytes, for logs and caps. */
+export const programBytes = (program: Program): number => program.files.reduce((n, f) => n + Buffer.byteLength(f.content), 0);
