@@ -199,10 +199,19 @@ describe('raw Piston JSON, as bots in other languages send it', () => {
     expect(errors.json.run).toMatchObject({ code: null, signal: 'SIGKILL', status: 'EL', message: 'stderr length exceeded', stdout: 'some\n' });
   });
 
-  test('files: the first UTF-8 file is the program; others are refused clearly, base64 alone is no program', async () => {
-    const two = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'import util' }, { name: 'util.py', content: 'x = 1' }] });
-    expect(two.status).toBe(400);
-    expect(two.json.message).toMatch(/files has 2 entries.*one source file/);
+  test('files: the first is the entry, the others are written beside it; bad names and non-text files among several are refused; base64 alone is no program', async () => {
+    const two = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'import util\nprint(util.x)' }, { name: 'util.py', content: 'x = 41 + 1' }] });
+    expect(two.status).toBe(200);
+    expect(two.json.run).toMatchObject({ stdout: '42\n', code: 0 });
+    const unnamedEntry = await execute({ language: 'c++', version: '*', files: [{ content: '#include "add.h"\n#include <cstdio>\nint main() { std::printf("%d\\n", add(2, 3)); }' }, { name: 'add.h', content: 'inline int add(int a, int b) { return a + b; }' }] });
+    expect(unnamedEntry.json.run).toMatchObject({ stdout: '5\n', code: 0 });
+    const unnamedOther = await execute({ language: 'python', version: '*', files: [{ content: 'print(1)' }, { content: 'x = 1' }] });
+    expect(unnamedOther).toEqual({ status: 400, json: { message: 'files[1].name is required when several files are sent' } });
+    const escaping = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'print(1)' }, { name: '../x.py', content: 'x = 1' }] });
+    expect(escaping.status).toBe(400);
+    expect(escaping.json.message).toMatch(/^files\[1\]\.name /);
+    const data = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'print(1)' }, { name: 'data.bin', content: 'AAEC', encoding: 'base64' }] });
+    expect(data).toEqual({ status: 400, json: { message: 'files[1] must be utf8: runbox takes a program of several files as text only' } });
     const binaryOnly = await execute({ language: 'python', version: '*', files: [{ content: Buffer.from('print(1)').toString('base64'), encoding: 'base64' }] });
     expect(binaryOnly).toEqual({ status: 400, json: { message: 'files must include at least one utf8 encoded file' } });
     expect(await execute({ language: 'python', version: '*', files: [] })).toEqual({ status: 400, json: { message: 'files must include at least one utf8 encoded file' } });
@@ -226,7 +235,7 @@ describe('raw Piston JSON, as bots in other languages send it', () => {
     for (const [body, message] of cases) expect(await execute(body)).toEqual({ status: 400, json: { message } });
     expect(await execute('{"language": "python",')).toEqual({ status: 400, json: { message: 'the body is not valid JSON' } });
     const huge = await execute({ ...base, files: [{ content: 'x'.repeat(server().config.codeKb * 1024 + 1) }] });
-    expect(huge).toEqual({ status: 413, json: { message: expect.stringMatching(/files\[0\]\.content must be at most/) } });
+    expect(huge).toEqual({ status: 413, json: { message: `files must total at most ${server().config.codeKb} KiB` } });
   });
 
   test('content types: JSON, or text/plain and none from non-browsers (piston-client posts text/plain); never a form', async () => {

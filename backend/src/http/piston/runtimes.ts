@@ -22,6 +22,13 @@ const PISTON_NAMES: Readonly<Record<string, PistonName>> = {
   python: { language: 'python', aliases: ['py', 'py3', 'python3'] },
   cpp: { language: 'c++', aliases: ['cpp', 'g++'], runtime: 'gcc' },
   java: { language: 'java', aliases: [] },
+  c: { language: 'c', aliases: ['gcc'], runtime: 'gcc' },
+  typescript: { language: 'typescript', aliases: ['ts', 'node-ts', 'tsc'] },
+  go: { language: 'go', aliases: ['go', 'golang'] },
+  rust: { language: 'rust', aliases: ['rs'] },
+  ruby: { language: 'ruby', aliases: ['ruby3', 'rb'] },
+  bash: { language: 'bash', aliases: ['sh'] },
+  php: { language: 'php', aliases: [] },
 };
 
 /** One entry of GET /api/v2/runtimes (Piston's shape), with the runbox language behind it. */
