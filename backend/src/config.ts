@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,14 @@ const positiveInt = z.coerce.number().int().positive();
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An IPv4 or IPv6 address, optionally with a prefix length in range. */
+function isCidr(text: string): boolean {
+  const [address = '', bits, extra] = text.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -192,6 +201,22 @@ const entries = {
       ),
     default: 'loopback',
     doc: "Proxies whose X-Forwarded-* headers are believed (share links' scheme and host); compose sets loopback,uniquelocal",
+  },
+  metricsNetworks: {
+    env: 'RUNBOX_METRICS_NETWORKS',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+      .refine((parts) => parts.every((p) => isCidr(p)), 'must be a comma-separated list of IP addresses or CIDRs (10.0.0.0/8, fd00::/8)'),
+    default: '',
+    doc: 'Networks (CIDRs) besides loopback whose direct connections may read GET /metrics; compose sets its monitoring network',
+  },
+  metricsToken: {
+    env: 'RUNBOX_METRICS_TOKEN',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    default: '',
+    doc: 'Bearer token that may read GET /metrics from any address (at least 16 characters); empty: none',
+    optional: true,
   },
   shutdownGraceMs: {
     env: 'RUNBOX_SHUTDOWN_GRACE_MS',

@@ -22,6 +22,8 @@ import { openSandbox } from './sandbox/sandbox-setup.js';
 import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { openStore } from './store/open-store.js';
+import { watchRuns } from './observability/metrics.js';
+import { countStoreErrors } from './observability/store-errors.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
 
@@ -85,7 +87,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
   const compilerArchives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
-  const store = await openStore(config, logger);
+  const store = countStoreErrors(await openStore(config, logger));
   logger.info('store open', { kind: store.kind, ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}) });
   const pruneHistory = () =>
     store.pruneSubmissions(new Date(Date.now() - config.historyDays * DAY_MS)).then(
@@ -98,10 +100,12 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
+  const unwatchRuns = watchRuns(runs, config.userPool);
   const appDeps = { config, runs, store, languages, isolation, logger };
   const app = createApp(appDeps);
   const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
     clearInterval(pruneTimer);
+    unwatchRuns();
     await users.drain();
     await store.close();
     throw err;
@@ -124,6 +128,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
         server.closeIdleConnections();
         await closed;
         clearInterval(pruneTimer);
+        unwatchRuns();
         // after the last request: a judge submission being kept still writes
         await store.close();
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);

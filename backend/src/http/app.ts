@@ -4,7 +4,12 @@ import type { Logger } from '../log.js';
 import type { IsolationReport, LanguageInfo } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
+import { metricsEndpoint } from '../observability/metrics-endpoint.js';
+import { refused, type RefusalReason } from '../observability/metrics.js';
+import { countRequests } from '../observability/http-metrics.js';
 import { HttpError } from './errors.js';
+import { apiDocsRoutes } from './openapi/docs-routes.js';
+import { describeMetrics, liveMessageSchemas } from './openapi/app-docs.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
 import { streamRoutes } from './live.js';
@@ -24,6 +29,7 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, runs } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.use(countRequests(app));
   // a playground deployed on another origin may call the API when it is listed
   const corsOrigins = new Set(config.corsOrigins);
   app.use((req, res, next) => {
@@ -52,14 +58,27 @@ export function createApp(deps: AppDeps): express.Express {
   };
 
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson));
+  app.use('/api', apiDocsRoutes(app, () => ({ schemas: liveMessageSchemas(config) })));
+  // not under /api: the public nginx server passes only /api/ (and the playground) on
+  describeMetrics(app);
+  app.get('/metrics', metricsEndpoint({ networks: config.metricsNetworks, token: config.metricsToken }));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const httpError = toHttpError(err, runs);
+    const refusal = refusalReason(err, httpError.status);
+    if (refusal) refused(refusal);
     if (httpError.status >= 500 && httpError.status !== 503) deps.logger.error('request failed', { error: (err as Error)?.message });
     res.status(httpError.status).set(httpError.headers).json(httpError.body);
   });
   return app;
+}
+
+/** Requests turned away before any work, as runbox_requests_refused_total counts them. */
+function refusalReason(err: unknown, status: number): RefusalReason | null {
+  if (err instanceof QueueFullError) return 'queue_full';
+  if (err instanceof ShuttingDownError) return 'shutting_down';
+  return status === 429 ? 'rate_limited' : null;
 }
 
 interface BodyParserError {

@@ -12,6 +12,7 @@ import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import type { RunUser } from '../sandbox/users.js';
 import { writeWorkspaceFile } from '../sandbox/workspace.js';
+import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
 /**
  * One run, start to end, in the order it happens:
@@ -121,6 +122,7 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     result = internalError(id, req);
   }
   const finalResult = result;
+  runFinished(finalResult);
   const owner = user;
   const started = performance.now();
   const killed = owner ? killEverything(id, owner, jails, env) : Promise.resolve();
@@ -153,6 +155,7 @@ async function buildProgram(
   const cache = env.compileCache;
   const key = cache && compileCacheKey({ language: req.language.id, toolchain: env.toolchains[req.language.id] ?? null, command, file, code: req.code });
   const cached = req.build ?? (key ? await cache!.get(key) : null);
+  if (key) compileCacheLookup(req.language.id, cached !== null);
   if (cached) {
     for (const a of cached.artifacts) await writeWorkspaceFile(user, a.name, a.data, a.mode);
     return { compile: { ...cached.compile, cached: true }, jail: firstJail };
@@ -327,6 +330,7 @@ async function killEverything(id: string, user: RunUser, jails: Promise<Jail>[],
     for (const settled of await Promise.allSettled(jails)) if (settled.status === 'fulfilled') await settled.value.discard();
     if (!env.cgroups) await killAllOfUid(user.uid);
   } catch (err) {
+    cleanupFailed('kill');
     env.logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
 }
@@ -335,6 +339,7 @@ async function deleteUser(id: string, user: RunUser, env: RunEnvironment): Promi
   try {
     await env.users.retire(user);
   } catch (err) {
+    cleanupFailed('user');
     env.logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
 }

@@ -1,0 +1,21 @@
+import type express from 'express';
+import { registeredRoutes } from '../http/registered-routes.js';
+import { httpAnswered } from './metrics.js';
+
+/**
+ * Counts every answer by method, route pattern and status. The route is the pattern the
+ * request matched (/api/snippets/:id), never its URL, and anything that matched no route
+ * is `unmatched`: scanners probing random paths add no series.
+ */
+export function countRequests(app: express.Express): express.RequestHandler {
+  let patterns: WeakMap<object, string> | undefined;
+  return (req, res, next) => {
+    res.on('finish', () => {
+      // routes are all registered by the time the first request is answered
+      patterns ??= new WeakMap(registeredRoutes(app).map((r) => [r.route, r.path]));
+      const route = (req.route && patterns.get(req.route as object)) || 'unmatched';
+      httpAnswered(req.method, route, res.statusCode);
+    });
+    next();
+  };
+}
