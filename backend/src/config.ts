@@ -208,8 +208,8 @@ const entries = {
       .string()
       .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
       .refine((parts) => parts.every((p) => isCidr(p)), 'must be a comma-separated list of IP addresses or CIDRs (10.0.0.0/8, fd00::/8)'),
-    default: '',
-    doc: 'Networks (CIDRs) besides loopback whose direct connections may read GET /metrics; compose sets its monitoring network',
+    default: '127.0.0.0/8,::1',
+    doc: 'Networks (CIDRs) whose direct connections may read GET /metrics (default: loopback); compose adds its monitoring network',
   },
   metricsToken: {
     env: 'RUNBOX_METRICS_TOKEN',

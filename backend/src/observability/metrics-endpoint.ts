@@ -5,16 +5,16 @@ import { HttpError } from '../http/errors.js';
 import { registry } from './metrics.js';
 
 export interface MetricsAccess {
-  /** CIDRs (besides loopback) whose direct connections may scrape. */
+  /** CIDRs whose direct connections may scrape (loopback by default). */
   networks: readonly string[];
   /** A bearer token that may scrape from anywhere; empty: none. */
   token: string;
 }
 
 /**
- * GET /metrics in Prometheus' text format. Who may read it: a direct connection from
- * loopback or a configured network, or anyone with the configured bearer token; everyone
- * else gets 403. The address checked is the TCP peer's, never X-Forwarded-For, and a
+ * GET /metrics in Prometheus' text format. Who may read it: a direct connection from a
+ * configured network (RUNBOX_METRICS_NETWORKS, loopback by default), or anyone with the
+ * configured bearer token; everyone else gets 403. The address checked is the TCP peer's, never X-Forwarded-For, and a
  * request that came through a proxy (it carries forwarding headers) is never let in by
  * address: nginx on the same host connects from loopback, and a public request it passed
  * on must not count as local. Such requests need the token.
@@ -23,7 +23,7 @@ export function metricsEndpoint(access: MetricsAccess): RequestHandler {
   const allowed = allowedNetworks(access.networks);
   return async (req, res) => {
     if (!mayScrape(req, allowed, access.token)) {
-      throw new HttpError(403, { error: 'Forbidden', message: 'metrics are served to loopback, RUNBOX_METRICS_NETWORKS or the RUNBOX_METRICS_TOKEN bearer token' });
+      throw new HttpError(403, { error: 'Forbidden', message: 'metrics are served to RUNBOX_METRICS_NETWORKS (loopback by default) or with the RUNBOX_METRICS_TOKEN bearer token' });
     }
     res.set({ 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }).send(await registry.metrics());
   };
@@ -31,8 +31,6 @@ export function metricsEndpoint(access: MetricsAccess): RequestHandler {
 
 export function allowedNetworks(cidrs: readonly string[]): BlockList {
   const list = new BlockList();
-  list.addSubnet('127.0.0.0', 8, 'ipv4');
-  list.addAddress('::1', 'ipv6');
   for (const cidr of cidrs) {
     const [address, bits] = cidr.split('/');
     const type = isIPv4(address!) ? 'ipv4' : 'ipv6';

@@ -168,7 +168,12 @@ export const cleanupFailed = (step: 'kill' | 'user'): void => cleanupFailures.in
 export const storeFailed = (operation: string): void => storeErrors.inc({ operation });
 export const judged = (language: string, verdict: JudgeStatus): void => judgeVerdicts.inc({ language, verdict });
 
-export type RefusalReason = 'rate_limited' | 'queue_full' | 'shutting_down' | 'live_full';
+const REFUSAL_REASONS = ['rate_limited', 'queue_full', 'shutting_down', 'live_full'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export const refused = (reason: RefusalReason): void => refusals.inc({ reason });
+
+// series that exist from the start at 0, so rate() and alerts see them before the first event
+for (const reason of REFUSAL_REASONS) refusals.inc({ reason }, 0);
+for (const step of ['kill', 'user'] as const) cleanupFailures.inc({ step }, 0);
 
 export const httpAnswered = (method: string, route: string, status: number): void => httpRequests.inc({ method, route, status: String(status) });

@@ -11,7 +11,7 @@ export const describeMetrics = (app: object) =>
   description:
     'Runs by language and status, run, compile and queue-wait durations, compile cache lookups, the queue, live runs, the user pool, ' +
     'cleanup failures, jail preparation, store errors, judge verdicts, refused requests, HTTP answers, and Node process metrics. ' +
-    'Served only to direct connections from loopback or RUNBOX_METRICS_NETWORKS, or with the RUNBOX_METRICS_TOKEN bearer token; ' +
+    'Served only to direct connections from RUNBOX_METRICS_NETWORKS (loopback by default), or with the RUNBOX_METRICS_TOKEN bearer token; ' +
     'a request that came through a proxy needs the token. The public nginx server does not route it.',
   tags: ['operations'],
   security: [{}, { metrics: [] }],
