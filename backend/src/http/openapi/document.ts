@@ -48,7 +48,7 @@ export function buildOpenApiDocument(app: express.Express, options: DocumentOpti
   }
   return createDocument({
     openapi: '3.1.0',
-    info: { title: 'runbox API', version: VERSION, description: DESCRIPTION, license: { name: 'see the repository' } },
+    info: { title: 'runbox API', version: VERSION, description: DESCRIPTION },
     servers: [{ url: '/', description: 'this server' }],
     tags: [
       { name: 'runs', description: 'Running code: at once, streamed, or live over a WebSocket' },
