@@ -4,7 +4,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import express from 'express';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../backend/src/config.js';
+import { HttpError } from '../backend/src/http/errors.js';
+import { countRequests } from '../backend/src/observability/http-metrics.js';
 import { createLogger } from '../backend/src/log.js';
 import { allowedNetworks, peerAllowed } from '../backend/src/observability/metrics-endpoint.js';
 import { countStoreErrors } from '../backend/src/observability/store-errors.js';
@@ -212,6 +217,32 @@ describe('who may read /metrics', () => {
     expect(() => loadConfig({ RUNBOX_METRICS_NETWORKS: '10.0.0.0/33' })).toThrow(/RUNBOX_METRICS_NETWORKS/);
     expect(() => loadConfig({ RUNBOX_METRICS_NETWORKS: 'example.com' })).toThrow(/RUNBOX_METRICS_NETWORKS/);
     expect(() => loadConfig({ RUNBOX_METRICS_TOKEN: 'short' })).toThrow(/RUNBOX_METRICS_TOKEN/);
+  });
+});
+
+describe('rate limits', () => {
+  test('every 429 an app sends counts as a rate_limited refusal, however its handler makes it', async () => {
+    // a real Express app with the request counter, answering 429 the two ways a limiter might
+    const app = express();
+    app.use(countRequests(app));
+    app.get('/limited', (_req, res) => void res.status(429).set('Retry-After', '1').json({ error: 'Too many requests' }));
+    app.get('/thrown', () => {
+      throw new HttpError(429, { error: 'Too many requests' }, { 'Retry-After': '1' });
+    });
+    app.use((err: HttpError, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(err.status).set(err.headers).json(err.body));
+    const listener = app.listen(0, '127.0.0.1');
+    await once(listener, 'listening');
+    try {
+      const base = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      const before = await read();
+      expect((await fetch(`${base}/limited`)).status).toBe(429);
+      expect((await fetch(`${base}/thrown`)).status).toBe(429);
+      const after = await read();
+      expect(sample(after, 'runbox_requests_refused_total', { reason: 'rate_limited' }) - sample(before, 'runbox_requests_refused_total', { reason: 'rate_limited' })).toBe(2);
+      expect(sample(after, 'runbox_http_requests_total', { method: 'GET', route: '/limited', status: '429' }) - sample(before, 'runbox_http_requests_total', { method: 'GET', route: '/limited', status: '429' })).toBe(1);
+    } finally {
+      listener.close();
+    }
   });
 });
 

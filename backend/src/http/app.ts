@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const httpError = toHttpError(err, runs);
-    const refusal = refusalReason(err, httpError.status);
+    const refusal = refusalReason(err);
     if (refusal) refused(refusal);
     if (httpError.status >= 500 && httpError.status !== 503) deps.logger.error('request failed', { error: (err as Error)?.message });
     res.status(httpError.status).set(httpError.headers).json(httpError.body);
@@ -74,11 +74,11 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-/** Requests turned away before any work, as runbox_requests_refused_total counts them. */
-function refusalReason(err: unknown, status: number): RefusalReason | null {
+/** Runs turned away before any work, as runbox_requests_refused_total counts them (429s are counted as they are sent, however they are made). */
+function refusalReason(err: unknown): RefusalReason | null {
   if (err instanceof QueueFullError) return 'queue_full';
   if (err instanceof ShuttingDownError) return 'shutting_down';
-  return status === 429 ? 'rate_limited' : null;
+  return null;
 }
 
 interface BodyParserError {
