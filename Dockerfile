@@ -28,6 +28,8 @@ ARG PYTHON_PACKAGES=""
 RUN if [ -n "$PYTHON_PACKAGES" ]; then \
       apk add --no-cache py3-pip && pip install --no-cache-dir --break-system-packages $PYTHON_PACKAGES; \
     fi
+# /api/languages lists them for Python, with their installed versions (docs/languages.md)
+ENV RUNBOX_EXTRA_PACKAGES="${PYTHON_PACKAGES:+python:${PYTHON_PACKAGES}}"
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/
@@ -35,6 +37,8 @@ COPY frontend/package.json frontend/
 RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/backend/native/build backend/native/build
+# the language entries (docs/languages.md): read at start, one JSON file per language
+COPY backend/languages backend/languages
 # backup/restore: docker compose exec api node scripts/backup.ts backup
 COPY scripts/backup.ts scripts/
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)

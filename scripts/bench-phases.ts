@@ -16,6 +16,8 @@ import { loadConfig } from '../backend/dist/config.js';
 import { jailSetup } from '../backend/dist/runs/run.js';
 import { detectCgroups } from '../backend/dist/sandbox/cgroups.js';
 import { openSandbox } from '../backend/dist/sandbox/sandbox-setup.js';
+import { loadLanguages } from '../backend/dist/languages/load.js';
+import { probeLanguages } from '../backend/dist/languages/toolchains.js';
 import { Jail } from '../backend/dist/sandbox/jail.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 
@@ -45,7 +47,8 @@ export async function measurePhases(count: number): Promise<PhaseCosts> {
   const stateDir = path.join(config.stateDir, `bench-phases-${process.pid}`);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const cgroups = await detectCgroups(config.cgroup);
-  const { isolation, accounts } = await openSandbox(config, stateDir);
+  const languages = await probeLanguages(loadLanguages(config.languagesDir), config.sandboxPath);
+  const { isolation, accounts } = await openSandbox(config, stateDir, languages.all);
   const env = { config, cgroups, isolation };
   try {
     const userAdminMs = await netPerItem(count, async () => {

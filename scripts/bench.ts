@@ -22,7 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { seedProblems } from '../backend/dist/judge/seed-problems.js';
-import { LANGUAGES } from '../backend/dist/languages/registry.js';
+import { loadLanguages } from '../backend/dist/languages/load.js';
+import { probeLanguages } from '../backend/dist/languages/toolchains.js';
 import { backgroundMsPerSecond, cpuSpentOn, type CpuSpent } from './system-cpu.ts';
 import { measurePhases, netPerItem } from './bench-phases.ts';
 
@@ -53,6 +54,8 @@ const POOL = Number(process.env.RUNBOX_USER_POOL ?? 4);
 const MEMORY_MB = 256;
 // the toolchains the sandbox finds (not, say, a pyenv shim earlier on root's PATH)
 const BARE_ENV = { PATH: process.env.RUNBOX_SANDBOX_PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', HOME: os.tmpdir() };
+// the languages the server offers: the entries whose toolchain is installed
+const LANGUAGES = (await probeLanguages(loadLanguages(), BARE_ENV.PATH)).all;
 
 const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -54,7 +54,8 @@ describe('other bad requests', () => {
     const reply = await server().request('POST', '/api/execute', { language: 'cobol', code: 'x' });
     expect(reply.status).toBe(400);
     expect(reply.json).toMatchObject({ error: 'Unsupported language', field: 'language' });
-    expect(reply.json.supported).toEqual(['javascript', 'python', 'cpp', 'java']);
+    // the core four are always offered; more when their toolchains are installed
+    expect(reply.json.supported).toEqual(expect.arrayContaining(['javascript', 'python', 'cpp', 'java']));
   });
 
   test('code over the cap is 413 naming code', async () => {
@@ -111,19 +112,25 @@ describe('other bad requests', () => {
 });
 
 describe('languages and health', () => {
-  test('languages list id, name, real version, aliases, compiled, template', async () => {
+  test('languages list id, name, real version, aliases, compiled, template, editor and packages', async () => {
     const reply = await server().request('GET', '/api/languages');
     expect(reply.status).toBe(200);
     const byId = Object.fromEntries(reply.json.map((l: { id: string }) => [l.id, l]));
-    expect(Object.keys(byId)).toEqual(['javascript', 'python', 'cpp', 'java']);
+    // the core four are always installed; more languages are offered when their toolchain is
+    expect(Object.keys(byId)).toEqual(expect.arrayContaining(['javascript', 'python', 'cpp', 'java']));
     expect(byId.javascript.version).toBe(process.versions.node);
     for (const lang of reply.json) {
       expect(lang.version).toMatch(/^\d+\.\d+/);
       expect(lang.aliases.length).toBeGreaterThan(0);
       expect(typeof lang.template).toBe('string');
+      expect(lang.monaco).toMatch(/^[a-z]/);
+      expect(Array.isArray(lang.packages)).toBe(true);
     }
     expect(byId.cpp.compiled).toBe(true);
     expect(byId.python.compiled).toBe(false);
+    expect(byId.java).toMatchObject({ monaco: 'java', sourceFile: 'Main.java' });
+    expect(byId.python).toMatchObject({ monaco: 'python', sourceFile: 'main.py' });
+    expect(byId.cpp.starter).toContain('{title}');
   });
 
   test('every template runs and says hello', async () => {

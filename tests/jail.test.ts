@@ -316,7 +316,6 @@ describe('ordinary programs still work', () => {
 
 describe('input that streams in', () => {
   test('a program reads streamed input through a real pipe, answer by answer', async () => {
-    const { findLanguage } = await import('../backend/src/languages/registry.js');
     const { PassThrough } = await import('node:stream');
     const input = new PassThrough();
     const seen: string[] = [];
@@ -329,7 +328,7 @@ describe('input that streams in', () => {
     ].join('\n');
     const c = server().config;
     const running = server().runs.execute(
-      { language: findLanguage('python')!, code, stdin: input, args: [], limits: { timeMs: 10000, cpuTimeMs: 5000, memoryMb: 128, processes: 16, outputKb: 64 } },
+      { language: server().languages.find('python')!, code, stdin: input, args: [], limits: { timeMs: 10000, cpuTimeMs: 5000, memoryMb: 128, processes: 16, outputKb: 64 } },
       {
         onOutput: (chunk) => {
           seen.push(chunk.text);

@@ -4,11 +4,14 @@ import os from 'node:os';
 import { configTable, ConfigError, loadConfig } from '../backend/src/config.js';
 import { javaMainClass, javaSourceFile } from '../backend/src/languages/java-names.js';
 import { accountFiles, jailRootArgs, planJailRoot } from '../backend/src/sandbox/jail-root.js';
-import { findLanguage } from '../backend/src/languages/registry.js';
+import { loadLanguages } from '../backend/src/languages/load.js';
 import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
 import { partsInside } from '../backend/src/util/fs.js';
+
+const languages = loadLanguages();
+const findLanguage = (name: string) => languages.find(name);
 
 describe('config', () => {
   test('README documents every variable', () => {
@@ -19,6 +22,8 @@ describe('config', () => {
     const c = loadConfig({});
     expect(loadConfig({ RUNBOX_TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
     expect(loadConfig({ RUNBOX_PUBLIC_URL: 'https://play.example.com/' }).publicUrl).toBe('https://play.example.com');
+    expect(loadConfig({ RUNBOX_EXTRA_PACKAGES: 'python:numpy==1.26 requests[socks],scipy; ruby:json' }).extraPackages).toEqual({ python: ['numpy', 'requests', 'scipy'], ruby: ['json'] });
+    expect(c.extraPackages).toEqual({});
     expect(c).toMatchObject({ liveMax: 4 * os.availableParallelism(), liveTimeMs: 300000, liveIdleMs: 60000 });
     expect(c).toMatchObject({ host: '127.0.0.1', port: 3000, runTimeMs: 5000, runCpuMs: 5000, runMemoryMb: 256, runProcesses: 1024, openFiles: 256, fileSizeMb: 16, compileTimeMs: 15000, compileMemoryMb: 1024, codeKb: 64, stdinKb: 1024, outputKb: 64, allowNetwork: false });
   });
@@ -31,6 +36,9 @@ describe('config', () => {
     ['RUNBOX_LIVE_IDLE_MS', 'soon'],
     ['RUNBOX_ALLOW_NETWORK', 'maybe'],
     ['RUNBOX_CGROUP', 'v3'],
+    ['RUNBOX_EXTRA_PACKAGES', 'numpy'],
+    ['RUNBOX_EXTRA_PACKAGES', 'python:'],
+    ['RUNBOX_EXTRA_PACKAGES', 'python:$(reboot)'],
     ['RUNBOX_TRUST_PROXY', 'true'],
     ['RUNBOX_TRUST_PROXY', '1'],
     ['RUNBOX_ADMIN_KEY', 'short'],
@@ -151,7 +159,7 @@ describe('names', () => {
   test('aliases are case-insensitive and unknown names are not guessed', () => {
     expect(findLanguage('C++')?.id).toBe('cpp');
     expect(findLanguage('JS')?.id).toBe('javascript');
-    expect(findLanguage('rust')).toBeUndefined();
+    expect(findLanguage('cobol')).toBeUndefined();
     expect(findLanguage('__proto__')).toBeUndefined();
   });
 });

@@ -23,6 +23,27 @@ function isCidr(text: string): boolean {
   return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
+/**
+ * "python:numpy==1.26 requests; ruby:json" -> { python: ["numpy", "requests"], ruby: ["json"] }.
+ * pip-style extras and version pins are dropped: the language's check reports the version installed.
+ */
+const packageLists = z.string().transform((value, ctx) => {
+  const byLanguage: Record<string, string[]> = {};
+  for (const part of value.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([a-z][a-z0-9]*):([\s\S]*)$/.exec(part);
+    const names = (m?.[2] ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((spec) => /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?:[=<>!~@].*)?$/.exec(spec)?.[1]);
+    if (!m || names.length === 0 || names.some((n) => n === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'must be <language>:<package> <package>..., languages separated by ;' });
+      return z.NEVER;
+    }
+    (byLanguage[m[1]!] ??= []).push(...(names as string[]));
+  }
+  return byLanguage;
+});
+
 const appRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const entries = {
@@ -160,6 +181,18 @@ const entries = {
     schema: z.string().min(1),
     default: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
     doc: 'PATH inside runs; toolchains are looked up here',
+  },
+  languagesDir: {
+    env: 'RUNBOX_LANGUAGES_DIR',
+    schema: z.string().startsWith('/'),
+    default: path.join(appRoot, 'backend/languages'),
+    doc: 'Directory of the language entries (<id>.json, docs/languages.md); a bad entry stops the server',
+  },
+  extraPackages: {
+    env: 'RUNBOX_EXTRA_PACKAGES',
+    schema: packageLists,
+    default: '',
+    doc: 'Packages installed beyond a language entry\'s own list, to check and list in /api/languages (e.g. "python:requests scipy")',
   },
   dataDir: {
     env: 'RUNBOX_DATA_DIR',

@@ -1,11 +1,10 @@
 import { loadConfig } from './config.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
-import { LANGUAGES } from './languages/registry.js';
-import { probeVersion } from './languages/versions.js';
+import { loadLanguages } from './languages/load.js';
+import { probeLanguages } from './languages/toolchains.js';
 
 /** Records compiler startup archives ahead of the first start (the Dockerfile runs this). */
 const config = loadConfig();
-const toolchains: Record<string, string | null> = {};
-for (const lang of LANGUAGES) toolchains[lang.id] = (await probeVersion(lang, config.sandboxPath)).banner;
-const archives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
+const languages = await probeLanguages(loadLanguages(config.languagesDir), config.sandboxPath);
+const archives = await prepareCompilerArchives(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);
 console.log(JSON.stringify({ message: 'compiler archives ready', archives }));

@@ -103,13 +103,28 @@ export const executeResponseSchema = z.object({
 });
 export type ExecuteResponse = z.infer<typeof executeResponseSchema>;
 
+export interface PackageInfo {
+  name: string;
+  version: string | null;
+}
+
+/** A language this server offers (its toolchain was found at start). */
 export interface LanguageInfo {
   id: string;
   name: string;
-  version: string | null;
+  version: string;
   aliases: string[];
   compiled: boolean;
+  /** The playground's hello world. */
   template: string;
+  /** A problem's starting code; `{title}` stands for the problem's title. */
+  starter?: string;
+  /** Monaco's language id. */
+  monaco: string;
+  /** The source file's usual name (the editor's model). */
+  sourceFile: string;
+  /** Packages installed for the language (e.g. numpy), with their versions. */
+  packages: PackageInfo[];
 }
 
 export interface HealthResponse {

@@ -6,12 +6,13 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { attachLiveSocket } from './http/live.js';
-import { LANGUAGES } from './languages/registry.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
-import { probeVersion } from './languages/versions.js';
+import { loadLanguages } from './languages/load.js';
+import type { LanguageSet } from './languages/registry.js';
+import { probeLanguages, type OfferedLanguages } from './languages/toolchains.js';
 import { checkPortFree, listen } from './listen.js';
 import type { Logger } from './log.js';
-import type { IsolationReport, LanguageInfo } from './protocol.js';
+import type { IsolationReport } from './protocol.js';
 import { CompileCache } from './runs/compile-cache.js';
 import { jailSetup } from './runs/run.js';
 import { RunService } from './runs/run-service.js';
@@ -33,35 +34,42 @@ export interface Runbox {
   runs: RunService;
   store: Store;
   isolation: IsolationReport;
-  languages: LanguageInfo[];
+  /** The languages offered: those whose toolchain was found at start. */
+  languages: OfferedLanguages;
   /** Stops taking work, lets runs finish (or kills them after the grace time), closes. */
   shutdown(graceMs?: number): Promise<void>;
 }
 
 /**
- * Start-up in order: the instance lock and the port (nothing on the host is touched before
- * both are ours), sandbox checks, sweep of leftovers, toolchain versions, listen.
+ * Start-up in order: the language entries (a bad one stops here), the instance lock and
+ * the port (nothing on the host is touched before both are ours), toolchains, sandbox
+ * checks, sweep of leftovers, listen.
  */
 export async function startRunbox(config: Config, logger: Logger): Promise<Runbox> {
   if (process.getuid?.() !== 0) throw new Error('runbox must run as root: it creates a Linux user per run');
+  const entries = loadLanguages(config.languagesDir);
   const lock = await takeInstanceLock(config.stateDir, config.instance);
   if (lock.tookOverFrom !== null) logger.warn('took over the instance lock of a server that is gone', { pid: lock.tookOverFrom });
   try {
-    return await startLocked(config, logger, lock);
+    return await startLocked(config, logger, lock, entries);
   } catch (err) {
     await lock.release();
     throw err;
   }
 }
 
-async function startLocked(config: Config, logger: Logger, lock: InstanceLock): Promise<Runbox> {
+async function startLocked(config: Config, logger: Logger, lock: InstanceLock, entries: LanguageSet): Promise<Runbox> {
   await checkPortFree(config.port, config.host);
+  // only languages whose toolchain is installed are offered, and only their toolchains are bound into jails
+  const languages = await probeLanguages(entries, config.sandboxPath, config.extraPackages);
+  for (const { id, reason } of languages.missing) logger.warn('language not offered: toolchain not found', { language: id, reason });
+  if (languages.all.length === 0) throw new Error(`no language's toolchain was found on the sandbox PATH (${config.sandboxPath})`);
   const cgroups = await detectCgroups(config.cgroup);
   // servers sharing a host (RUNBOX_INSTANCE) keep their state and caches apart
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
   const stateDir = ownDir(config.stateDir);
   await prepareStateDir(stateDir);
-  const { isolation: isolationSettings, accounts } = await openSandbox(config, stateDir);
+  const { isolation: isolationSettings, accounts } = await openSandbox(config, stateDir, languages.all);
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
   const swept = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
@@ -75,16 +83,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
   };
   const isolation = await probeIsolation(isolationSettings, cgroups, probeUser, (user) => jailSetup(user, 1, runEnvironment), config.requiredLayers);
 
-  const toolchains: Record<string, string | null> = {};
-  const languages: LanguageInfo[] = await Promise.all(
-    LANGUAGES.map(async (lang) => {
-      const { version, banner } = await probeVersion(lang, config.sandboxPath);
-      if (!version) logger.warn('toolchain not found', { language: lang.id, command: lang.versionCommand.join(' ') });
-      toolchains[lang.id] = banner;
-      return { id: lang.id, name: lang.name, version, aliases: [...lang.aliases], compiled: Boolean(lang.compile), template: lang.template };
-    }),
-  );
-  const compilerArchives = await prepareCompilerArchives(LANGUAGES, toolchains, config.archiveDir, config.sandboxPath);
+  const compilerArchives = await prepareCompilerArchives(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
   const store = countStoreErrors(await openStore(config, logger));
@@ -99,7 +98,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
 
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
-  const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains, cgroups, isolation: isolationSettings, logger });
+  const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains: languages.toolchains, cgroups, isolation: isolationSettings, logger });
   const unwatchRuns = watchRuns(runs, config.userPool);
   const appDeps = { config, runs, store, languages, isolation, logger };
   const app = createApp(appDeps);
@@ -114,7 +113,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock): 
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info('runbox listening', { url, cgroup: isolation.cgroup, concurrency: config.concurrency, languages: languages.map((l) => `${l.id} ${l.version}`) });
+  logger.info('runbox listening', { url, cgroup: isolation.cgroup, concurrency: config.concurrency, languages: languages.info.map((l) => `${l.id} ${l.version}`) });
 
   let closing: Promise<void> | undefined;
   const shutdown = (graceMs = config.shutdownGraceMs) =>

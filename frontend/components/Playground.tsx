@@ -315,7 +315,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       </Toolbar>
       <main className="panes">
         <section className="editor-pane" aria-label="Editor">
-          <ProgramEditor language={language} value={source} theme={theme} diagnostics={diagnostics} onChange={setSource} onRun={() => void run()} />
+          <ProgramEditor language={language} languages={languages} value={source} theme={theme} diagnostics={diagnostics} onChange={setSource} onRun={() => void run()} />
         </section>
         <section className="io-pane">
           {historyOpen && <HistoryPanel id="history-panel" languages={languages} refresh={historyVersion} onOpen={(e) => void openEntry(e)} />}

@@ -75,7 +75,7 @@ export default function ProblemView({ slug }: { slug: string }) {
   }, [restored, slug, language, code]);
 
   const current = languages.find((l) => l.id === language);
-  const source = code[language] ?? starterCode(language, problem?.title ?? slug, current?.template ?? '');
+  const source = code[language] ?? starterCode(current, problem?.title ?? slug);
   const setSource = useCallback((value: string) => setCode((c) => ({ ...c, [language]: value })), [language]);
   useCodeTestHook(source, setSource);
 
@@ -149,6 +149,7 @@ export default function ProblemView({ slug }: { slug: string }) {
             <div className="editor-box">
               <ProgramEditor
                 language={language}
+                languages={languages}
                 folder={`problems/${slug}`}
                 value={source}
                 theme={theme}

@@ -96,7 +96,7 @@ export default function StatusView() {
                 {languages.map((l) => (
                   <tr key={l.id}>
                     <td>{l.name}</td>
-                    <td className="mono">{l.version ?? 'not found on this server'}</td>
+                    <td className="mono">{l.version}</td>
                     <td>{l.compiled ? 'compiled, then run' : 'interpreted'}</td>
                   </tr>
                 ))}

@@ -1,40 +1,11 @@
+import type { LanguageInfo } from '../../backend/src/protocol.js';
+
 /**
- * What a problem's editor starts with, per language: read the input, print the answer.
- * Data, one entry per language; a language not listed starts from its own template.
+ * What a problem's editor starts with: the language entry's starter (read the input, print
+ * the answer) with the problem's title in it, else its hello world. Both come from the
+ * server's language entries (backend/languages), never from a list kept here.
  */
-const STARTERS: Record<string, (title: string) => string> = {
-  python: (title) => `# ${title}: read the input from stdin, print the answer.
-import sys
-
-data = sys.stdin.read().split()
-`,
-  javascript: (title) => `// ${title}: read the input from stdin, print the answer.
-const data = require('fs').readFileSync(0, 'utf8').split(/\\s+/).filter(Boolean);
-`,
-  cpp: (title) => `// ${title}: read the input from stdin, print the answer.
-#include <bits/stdc++.h>
-using namespace std;
-
-int main() {
-    ios::sync_with_stdio(false);
-    cin.tie(nullptr);
-
-    return 0;
-}
-`,
-  java: (title) => `// ${title}: read the input from stdin, print the answer.
-import java.io.*;
-import java.util.*;
-
-public class Main {
-    public static void main(String[] args) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
-
-    }
-}
-`,
-};
-
-export function starterCode(language: string, title: string, fallback: string): string {
-  return STARTERS[language]?.(title) ?? fallback;
+export function starterCode(language: LanguageInfo | undefined, title: string): string {
+  if (!language) return '';
+  return language.starter !== undefined ? language.starter.replaceAll('{title}', title) : language.template;
 }

@@ -1,7 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { IsolationReport, LanguageInfo } from '../protocol.js';
+import type { OfferedLanguages } from '../languages/toolchains.js';
+import type { IsolationReport } from '../protocol.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { Store } from '../store/store.js';
 import { metricsEndpoint } from '../observability/metrics-endpoint.js';
@@ -20,7 +21,7 @@ export interface AppDeps {
   config: Config;
   runs: RunService;
   store: Store;
-  languages: LanguageInfo[];
+  languages: OfferedLanguages;
   isolation: IsolationReport;
   logger: Logger;
 }

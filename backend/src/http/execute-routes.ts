@@ -27,7 +27,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
 
   describeRoute(router, 'get', '/languages', { summary: 'Languages and toolchain versions', tags: ['runs'], responses: { 200: json('Every language', z.array(languageSchema)) } });
   router.get('/languages', (_req, res) => {
-    res.json(deps.languages);
+    res.json(deps.languages.info);
   });
 
   describeRoute(router, 'post', '/execute', {
@@ -40,7 +40,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   router.post('/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(deps.languages, body.language);
     checkSizes(config, body);
     const run = runRequest(body, language, body.stdin ?? '', maxima);
     const result = await runs.execute(run);

@@ -64,7 +64,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
   router.post('/execute/stream', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(deps.languages, body.language);
     checkSizes(config, body);
     const stop = new AbortController();
     res.on('close', () => {
@@ -278,7 +278,7 @@ class LiveSession {
     const { deps, maxima } = this.context;
     let language;
     try {
-      language = resolveLanguage(start.language);
+      language = resolveLanguage(deps.languages, start.language);
       checkSizes(deps.config, start);
     } catch (err) {
       return this.refuse(err);

@@ -102,7 +102,7 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const body = parseBody(judgeRequestSchema, req.body);
     const key = visitorKey(req);
     const problem = await findProblem(String(req.params.slug));
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(deps.languages, body.language);
     checkSizes(config, body);
     // a client that hangs up stops its judging: the test running is killed, no more start
     const clientGone = new AbortController();

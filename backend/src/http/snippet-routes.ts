@@ -9,7 +9,7 @@ import { snippetCreatedSchema, snippetSchema } from './openapi/schemas.js';
 import { bodyLimitBytes, checkSizes, parseBody, resolveLanguage } from './validate.js';
 
 /** Shared snippets: saved once, never changed; the link is the only way to them. */
-export function snippetRoutes({ config, store }: AppDeps, requireJson: express.RequestHandler): express.Router {
+export function snippetRoutes({ config, store, languages }: AppDeps, requireJson: express.RequestHandler): express.Router {
   const router = express.Router();
   // the playground's address: configured, else the host this request came to (through nginx: its Host and scheme)
   const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.host}`}/s/${id}`;
@@ -23,7 +23,7 @@ export function snippetRoutes({ config, store }: AppDeps, requireJson: express.R
   });
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(snippetRequestSchema, req.body);
-    const language = resolveLanguage(body.language);
+    const language = resolveLanguage(languages, body.language);
     checkSizes(config, body);
     const snippet = await store.createSnippet({ language: language.id, code: body.code, stdin: body.stdin ?? '', args: body.args ?? [] });
     res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
-import { findLanguage, LANGUAGES, type LanguageSpec } from '../languages/registry.js';
+import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import type { ExecuteRequest, LimitMaxima } from '../protocol.js';
 import type { RunRequest } from '../runs/run.js';
 import { badField, HttpError } from './errors.js';
@@ -22,14 +22,15 @@ export function parseBody<S extends z.ZodType>(schema: S, raw: unknown): z.outpu
   return parsed.data;
 }
 
-export function resolveLanguage(name: string): LanguageSpec {
-  const language = findLanguage(name);
+/** A language this server offers, by id or alias; anything else is a 400 listing the offered ones. */
+export function resolveLanguage(languages: LanguageSet, name: string): LanguageSpec {
+  const language = languages.find(name);
   if (!language) {
     throw new HttpError(400, {
       error: 'Unsupported language',
       field: 'language',
       message: `language "${name.slice(0, 64)}" is not supported`,
-      supported: LANGUAGES.map((l) => l.id),
+      supported: languages.ids,
     });
   }
   return language;

@@ -1,8 +1,11 @@
-import { javaMainClass, javaMissingMain, javaSourceFile } from './java-names.js';
+import type { LanguageEntry } from './entry-schema.js';
+import { SOURCE_RULES, type SourceRule } from './source-rules.js';
+import { expandArgv, expandTemplate, type TemplateValues } from './templates.js';
 
 /**
- * Languages are data: one entry each. Adding a language is adding an entry here (and its
- * tests); nothing else in the server branches on a language.
+ * Languages are data: one entry each (backend/languages/<id>.json, docs/languages.md).
+ * This is an entry made usable: its templates as functions of the run. Nothing in the
+ * server branches on a language's id; what only code can do is a named source rule.
  */
 
 export interface CommandContext {
@@ -28,8 +31,13 @@ export interface LanguageSpec {
   id: string;
   name: string;
   aliases: readonly string[];
+  /** Monaco's language id. */
+  monaco: string;
+  /** The entry's own source file name: the editor's, and the run's unless a source rule names it. */
+  defaultSourceFile: string;
   /** Command whose first line of output carries the toolchain version. */
   versionCommand: readonly string[];
+  toolchain: { readonly commands: readonly string[]; readonly paths: readonly string[] };
   sourceFile(code: string): string;
   /**
    * A mistake that would otherwise surface late and obscurely (Java without main() compiles,
@@ -40,93 +48,66 @@ export interface LanguageSpec {
   compile?(ctx: CommandContext): string[];
   compilerArchive?: CompilerArchiveRecipe;
   run(ctx: CommandContext): string[];
+  /** Environment variables the compile and the run get, for a run whose home is `home`. */
+  env(home: string): Record<string, string>;
+  /** Directories below the home made for the run before it starts (per-run caches). */
+  writableDirs: readonly string[];
   /** What the runtime prints when its own heap limit (sized to the cgroup) is hit. */
   outOfMemory?: RegExp;
   template: string;
+  starter?: string;
+  packages?: { readonly names: readonly string[]; check(pkg: string): string[] };
+  /** The entry's file, for messages. */
+  entryFile: string;
 }
 
-const heapMb = (memoryMb: number, share: number) => Math.max(16, Math.floor(memoryMb * share));
+export function languageFromEntry(entry: LanguageEntry, entryFile: string): LanguageSpec {
+  const rule: SourceRule | null = entry.sourceRule ? SOURCE_RULES[entry.sourceRule] : null;
+  const values = (ctx: CommandContext): TemplateValues => {
+    const out: Record<string, string | null | undefined> = { file: ctx.file, memoryMb: String(ctx.memoryMb), compilerArchive: ctx.compilerArchive };
+    // a rule's placeholders are worked out only when a template uses them
+    for (const [name, derive] of Object.entries(rule?.placeholders ?? {})) Object.defineProperty(out, name, { get: () => derive(ctx.code), enumerable: true });
+    return out;
+  };
+  const { compile, compilerArchive, packages } = entry;
+  return {
+    id: entry.id,
+    name: entry.name,
+    aliases: [...new Set(entry.aliases)],
+    monaco: entry.monaco,
+    defaultSourceFile: entry.sourceFile,
+    versionCommand: entry.version,
+    toolchain: entry.toolchain,
+    sourceFile: rule ? (code) => rule.sourceFile(code) : () => entry.sourceFile,
+    ...(rule?.sourceError ? { sourceError: rule.sourceError } : {}),
+    ...(compile ? { compile: (ctx: CommandContext) => expandArgv(compile, values(ctx)) } : {}),
+    ...(compilerArchive
+      ? { compilerArchive: { sampleFile: compilerArchive.sampleFile, sample: compilerArchive.sample, command: (archive: string) => expandArgv(compilerArchive.command, { archive }) } }
+      : {}),
+    run: (ctx) => expandArgv(entry.run, values(ctx)),
+    env: (home) => Object.fromEntries(Object.entries(entry.env).map(([name, value]) => [name, expandTemplate(value, { home })])),
+    writableDirs: entry.writableDirs,
+    ...(entry.outOfMemory !== undefined ? { outOfMemory: new RegExp(entry.outOfMemory, 'm') } : {}),
+    template: entry.template,
+    ...(entry.starter !== undefined ? { starter: entry.starter } : {}),
+    ...(packages ? { packages: { names: packages.names, check: (pkg: string) => expandArgv(packages.check, { package: pkg }) } } : {}),
+    entryFile,
+  };
+}
 
-export const LANGUAGES: readonly LanguageSpec[] = [
-  {
-    id: 'javascript',
-    name: 'JavaScript (Node.js)',
-    aliases: ['js', 'node', 'nodejs', 'javascript'],
-    versionCommand: ['node', '--version'],
-    sourceFile: () => 'main.js',
-    // V8 aborts on its own heap limit well before the cgroup kills it, with a clear message
-    run: ({ file, memoryMb }) => ['node', `--max-old-space-size=${heapMb(memoryMb, 0.75)}`, file],
-    outOfMemory: /JavaScript heap out of memory|Reached heap limit/,
-    template: 'console.log("Hello, world!");\n',
-  },
-  {
-    id: 'python',
-    name: 'Python 3',
-    aliases: ['py', 'python3', 'python'],
-    versionCommand: ['python3', '--version'],
-    sourceFile: () => 'main.py',
-    // -u: stdout and stderr reach the output in the order the program wrote them
-    run: ({ file }) => ['python3', '-u', '-B', file],
-    outOfMemory: /^MemoryError/m,
-    template: 'print("Hello, world!")\n',
-  },
-  {
-    id: 'cpp',
-    name: 'C++ (g++, C++20)',
-    aliases: ['c++', 'cpp', 'g++', 'cxx', 'cc'],
-    versionCommand: ['g++', '--version'],
-    sourceFile: () => 'main.cpp',
-    compile: ({ file }) => ['g++', '-std=c++20', '-O2', '-pipe', '-o', 'main', file],
-    run: () => ['./main'],
-    outOfMemory: /std::bad_alloc/,
-    template: '#include <iostream>\n\nint main() {\n    std::cout << "Hello, world!" << std::endl;\n    return 0;\n}\n',
-  },
-  {
-    id: 'java',
-    name: 'Java (OpenJDK)',
-    aliases: ['java', 'jdk'],
-    versionCommand: ['javac', '-version'],
-    sourceFile: javaSourceFile,
-    sourceError: javaMissingMain,
-    compile: ({ file, memoryMb, compilerArchive }) => [
-      'javac',
-      ...(compilerArchive ? [`-J-XX:SharedArchiveFile=${compilerArchive}`, '-J-Xlog:cds=off', '-J-Xlog:cds+dynamic=off'] : []),
-      `-J-Xmx${heapMb(memoryMb, 0.5)}m`,
-      '-J-XX:+UseSerialGC',
-      '-J-XX:TieredStopAtLevel=1',
-      '-J-XX:-UsePerfData',
-      '-encoding',
-      'UTF-8',
-      '-d',
-      '.',
-      file,
-    ],
-    compilerArchive: {
-      sampleFile: 'Main.java',
-      sample: 'import java.util.*;\npublic class Main { public static void main(String[] a) { List<String> l = new ArrayList<>(); System.out.println(l); } }\n',
-      command: (archive) => ['java', `-XX:ArchiveClassesAtExit=${archive}`, '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-m', 'jdk.compiler/com.sun.tools.javac.Main', '-d', '.', 'Main.java'],
-    },
-    // the heap gets 60% of the limit: metaspace, code cache and thread stacks need the rest;
-    // the class is named in full: with a `package` line javac put it under com/example/
-    run: ({ code, memoryMb }) => [
-      'java',
-      `-Xmx${heapMb(memoryMb, 0.6)}m`,
-      '-XX:+UseSerialGC',
-      '-XX:TieredStopAtLevel=1',
-      '-XX:-UsePerfData',
-      '-Xshare:auto',
-      '-cp',
-      '.',
-      javaMainClass(code),
-    ],
-    outOfMemory: /java\.lang\.OutOfMemoryError/,
-    template: 'public class Main {\n    public static void main(String[] args) {\n        System.out.println("Hello, world!");\n    }\n}\n',
-  },
-];
+/** Languages found by id or alias, case-insensitively; unknown names are not guessed. */
+export class LanguageSet {
+  private readonly byName = new Map<string, LanguageSpec>();
 
-const byName = new Map<string, LanguageSpec>();
-for (const lang of LANGUAGES) for (const name of [lang.id, ...lang.aliases]) byName.set(name, lang);
+  constructor(readonly all: readonly LanguageSpec[]) {
+    for (const lang of all) for (const name of [lang.id, ...lang.aliases]) this.byName.set(name, lang);
+  }
 
-export function findLanguage(name: string): LanguageSpec | undefined {
-  return byName.get(name.trim().toLowerCase());
+  find(name: string): LanguageSpec | undefined {
+    return this.byName.get(name.trim().toLowerCase());
+  }
+
+  get ids(): string[] {
+    return this.all.map((l) => l.id);
+  }
 }

@@ -156,7 +156,7 @@ function storedPath(entryDir: string, name: string): string {
  * special files are skipped, never followed. Null when it all exceeds `maxBytes`, or a file
  * changed while being read.
  */
-export async function collectArtifacts(home: string, sourceFile: string, maxBytes: number): Promise<Artifact[] | null> {
+export async function collectArtifacts(home: string, sourceFile: string, maxBytes: number, skipDirs: readonly string[] = []): Promise<Artifact[] | null> {
   const artifacts: Artifact[] = [];
   let total = 0;
   const dirsToRead = ['']; // relative to the home
@@ -167,7 +167,7 @@ export async function collectArtifacts(home: string, sourceFile: string, maxByte
       if (name === sourceFile) continue;
       const full = path.join(home, name);
       const info = await lstat(full);
-      if (info.isDirectory()) dirsToRead.push(name);
+      if (info.isDirectory() && !skipDirs.includes(name)) dirsToRead.push(name);
       if (!info.isFile()) continue;
       total += info.size;
       if (total > maxBytes) return null;

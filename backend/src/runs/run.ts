@@ -11,7 +11,7 @@ import { killAllOfUid } from '../sandbox/proc.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import type { RunUser } from '../sandbox/users.js';
-import { writeWorkspaceFile } from '../sandbox/workspace.js';
+import { makeWorkspaceDir, writeWorkspaceFile } from '../sandbox/workspace.js';
 import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
 /**
@@ -112,11 +112,12 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
     const file = req.language.sourceFile(req.code);
     await writeWorkspaceFile(user, file, req.code);
+    for (const dir of req.language.writableDirs) await makeWorkspaceDir(user, dir);
     const built = req.language.compile ? await buildProgram(user, file, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
     if (built.compile) hooks.onCompiled?.(built.compile);
     if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
     else if (built.compile && built.compile.status !== 'ok') result = compileFailed(id, req, built.compile);
-    else result = await runPhase(id, await built.jail, file, req, env, hooks, built.compile);
+    else result = await runPhase(id, user, await built.jail, file, req, env, hooks, built.compile);
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);
@@ -164,10 +165,11 @@ async function buildProgram(
   const runJail = Jail.prepare(jailSetup(user, 2, env));
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
-  const compile = await compilePhase(await firstJail, command, req, env, hooks);
+  const compile = await compilePhase(await firstJail, withLanguageEnv(req.language, user, command), req, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
-    const artifacts = await collectArtifacts(user.home, file, env.config.workspaceMb * MB);
+    // a language's per-run caches (writableDirs) are the compiler's, not the build's
+    const artifacts = await collectArtifacts(user.home, file, env.config.workspaceMb * MB, req.language.writableDirs);
     if (artifacts && key) void cache!.put(key, { artifacts, compile });
     if (artifacts) hooks.onBuilt?.({ artifacts, compile });
   }
@@ -183,6 +185,16 @@ function programEnv(user: RunUser, config: Config): Record<string, string> {
     LANG: 'C.UTF-8',
     TMPDIR: '/tmp',
   };
+}
+
+/**
+ * The language's own environment (Go's and Rust's caches in the home, say) goes in front of
+ * the command through env(1): the jail's environment is fixed before the language is known
+ * (pooled users come with a jail ready), and the compile cache key stays free of the home.
+ */
+function withLanguageEnv(language: LanguageSpec, user: RunUser, command: string[]): string[] {
+  const vars = Object.entries(language.env(user.home));
+  return vars.length === 0 ? command : ['env', ...vars.map(([name, value]) => `${name}=${value}`), ...command];
 }
 
 /** Phase 1 is the compile (or the only) phase, phase 2 the run after a compile. */
@@ -238,6 +250,7 @@ async function compilePhase(jail: Jail, command: string[], req: RunRequest, env:
 
 async function runPhase(
   id: string,
+  user: RunUser,
   jail: Jail,
   file: string,
   req: RunRequest,
@@ -247,7 +260,7 @@ async function runPhase(
 ): Promise<ExecuteResponse> {
   const { limits } = req;
   const result = await jail.run({
-    command: [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args],
+    command: withLanguageEnv(req.language, user, [...req.language.run({ file, code: req.code, memoryMb: limits.memoryMb }), ...req.args]),
     stdin: req.stdin,
     limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,

@@ -1,7 +1,7 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathExists } from '../util/fs.js';
 
 /**
  * Per-phase cgroups: the memory limit (the only memory limit the JVM and Node survive),
@@ -44,6 +44,20 @@ export interface CgroupDriver {
 }
 
 const readText = (p: string) => readFile(p, 'utf8').catch(() => null);
+
+/**
+ * Limits and usage are written and read synchronously: cgroupfs answers in microseconds,
+ * and a promise per file costs more than the file (a thread-pool round trip each, on every
+ * run). Making and removing a cgroup stay asynchronous: they wait for the kernel's global
+ * cgroup lock, which other runs' jails hold at times, and the event loop must not wait.
+ */
+function readNow(p: string): string | null {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return null;
+  }
+}
 const PARENT = 'runbox';
 
 /**
@@ -151,7 +165,7 @@ class V1Driver implements CgroupDriver {
   }
 
   /** Whether swap is accounted (memory.memsw.*): the same for every cgroup of the host. */
-  private hasMemsw: Promise<boolean> | null = null;
+  private hasMemsw: boolean | null = null;
 
   async create(name: string): Promise<PhaseCgroup> {
     const dirs = this.dirs(name);
@@ -163,8 +177,7 @@ class V1Driver implements CgroupDriver {
       throw (failed as PromiseRejectedResult).reason;
     }
     const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
-    this.hasMemsw ??= pathExists(memsw);
-    const hasMemsw = await this.hasMemsw;
+    const hasMemsw = (this.hasMemsw ??= existsSync(memsw));
     return {
       procsFiles: all.map((d) => path.join(d, 'cgroup.procs')),
       // once, on the fresh (unlimited) cgroup: both limits only come down, the memory limit
@@ -172,11 +185,9 @@ class V1Driver implements CgroupDriver {
       // or the limit would only move pages to swap
       setLimits: async (limits) => {
         const bytes = String(limits.memoryBytes);
-        const memory = async () => {
-          await writeFile(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
-          if (hasMemsw) await writeFile(memsw, bytes);
-        };
-        await Promise.all([memory(), writeFile(path.join(dirs.pids, 'pids.max'), String(limits.pids))]);
+        writeFileSync(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
+        if (hasMemsw) writeFileSync(memsw, bytes);
+        writeFileSync(path.join(dirs.pids, 'pids.max'), String(limits.pids));
       },
       usage: () => this.usage(name),
       killAll: () => killUntilEmpty(all),
@@ -189,13 +200,11 @@ class V1Driver implements CgroupDriver {
 
   private async usage(name: string): Promise<CgroupUsage> {
     const dirs = this.dirs(name);
-    const [cpu, peak, oomControl, failcnt, pidsEvents] = await Promise.all([
-      readText(path.join(dirs.cpuacct, 'cpuacct.usage')),
-      readText(path.join(dirs.memory, 'memory.max_usage_in_bytes')),
-      readText(path.join(dirs.memory, 'memory.oom_control')),
-      readText(path.join(dirs.memory, 'memory.failcnt')),
-      readText(path.join(dirs.pids, 'pids.events')),
-    ]);
+    const cpu = readNow(path.join(dirs.cpuacct, 'cpuacct.usage'));
+    const peak = readNow(path.join(dirs.memory, 'memory.max_usage_in_bytes'));
+    const oomControl = readNow(path.join(dirs.memory, 'memory.oom_control'));
+    const failcnt = readNow(path.join(dirs.memory, 'memory.failcnt'));
+    const pidsEvents = readNow(path.join(dirs.pids, 'pids.events'));
     const oomKills = /oom_kill (\d+)/.exec(oomControl ?? '')?.[1];
     return {
       cpuMs: cpu === null ? null : Math.round(Number(cpu) / 1e6),
@@ -250,12 +259,12 @@ class V2Driver implements CgroupDriver {
     const dir = path.join(this.runsRoot, name);
     await mkdir(dir);
     const swap = path.join(dir, 'memory.swap.max');
-    if (await pathExists(swap)) await writeFile(swap, '0');
+    if (existsSync(swap)) writeFileSync(swap, '0');
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
       setLimits: async (limits) => {
-        await writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));
-        await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
+        writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+        writeFileSync(path.join(dir, 'pids.max'), String(limits.pids));
       },
       usage: () => this.usage(name),
       killAll: async () => {
@@ -264,7 +273,11 @@ class V2Driver implements CgroupDriver {
       },
       destroy: async () => {
         // cgroup.kill (5.14+) kills everything inside atomically, forks in flight included
-        await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => killProcsIn(dir));
+        try {
+          writeFileSync(path.join(dir, 'cgroup.kill'), '1');
+        } catch {
+          await killProcsIn(dir);
+        }
         await removeDir(dir);
       },
     };
@@ -272,12 +285,10 @@ class V2Driver implements CgroupDriver {
 
   private async usage(name: string): Promise<CgroupUsage> {
     const dir = path.join(this.runsRoot, name);
-    const [cpuStat, peak, events, pidsEvents] = await Promise.all([
-      readText(path.join(dir, 'cpu.stat')),
-      readText(path.join(dir, 'memory.peak')), // kernel 5.19+
-      readText(path.join(dir, 'memory.events')),
-      readText(path.join(dir, 'pids.events')),
-    ]);
+    const cpuStat = readNow(path.join(dir, 'cpu.stat'));
+    const peak = readNow(path.join(dir, 'memory.peak')); // kernel 5.19+
+    const events = readNow(path.join(dir, 'memory.events'));
+    const pidsEvents = readNow(path.join(dir, 'pids.events'));
     const usec = /usage_usec (\d+)/.exec(cpuStat ?? '')?.[1];
     return {
       cpuMs: usec === undefined ? null : Math.round(Number(usec) / 1000),

@@ -1,5 +1,5 @@
 import { constants as osConstants } from 'node:os';
-import { rm, writeFile } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { jailPrepared } from '../observability/metrics.js';
@@ -126,6 +126,8 @@ function splitExitLine(diagnostics: string): { waitStatus: number | null; rest: 
 
 const PREPARE_TIMEOUT_MS = 15000;
 
+const removeFile = (file: string) => rmSync(file, { force: true });
+
 type ExitInfo = { code: number | null; signal: NodeJS.Signals | null; at: number };
 
 export class Jail {
@@ -172,8 +174,10 @@ export class Jail {
     const base = path.join(isolation.stateDir, setup.phaseName);
     const files = [`${base}.passwd`, `${base}.group`];
     try {
+      // two short lines each: a synchronous write costs less than a promise round trip
       const accounts = accountFiles(user);
-      await Promise.all([writeFile(files[0]!, accounts.passwd, { mode: 0o644 }), writeFile(files[1]!, accounts.group, { mode: 0o644 })]);
+      writeFileSync(files[0]!, accounts.passwd, { mode: 0o644 });
+      writeFileSync(files[1]!, accounts.group, { mode: 0o644 });
       const bwrap = jailRootArgs(isolation.root, { home: user.home, passwdFile: files[0]!, groupFile: files[1]!, tmpBytes: setup.tmpBytes });
       const proc = await isolation.launcher.spawn({
         argv: [isolation.bwrap, ...bwrap],
@@ -186,7 +190,8 @@ export class Jail {
       jailPrepared((performance.now() - started) / 1000);
       return jail;
     } catch (err) {
-      await Promise.all([cgroup?.destroy(), ...files.map((f) => rm(f, { force: true }))]);
+      files.forEach(removeFile);
+      await cgroup?.destroy();
       throw err instanceof JailSetupError ? err : new JailSetupError((err as Error).message);
     }
   }
@@ -309,7 +314,8 @@ export class Jail {
     this.state = 'done';
     this.kill(); // by now the jail has ended; this only covers an error on the way
     await this.closed;
-    await Promise.all([this.cgroup?.destroy(), ...this.files.map((f) => rm(f, { force: true }))]);
+    this.files.forEach(removeFile);
+    await this.cgroup?.destroy();
   }
 
   private output(stream: 'stdout' | 'stderr', data: Buffer): void {

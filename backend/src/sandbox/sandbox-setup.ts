@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config.js';
-import { LANGUAGES } from '../languages/registry.js';
+import type { LanguageSpec } from '../languages/registry.js';
 import { RunAccounts } from './accounts.js';
 import { prepareIsolation } from './isolation.js';
 import type { JailIsolation } from './jail.js';
@@ -9,9 +9,10 @@ import type { JailIsolation } from './jail.js';
 /**
  * The sandbox's two long-lived parts as the configuration asks for them: how jails are
  * built (the allowlisted root, the launcher, the filter) and how run users are made. One
- * place for the server and the benchmark.
+ * place for the server and the benchmark. Jails see the toolchains of `languages` (the
+ * ones offered).
  */
-export async function openSandbox(config: Config, stateDir: string): Promise<{ isolation: JailIsolation; accounts: RunAccounts }> {
+export async function openSandbox(config: Config, stateDir: string, languages: readonly LanguageSpec[]): Promise<{ isolation: JailIsolation; accounts: RunAccounts }> {
   // the compiler archives are bound into jails: the directory must exist before the root is planned
   await mkdir(config.archiveDir, { recursive: true, mode: 0o755 });
   const isolation = await prepareIsolation({
@@ -21,8 +22,8 @@ export async function openSandbox(config: Config, stateDir: string): Promise<{ i
     stateDir,
     nativeDir: config.nativeDir,
     sandboxPath: config.sandboxPath,
-    toolchainCommands: LANGUAGES.map((lang) => lang.versionCommand[0]!),
-    extraReadOnly: [config.archiveDir],
+    toolchainCommands: [...new Set(languages.flatMap((lang) => lang.toolchain.commands))],
+    extraReadOnly: [config.archiveDir, ...new Set(languages.flatMap((lang) => lang.toolchain.paths))],
   });
   const accounts = new RunAccounts({
     tool: path.join(config.nativeDir, 'runbox-accounts'),

@@ -30,6 +30,13 @@ export async function writeWorkspaceFile(user: RunUser, name: string, content: s
   }
 }
 
+/** Makes a directory below the home (and its parents) for the user: a language's per-run cache. */
+export async function makeWorkspaceDir(user: RunUser, name: string): Promise<void> {
+  const parts = partsInside(name);
+  if (!parts) throw new Error(`refusing to make a directory outside the workspace: ${JSON.stringify(name)}`);
+  await makeWorkspaceDirs(user, parts);
+}
+
 /**
  * Makes each directory of a path below the home as root and hands it to the user. One that
  * exists must be a real directory of the user's (made for an earlier file), never a symlink.

@@ -77,10 +77,14 @@ export const languageSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    version: z.string().nullable().meta({ description: 'Read from the real toolchain at start; null when it was not found' }),
+    version: z.string().meta({ description: 'Read from the real toolchain at start (only languages whose toolchain was found are offered)' }),
     aliases: z.array(z.string()),
     compiled: z.boolean(),
-    template: z.string(),
+    template: z.string().meta({ description: "The playground's hello world" }),
+    starter: z.string().optional().meta({ description: "A problem's starting code; {title} stands for the problem's title" }),
+    monaco: z.string().meta({ description: "Monaco's language id" }),
+    sourceFile: z.string().meta({ description: "The source file's usual name" }),
+    packages: z.array(z.object({ name: z.string(), version: z.string().nullable() })).meta({ description: 'Packages installed for the language, with their versions (null: not installed)' }),
   })
   .meta({ id: 'Language' });
 
