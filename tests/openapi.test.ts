@@ -6,7 +6,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
-import { describedRoutes } from '../backend/src/http/openapi/registry.js';
+import { default as expressApp, Router as expressRouter } from 'express';
+import { buildOpenApiDocument } from '../backend/src/http/openapi/document.js';
+import { describedRoutes, describeRoute } from '../backend/src/http/openapi/registry.js';
 import { registeredRouters, registeredRoutes } from '../backend/src/http/registered-routes.js';
 import { LiveClient } from './helpers/live.js';
 import { startNginx, type TestNginx } from './helpers/nginx.js';
@@ -79,6 +81,21 @@ describe('the document', () => {
       .flatMap(([p, item]) => Object.keys(item).filter((k) => ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'].includes(k)).map((m) => `${m} ${p}`))
       .sort();
     expect(documented).toEqual(registered);
+  });
+
+  test('a route added without a description is found, however deep its router is mounted', () => {
+    // what a new module's routes look like at merge time: a router of their own, under a prefix
+    const app = expressApp();
+    const v2 = expressRouter();
+    describeRoute(v2, 'post', '/execute', { summary: 'described', responses: { 200: { description: 'ok' } } });
+    v2.post('/execute', (_req, res) => void res.end());
+    v2.get('/runtimes', (_req, res) => void res.end());
+    const outer = expressRouter();
+    outer.use('/v2', v2);
+    app.use('/api', outer);
+    expect(registeredRoutes(app).map((r) => `${r.method} ${r.path}`)).toEqual(['post /api/v2/execute', 'get /api/v2/runtimes']);
+    const built = buildOpenApiDocument(app);
+    expect(Object.keys(built.paths ?? {})).toEqual(['/api/v2/execute']);
   });
 
   test('describes no route that is not registered (a typo in a described path would hide the real route)', () => {
