@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,14 @@ const positiveInt = z.coerce.number().int().positive();
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An IPv4 or IPv6 address, optionally with a prefix length in range. */
+function isCidr(text: string): boolean {
+  const [address = '', bits, extra] = text.split('/');
+  const family = isIP(address);
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 /**
  * "python:numpy==1.26 requests; ruby:json" -> { python: ["numpy", "requests"], ruby: ["json"] }.
@@ -302,6 +311,22 @@ const entries = {
     schema: positiveInt,
     default: '5',
     doc: 'Tries to deliver a callback (1 s, 2 s, 4 s, ... apart) before it is given up',
+  },
+  metricsNetworks: {
+    env: 'RUNBOX_METRICS_NETWORKS',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+      .refine((parts) => parts.every((p) => isCidr(p)), 'must be a comma-separated list of IP addresses or CIDRs (10.0.0.0/8, fd00::/8)'),
+    default: '127.0.0.0/8,::1',
+    doc: 'Networks (CIDRs) whose direct connections may read GET /metrics (default: loopback); compose adds its monitoring network',
+  },
+  metricsToken: {
+    env: 'RUNBOX_METRICS_TOKEN',
+    schema: z.string().min(16, 'must be at least 16 characters'),
+    default: '',
+    doc: 'Bearer token that may read GET /metrics from any address (at least 16 characters); empty: none',
+    optional: true,
   },
   shutdownGraceMs: {
     env: 'RUNBOX_SHUTDOWN_GRACE_MS',

@@ -25,6 +25,8 @@ import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { Quotas } from './keys/quotas.js';
 import { openStore } from './store/open-store.js';
+import { watchRuns } from './observability/metrics.js';
+import { countStoreErrors } from './observability/store-errors.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
 import { CallbackPolicy } from './submissions/callback-address.js';
@@ -88,7 +90,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
   const compilerArchives = await prepareCompilerArchives(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
-  const store = await openStore(config, logger);
+  const store = countStoreErrors(await openStore(config, logger));
   logger.info('store open', { kind: store.kind, ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}) });
   const pruneHistory = () =>
     store.pruneSubmissions(new Date(Date.now() - config.historyDays * DAY_MS)).then(
@@ -110,6 +112,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains: languages.toolchains, cgroups, isolation: isolationSettings, logger });
+  const unwatchRuns = watchRuns(runs, config.userPool);
   const submissions = new SubmissionWorker({
     config,
     runs,
@@ -124,6 +127,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
   const app = createApp(appDeps);
   const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
     clearInterval(pruneTimer);
+    unwatchRuns();
     await users.drain();
     await store.close();
     throw err;
@@ -151,6 +155,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
         await closed;
         clearInterval(pruneTimer);
         quotas.stop();
+        unwatchRuns();
         // after the last request: a judge submission being kept still writes
         await store.close();
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);

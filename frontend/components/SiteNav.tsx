@@ -2,7 +2,9 @@ import Link from 'next/link';
 import type { Theme } from '../lib/theme';
 
 /** The links between the app's pages, in every page's header. */
-export function SiteNav({ current }: { current: 'playground' | 'problems' }) {
+export type SitePage = 'playground' | 'problems' | 'status';
+
+export function SiteNav({ current }: { current: SitePage }) {
   return (
     <nav className="site-nav" aria-label="Pages">
       <Link href="/" aria-current={current === 'playground' ? 'page' : undefined}>
@@ -10,6 +12,9 @@ export function SiteNav({ current }: { current: 'playground' | 'problems' }) {
       </Link>
       <Link href="/problems" aria-current={current === 'problems' ? 'page' : undefined}>
         Problems
+      </Link>
+      <Link href="/status" aria-current={current === 'status' ? 'page' : undefined}>
+        Status
       </Link>
     </nav>
   );

@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import type { Theme } from '../lib/theme';
-import { SiteNav, ThemeButton } from './SiteNav';
+import { SiteNav, ThemeButton, type SitePage } from './SiteNav';
 
 export interface ToolbarProps {
-  current: 'playground' | 'problems';
+  current: SitePage;
   theme: Theme;
   onToggleTheme(): void;
   /** the page's own controls, between the links and the theme button */

@@ -2,6 +2,7 @@ import type {
   CompileResult,
   ErrorResponse,
   ExecuteResponse,
+  HealthResponse,
   HistoryEntry,
   HistoryItem,
   JudgeResponse,
@@ -18,6 +19,7 @@ import type {
 export type {
   CompileResult,
   ExecuteResponse,
+  HealthResponse,
   HistoryEntry,
   HistoryItem,
   JudgeResponse,
@@ -112,6 +114,23 @@ function describeFailure(res: Response, body: Partial<ErrorResponse> | null): Ap
 }
 
 const segment = encodeURIComponent;
+
+/** The server's health: up or shutting down, its load, and the isolation really in force. 503 while shutting down still says so. */
+export async function fetchHealth(): Promise<HealthResponse> {
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}/api/health`, { cache: 'no-store' });
+  } catch {
+    throw new ApiError('Cannot reach the runbox server. Check that it is running and try again.');
+  }
+  const body = (await res.json().catch(() => null)) as HealthResponse | null;
+  if ((res.ok || res.status === 503) && body?.isolation) return body;
+  throw describeFailure(res, body as Partial<ErrorResponse> | null);
+}
+
+/** The API reference page and its document, served by the API itself. */
+export const API_DOCS_URL = `${API_BASE}/api/docs`;
+export const OPENAPI_URL = `${API_BASE}/api/openapi.json`;
 
 export function fetchLanguages(): Promise<LanguageInfo[]> {
   return call<LanguageInfo[]>('/api/languages');

@@ -8,7 +8,12 @@ import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService }
 import type { Store } from '../store/store.js';
 import type { SubmissionWorker } from '../submissions/submission-worker.js';
 import { authenticate } from './api-keys.js';
+import { metricsEndpoint } from '../observability/metrics-endpoint.js';
+import { refused, type RefusalReason } from '../observability/metrics.js';
+import { countRequests } from '../observability/http-metrics.js';
 import { HttpError } from './errors.js';
+import { apiDocsRoutes } from './openapi/docs-routes.js';
+import { describeMetrics, liveMessageSchemas } from './openapi/app-docs.js';
 import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
 import { keyRoutes } from './key-routes.js';
@@ -34,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   const { config, runs } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.use(countRequests(app));
   // a playground deployed on another origin may call the API when it is listed
   const corsOrigins = new Set(config.corsOrigins);
   app.use((req, res, next) => {
@@ -61,20 +67,34 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   };
 
+  // the contract and its docs page are public, whoever calls
+  app.use('/api', apiDocsRoutes(app, () => ({ schemas: liveMessageSchemas(config) })));
   // who calls (an API key, the admin, or an anonymous client) for every route; 401 here
   app.use('/api', authenticate(deps));
   // Piston v2's API, for the tools written for Piston (its own errors: { message })
   app.use('/api/v2', pistonRoutes(deps));
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), keyRoutes(deps, requireJson));
   app.use('/api', submissionRoutes(deps, requireJson));
+  // not under /api: the public nginx server passes only /api/ (and the playground) on
+  describeMetrics(app);
+  app.get('/metrics', metricsEndpoint({ networks: config.metricsNetworks, token: config.metricsToken }));
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const httpError = toHttpError(err, runs);
+    const refusal = refusalReason(err);
+    if (refusal) refused(refusal);
     if (httpError.status >= 500 && httpError.status !== 503) deps.logger.error('request failed', { error: (err as Error)?.message });
     res.status(httpError.status).set(httpError.headers).json(httpError.body);
   });
   return app;
+}
+
+/** Runs turned away before any work, as runbox_requests_refused_total counts them (429s are counted as they are sent, however they are made). */
+function refusalReason(err: unknown): RefusalReason | null {
+  if (err instanceof QueueFullError) return 'queue_full';
+  if (err instanceof ShuttingDownError) return 'shutting_down';
+  return null;
 }
 
 interface BodyParserError {

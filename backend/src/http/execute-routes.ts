@@ -1,10 +1,13 @@
 import express from 'express';
+import { z } from 'zod';
 import { executeRequestSchema, type ExecuteResponse, type HealthResponse } from '../protocol.js';
 import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
+import { describeRoute, errors, json, jsonBody } from './openapi/registry.js';
+import { executeResult, healthSchema, languageSchema, visitorHeader } from './openapi/schemas.js';
 
 /** Running code: health, languages, execute. */
 export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
@@ -13,15 +16,28 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   const maxima = limitMaxima(config);
   const schema = executeRequestSchema(maxima);
 
+  describeRoute(router, 'get', '/health', {
+    summary: 'Health, load and the isolation really in force',
+    tags: ['operations'],
+    responses: { 200: json('Up', healthSchema), 503: json('Shutting down (same body, status shutting_down)', healthSchema) },
+  });
   router.get('/health', (_req, res) => {
     const body: HealthResponse = { status: runs.isShuttingDown ? 'shutting_down' : 'up', instance: config.instance || 'main', runs: runs.stats, isolation: deps.isolation };
     res.status(runs.isShuttingDown ? 503 : 200).json(body);
   });
 
+  describeRoute(router, 'get', '/languages', { summary: 'Languages and toolchain versions', tags: ['runs'], responses: { 200: json('Every language', z.array(languageSchema)) } });
   router.get('/languages', (_req, res) => {
     res.json(deps.languages.info);
   });
 
+  describeRoute(router, 'post', '/execute', {
+    summary: 'Run a program and answer with its result',
+    tags: ['runs'],
+    requestParams: { header: visitorHeader },
+    requestBody: jsonBody(schema),
+    responses: { 200: json("The run's result, whatever the program did (status says)", executeResult), ...errors(400, 413, 415, 503) },
+  });
   router.post('/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);

@@ -5,6 +5,8 @@ import type { NewSubmission } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { parseBody } from './validate.js';
+import { describeRoute, errors, json, noContent } from './openapi/registry.js';
+import { historyItemSchema, historyListSchema, requiredVisitorHeader } from './openapi/schemas.js';
 import { requireVisitorKey } from './visitor.js';
 
 /** A visitor's own submissions, named by the key only their browser knows. */
@@ -15,12 +17,24 @@ export function historyRoutes({ config, store }: AppDeps): express.Router {
   });
   const notFound = () => new HttpError(404, { error: 'Not found', message: 'no submission of yours has this id' });
 
+  describeRoute(router, 'get', '/history', {
+    summary: "The visitor's submissions, newest first",
+    tags: ['history'],
+    requestParams: { header: requiredVisitorHeader, query },
+    responses: { 200: json('Entries', historyListSchema), ...errors(400) },
+  });
   router.get('/history', async (req, res) => {
     const key = requireVisitorKey(req);
     const { limit } = parseBody(query, { ...req.query });
     res.set('Cache-Control', 'no-store').json({ entries: await store.listSubmissions(key, limit ?? config.historyMax) });
   });
 
+  describeRoute(router, 'get', '/history/:id', {
+    summary: 'One submission with its code, input and result',
+    tags: ['history'],
+    requestParams: { header: requiredVisitorHeader },
+    responses: { 200: json('The submission', historyItemSchema), ...errors(400, 404) },
+  });
   router.get('/history/:id', async (req, res) => {
     const key = requireVisitorKey(req);
     const item = ID_PATTERN.test(req.params.id) ? await store.getSubmission(key, req.params.id) : null;
@@ -28,6 +42,12 @@ export function historyRoutes({ config, store }: AppDeps): express.Router {
     res.set('Cache-Control', 'no-store').json(item);
   });
 
+  describeRoute(router, 'delete', '/history/:id', {
+    summary: 'Delete one submission',
+    tags: ['history'],
+    requestParams: { header: requiredVisitorHeader },
+    responses: { 204: noContent('Deleted'), ...errors(400, 404) },
+  });
   router.delete('/history/:id', async (req, res) => {
     const key = requireVisitorKey(req);
     const deleted = ID_PATTERN.test(req.params.id) && (await store.deleteSubmission(key, req.params.id));

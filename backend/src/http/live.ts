@@ -1,11 +1,13 @@
 import express from 'express';
+import { z } from 'zod';
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { LIVE_CLOSE, LIVE_PATH, liveClientMessageSchema, type LiveServerMessage, type LiveStart } from '../live-protocol.js';
+import { LIVE_CLOSE, LIVE_PATH, liveClientMessageSchema, liveServerMessageSchema, type LiveServerMessage, type LiveStart } from '../live-protocol.js';
 import { executeRequestSchema, type ErrorResponse, type ExecuteResponse, type LimitMaxima } from '../protocol.js';
+import { refused } from '../observability/metrics.js';
 import { RunStop, type RunHooks } from '../runs/run.js';
 import { LiveRunsFullError, ShuttingDownError, type LiveSlot } from '../runs/run-service.js';
 import type { Caller, RunTicket } from '../keys/quotas.js';
@@ -16,6 +18,8 @@ import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
+import { describeRoute, errors, jsonBody } from './openapi/registry.js';
+import { visitorHeader } from './openapi/schemas.js';
 
 /**
  * Runs whose output goes out as it arrives: a WebSocket at /api/live (input typed while the
@@ -49,6 +53,17 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
   const maxima = limitMaxima(config);
   const schema = executeRequestSchema(maxima);
 
+  describeRoute(router, 'post', '/execute/stream', {
+    summary: 'Run a program, its messages streamed as NDJSON as they happen',
+    description: "The same body, limits, queue and history as /api/execute. The answer is one LiveServerMessage a line: started, compile (compiled languages), stdout and stderr as the program writes, then exit { result }. Errors found before the run starts are the usual JSON answers; hanging up kills the run.",
+    tags: ['runs'],
+    requestParams: { header: visitorHeader },
+    requestBody: jsonBody(schema),
+    responses: {
+      200: { description: 'application/x-ndjson: each line one LiveServerMessage', content: { 'application/x-ndjson': { schema: liveServerMessageSchema } } },
+      ...errors(400, 413, 415, 503),
+    },
+  });
   router.post('/execute/stream', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
@@ -95,6 +110,21 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     res.end();
   });
 
+  describeRoute(router, 'get', '/live', {
+    summary: 'Live run (WebSocket)',
+    description:
+      'Upgrade to a WebSocket (ws:// or wss://). One connection runs one program. Every message is JSON text: the client sends LiveClientMessage ' +
+      '(start first and once, then stdin, stdin-eof, kill), the server LiveServerMessage (started, compile, stdout, stderr, then exit or error, then it closes: ' +
+      '1000 done, 1001 shutting down, 1003 binary message, 1008 protocol error, 1009 too big, 1011 server fault). A browser page must be of this origin ' +
+      "or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. Without an upgrade this answers 426.",
+    tags: ['runs'],
+    requestParams: { header: z.object({ Upgrade: z.literal('websocket'), Connection: z.string().meta({ description: 'Upgrade' }) }) },
+    responses: {
+      101: { description: 'Switching Protocols: the connection is now a live run' },
+      ...errors(403, 426, 503),
+    },
+    'x-websocket': { clientMessages: { $ref: '#/components/schemas/LiveClientMessage' }, serverMessages: { $ref: '#/components/schemas/LiveServerMessage' } },
+  });
   router.get('/live', () => {
     throw new HttpError(426, { error: 'Upgrade required', message: `${LIVE_PATH} is a WebSocket: connect with ws:// or wss://` }, { Upgrade: 'websocket' });
   });
@@ -155,8 +185,14 @@ export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: rea
       slot = runs.admitLive();
     } catch (err) {
       void admission.ticket.finish();
-      if (err instanceof LiveRunsFullError) return refuseUpgrade(socket, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
-      if (err instanceof ShuttingDownError) return refuseUpgrade(socket, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
+      if (err instanceof LiveRunsFullError) {
+        refused('live_full');
+        return refuseUpgrade(socket, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
+      }
+      if (err instanceof ShuttingDownError) {
+        refused('shutting_down');
+        return refuseUpgrade(socket, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
+      }
       throw err;
     }
     upgradeHeaders.set(req, rateLimitHeaders(admission.ticket.policy, admission.ticket.windows));

@@ -1,4 +1,5 @@
 import express from 'express';
+import { z } from 'zod';
 import { judgeSubmission } from '../judge/judge.js';
 import { judgeRequestSchema, problemSchema, SLUG, type ProblemResponse } from '../protocol.js';
 import type { NewSubmission, Problem } from '../store/store.js';
@@ -9,6 +10,8 @@ import { badField, HttpError } from './errors.js';
 import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 import { keepSubmission } from './history-routes.js';
 import { visitorKey } from './visitor.js';
+import { describeRoute, errors, json, jsonBody, noContent } from './openapi/registry.js';
+import { judgeResultSchema, problemListSchema, problemSchemaOut, visitorHeader } from './openapi/schemas.js';
 
 /** Problems with many tests are large; only an admin's body is read at this size. */
 const PROBLEM_BODY_LIMIT = '32mb';
@@ -29,10 +32,17 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     return problem;
   };
 
+  describeRoute(router, 'get', '/problems', { summary: 'Judge problems', tags: ['judge'], responses: { 200: json('Every problem', problemListSchema) } });
   router.get('/problems', async (_req, res) => {
     res.json({ problems: await store.listProblems() });
   });
 
+  describeRoute(router, 'get', '/problems/:slug', {
+    summary: 'A problem: statement, limits and sample tests (every test with the admin key)',
+    tags: ['judge'],
+    security: [{}, { admin: [] }],
+    responses: { 200: json('The problem', problemSchemaOut), ...errors(404) },
+  });
   router.get('/problems/:slug', async (req, res) => {
     const { tests, ...problem } = await findProblem(req.params.slug);
     const body: ProblemResponse = { ...problem, samples: tests.filter((t) => !t.hidden).map(({ input, expected }) => ({ input, expected })) };
@@ -41,12 +51,30 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     res.set('Cache-Control', 'no-store').json(body);
   });
 
+  describeRoute(router, 'post', '/problems', {
+    summary: 'Create a problem (admin)',
+    tags: ['judge'],
+    security: [{ admin: [] }],
+    requestBody: jsonBody(schema),
+    responses: { 201: json('Created', z.object({ slug: z.string() }), { Location: { description: 'The problem in the API', schema: { type: 'string' } } }), ...errors(400, 401, 403, 409, 413, 415) },
+  });
   router.post('/problems', ...problemBody, async (req, res) => {
     const problem = parseBody(schema, req.body);
     if (!(await store.createProblem(problem))) throw new HttpError(409, { error: 'Conflict', field: 'slug', message: `a problem "${problem.slug}" exists already; PUT /api/problems/${problem.slug} replaces it` });
     res.status(201).location(`/api/problems/${problem.slug}`).json({ slug: problem.slug });
   });
 
+  describeRoute(router, 'put', '/problems/:slug', {
+    summary: 'Create or replace a problem, tests included (admin)',
+    tags: ['judge'],
+    security: [{ admin: [] }],
+    requestBody: jsonBody(schema, 'The problem; slug may be left out (it is the path)'),
+    responses: {
+      200: json('Replaced', z.object({ slug: z.string(), outcome: z.literal('replaced') })),
+      201: json('Created', z.object({ slug: z.string(), outcome: z.literal('created') })),
+      ...errors(400, 401, 403, 413, 415),
+    },
+  });
   router.put('/problems/:slug', ...problemBody, async (req, res) => {
     const slug = String(req.params.slug);
     // the slug may be left out of the body; one given must be the path's
@@ -57,12 +85,20 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     res.status(outcome === 'created' ? 201 : 200).json({ slug: problem.slug, outcome });
   });
 
+  describeRoute(router, 'delete', '/problems/:slug', { summary: 'Delete a problem (admin)', tags: ['judge'], security: [{ admin: [] }], responses: { 204: noContent('Deleted'), ...errors(401, 403, 404) } });
   router.delete('/problems/:slug', admin, async (req, res) => {
     const slug = String(req.params.slug);
     if (!SLUG.test(slug) || !(await store.deleteProblem(slug))) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
     res.status(204).end();
   });
 
+  describeRoute(router, 'post', '/problems/:slug/submissions', {
+    summary: 'Judge code against every test of a problem',
+    tags: ['judge'],
+    requestParams: { header: visitorHeader },
+    requestBody: jsonBody(judgeRequestSchema),
+    responses: { 200: json('The verdict and every test', judgeResultSchema), ...errors(400, 404, 413, 415, 503) },
+  });
   router.post('/problems/:slug/submissions', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(judgeRequestSchema, req.body);
     const key = visitorKey(req);

@@ -4,6 +4,8 @@ import { ID_PATTERN } from '../store/ids.js';
 import type { Snippet } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
+import { describeRoute, errors, json, jsonBody } from './openapi/registry.js';
+import { snippetCreatedSchema, snippetSchema } from './openapi/schemas.js';
 import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 
 /** Shared snippets: saved once, never changed; the link is the only way to them. */
@@ -13,6 +15,12 @@ export function snippetRoutes({ config, store, languages }: AppDeps, requireJson
   const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.host}`}/s/${id}`;
   const created = (req: Request, s: Snippet): SnippetCreated => ({ id: s.id, url: shareUrl(req, s.id), createdAt: s.createdAt.toISOString() });
 
+  describeRoute(router, 'post', '/snippets', {
+    summary: 'Save a snippet (a share link)',
+    tags: ['snippets'],
+    requestBody: jsonBody(snippetRequestSchema),
+    responses: { 201: json('Saved', snippetCreatedSchema, { Location: { description: 'The snippet in the API', schema: { type: 'string' } } }), ...errors(400, 413, 415) },
+  });
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(snippetRequestSchema, req.body);
     const language = resolveLanguage(languages, body.language);
@@ -22,6 +30,7 @@ export function snippetRoutes({ config, store, languages }: AppDeps, requireJson
     res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));
   });
 
+  describeRoute(router, 'get', '/snippets/:id', { summary: 'A saved snippet', tags: ['snippets'], responses: { 200: json('The snippet', snippetSchema), ...errors(404) } });
   router.get('/snippets/:id', async (req, res) => {
     const snippet = ID_PATTERN.test(req.params.id) ? await store.getSnippet(req.params.id) : null;
     if (!snippet) throw new HttpError(404, { error: 'Not found', message: 'no snippet has this id' });

@@ -8,6 +8,7 @@ import type { Program } from '../runs/program.js';
 import type { RunLimits } from '../runs/run.js';
 import { RunCancelledError, type RunService } from '../runs/run-service.js';
 import type { Problem, ProblemTest } from '../store/store.js';
+import { judged } from '../observability/metrics.js';
 import { outputsMatch } from './compare.js';
 
 /**
@@ -57,6 +58,7 @@ export async function judgeSubmission(
     compile,
     tests,
   };
+  judged(language.id, response.status);
   // verdicts and sizes only: hidden tests' contents never reach the log
   logger.info('judge', { id, problem: problem.slug, language: language.id, status: response.status, passed: response.passed, total: response.total, timeMs: response.timeMs, memoryKb: response.memoryKb });
   return response;

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import type { ExecuteResponse } from '../protocol.js';
+import { queueWaited } from '../observability/metrics.js';
 import { executeRun, type RunEnvironment, type RunHooks, type RunRequest } from './run.js';
 
 export class QueueFullError extends Error {}
@@ -76,8 +77,10 @@ export class RunService {
       return Promise.reject(new QueueFullError('run queue is full'));
     }
     const signal = this.runSignal(hooks);
+    const queuedAt = performance.now();
     return new Promise<ExecuteResponse>((resolve, reject) => {
       this.limit(async () => {
+        queueWaited((performance.now() - queuedAt) / 1000);
         if (this.shuttingDown && !admitted) throw new ShuttingDownError('server is shutting down');
         if (signal.aborted) throw new RunCancelledError('the run was cancelled before it started');
         await this.run(req, { ...hooks, signal }, resolve);

@@ -13,6 +13,7 @@ import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache 
 import { compiledSources, programBytes, type Program } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
 import { makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
+import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
 /**
  * One run, start to end, in the order it happens:
@@ -131,6 +132,7 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     result = internalError(id, req);
   }
   const finalResult = result;
+  runFinished(finalResult);
   const owner = user;
   const started = performance.now();
   const killed = owner ? killEverything(id, owner, jails, env) : Promise.resolve();
@@ -173,6 +175,7 @@ async function buildProgram(
   // every file is part of the key: a header or a data file the compiler reads changes the build
   const key = cache && compileCacheKey({ language: language.id, toolchain: env.toolchains[language.id] ?? null, command, files: program.files });
   const cached = req.build ?? (key ? await cache!.get(key) : null);
+  if (key) compileCacheLookup(req.language.id, cached !== null);
   if (cached) {
     const given = new Set(program.files.map((f) => f.name));
     for (const a of cached.artifacts) {
@@ -372,6 +375,7 @@ async function killEverything(id: string, user: RunUser, jails: Promise<Jail>[],
     for (const settled of await Promise.allSettled(jails)) if (settled.status === 'fulfilled') await settled.value.discard();
     if (!env.cgroups) await killAllOfUid(user.uid);
   } catch (err) {
+    cleanupFailed('kill');
     env.logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
 }
@@ -380,6 +384,7 @@ async function deleteUser(id: string, user: RunUser, env: RunEnvironment): Promi
   try {
     await env.users.retire(user);
   } catch (err) {
+    cleanupFailed('user');
     env.logger.error('cleanup failed', { id, user: user.name, error: (err as Error).message });
   }
 }

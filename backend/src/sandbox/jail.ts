@@ -2,6 +2,7 @@ import { constants as osConstants } from 'node:os';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { jailPrepared } from '../observability/metrics.js';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
 import { accountFiles, jailRootArgs, type JailRootPlan } from './jail-root.js';
 import type { JailLauncher, JailProcess } from './jail-launcher.js';
@@ -168,6 +169,7 @@ export class Jail {
   /** Builds the namespaces, cgroup and mounts; resolves once the launcher waits at the gate. */
   static async prepare(setup: JailSetup): Promise<Jail> {
     const { user, isolation } = setup;
+    const started = performance.now();
     const cgroup = setup.cgroups ? await setup.cgroups.create(setup.phaseName) : null;
     const base = path.join(isolation.stateDir, setup.phaseName);
     const files = [`${base}.passwd`, `${base}.group`];
@@ -185,6 +187,7 @@ export class Jail {
       });
       const jail = new Jail(proc, cgroup, files, setup.phaseName, user);
       await jail.waitReady();
+      jailPrepared((performance.now() - started) / 1000);
       return jail;
     } catch (err) {
       files.forEach(removeFile);

@@ -1,5 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import type { Logger } from '../log.js';
+import { cleanupFailed, userCreatedInline, userPoolRefilled } from '../observability/metrics.js';
 import type { RunAccounts } from './accounts.js';
 import type { Jail } from './jail.js';
 import type { RunUser } from './users.js';
@@ -56,6 +57,7 @@ export class RunUserPool {
     }
     this.refill();
     const [fresh] = await this.make(1);
+    userCreatedInline();
     return { ...fresh!, jail: null };
   }
 
@@ -99,6 +101,7 @@ export class RunUserPool {
       await fresh.jail?.discard();
       await this.accounts.remove(fresh.user);
     } catch (err) {
+      cleanupFailed('user');
       this.logger.error('cleanup failed', { user: fresh.user.name, error: (err as Error).message });
     }
   }
@@ -110,7 +113,10 @@ export class RunUserPool {
       while (!this.stopped && !failed && this.ready.length < this.size) {
         try {
           // one batch for everything missing; each jail is built as its user arrives
-          for (const fresh of await this.make(this.size - this.ready.length)) {
+          const started = performance.now();
+          const batch = await this.make(this.size - this.ready.length);
+          userPoolRefilled((performance.now() - started) / 1000, batch.length);
+          for (const fresh of batch) {
             if (this.stopped) {
               await this.destroy(fresh);
               continue;

@@ -7,7 +7,7 @@ import { VISITOR_HEADER } from '../../../lib/api';
 export const dynamic = 'force-dynamic';
 
 /** Answer headers the browser may need. */
-const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-runbox-instance'];
+const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-runbox-instance', 'content-security-policy'];
 
 async function proxy(req: Request, { params }: { params: Promise<{ path: string[] }> }): Promise<Response> {
   const { path } = await params;

@@ -1,0 +1,92 @@
+import type { z } from 'zod';
+import type { ZodOpenApiOperationObject, ZodOpenApiResponseObject } from 'zod-openapi';
+import { errorSchema } from './schemas.js';
+
+/**
+ * How a route joins the OpenAPI document: its file describes it right above it, with the
+ * schemas it validates with:
+ *
+ *   describeRoute(router, 'get', '/snippets/:id', { summary, responses: { 200: json('The snippet', snippetSchema) } });
+ *   router.get('/snippets/:id', handler);
+ *
+ * The document is built by walking the app's routes and looking each one up here (by the
+ * router it is on, its method and its path), so a route without a description is caught by
+ * the test that every registered route is documented, and a description whose route does
+ * not exist by the test that every description is used.
+ */
+
+export type RouteDoc = ZodOpenApiOperationObject;
+
+/** A Router, or the app (whose routes are on its own router). */
+type RouteOwner = object;
+
+const docs = new WeakMap<object, Map<string, RouteDoc>>();
+const key = (method: string, path: string) => `${method.toLowerCase()} ${path}`;
+
+/** The router a route is on: an app's routes live on app.router. */
+export function routerOf(owner: RouteOwner): object {
+  return 'stack' in owner ? owner : (owner as { router: object }).router;
+}
+
+export function describeRoute(owner: RouteOwner, method: 'get' | 'post' | 'put' | 'delete' | 'patch', path: string, doc: RouteDoc): void {
+  const router = routerOf(owner);
+  let own = docs.get(router);
+  if (!own) docs.set(router, (own = new Map()));
+  if (own.has(key(method, path))) throw new Error(`${key(method, path)} is described twice`);
+  own.set(key(method, path), doc);
+}
+
+/** The description of the route `path` (as written on its router) for `method`. */
+export function routeDoc(router: object, method: string, path: string): RouteDoc | undefined {
+  return docs.get(router)?.get(key(method, path));
+}
+
+/** Every description given for routes of `router` (to find ones whose route was never registered). */
+export function describedRoutes(router: object): string[] {
+  return [...(docs.get(router)?.keys() ?? [])];
+}
+
+/* ---- small builders, so route files stay short ---- */
+
+export const jsonBody = (schema: z.ZodType, description?: string): NonNullable<RouteDoc['requestBody']> => ({
+  required: true,
+  ...(description ? { description } : {}),
+  content: { 'application/json': { schema } },
+});
+
+export const json = (description: string, schema: z.ZodType, headers?: ZodOpenApiResponseObject['headers']): ZodOpenApiResponseObject => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...(headers ? { headers } : {}),
+});
+
+export const noContent = (description: string): ZodOpenApiResponseObject => ({ description });
+
+const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const, minimum: 1 } },
+};
+
+/** What each error status means on this API; every one is the Error shape. */
+const ERROR_MEANING: Record<number, string> = {
+  400: 'A field is invalid: `field` names it (unknown fields, a malformed visitor key and an unsupported language included)',
+  401: 'The key sent is wrong',
+  403: 'Not allowed (the admin API is off, or this client may not)',
+  404: 'No such thing',
+  409: 'It exists already',
+  413: 'Code, stdin or the whole body is over its cap: `field` names it',
+  415: 'The body is not UTF-8 JSON (`Content-Type: application/json`)',
+  426: 'A WebSocket endpoint asked without an upgrade',
+  429: 'Too many requests from this client: wait `Retry-After` seconds',
+  503: 'Busy (the run queue is full) or shutting down: wait `Retry-After` seconds',
+};
+
+/** The error answers a route can give, each with its meaning and (429, 503) its Retry-After header. */
+export function errors(...statuses: number[]): Record<`${number}`, ZodOpenApiResponseObject> {
+  const out: Record<`${number}`, ZodOpenApiResponseObject> = {};
+  for (const status of statuses) {
+    const description = ERROR_MEANING[status];
+    if (!description) throw new Error(`no documented meaning for error status ${status}`);
+    out[`${status}`] = { description, content: { 'application/json': { schema: errorSchema } }, ...(status === 429 || status === 503 ? { headers: retryAfter } : {}) };
+  }
+  return out;
+}

@@ -1,0 +1,179 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ExecuteResponse, JudgeStatus } from '../protocol.js';
+
+/**
+ * Every Prometheus metric runbox exports, and the small hooks the rest of the server calls
+ * to move them. Labels are only ever drawn from small fixed sets (language ids, statuses,
+ * route patterns, reasons): never a run id, a visitor key, a slug or a raw URL, so a busy or
+ * hostile day cannot blow up the number of series.
+ *
+ * One registry per process (prom-client's convention): servers started in one test process
+ * add up, which is what a scrape of that process should say anyway.
+ */
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+/** Seconds: from a hello world (~10 ms) to a run at the wall limit and a slow compile. */
+const RUN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** Seconds: jails and user batches take milliseconds; a loaded host takes longer. */
+const SETUP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+const runs = new Counter({
+  name: 'runbox_runs_total',
+  help: 'Runs finished, by language and status (every sandbox run: execute, stream, live and each judge test)',
+  labelNames: ['language', 'status'] as const,
+  registers: [registry],
+});
+const runSeconds = new Histogram({
+  name: 'runbox_run_duration_seconds',
+  help: "Wall time of a run's program (the run phase), by language",
+  labelNames: ['language'] as const,
+  buckets: RUN_BUCKETS,
+  registers: [registry],
+});
+const compileSeconds = new Histogram({
+  name: 'runbox_compile_duration_seconds',
+  help: 'Wall time of a compile that really ran (cache hits excluded), by language',
+  labelNames: ['language'] as const,
+  buckets: RUN_BUCKETS,
+  registers: [registry],
+});
+const queueWait = new Histogram({
+  name: 'runbox_queue_wait_seconds',
+  help: 'Time a batch run (execute, stream, judge test) waited for a run slot',
+  buckets: RUN_BUCKETS,
+  registers: [registry],
+});
+const compileCache = new Counter({
+  name: 'runbox_compile_cache_lookups_total',
+  help: 'Compile cache lookups by language and result (hit: the compiler did not run)',
+  labelNames: ['language', 'result'] as const,
+  registers: [registry],
+});
+const poolRefill = new Histogram({
+  name: 'runbox_user_pool_refill_seconds',
+  help: 'Time to create one batch of pooled run users',
+  buckets: SETUP_BUCKETS,
+  registers: [registry],
+});
+const usersCreated = new Counter({
+  name: 'runbox_run_users_created_total',
+  help: 'Run users created, by how (pool: ahead of time; inline: a run found the pool empty)',
+  labelNames: ['how'] as const,
+  registers: [registry],
+});
+const jailPrepare = new Histogram({
+  name: 'runbox_jail_prepare_seconds',
+  help: 'Time to build a jail (namespaces, mounts, cgroup) up to its gate',
+  buckets: SETUP_BUCKETS,
+  registers: [registry],
+});
+const cleanupFailures = new Counter({
+  name: 'runbox_cleanup_failures_total',
+  help: 'Cleanup steps that failed (kill: processes or jails of a run; user: deleting a run user)',
+  labelNames: ['step'] as const,
+  registers: [registry],
+});
+const storeErrors = new Counter({
+  name: 'runbox_store_errors_total',
+  help: 'Store (SQLite/PostgreSQL) operations that failed, by operation',
+  labelNames: ['operation'] as const,
+  registers: [registry],
+});
+const judgeVerdicts = new Counter({
+  name: 'runbox_judge_submissions_total',
+  help: 'Judge submissions by language and overall verdict',
+  labelNames: ['language', 'verdict'] as const,
+  registers: [registry],
+});
+const refusals = new Counter({
+  name: 'runbox_requests_refused_total',
+  help: 'Requests turned away before any work: rate_limited (429), queue_full and shutting_down (503), live_full (live run cap)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+const httpRequests = new Counter({
+  name: 'runbox_http_requests_total',
+  help: 'HTTP requests answered, by method, route pattern (unmatched for anything else) and status code',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+/** What the gauges read at scrape time: the run service's own counts. */
+export interface RunStatsSource {
+  readonly stats: {
+    active: number;
+    queued: number;
+    usersReady: number;
+    cleanupsPending: number;
+    live: { active: number; max: number };
+  };
+}
+
+let source: RunStatsSource | null = null;
+let poolTarget = 0;
+
+function gauge(name: string, help: string, read: (s: RunStatsSource['stats']) => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(source ? read(source.stats) : 0);
+    },
+  });
+}
+gauge('runbox_runs_active', 'Batch runs holding a run slot now', (s) => s.active);
+gauge('runbox_runs_queued', 'Batch runs waiting for a run slot now', (s) => s.queued);
+gauge('runbox_live_runs_open', 'Live runs (/api/live) admitted and not yet over', (s) => s.live.active);
+gauge('runbox_live_runs_max', 'Live runs allowed at once (RUNBOX_LIVE_MAX)', (s) => s.live.max);
+gauge('runbox_user_pool_ready', 'Fresh run users waiting in the pool, each with its first jail', (s) => s.usersReady);
+gauge('runbox_cleanups_pending', 'Finished runs whose user is not yet deleted', (s) => s.cleanupsPending);
+new Gauge({
+  name: 'runbox_user_pool_size',
+  help: 'Run users the pool keeps ready (RUNBOX_USER_POOL)',
+  registers: [registry],
+  collect() {
+    this.set(source ? poolTarget : 0);
+  },
+});
+
+/** The server whose queue, pool and live runs the gauges show (the latest started in this process). */
+export function watchRuns(runService: RunStatsSource, userPoolSize: number): () => void {
+  source = runService;
+  poolTarget = userPoolSize;
+  return () => {
+    if (source === runService) source = null;
+  };
+}
+
+/** A run is over (its result known; cleanup may still be going on). */
+export function runFinished(result: ExecuteResponse): void {
+  runs.inc({ language: result.language, status: result.status });
+  if (result.compile && !result.compile.cached && result.compile.timeMs > 0) compileSeconds.observe({ language: result.language }, result.compile.timeMs / 1000);
+  // a run whose program never started (compile error, refused source) has no run phase to time
+  if (result.status !== 'compile_error' && result.timeMs > 0) runSeconds.observe({ language: result.language }, result.timeMs / 1000);
+}
+
+export const queueWaited = (seconds: number): void => queueWait.observe(seconds);
+export const compileCacheLookup = (language: string, hit: boolean): void => compileCache.inc({ language, result: hit ? 'hit' : 'miss' });
+export const userPoolRefilled = (seconds: number, users: number): void => {
+  poolRefill.observe(seconds);
+  usersCreated.inc({ how: 'pool' }, users);
+};
+export const userCreatedInline = (): void => usersCreated.inc({ how: 'inline' });
+export const jailPrepared = (seconds: number): void => jailPrepare.observe(seconds);
+export const cleanupFailed = (step: 'kill' | 'user'): void => cleanupFailures.inc({ step });
+export const storeFailed = (operation: string): void => storeErrors.inc({ operation });
+export const judged = (language: string, verdict: JudgeStatus): void => judgeVerdicts.inc({ language, verdict });
+
+const REFUSAL_REASONS = ['rate_limited', 'queue_full', 'shutting_down', 'live_full'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export const refused = (reason: RefusalReason): void => refusals.inc({ reason });
+
+// series that exist from the start at 0, so rate() and alerts see them before the first event
+for (const reason of REFUSAL_REASONS) refusals.inc({ reason }, 0);
+for (const step of ['kill', 'user'] as const) cleanupFailures.inc({ step }, 0);
+
+export const httpAnswered = (method: string, route: string, status: number): void => httpRequests.inc({ method, route, status: String(status) });
