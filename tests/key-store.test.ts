@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import express from 'express';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../backend/src/config.js';
 import { admitRun, authenticate, runQuota } from '../backend/src/http/api-keys.js';
@@ -15,7 +13,7 @@ import { openPostgres } from '../backend/src/store/postgres.js';
 import { SqlStore } from '../backend/src/store/sql-store.js';
 import { openSqlite } from '../backend/src/store/sqlite.js';
 import type { AdmissionRequest } from '../backend/src/store/store.js';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
+import { testDatabases } from './helpers/postgres.js';
 import { httpRequest } from './helpers/runbox.js';
 
 /**
@@ -25,16 +23,7 @@ import { httpRequest } from './helpers/runbox.js';
  * that count nothing; and the Express middleware other routes apply.
  */
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-keys-'));
-let postgres: TestPostgres;
-let databases = 0;
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120000);
-afterAll(() => {
-  postgres?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const databases = testDatabases('keys');
 
 const logger = createLogger('silent');
 const MINUTE = 60_000;
@@ -44,10 +33,10 @@ const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 /** Two stores on one database: two pools on PostgreSQL (two replicas); one connection on SQLite (one per process). */
 async function openPair(kind: 'sqlite' | 'postgres'): Promise<[SqlStore, SqlStore]> {
   if (kind === 'sqlite') {
-    const store = await SqlStore.open(openSqlite(path.join(work, `db-${++databases}`, 'runbox.db')));
+    const store = await SqlStore.open(openSqlite(databases.sqliteFile()));
     return [store, store];
   }
-  const url = postgres.createDatabase(`keys_${++databases}`);
+  const url = databases.postgresUrl();
   const first = await SqlStore.open(openPostgres(url));
   return [first, await SqlStore.open(openPostgres(url))];
 }
@@ -148,7 +137,7 @@ describe('the Express middleware other routes apply', () => {
   let url: string;
   const release: (() => void)[] = [];
   beforeAll(async () => {
-    store = await SqlStore.open(openSqlite(path.join(work, 'middleware', 'runbox.db')));
+    store = await SqlStore.open(openSqlite(path.join(databases.dir, 'middleware', 'runbox.db')));
     const config = loadConfig({ RUNBOX_ANON_RUNS_PER_MINUTE: '100', RUNBOX_ANON_CONCURRENT_RUNS: '1', RUNBOX_ADMIN_KEY: 'middleware-admin-key-0123' });
     const quotas = new Quotas(store.keys, { anonymous: { allowed: true, perMinute: 100, perDay: 0, concurrent: 1 }, leaseMs: 30_000 }, logger);
     const deps = { config, store, quotas };

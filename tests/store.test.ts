@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { seedProblems } from '../backend/src/judge/seed-problems.js';
 import type { ExecuteResponse, ProblemInput } from '../backend/src/protocol.js';
@@ -10,25 +8,14 @@ import { openPostgres } from '../backend/src/store/postgres.js';
 import type { SqlDatabase } from '../backend/src/store/sql.js';
 import { SqlStore } from '../backend/src/store/sql-store.js';
 import { openSqlite } from '../backend/src/store/sqlite.js';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
+import { testDatabases } from './helpers/postgres.js';
 
 /**
  * One suite, two databases: every store test runs on SQLite (a file in a temporary
  * directory) and on a real PostgreSQL server started for this file.
  */
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-store-'));
-let postgres: TestPostgres;
-let databases = 0;
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120000);
-
-afterAll(() => {
-  postgres?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const databases = testDatabases('runbox');
 
 interface FreshDatabase {
   /** the SQLite file or the PostgreSQL URL */
@@ -39,11 +26,11 @@ interface FreshDatabase {
 /** A fresh, empty database of the kind under test. */
 const freshDatabase: Record<'sqlite' | 'postgres', () => FreshDatabase> = {
   sqlite: () => {
-    const file = path.join(work, `db-${++databases}`, 'runbox.db');
+    const file = databases.sqliteFile();
     return { target: file, connect: () => openSqlite(file) };
   },
   postgres: () => {
-    const url = postgres.createDatabase(`runbox_${++databases}`);
+    const url = databases.postgresUrl();
     return { target: url, connect: () => openPostgres(url) };
   },
 };

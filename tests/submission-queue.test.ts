@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { afterAll, describe, expect, test } from '@jest/globals';
 import path from 'node:path';
 import type { ExecuteResponse } from '../backend/src/protocol.js';
 import { openPostgres } from '../backend/src/store/postgres.js';
 import { SqlStore } from '../backend/src/store/sql-store.js';
 import { openSqlite } from '../backend/src/store/sqlite.js';
 import type { NewQueuedSubmission, SubmissionOutcome } from '../backend/src/store/submission-queue.js';
-import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
+import { testDatabases } from './helpers/postgres.js';
 
 /**
  * The asynchronous submissions' queue in the store, on SQLite and on a real PostgreSQL:
@@ -16,26 +14,14 @@ import { startTestPostgres, type TestPostgres } from './helpers/postgres.js';
  * callbacks' schedule, and deleting old results.
  */
 
-const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-queue-'));
-let postgres: TestPostgres;
-let databases = 0;
-
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120000);
-
-afterAll(() => {
-  postgres?.stop();
-  rmSync(work, { recursive: true, force: true });
-});
+const databases = testDatabases('queue');
 
 const LEASE = 10_000;
 const opened: SqlStore[] = [];
 
 /** A fresh database of the kind; `connections` stores on it, as several servers would have. */
 async function freshStores(kind: 'sqlite' | 'postgres', connections = 1): Promise<SqlStore[]> {
-  const n = ++databases;
-  const target = kind === 'sqlite' ? path.join(work, `db-${n}`, 'runbox.db') : postgres.createDatabase(`queue_${n}`);
+  const target = kind === 'sqlite' ? databases.sqliteFile() : databases.postgresUrl();
   const stores: SqlStore[] = [];
   for (let i = 0; i < connections; i++) stores.push(await SqlStore.open(kind === 'sqlite' ? openSqlite(target) : openPostgres(target)));
   opened.push(...stores);

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -52,6 +53,41 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    },
+  };
+}
+
+/** Where a test file's fresh databases come from: each call names a new, empty one. */
+export interface TestDatabases {
+  /** a SQLite file in the file's temporary directory (not made yet) */
+  sqliteFile(): string;
+  /** postgres://… of a new database on the file's throwaway PostgreSQL server */
+  postgresUrl(): string;
+  /** the file's temporary directory */
+  dir: string;
+}
+
+/**
+ * For a test file that runs on both databases: a throwaway PostgreSQL server and a
+ * temporary directory for SQLite files, made by the file's beforeAll and removed by its afterAll.
+ */
+export function testDatabases(prefix: string): TestDatabases {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `runbox-${prefix}-`));
+  let postgres: TestPostgres | undefined;
+  let made = 0;
+  beforeAll(async () => {
+    postgres = await startTestPostgres();
+  }, 120000);
+  afterAll(() => {
+    postgres?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    sqliteFile: () => path.join(dir, `db-${++made}`, 'runbox.db'),
+    postgresUrl: () => {
+      if (!postgres) throw new Error('the PostgreSQL server starts in beforeAll');
+      return postgres.createDatabase(`${prefix}_${++made}`);
     },
   };
 }

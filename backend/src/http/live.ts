@@ -34,6 +34,13 @@ import { visitorHeader } from './openapi/schemas.js';
  */
 export const SLOW_CLIENT_BYTES = 1024 * 1024;
 
+/** Output queued past SLOW_CLIENT_BYTES: the client stopped reading; its run is killed and the connection dropped. */
+export function stopIfNotReading(ws: WebSocket, stop: AbortController): void {
+  if (ws.bufferedAmount <= SLOW_CLIENT_BYTES) return;
+  stop.abort(new RunStop('killed', 'the client does not read its output'));
+  ws.terminate();
+}
+
 /** Pings find connections that died without a close, and keep proxies from timing out a quiet run. */
 export const PING_EVERY_MS = 25_000;
 
@@ -372,10 +379,7 @@ class LiveSession {
         onOutput: (chunk) => {
           this.idleTimer.refresh();
           hooks.onOutput!(chunk);
-          if (this.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
-            this.stop.abort(new RunStop('killed', 'the client does not read its output'));
-            this.ws.terminate();
-          }
+          stopIfNotReading(this.ws, this.stop);
         },
         signal: this.stop.signal,
       });

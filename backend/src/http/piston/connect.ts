@@ -5,7 +5,7 @@ import { RunStop } from '../../runs/run.js';
 import { ShuttingDownError, type LiveSlot } from '../../runs/run-service.js';
 import type { AppDeps } from '../app.js';
 import { cappedMaxima } from '../api-keys.js';
-import { PING_EVERY_MS, SLOW_CLIENT_BYTES, type LiveAdmission, type LiveSocketRoute } from '../live.js';
+import { PING_EVERY_MS, stopIfNotReading, type LiveAdmission, type LiveSocketRoute } from '../live.js';
 import { limitMaxima } from '../validate.js';
 import { parsePistonRequest, PISTON_CLOSE, PISTON_CONNECT_PATH, PistonError } from './protocol.js';
 import { pistonJob, type PistonJob } from './request.js';
@@ -152,10 +152,7 @@ class PistonSession {
         onOutput: (chunk) => {
           this.idleTimer.refresh();
           this.send({ type: 'data', stream: chunk.stream, data: chunk.text });
-          if (this.ws.bufferedAmount > SLOW_CLIENT_BYTES) {
-            this.stop.abort(new RunStop('killed', 'the client does not read its output'));
-            this.ws.terminate();
-          }
+          stopIfNotReading(this.ws, this.stop);
         },
         signal: this.stop.signal,
       });
