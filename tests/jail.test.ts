@@ -360,12 +360,29 @@ describe('helpers beside the server', () => {
     return pids;
   }
 
+  /** Whether a process named `name` runs below `ancestor` (its parent, or its parent's, ...). */
+  async function runsBelow(ancestor: number, name: string): Promise<boolean> {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const parents = new Map<number, { ppid: number; comm: string }>();
+    for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+      const comm = /\((.*)\)/.exec(stat)?.[1] ?? '';
+      parents.set(Number(pid), { ppid: Number(stat.split(') ')[1]?.split(' ')[1]), comm });
+    }
+    return [...parents].some(([pid, p]) => {
+      if (p.comm !== name) return false;
+      for (let up = parents.get(pid)?.ppid; up; up = parents.get(up)?.ppid) if (up === ancestor) return true;
+      return false;
+    });
+  }
+
   test('the jail launcher killed mid-run: the run ends as internal_error, nothing is left, the next run works', async () => {
     await py('print("warm")');
     const running = py('import time\nprint("started", flush=True)\ntime.sleep(30)');
-    await new Promise((r) => setTimeout(r, 700));
     const [launcher] = await helperPids('runbox-jail');
     expect(launcher).toBeDefined();
+    // killed once the program runs in one of its jails (a loaded machine may take a while to get there)
+    for (let i = 0; i < 200 && !(await runsBelow(launcher!, 'python3')); i++) await new Promise((r) => setTimeout(r, 50));
     process.kill(launcher!, 'SIGKILL');
     const r = await running;
     expect(r.status).toBe('internal_error');
