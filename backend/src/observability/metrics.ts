@@ -106,7 +106,7 @@ const submissionsQueued = new Counter({
 });
 const submissionsFinished = new Counter({
   name: 'runbox_submissions_finished_total',
-  help: "Asynchronous submissions this server ran to the end, by the run's status",
+  help: "Asynchronous submissions this server finished, by the run's status (internal_error also for one given up after its servers kept dying)",
   labelNames: ['status'] as const,
   registers: [registry],
 });
@@ -200,7 +200,9 @@ export const quotaRefused = (quota: QuotaName): void => quotaRefusals.inc({ quot
 
 export const submissionsEnqueued = (count: number): void => submissionsQueued.inc(count);
 /** A submission's run is over and its result stored; internal_error also for one that ended without a run. */
-export const submissionFinished = (status: RunStatus): void => submissionsFinished.inc({ status });
+export const submissionFinished = (status: RunStatus, count = 1): void => {
+  if (count > 0) submissionsFinished.inc({ status }, count);
+};
 const CALLBACK_OUTCOMES = ['delivered', 'retry', 'failed'] as const;
 export const callbackAttempted = (outcome: (typeof CALLBACK_OUTCOMES)[number]): void => callbacks.inc({ outcome });
 

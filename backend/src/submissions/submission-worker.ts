@@ -83,6 +83,8 @@ export class SubmissionWorker {
     const { queue, config, logger } = this.deps;
     const recovered = await queue.recoverOwnedBy(this.predecessorPrefix, MAX_ATTEMPTS, failedOutcome);
     if (recovered.requeued + recovered.failed + recovered.callbacks > 0) logger.warn('took back submissions of a server that stopped', recovered);
+    // given up after MAX_ATTEMPTS: finished too, without a run
+    submissionFinished('internal_error', recovered.failed);
     const every = (ms: number, work: () => Promise<unknown>, what: string) => {
       const timer = setInterval(() => void work().catch((err: Error) => logger.error(`submission queue: ${what} failed`, { error: err.message })), ms);
       timer.unref();
@@ -93,6 +95,7 @@ export class SubmissionWorker {
     this.timers.push(
       every(Math.max(1000, Math.floor(leaseMs / 3)), async () => {
         const r = await queue.recoverExpired(MAX_ATTEMPTS, failedOutcome);
+        submissionFinished('internal_error', r.failed);
         if (r.requeued + r.failed + r.callbacks > 0) logger.warn('took back submissions whose server stopped renewing them', r);
       }, 'recovering expired claims'),
       every(Math.min(60_000, Math.max(1000, (config.submissionKeepSeconds * 1000) / 2)), async () => {
