@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
+import http from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../backend/src/config.js';
@@ -22,9 +23,12 @@ import { useRunbox } from './helpers/runbox.js';
  * GET /metrics of a real server while real runs happen: every counter moves by exactly what
  * was done, and only those who may read it can. This server allows no network by address
  * (not even loopback), so every scrape here needs the token; one run slot and one place in
- * the queue, so a third run at once is refused; one live run at a time.
+ * the queue, so a third run at once is refused; one live run at a time. Callbacks of
+ * submissions may go to 127.0.0.3 (a receiver of the test's own).
  */
 const TOKEN = 'metrics-token-for-the-tests-0123';
+const ADMIN_KEY = 'metrics-admin-key-0123456789';
+const CALLBACK_HOST = '127.0.0.3';
 const server = useRunbox({
   RUNBOX_METRICS_NETWORKS: '10.0.0.0/8',
   RUNBOX_METRICS_TOKEN: TOKEN,
@@ -32,6 +36,9 @@ const server = useRunbox({
   RUNBOX_MAX_QUEUE: '1',
   RUNBOX_LIVE_MAX: '1',
   RUNBOX_USER_POOL: '2',
+  RUNBOX_ADMIN_KEY: ADMIN_KEY,
+  RUNBOX_CALLBACK_SECRET: 'metrics-callback-secret-0123456789',
+  RUNBOX_CALLBACK_ALLOW: CALLBACK_HOST,
 });
 const auth = { authorization: `Bearer ${TOKEN}` };
 const read = () => scrape(server().url, auth);
@@ -119,6 +126,9 @@ describe('refusals, pool and jails', () => {
     await until((r) => r.active === 1);
     const queued = server().request('POST', '/api/execute', { language: 'python', code: 'print(2)' });
     await until((r) => r.queued === 1);
+    // the gauges say so too, while it is so
+    const busy = await read();
+    expect([sample(busy, 'runbox_runs_active'), sample(busy, 'runbox_runs_queued')]).toEqual([1, 1]);
     const third = await server().request('POST', '/api/execute', { language: 'python', code: 'print(3)' });
     expect(third.status).toBe(503);
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -136,6 +146,15 @@ describe('refusals, pool and jails', () => {
   });
 
   test('the pool, jail and queue gauges say what the server holds', async () => {
+    // A run's slot is held until nothing of it is alive: its answer goes out first, killing
+    // its jail and removing its cgroup come after (run-service.ts), tens of milliseconds on a
+    // loaded host. Runs that have all answered may so still hold a slot for a moment; once
+    // the server is quiet (as /api/health says), the gauges must say it is.
+    for (let i = 0; i < 200; i++) {
+      const { active, queued, live } = (await server().request('GET', '/api/health')).json.runs;
+      if (active === 0 && queued === 0 && live.active === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const s = await read();
     expect(sample(s, 'runbox_user_pool_size')).toBe(2);
     expect(sample(s, 'runbox_user_pool_ready')).toBeLessThanOrEqual(2);
@@ -170,6 +189,8 @@ describe('refusals, pool and jails', () => {
       verdict: /^[a-z_]+$/,
       result: /^(hit|miss)$/,
       reason: /^(rate_limited|queue_full|shutting_down|live_full)$/,
+      quota: /^(rate|daily|concurrency)$/,
+      outcome: /^(delivered|retry|failed)$/,
       step: /^(kill|user)$/,
       how: /^(pool|inline)$/,
       method: /^[A-Z]+$/,
@@ -244,6 +265,72 @@ describe('rate limits', () => {
       listener.close();
     }
   });
+});
+
+describe('quotas and asynchronous submissions', () => {
+  test("a quota's refusal is counted by quota (never by key), and as a rate_limited refusal", async () => {
+    const made = await server().request('POST', '/api/admin/keys', { name: 'metrics', dailyRuns: 1 }, { authorization: `Bearer ${ADMIN_KEY}` });
+    expect(made.status).toBe(201);
+    const key = { authorization: `Bearer ${made.json.key}` };
+    const quota = (s: Scrape, q: string) => sample(s, 'runbox_quota_refusals_total', { quota: q });
+    const before = await read();
+    expect((await server().request('POST', '/api/execute', { language: 'python', code: 'print(1)' }, key)).status).toBe(200);
+    expect((await server().request('POST', '/api/execute', { language: 'python', code: 'print(1)' }, key)).status).toBe(429);
+    const after = await read();
+    expect(['daily', 'rate', 'concurrency'].map((q) => quota(after, q) - quota(before, q))).toEqual([1, 0, 0]);
+    expect(sample(after, 'runbox_requests_refused_total', { reason: 'rate_limited' }) - sample(before, 'runbox_requests_refused_total', { reason: 'rate_limited' })).toBe(1);
+    expect(after.text).not.toContain(made.json.id);
+  });
+
+  test('submissions queued and finished are counted, and their callbacks by outcome', async () => {
+    // the receiver: /ok takes every callback, /flaky refuses the first one it gets
+    let flakyRefused = false;
+    const receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const refuse = req.url === '/flaky' && !flakyRefused;
+        if (refuse) flakyRefused = true;
+        res.writeHead(refuse ? 503 : 200).end();
+      });
+    });
+    receiver.listen(0, CALLBACK_HOST);
+    await once(receiver, 'listening');
+    const base = `http://${CALLBACK_HOST}:${(receiver.address() as AddressInfo).port}`;
+    try {
+      const before = await read();
+      const finished = (s: Scrape, status: string) => sample(s, 'runbox_submissions_finished_total', { status });
+      const callbacks = (s: Scrape, outcome: string) => sample(s, 'runbox_submission_callbacks_total', { outcome });
+      const one = await server().request('POST', '/api/submissions', { language: 'python', code: 'print(1)', callbackUrl: `${base}/ok` });
+      const batch = await server().request('POST', '/api/submissions/batch', {
+        submissions: [
+          { language: 'python', code: 'raise SystemExit(2)', callbackUrl: `${base}/flaky` },
+          { language: 'python', code: 'print(3)' },
+        ],
+      });
+      expect([one.status, batch.status]).toEqual([202, 202]);
+      for (const id of [one.json.id, ...batch.json.ids]) {
+        let status: string;
+        do status = (await server().request('GET', `/api/submissions/${id}?wait=true`)).json.status;
+        while (status === 'queued' || status === 'running');
+      }
+      const settled = async () => {
+        const s = await read();
+        return { s, done: callbacks(s, 'delivered') - callbacks(before, 'delivered') === 2 };
+      };
+      let after = await settled();
+      // the flaky receiver's callback is tried again a second later
+      for (let i = 0; i < 100 && !after.done; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await settled();
+      }
+      const s = after.s;
+      expect(sample(s, 'runbox_submissions_queued_total') - sample(before, 'runbox_submissions_queued_total')).toBe(3);
+      expect([finished(s, 'ok') - finished(before, 'ok'), finished(s, 'runtime_error') - finished(before, 'runtime_error')]).toEqual([2, 1]);
+      expect(['delivered', 'retry', 'failed'].map((o) => callbacks(s, o) - callbacks(before, o))).toEqual([2, 1, 0]);
+    } finally {
+      receiver.close();
+    }
+  }, 60000);
 });
 
 describe('store errors', () => {

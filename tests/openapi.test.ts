@@ -6,22 +6,24 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
+import { WebSocket } from 'ws';
 import { default as expressApp, Router as expressRouter } from 'express';
 import { buildOpenApiDocument } from '../backend/src/http/openapi/document.js';
 import { describedRoutes, describeRoute } from '../backend/src/http/openapi/registry.js';
 import { registeredRouters, registeredRoutes } from '../backend/src/http/registered-routes.js';
 import { LiveClient } from './helpers/live.js';
 import { startNginx, type TestNginx } from './helpers/nginx.js';
-import { useRunbox, type HttpReply } from './helpers/runbox.js';
+import { startTestRunbox, subInstance, useRunbox, type HttpReply, type TestRunbox } from './helpers/runbox.js';
 
 /**
  * The OpenAPI document a real server serves: valid, complete (every route the Express app
  * registers, found by walking its router) and true (real answers of real runs match the
  * schemas it states). Then its docs page in a real Chromium, and /metrics behind the real
- * public nginx server.
+ * public nginx server. A second server with a tiny anonymous quota answers the 429 of a quota.
  */
 const ADMIN_KEY = 'openapi-test-admin-key-0123456789';
-const server = useRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_USER_POOL: '2' });
+// a tag of its own: the quota server below runs beside it (two servers need two sub-tags)
+const server = useRunbox({ RUNBOX_ADMIN_KEY: ADMIN_KEY, RUNBOX_USER_POOL: '2', RUNBOX_INSTANCE: subInstance(0) });
 
 type Json = Record<string, any>;
 let doc: Json;
@@ -45,8 +47,8 @@ function conforms(method: string, template: string, reply: Pick<HttpReply, 'stat
   for (const header of ['X-Runbox-Instance', 'Retry-After', 'Location']) {
     if (response.headers?.[header]) expect({ header, sent: reply.headers.get(header) !== null }).toEqual({ header, sent: true });
   }
-  // headers runbox itself sets are documented where they are sent
-  for (const header of ['retry-after', 'location']) {
+  // headers runbox itself sets are documented where they are sent (the quota's too)
+  for (const header of ['retry-after', 'location', 'ratelimit-policy', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']) {
     if (reply.headers.get(header) !== null) expect(Object.keys(response.headers ?? {}).map((h) => h.toLowerCase())).toContain(header);
   }
   if (!response.content) return;
@@ -123,12 +125,44 @@ describe('the document', () => {
             expect(response.content['application/json'].schema).toEqual(component('Health'));
             continue;
           }
-          if (Number(status) >= 400 && status !== '500') expect({ at: `${method} ${p} ${status}`, schema: response.content['application/json'].schema }).toEqual({ at: `${method} ${p} ${status}`, schema: component('Error') });
+          if (Number(status) >= 400 && status !== '500') {
+            const at = `${method} ${p} ${status}`;
+            const schema = response.content['application/json'].schema;
+            // Piston's API answers Piston's { message }; runbox's own Error where the key check or nginx answers first
+            const allowed = p.startsWith('/api/v2/') ? [component('Error'), component('PistonError'), { anyOf: [component('PistonError'), component('Error')] }] : [component('Error')];
+            expect({ at, schema }).toEqual({ at, schema: allowed.find((a) => JSON.stringify(a) === JSON.stringify(schema)) ?? allowed[0] });
+          }
           if (status === '503') expect(response.headers['Retry-After']).toBeTruthy();
+          // a quota's 429 says which window and when it resets
+          if (status === '429') for (const h of ['RateLimit-Policy', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']) expect({ at: `${method} ${p}`, h, documented: Boolean(response.headers[h]) }).toEqual({ at: `${method} ${p}`, h, documented: true });
         }
       }
     }
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['LiveClientMessage', 'LiveServerMessage', 'RunResult', 'JudgeResult', 'Health', 'Error']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['LiveClientMessage', 'LiveServerMessage', 'RunResult', 'JudgeResult', 'Health', 'Error', 'ApiKey', 'Submission', 'PistonExecuteResponse', 'PistonClientMessage', 'PistonServerMessage']),
+    );
+  });
+
+  test('API keys: both ways of sending one, anonymous access, and the 401 of every route behind the key check', () => {
+    expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.apiKeyHeader).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    // this server lets anonymous clients in ({}), under their own quotas
+    expect(doc.security).toEqual([{}, { apiKey: [] }, { apiKeyHeader: [] }]);
+    const open = ['get /api/health', 'get /api/openapi.json', 'get /api/docs', 'get /api/docs/{asset}', 'get /metrics'];
+    for (const [p, item] of Object.entries(doc.paths as Record<string, Json>)) {
+      for (const [method, op] of Object.entries(item)) {
+        const at = `${method} ${p}`;
+        if (open.includes(at)) continue;
+        // every other route is behind the key check, or the admin's
+        expect({ at, answers401: Boolean(op.responses['401']) }).toEqual({ at, answers401: true });
+      }
+    }
+    // the program of several files is in every request that takes a program
+    for (const [p, method] of [['/api/execute', 'post'], ['/api/snippets', 'post'], ['/api/submissions', 'post'], ['/api/problems/{slug}/submissions', 'post']] as const) {
+      const body = doc.paths[p][method].requestBody.content['application/json'].schema;
+      expect({ p, files: body.properties?.files?.type }).toEqual({ p, files: 'array' });
+    }
+    expect(doc.paths['/api/v2/execute'].post.requestBody.content['application/json'].schema.properties.files.type).toBe('array');
   });
 });
 
@@ -236,6 +270,108 @@ describe('real answers match the documented schemas', () => {
     for (const line of lines) matchesSchema(doc.paths['/api/execute/stream'].post.responses['200'].content['application/x-ndjson'].schema, line, `stream ${line.type}`);
   });
 
+  test('API keys: made, listed, read, its usage, revoked; a run with a key; the refusals', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_KEY}` };
+    const made = await server().request('POST', '/api/admin/keys', { name: 'openapi', ratePerMinute: 1000, caps: { timeMs: 2000 } }, admin);
+    expect(made.status).toBe(201);
+    conforms('POST', '/api/admin/keys', made);
+    conforms('POST', '/api/admin/keys', await server().request('POST', '/api/admin/keys', { name: '' }, admin)); // 400
+    conforms('POST', '/api/admin/keys', await server().request('POST', '/api/admin/keys', { name: 'x' })); // 401
+    const id = made.json.id as string;
+    const key = { authorization: `Bearer ${made.json.key}` };
+    // a run with the key: its answer carries the key's RateLimit-* headers
+    const run = await server().request('POST', '/api/execute', { language: 'python', code: 'print(1)' }, { 'x-api-key': made.json.key });
+    expect(run.headers.get('ratelimit-policy')).toBe('1000;w=60');
+    conforms('POST', '/api/execute', run);
+    const overCap = await server().request('POST', '/api/execute', { language: 'python', code: 'print(1)', limits: { timeMs: 3000 } }, key);
+    expect(overCap.status).toBe(403);
+    conforms('POST', '/api/execute', overCap);
+    const list = await server().request('GET', '/api/admin/keys', undefined, admin);
+    expect(list.json.keys.map((k: Json) => k.id)).toContain(id);
+    conforms('GET', '/api/admin/keys', list);
+    conforms('GET', '/api/admin/keys/{id}', await server().request('GET', `/api/admin/keys/${id}`, undefined, admin));
+    conforms('GET', '/api/admin/keys/{id}', await server().request('GET', '/api/admin/keys/AAAAAAAAAAAAAAAA', undefined, admin)); // 404
+    const usage = await server().request('GET', `/api/admin/keys/${id}/usage?days=7`, undefined, admin);
+    expect(usage.json.total.runs).toBe(1);
+    conforms('GET', '/api/admin/keys/{id}/usage', usage);
+    conforms('GET', '/api/admin/keys/{id}/usage', await server().request('GET', `/api/admin/keys/${id}/usage?days=0`, undefined, admin)); // 400
+    conforms('DELETE', '/api/admin/keys/{id}', await server().request('DELETE', `/api/admin/keys/${id}`, undefined, admin));
+    const revoked = await server().request('POST', '/api/execute', { language: 'python', code: 'print(1)' }, key);
+    expect(revoked.status).toBe(401);
+    conforms('POST', '/api/execute', revoked);
+  });
+
+  test('submissions: queued, a batch, read, waited for, several by id, and the refusals', async () => {
+    const one = await server().request('POST', '/api/submissions', { language: 'python', code: 'print(input())', stdin: 'async', expectedOutput: 'async\n' });
+    expect(one.status).toBe(202);
+    conforms('POST', '/api/submissions', one);
+    const batch = await server().request('POST', '/api/submissions/batch', {
+      submissions: [
+        { language: 'cpp', code: 'int main() { return 3; }' },
+        { language: 'python', files: [{ name: 'main.py', content: 'import helper' }, { name: 'helper.py', content: 'print("two files")' }] },
+      ],
+    });
+    expect(batch.status).toBe(202);
+    conforms('POST', '/api/submissions/batch', batch);
+    conforms('POST', '/api/submissions', await server().request('POST', '/api/submissions', { language: 'python', code: 1 })); // 400
+    conforms('POST', '/api/submissions/batch', await server().request('POST', '/api/submissions/batch', { submissions: [] })); // 400
+    // its state at once (queued or running, or done already), then its result
+    conforms('GET', '/api/submissions/{id}', await server().request('GET', `/api/submissions/${one.json.id}`));
+    const ids = [one.json.id, ...batch.json.ids] as string[];
+    const done: Json[] = [];
+    for (const id of ids) {
+      let reply: HttpReply;
+      do reply = await server().request('GET', `/api/submissions/${id}?wait=true`);
+      while (reply.json.status === 'queued' || reply.json.status === 'running');
+      conforms('GET', '/api/submissions/{id}', reply);
+      done.push(reply.json);
+    }
+    expect(done.map((d) => [d.status, d.verdict])).toEqual([['ok', 'accepted'], ['runtime_error', null], ['ok', null]]);
+    expect(done[2]!.stdout).toBe('two files\n');
+    const several = await server().request('GET', `/api/submissions?ids=${ids.join(',')},AAAAAAAAAAAAAAAA`);
+    expect(several.json.submissions.at(-1)).toBeNull();
+    conforms('GET', '/api/submissions', several);
+    conforms('GET', '/api/submissions', await server().request('GET', '/api/submissions?ids=not*an*id'));
+    conforms('GET', '/api/submissions/{id}', await server().request('GET', '/api/submissions/AAAAAAAAAAAAAAAA'));
+    conforms('GET', '/api/submissions/{id}', await server().request('GET', `/api/submissions/${one.json.id}?wait=maybe`));
+  });
+
+  test("Piston: runtimes, a run of each kind, Piston's errors, and the WebSocket's messages", async () => {
+    const runtimes = await server().request('GET', '/api/v2/runtimes');
+    expect(runtimes.json.map((r: Json) => r.language)).toEqual(expect.arrayContaining(['python', 'c++']));
+    conforms('GET', '/api/v2/runtimes', runtimes);
+    const interpreted = await server().request('POST', '/api/v2/execute', { language: 'python', version: '*', files: [{ content: 'print(input())' }], stdin: 'piston' });
+    expect(interpreted.json.run.stdout).toBe('piston\n');
+    conforms('POST', '/api/v2/execute', interpreted);
+    const compiled = await server().request('POST', '/api/v2/execute', { language: 'c++', version: '*', files: [{ name: 'main.cpp', content: 'int main() { return 2; }' }] });
+    expect([compiled.json.compile.code, compiled.json.run.code]).toEqual([0, 2]);
+    conforms('POST', '/api/v2/execute', compiled);
+    const bad = await server().request('POST', '/api/v2/execute', { language: 'python', version: '*', files: [{ content: 7 }] });
+    expect(bad.status).toBe(400);
+    conforms('POST', '/api/v2/execute', bad);
+    conforms('POST', '/api/v2/execute', await server().request('POST', '/api/v2/execute', 'x', { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://elsewhere.example' })); // 415
+    conforms('GET', '/api/v2/connect', await server().request('GET', '/api/v2/connect')); // 426
+
+    const ws = new WebSocket(`${server().url.replace(/^http/, 'ws')}/api/v2/connect`);
+    const messages: Json[] = [];
+    ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const sent = [
+      { type: 'init', language: 'python', version: '*', files: [{ content: 'print(input(), flush=True)\ninput()' }] },
+      { type: 'data', stream: 'stdin', data: 'hi\n' },
+      { type: 'signal', signal: 'SIGKILL' },
+    ];
+    ws.send(JSON.stringify(sent[0]));
+    ws.send(JSON.stringify(sent[1]));
+    for (let i = 0; i < 300 && !messages.some((m) => m.type === 'data' && m.stream === 'stdout'); i++) await new Promise((r) => setTimeout(r, 100));
+    ws.send(JSON.stringify(sent[2]));
+    expect(await closed).toBe(4999);
+    for (const m of sent) matchesSchema(component('PistonClientMessage'), m, `piston client ${m.type}`);
+    expect(messages.map((m) => m.type)).toEqual(['runtime', 'stage', 'data', 'exit']);
+    for (const m of messages) matchesSchema(component('PistonServerMessage'), m, `piston server ${m.type}`);
+  });
+
   test('metrics, and the refusal of a request that came through a proxy', async () => {
     const metrics = await server().request('GET', '/metrics');
     expect(metrics.status).toBe(200);
@@ -243,6 +379,34 @@ describe('real answers match the documented schemas', () => {
     const proxied = await server().request('GET', '/metrics', undefined, { 'x-forwarded-for': '127.0.0.1' });
     expect(proxied.status).toBe(403);
     conforms('GET', '/metrics', proxied);
+  });
+});
+
+describe("a quota's answers (a server whose anonymous clients may start one run a day)", () => {
+  let quoted: TestRunbox;
+  beforeAll(async () => {
+    quoted = await startTestRunbox({ RUNBOX_INSTANCE: subInstance(1), RUNBOX_USER_POOL: '1', RUNBOX_ANON_RUNS_PER_DAY: '1' });
+  });
+  afterAll(async () => {
+    await quoted?.shutdown();
+  });
+
+  test('the run let in carries RateLimit-*; the next is a 429 naming the quota, with Retry-After, from runbox and from Piston', async () => {
+    const first = await quoted.request('POST', '/api/execute', { language: 'python', code: 'print(1)' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('ratelimit-policy')).toBe('1;w=86400');
+    conforms('POST', '/api/execute', first);
+    const refused = await quoted.request('POST', '/api/execute', { language: 'python', code: 'print(2)' });
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ quota: 'daily', limit: 1 });
+    conforms('POST', '/api/execute', refused);
+    const queued = await quoted.request('POST', '/api/submissions', { language: 'python', code: 'print(3)' });
+    expect(queued.status).toBe(429);
+    conforms('POST', '/api/submissions', queued);
+    const piston = await quoted.request('POST', '/api/v2/execute', { language: 'python', version: '*', files: [{ content: 'print(4)' }] });
+    expect(piston.status).toBe(429);
+    expect(piston.headers.get('ratelimit-remaining')).toBe('0');
+    conforms('POST', '/api/v2/execute', piston);
   });
 });
 

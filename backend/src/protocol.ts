@@ -217,6 +217,12 @@ export interface ErrorResponse {
   error: string;
   field?: string;
   message?: string;
+  /** a quota's 429: which quota, its limit, and the seconds to wait (as Retry-After) */
+  quota?: QuotaName;
+  limit?: number;
+  retryAfter?: number;
+  /** a 403 over an API key's cap: the cap of the limit `field` names */
+  cap?: number;
   [extra: string]: unknown;
 }
 

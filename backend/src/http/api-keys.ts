@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { keyIdOf, keyMatches } from '../keys/api-key.js';
 import { QuotaExceededError, type Caller, type QuotaPolicy, type Quotas, type RunTicket, type WindowState } from '../keys/quotas.js';
 import { CAPPABLE_LIMITS, type LimitMaxima } from '../protocol.js';
+import { quotaRefused } from '../observability/metrics.js';
 import type { Store } from '../store/store.js';
 import { badField, HttpError } from './errors.js';
 
@@ -167,7 +168,10 @@ export async function admitCaller(deps: Pick<KeyDeps, 'quotas'>, caller: Caller,
   try {
     return await deps.quotas.admit(caller, { hold });
   } catch (err) {
-    if (err instanceof QuotaExceededError) throw tooManyRuns(err);
+    if (err instanceof QuotaExceededError) {
+      quotaRefused(err.quota);
+      throw tooManyRuns(err);
+    }
     throw err;
   }
 }

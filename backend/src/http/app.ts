@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps): express.Express {
   };
 
   // the contract and its docs page are public, whoever calls
-  app.use('/api', apiDocsRoutes(app, () => ({ schemas: liveMessageSchemas(config) })));
+  app.use('/api', apiDocsRoutes(app, () => ({ schemas: liveMessageSchemas(config), anonymous: config.anonymous })));
   // who calls (an API key, the admin, or an anonymous client) for every route; 401 here
   app.use('/api', authenticate(deps));
   // Piston v2's API, for the tools written for Piston (its own errors: { message })

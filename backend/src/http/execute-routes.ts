@@ -6,7 +6,7 @@ import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
-import { describeRoute, errors, json, jsonBody } from './openapi/registry.js';
+import { describeRoute, errors, json, jsonBody, quotaHeaders } from './openapi/registry.js';
 import { executeResult, healthSchema, languageSchema, visitorHeader } from './openapi/schemas.js';
 
 /** Running code: health, languages, execute. */
@@ -19,6 +19,8 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   describeRoute(router, 'get', '/health', {
     summary: 'Health, load and the isolation really in force',
     tags: ['operations'],
+    // open to load balancers and HEALTHCHECKs, which carry no key
+    security: [],
     responses: { 200: json('Up', healthSchema), 503: json('Shutting down (same body, status shutting_down)', healthSchema) },
   });
   router.get('/health', (_req, res) => {
@@ -36,7 +38,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     tags: ['runs'],
     requestParams: { header: visitorHeader },
     requestBody: jsonBody(schema),
-    responses: { 200: json("The run's result, whatever the program did (status says)", executeResult), ...errors(400, 413, 415, 503) },
+    responses: { 200: json("The run's result, whatever the program did (status says)", executeResult, quotaHeaders), ...errors(400, 403, 413, 415, 503) },
   });
   router.post('/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);

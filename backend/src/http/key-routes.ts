@@ -6,6 +6,8 @@ import { ID_PATTERN } from '../store/ids.js';
 import { requireAdmin } from './admin.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
+import { describeRoute, errors, json, jsonBody, noContent } from './openapi/registry.js';
+import { apiKeyCreatedSchema, apiKeyInfoSchema, apiKeyListSchema, apiKeyUsageSchema } from './openapi/schemas.js';
 import { parseBody } from './validate.js';
 
 /**
@@ -31,19 +33,39 @@ export function keyRoutes({ config, store }: AppDeps, requireJson: express.Reque
     return info;
   };
 
+  const admin = { tags: ['keys'], security: [{ admin: [] }] };
+  const idParam = { path: z.object({ id: z.string().meta({ description: "The key's id (public: the part of the key before the dot)" }) }) };
+
+  describeRoute(router, 'post', '/admin/keys', {
+    ...admin,
+    summary: 'Make an API key (the key is in this answer only)',
+    requestBody: jsonBody(apiKeyRequestSchema),
+    responses: {
+      201: json('Made: `key` is shown now and never again', apiKeyCreatedSchema, { Location: { description: 'The key in the API', schema: { type: 'string' } } }),
+      ...errors(400, 401, 403, 413, 415),
+    },
+  });
   router.post('/admin/keys', requireJson, express.json({ limit: '16kb' }), async (req, res) => {
     const created = await createApiKey(store.keys, parseBody(apiKeyRequestSchema, req.body));
     res.status(201).location(`/api/admin/keys/${created.id}`).json(created);
   });
 
+  describeRoute(router, 'get', '/admin/keys', { ...admin, summary: 'Every API key, revoked ones included (never their secrets)', responses: { 200: json('The keys', apiKeyListSchema), ...errors(401, 403) } });
   router.get('/admin/keys', async (_req, res) => {
     res.json({ keys: await store.keys.listKeys() });
   });
 
+  describeRoute(router, 'get', '/admin/keys/:id', { ...admin, summary: 'An API key', requestParams: idParam, responses: { 200: json('The key', apiKeyInfoSchema), ...errors(401, 403, 404) } });
   router.get('/admin/keys/:id', async (req, res) => {
     res.json(await findKey(req.params.id));
   });
 
+  describeRoute(router, 'get', '/admin/keys/:id/usage', {
+    ...admin,
+    summary: "An API key's runs and CPU time per UTC day",
+    requestParams: { ...idParam, query: usageQuery.extend({ days: usageQuery.shape.days.meta({ description: `Days back, today included (default 30, at most ${MAX_USAGE_DAYS})` }) }) },
+    responses: { 200: json('Its usage', apiKeyUsageSchema), ...errors(400, 401, 403, 404) },
+  });
   router.get('/admin/keys/:id/usage', async (req, res) => {
     const { days } = parseBody(usageQuery, { ...req.query });
     const usage = ID_PATTERN.test(req.params.id) ? await keyUsage(store.keys, req.params.id, days ?? 30) : null;
@@ -52,6 +74,12 @@ export function keyRoutes({ config, store }: AppDeps, requireJson: express.Reque
   });
 
   // revoking is for good: the key stays listed (with its usage), answering 401 from now on
+  describeRoute(router, 'delete', '/admin/keys/:id', {
+    ...admin,
+    summary: 'Revoke an API key, for good (it stays listed, with its usage)',
+    requestParams: idParam,
+    responses: { 204: noContent('Revoked: the key answers 401 from now on'), ...errors(401, 403, 404) },
+  });
   router.delete('/admin/keys/:id', async (req, res) => {
     await findKey(req.params.id);
     await store.keys.revokeKey(req.params.id);

@@ -18,7 +18,7 @@ import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
-import { describeRoute, errors, jsonBody } from './openapi/registry.js';
+import { describeRoute, errors, jsonBody, quotaHeaders } from './openapi/registry.js';
 import { visitorHeader } from './openapi/schemas.js';
 
 /**
@@ -67,8 +67,8 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     requestParams: { header: visitorHeader },
     requestBody: jsonBody(schema),
     responses: {
-      200: { description: 'application/x-ndjson: each line one LiveServerMessage', content: { 'application/x-ndjson': { schema: liveServerMessageSchema } } },
-      ...errors(400, 413, 415, 503),
+      200: { description: 'application/x-ndjson: each line one LiveServerMessage', content: { 'application/x-ndjson': { schema: liveServerMessageSchema } }, headers: quotaHeaders },
+      ...errors(400, 403, 413, 415, 503),
     },
   });
   router.post('/execute/stream', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
@@ -123,12 +123,13 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
       'Upgrade to a WebSocket (ws:// or wss://). One connection runs one program. Every message is JSON text: the client sends LiveClientMessage ' +
       '(start first and once, then stdin, stdin-eof, kill), the server LiveServerMessage (started, compile, stdout, stderr, then exit or error, then it closes: ' +
       '1000 done, 1001 shutting down, 1003 binary message, 1008 protocol error, 1009 too big, 1011 server fault). A browser page must be of this origin ' +
-      "or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. Without an upgrade this answers 426.",
+      "or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. The API key goes in the upgrade's headers: " +
+      "the connection is one run of its caller's quotas (refused 401 or 429 before any WebSocket exists). Without an upgrade this answers 426.",
     tags: ['runs'],
     requestParams: { header: z.object({ Upgrade: z.literal('websocket'), Connection: z.string().meta({ description: 'Upgrade' }) }) },
     responses: {
-      101: { description: 'Switching Protocols: the connection is now a live run' },
-      ...errors(403, 426, 503),
+      101: { description: 'Switching Protocols: the connection is now a live run', headers: quotaHeaders },
+      ...errors(400, 401, 403, 426, 503),
     },
     'x-websocket': { clientMessages: { $ref: '#/components/schemas/LiveClientMessage' }, serverMessages: { $ref: '#/components/schemas/LiveServerMessage' } },
   });

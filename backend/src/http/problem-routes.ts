@@ -10,7 +10,7 @@ import { badField, HttpError } from './errors.js';
 import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 import { keepSubmission } from './history-routes.js';
 import { visitorKey } from './visitor.js';
-import { describeRoute, errors, json, jsonBody, noContent } from './openapi/registry.js';
+import { describeRoute, errors, json, jsonBody, noContent, quotaHeaders } from './openapi/registry.js';
 import { judgeResultSchema, problemListSchema, problemSchemaOut, visitorHeader } from './openapi/schemas.js';
 
 /** Problems with many tests are large; only an admin's body is read at this size. */
@@ -40,8 +40,8 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
   describeRoute(router, 'get', '/problems/:slug', {
     summary: 'A problem: statement, limits and sample tests (every test with the admin key)',
     tags: ['judge'],
-    security: [{}, { admin: [] }],
-    responses: { 200: json('The problem', problemSchemaOut), ...errors(404) },
+    security: [{}, { admin: [] }, { apiKey: [] }, { apiKeyHeader: [] }],
+    responses: { 200: json('The problem', problemSchemaOut), ...errors(400, 401, 404) },
   });
   router.get('/problems/:slug', async (req, res) => {
     const { tests, ...problem } = await findProblem(req.params.slug);
@@ -97,7 +97,7 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     tags: ['judge'],
     requestParams: { header: visitorHeader },
     requestBody: jsonBody(judgeRequestSchema),
-    responses: { 200: json('The verdict and every test', judgeResultSchema), ...errors(400, 404, 413, 415, 503) },
+    responses: { 200: json('The verdict and every test', judgeResultSchema, quotaHeaders), ...errors(400, 404, 413, 415, 503) },
   });
   router.post('/problems/:slug/submissions', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(judgeRequestSchema, req.body);

@@ -1,6 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { ShuttingDownError } from '../runs/run-service.js';
+import { submissionsEnqueued } from '../observability/metrics.js';
 import { ID_PATTERN } from '../store/ids.js';
 import type { NewQueuedSubmission } from '../store/submission-queue.js';
 import { submissionBatchSchema, submissionRequestSchema, type SubmissionRequest } from '../submission-protocol.js';
@@ -8,6 +9,8 @@ import { submissionView } from '../submissions/submission-view.js';
 import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { badField, HttpError } from './errors.js';
+import { describeRoute, errors, json, jsonBody, quotaHeaders } from './openapi/registry.js';
+import { submissionBatchCreatedSchema, submissionCreatedSchema, submissionListSchema, submissionSchema } from './openapi/schemas.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 
 /** The largest batch body read, whatever the batch size allows (nginx caps bodies lower still). */
@@ -77,16 +80,34 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
       );
     }
     const ids = await queue.enqueue(items);
+    submissionsEnqueued(ids.length);
     submissions.kick();
     return ids;
   };
 
+  const location = { Location: { description: 'The submission in the API', schema: { type: 'string' as const } } };
+  describeRoute(router, 'post', '/submissions', {
+    summary: 'Queue a run; answered at once with its id',
+    description:
+      "/api/execute's body, plus expectedOutput (the answer then carries the judge's verdict) and callbackUrl (the finished submission is POSTed there, " +
+      'signed with HMAC-SHA256 of RUNBOX_CALLBACK_SECRET in X-Runbox-Signature). It counts against the caller\'s rate and daily quotas now, and holds no run slot while it waits.',
+    tags: ['submissions'],
+    requestBody: jsonBody(single),
+    responses: { 202: json('Queued', submissionCreatedSchema, { ...location, ...quotaHeaders }), ...errors(400, 403, 413, 415, 503) },
+  });
   router.post('/submissions', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(single, req.body);
     const [id] = await enqueue([await prepare(req, res, body, ownerOf(req), '')]);
     res.status(202).location(`/api/submissions/${id}`).json({ id });
   });
 
+  describeRoute(router, 'post', '/submissions/batch', {
+    summary: `Queue several runs at once (at most ${config.submissionBatchMax}); all or none`,
+    description: 'Each submission is checked as POST /api/submissions checks one; a field at fault is named under its place (submissions.3.code). Each counts as one run of the quotas.',
+    tags: ['submissions'],
+    requestBody: jsonBody(batch),
+    responses: { 202: json('Queued, ids in the order given', submissionBatchCreatedSchema, quotaHeaders), ...errors(400, 403, 413, 415, 503) },
+  });
   router.post('/submissions/batch', requireJson, express.json({ limit: Math.min(BATCH_BODY_CAP, bodyLimitBytes(config) * config.submissionBatchMax) }), async (req, res) => {
     const body = parseBody(batch, req.body);
     const owner = ownerOf(req);
@@ -96,12 +117,27 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
     res.status(202).json({ ids });
   });
 
+  describeRoute(router, 'get', '/submissions', {
+    summary: 'Several submissions by id',
+    tags: ['submissions'],
+    requestParams: { query: idsQuery.extend({ ids: idsQuery.shape.ids.meta({ description: `Comma-separated submission ids, at most ${config.submissionBatchMax}` }) }) },
+    responses: { 200: json('Each, or null where no submission has the id', submissionListSchema), ...errors(400) },
+  });
   router.get('/submissions', async (req, res) => {
     const { ids } = parseBody(idsQuery, { ...req.query });
     const found = new Map((await queue.find(ids)).map((r) => [r.id, r]));
     res.set('Cache-Control', 'no-store').json({ submissions: ids.map((id) => (found.has(id) ? submissionView(found.get(id)!) : null)) });
   });
 
+  describeRoute(router, 'get', '/submissions/:id', {
+    summary: 'A submission: its state, or once run its result',
+    tags: ['submissions'],
+    requestParams: {
+      path: z.object({ id: z.string() }),
+      query: z.object({ wait: waitQuery.shape.wait.meta({ description: `true: answer once it has run, or after ${config.submissionWaitMs} ms with its state then` }) }),
+    },
+    responses: { 200: json('Its state (queued, running) or its result', submissionSchema), ...errors(400, 404) },
+  });
   router.get('/submissions/:id', async (req, res) => {
     const { wait } = parseBody(waitQuery, { ...req.query });
     const id = String(req.params.id);

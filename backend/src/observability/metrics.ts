@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ExecuteResponse, JudgeStatus } from '../protocol.js';
+import type { ExecuteResponse, JudgeStatus, QuotaName, RunStatus } from '../protocol.js';
 
 /**
  * Every Prometheus metric runbox exports, and the small hooks the rest of the server calls
@@ -93,6 +93,29 @@ const refusals = new Counter({
   labelNames: ['reason'] as const,
   registers: [registry],
 });
+const quotaRefusals = new Counter({
+  name: 'runbox_quota_refusals_total',
+  help: "Runs refused (429) for a quota of their API key or of anonymous clients, by quota: rate (per minute), daily, concurrency (in flight). Never by key",
+  labelNames: ['quota'] as const,
+  registers: [registry],
+});
+const submissionsQueued = new Counter({
+  name: 'runbox_submissions_queued_total',
+  help: 'Asynchronous submissions queued (POST /api/submissions and /api/submissions/batch) by this server',
+  registers: [registry],
+});
+const submissionsFinished = new Counter({
+  name: 'runbox_submissions_finished_total',
+  help: "Asynchronous submissions this server finished, by the run's status (internal_error also for one given up after its servers kept dying)",
+  labelNames: ['status'] as const,
+  registers: [registry],
+});
+const callbacks = new Counter({
+  name: 'runbox_submission_callbacks_total',
+  help: 'Callback deliveries of finished submissions by outcome: delivered, retry (failed, tried again later), failed (given up)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
 const httpRequests = new Counter({
   name: 'runbox_http_requests_total',
   help: 'HTTP requests answered, by method, route pattern (unmatched for anything else) and status code',
@@ -172,8 +195,21 @@ const REFUSAL_REASONS = ['rate_limited', 'queue_full', 'shutting_down', 'live_fu
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export const refused = (reason: RefusalReason): void => refusals.inc({ reason });
 
+const QUOTAS = ['rate', 'daily', 'concurrency'] as const satisfies readonly QuotaName[];
+export const quotaRefused = (quota: QuotaName): void => quotaRefusals.inc({ quota });
+
+export const submissionsEnqueued = (count: number): void => submissionsQueued.inc(count);
+/** A submission's run is over and its result stored; internal_error also for one that ended without a run. */
+export const submissionFinished = (status: RunStatus, count = 1): void => {
+  if (count > 0) submissionsFinished.inc({ status }, count);
+};
+const CALLBACK_OUTCOMES = ['delivered', 'retry', 'failed'] as const;
+export const callbackAttempted = (outcome: (typeof CALLBACK_OUTCOMES)[number]): void => callbacks.inc({ outcome });
+
 // series that exist from the start at 0, so rate() and alerts see them before the first event
 for (const reason of REFUSAL_REASONS) refusals.inc({ reason }, 0);
+for (const quota of QUOTAS) quotaRefusals.inc({ quota }, 0);
+for (const outcome of CALLBACK_OUTCOMES) callbacks.inc({ outcome }, 0);
 for (const step of ['kill', 'user'] as const) cleanupFailures.inc({ step }, 0);
 
 export const httpAnswered = (method: string, route: string, status: number): void => httpRequests.inc({ method, route, status: String(status) });

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import { singleFileProgram, type Program } from '../runs/program.js';
 import type { Logger } from '../log.js';
+import { callbackAttempted, submissionFinished } from '../observability/metrics.js';
 import type { RunLimits } from '../runs/run.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord, StoredRequest } from '../store/submission-queue.js';
@@ -82,6 +83,8 @@ export class SubmissionWorker {
     const { queue, config, logger } = this.deps;
     const recovered = await queue.recoverOwnedBy(this.predecessorPrefix, MAX_ATTEMPTS, failedOutcome);
     if (recovered.requeued + recovered.failed + recovered.callbacks > 0) logger.warn('took back submissions of a server that stopped', recovered);
+    // given up after MAX_ATTEMPTS: finished too, without a run
+    submissionFinished('internal_error', recovered.failed);
     const every = (ms: number, work: () => Promise<unknown>, what: string) => {
       const timer = setInterval(() => void work().catch((err: Error) => logger.error(`submission queue: ${what} failed`, { error: err.message })), ms);
       timer.unref();
@@ -92,6 +95,7 @@ export class SubmissionWorker {
     this.timers.push(
       every(Math.max(1000, Math.floor(leaseMs / 3)), async () => {
         const r = await queue.recoverExpired(MAX_ATTEMPTS, failedOutcome);
+        submissionFinished('internal_error', r.failed);
         if (r.requeued + r.failed + r.callbacks > 0) logger.warn('took back submissions whose server stopped renewing them', r);
       }, 'recovering expired claims'),
       every(Math.min(60_000, Math.max(1000, (config.submissionKeepSeconds * 1000) / 2)), async () => {
@@ -209,6 +213,7 @@ export class SubmissionWorker {
         outcome = { result, language: language.id, verdict: verdictOf(result, request.expectedOutput) };
       }
       if (await queue.finish(claimed.id, this.name, outcome)) {
+        submissionFinished(outcome.result?.status ?? 'internal_error');
         logger.info('submission finished', { id: claimed.id, runId: outcome.result?.id ?? null, status: outcome.result?.status ?? 'internal_error', verdict: outcome.verdict });
       } else {
         logger.warn('submission finished after its claim expired: another server has it now', { id: claimed.id });
@@ -240,16 +245,19 @@ export class SubmissionWorker {
       const host = hostOf(callback.url);
       if (delivery.ok) {
         await queue.settleCallback(record.id, this.name, { state: 'delivered' });
+        callbackAttempted('delivered');
         logger.info('callback delivered', { id: record.id, host, attempt, status: delivery.status });
       } else if (this.deliveries.signal.aborted) {
         // shutting down: tried again soon, by the next server
         await queue.settleCallback(record.id, this.name, { state: 'pending', dueAt: Date.now(), error: 'the server shut down during the delivery' });
       } else if (delivery.permanent || attempt >= config.callbackAttempts) {
         await queue.settleCallback(record.id, this.name, { state: 'failed', error: delivery.error });
+        callbackAttempted('failed');
         logger.warn('callback given up', { id: record.id, host, attempt, error: delivery.error });
       } else {
         const dueAt = Date.now() + CALLBACK_BACKOFF_MS * 2 ** (attempt - 1);
         await queue.settleCallback(record.id, this.name, { state: 'pending', dueAt, error: delivery.error });
+        callbackAttempted('retry');
         logger.info('callback failed; will retry', { id: record.id, host, attempt, error: delivery.error, retryInMs: dueAt - Date.now() });
       }
     } catch (err) {

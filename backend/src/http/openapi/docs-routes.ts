@@ -60,6 +60,7 @@ export function apiDocsRoutes(app: express.Express, options: () => DocumentOptio
   describeRoute(router, 'get', '/openapi.json', {
     summary: 'This API as an OpenAPI 3.1 document',
     tags: ['operations'],
+    security: [],
     responses: { 200: { description: 'The document', content: { 'application/json': { schema: z.object({ openapi: z.string() }).catchall(z.unknown()) } } } },
   });
   router.get('/openapi.json', (_req, res) => {
@@ -70,6 +71,7 @@ export function apiDocsRoutes(app: express.Express, options: () => DocumentOptio
   describeRoute(router, 'get', '/docs', {
     summary: 'The API reference, as a page (Swagger UI, served from this server only)',
     tags: ['operations'],
+    security: [],
     responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
   });
   router.get('/docs', (_req, res) => {
@@ -79,6 +81,7 @@ export function apiDocsRoutes(app: express.Express, options: () => DocumentOptio
   describeRoute(router, 'get', '/docs/:asset', {
     summary: "The docs page's scripts and styles",
     tags: ['operations'],
+    security: [],
     requestParams: { path: z.object({ asset: z.enum([...Object.keys(ASSETS), 'start.js']) }) },
     responses: { 200: { description: 'The file' }, ...errors(404) },
   });

@@ -30,12 +30,15 @@ bubblewrap allowlist jail with seccomp, namespaces, cgroups and rlimits.
 export interface DocumentOptions {
   /** Schemas every client should see even when no operation names them (the live-run messages). */
   schemas?: ZodOpenApiComponentsObject['schemas'];
+  /** Whether clients without an API key are let in (RUNBOX_ANONYMOUS); true unless said. */
+  anonymous?: boolean;
 }
 
 /**
  * The OpenAPI 3.1 document of `app`: one operation per documented route the app registers
  * (found by walking its router), from the zod schemas the routes validate with. Every answer
- * also documents X-Runbox-Instance, and every operation 429 (nginx's rate limit) and 500.
+ * also documents X-Runbox-Instance, and every operation 429 (nginx's rate limit) and 500;
+ * an operation with no security of its own is behind the API-key check (400, 401 added).
  */
 export function buildOpenApiDocument(app: express.Express, options: DocumentOptions = {}): ReturnType<typeof createDocument> {
   const paths: ZodOpenApiPathsObject = {};
@@ -46,6 +49,8 @@ export function buildOpenApiDocument(app: express.Express, options: DocumentOpti
     const item = (paths[openApiPath] ??= {}) as Record<string, ZodOpenApiOperationObject>;
     item[route.method] = completed(doc, route.path, `${route.method} ${openApiPath}`);
   }
+  // routes that state no security of their own are behind the API-key check (http/api-keys.ts)
+  const keys: Record<string, string[]>[] = [{ apiKey: [] }, { apiKeyHeader: [] }];
   return createDocument({
     openapi: '3.1.0',
     info: { title: 'runbox API', version: VERSION, description: DESCRIPTION },
@@ -55,13 +60,19 @@ export function buildOpenApiDocument(app: express.Express, options: DocumentOpti
       { name: 'snippets', description: 'Share links' },
       { name: 'history', description: "A visitor's own submissions, named by the X-Runbox-Visitor key" },
       { name: 'judge', description: 'Problems with hidden tests, and submissions judged against them' },
+      { name: 'submissions', description: 'Asynchronous runs: queued at once, read (or waited for) later, or delivered to a callback' },
+      { name: 'piston', description: "Piston v2's API, for tools written for Piston: Piston's request and answer shapes, runbox's runs" },
+      { name: 'keys', description: "API keys and their usage: the admin's (RUNBOX_ADMIN_KEY)" },
       { name: 'operations', description: 'Health, metrics and this document' },
     ],
+    security: options.anonymous === false ? keys : [{}, ...keys],
     paths,
     components: {
       schemas: options.schemas,
       securitySchemes: {
-        admin: { type: 'http', scheme: 'bearer', description: 'RUNBOX_ADMIN_KEY: creating, replacing and deleting problems' },
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (rbx_<id>.<secret>, made by the admin): `Authorization: Bearer <key>`. Its runs count against its own quotas and caps' },
+        apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key in a header of its own (if both are sent, they must be the same key)' },
+        admin: { type: 'http', scheme: 'bearer', description: 'RUNBOX_ADMIN_KEY: creating, replacing and deleting problems, and managing API keys. Any route takes it as a caller without quotas' },
         metrics: { type: 'http', scheme: 'bearer', description: 'RUNBOX_METRICS_TOKEN: reading /metrics from an address that is not allowed by itself' },
       },
     },
@@ -75,7 +86,9 @@ function completed(doc: ZodOpenApiOperationObject, expressPath: string, operatio
   const missing = names.filter((n) => !declared?.shape[n]);
   const pathParams = missing.length ? z.object({ ...declared?.shape, ...Object.fromEntries(missing.map((n) => [n, z.string()])) }) : declared;
   const responses: Record<string, ZodOpenApiResponseObject> = {};
-  const all = { ...errors(429), 500: { description: 'The server failed (logged); nothing about it is sent' }, ...doc.responses } as Record<string, ZodOpenApiResponseObject>;
+  // behind the API-key check (no security of its own): a malformed key header is a 400, an unknown or revoked key a 401
+  const keyChecked = doc.security === undefined ? errors(400, 401) : {};
+  const all = { ...keyChecked, ...errors(429), 500: { description: 'The server failed (logged); nothing about it is sent' }, ...doc.responses } as Record<string, ZodOpenApiResponseObject>;
   for (const [status, response] of Object.entries(all)) {
     if (status.startsWith('x-')) continue;
     const headers = response.headers as Record<string, unknown> | undefined;

@@ -66,27 +66,49 @@ const retryAfter = {
   'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' as const, minimum: 1 } },
 };
 
+/**
+ * The quota headers (draft-ietf-httpapi-ratelimit-headers, its draft-07 fields): sent on
+ * the answers of requests that start a run when the caller has a windowed quota, and on a
+ * quota's 429. See http/api-keys.ts.
+ */
+export const quotaHeaders = {
+  'RateLimit-Policy': { description: "The caller's windowed quotas, e.g. `60;w=60, 1000;w=86400` (runs per 60 s, per day)", schema: { type: 'string' as const } },
+  'RateLimit-Limit': { description: 'The limit of the window closest to running out', schema: { type: 'integer' as const, minimum: 1 } },
+  'RateLimit-Remaining': { description: 'Runs left in that window', schema: { type: 'integer' as const, minimum: 0 } },
+  'RateLimit-Reset': { description: 'Seconds until that window ends', schema: { type: 'integer' as const, minimum: 1 } },
+};
+
 /** What each error status means on this API; every one is the Error shape. */
 const ERROR_MEANING: Record<number, string> = {
-  400: 'A field is invalid: `field` names it (unknown fields, a malformed visitor key and an unsupported language included)',
-  401: 'The key sent is wrong',
-  403: 'Not allowed (the admin API is off, or this client may not)',
+  400: 'A field is invalid: `field` names it (unknown fields, a malformed visitor key, an unsupported language, and an X-API-Key header that is empty or names another key than Authorization included)',
+  401: 'No API key where one is needed (RUNBOX_ANONYMOUS=false, or the admin key), or the key sent is unknown or revoked',
+  403: "Not allowed: the admin API is off, this client may not, or a requested limit is over the API key's cap (`field` names it, `cap` says it)",
   404: 'No such thing',
   409: 'It exists already',
   413: 'Code, stdin or the whole body is over its cap: `field` names it',
   415: 'The body is not UTF-8 JSON (`Content-Type: application/json`)',
   426: 'A WebSocket endpoint asked without an upgrade',
-  429: 'Too many requests from this client: wait `Retry-After` seconds',
+  429:
+    'Too many requests: nginx\'s rate limit in front, or a quota of the API key (or of anonymous clients, per address): `quota` names it ' +
+    '(rate, daily, concurrency) and RateLimit-* describe it. Wait `Retry-After` seconds',
   503: 'Busy (the run queue is full) or shutting down: wait `Retry-After` seconds',
 };
 
-/** The error answers a route can give, each with its meaning and (429, 503) its Retry-After header. */
+/** The headers an error status carries: Retry-After (429, 503), and a quota's (429). */
+export function errorHeaders(status: number): ZodOpenApiResponseObject['headers'] | undefined {
+  if (status === 429) return { ...retryAfter, ...quotaHeaders };
+  if (status === 503) return retryAfter;
+  return undefined;
+}
+
+/** The error answers a route can give, each with its meaning and (429, 503) its Retry-After and quota headers. */
 export function errors(...statuses: number[]): Record<`${number}`, ZodOpenApiResponseObject> {
   const out: Record<`${number}`, ZodOpenApiResponseObject> = {};
   for (const status of statuses) {
     const description = ERROR_MEANING[status];
     if (!description) throw new Error(`no documented meaning for error status ${status}`);
-    out[`${status}`] = { description, content: { 'application/json': { schema: errorSchema } }, ...(status === 429 || status === 503 ? { headers: retryAfter } : {}) };
+    const headers = errorHeaders(status);
+    out[`${status}`] = { description, content: { 'application/json': { schema: errorSchema } }, ...(headers ? { headers } : {}) };
   }
   return out;
 }

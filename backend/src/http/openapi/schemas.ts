@@ -6,6 +6,9 @@ import {
   RUN_STATUSES,
   VISITOR_HEADER,
   VISITOR_KEY,
+  type ApiKeyCreated,
+  type ApiKeyInfo,
+  type ApiKeyUsage,
   type ErrorResponse,
   type HealthResponse,
   type HistoryEntry,
@@ -15,9 +18,12 @@ import {
   type LanguageInfo,
   type ProblemResponse,
   type ProblemSummary,
+  type ProgramFile,
   type SnippetCreated,
   type SnippetResponse,
 } from '../../protocol.js';
+import type { FinishedSubmission, PendingSubmission, SubmissionCallback } from '../../submission-protocol.js';
+import { pistonExecuteSchema, type PistonExecuteResponse, type PistonServerMessage, type PistonStage } from '../piston/protocol.js';
 
 /**
  * Zod schemas of the answers the API sends, for the OpenAPI document and for the tests
@@ -32,6 +38,10 @@ export const errorSchema = z
     error: z.string().meta({ description: 'What went wrong, in a few words' }),
     field: z.string().optional().meta({ description: 'The request field (or header) at fault, as a dotted path' }),
     message: z.string().optional().meta({ description: 'What to do about it' }),
+    quota: z.enum(['rate', 'concurrency', 'daily']).optional().meta({ description: 'A 429 of a quota: the one exceeded (runs per minute, runs in flight, runs per UTC day)' }),
+    limit: z.number().int().optional().meta({ description: 'A 429 of a quota: its limit' }),
+    retryAfter: z.number().int().optional().meta({ description: 'A 429 of a quota: seconds to wait, as in Retry-After' }),
+    cap: z.number().int().optional().meta({ description: "A 403 over an API key's cap: the cap of the limit `field` names" }),
   })
   .catchall(z.unknown())
   .meta({ id: 'Error', description: 'Every error answer: JSON, never a stack trace' });
@@ -100,8 +110,13 @@ export const snippetCreatedSchema = z
   })
   .meta({ id: 'SnippetCreated' });
 
+export const programFileSchema = z
+  .object({ name: z.string(), content: z.string(), main: z.boolean().optional() })
+  .meta({ id: 'ProgramFile', description: 'One file of a program given as several' });
+const programFilesOut = z.array(programFileSchema).optional().meta({ description: 'A program given as several files: all of them, as given (code is then its entry file\'s)' });
+
 export const snippetSchema = snippetCreatedSchema
-  .extend({ language: z.string(), code: z.string(), stdin: z.string(), args: z.array(z.string()) })
+  .extend({ language: z.string(), code: z.string(), files: programFilesOut, stdin: z.string(), args: z.array(z.string()) })
   .meta({ id: 'Snippet' });
 
 const judgeStatus = z.enum(JUDGE_STATUSES);
@@ -171,7 +186,7 @@ export const historyEntrySchema = z
 export const historyListSchema = z.object({ entries: z.array(historyEntrySchema) }).meta({ id: 'HistoryList' });
 
 export const historyItemSchema = historyEntrySchema
-  .extend({ code: z.string(), stdin: z.string(), args: z.array(z.string()), result: z.union([executeResult, judgeResultSchema]) })
+  .extend({ code: z.string(), files: programFilesOut, stdin: z.string(), args: z.array(z.string()), result: z.union([executeResult, judgeResultSchema]) })
   .meta({ id: 'HistoryItem' });
 
 export const visitorHeader = z.object({
@@ -181,8 +196,141 @@ export const requiredVisitorHeader = z.object({
   [VISITOR_HEADER]: z.string().regex(VISITOR_KEY).meta({ description: 'The visitor key that names this history' }),
 });
 
+
+/* ---- API keys (the admin's) ---- */
+
+const keyCapsSchema = z
+  .object({ timeMs: z.number().int().optional(), cpuTimeMs: z.number().int().optional(), memoryMb: z.number().int().optional(), processes: z.number().int().optional(), outputKb: z.number().int().optional() })
+  .meta({ id: 'KeyCaps', description: "Caps on the limits of the key's runs: each lowers the server's maximum (a request asking for more is a 403)" });
+
+export const apiKeyInfoSchema = z
+  .object({
+    id: z.string().meta({ description: 'Public: the part of the key before the dot' }),
+    name: z.string(),
+    ratePerMinute: z.number().int().nullable().meta({ description: 'Runs per minute (fixed windows); null: no limit' }),
+    maxConcurrent: z.number().int().meta({ description: 'Runs in flight at once, across every replica' }),
+    dailyRuns: z.number().int().nullable().meta({ description: 'Runs per UTC day; null: no limit' }),
+    caps: keyCapsSchema,
+    createdAt: z.string(),
+    revokedAt: z.string().nullable().meta({ description: 'Set once revoked: the key answers 401 from then on' }),
+  })
+  .meta({ id: 'ApiKey', description: 'A key as the admin sees it: never the key itself, nor its hash' });
+
+export const apiKeyCreatedSchema = apiKeyInfoSchema
+  .extend({ key: z.string().meta({ description: 'The key (rbx_<id>.<secret>): shown in this answer only' }) })
+  .meta({ id: 'ApiKeyCreated' });
+
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeyInfoSchema) }).meta({ id: 'ApiKeyList' });
+
+export const apiKeyUsageSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    days: z.array(z.object({ day: z.string().meta({ description: 'UTC date, YYYY-MM-DD' }), runs: z.number().int(), cpuMs: z.number() })).meta({ description: 'Days with runs, oldest first' }),
+    total: z.object({ runs: z.number().int(), cpuMs: z.number() }),
+  })
+  .meta({ id: 'ApiKeyUsage' });
+
+/* ---- asynchronous submissions ---- */
+
+const submissionCallbackSchema = z
+  .object({
+    url: z.string(),
+    state: z.enum(['pending', 'delivering', 'delivered', 'failed']),
+    attempts: z.number().int().meta({ description: 'Deliveries tried so far' }),
+    lastError: z.string().nullable().meta({ description: "Why the last try failed (the receiver's status, a refused address, a timeout)" }),
+  })
+  .meta({ id: 'SubmissionCallback' });
+
+const submissionFields = {
+  id: z.string().meta({ description: "The submission's id (its run's own id is runId)" }),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  attempts: z.number().int().meta({ description: 'Times a server took it; more than 1 after a server died while running it' }),
+  callback: submissionCallbackSchema.nullable(),
+};
+
+export const pendingSubmissionSchema = z
+  .object({ ...submissionFields, status: z.enum(['queued', 'running']) })
+  .meta({ id: 'PendingSubmission', description: 'Not run yet: waiting in the queue, or running on a server' });
+
+export const finishedSubmissionSchema = executeResponseSchema
+  .omit({ id: true, submissionId: true })
+  .extend({
+    ...submissionFields,
+    runId: z.string().nullable().meta({ description: "The run's id; null when it ended without a run (its servers kept dying)" }),
+    verdict: z.enum(JUDGE_STATUSES).nullable().meta({ description: 'With expectedOutput: accepted, wrong_answer, or the run\'s status when it did not end ok; else null' }),
+    message: z.string().optional().meta({ description: 'Why it ended without running' }),
+  })
+  .meta({ id: 'FinishedSubmission', description: "Run: /api/execute's result (status is the run's) with the submission's own fields" });
+
+export const submissionSchema = z.union([pendingSubmissionSchema, finishedSubmissionSchema]).meta({ id: 'Submission' });
+export const submissionCreatedSchema = z.object({ id: z.string() }).meta({ id: 'SubmissionCreated' });
+export const submissionBatchCreatedSchema = z.object({ ids: z.array(z.string()).meta({ description: 'In the order of the request' }) }).meta({ id: 'SubmissionBatchCreated' });
+export const submissionListSchema = z
+  .object({ submissions: z.array(submissionSchema.nullable()).meta({ description: 'In the order of ids; null for an id no submission has (or one pruned)' }) })
+  .meta({ id: 'SubmissionList' });
+
+/* ---- Piston v2 ---- */
+
+export const pistonErrorSchema = z
+  .object({ message: z.string().meta({ description: 'What is wrong, naming the field as Piston does' }) })
+  .meta({ id: 'PistonError', description: "Piston's error answer" });
+
+export const pistonRuntimeSchema = z
+  .object({
+    language: z.string().meta({ description: "Piston's name of the language" }),
+    version: z.string().meta({ description: "The toolchain's version as semver, read at start" }),
+    aliases: z.array(z.string()),
+    runtime: z.string().optional().meta({ description: 'The package providing it, where Piston names one (gcc, node)' }),
+  })
+  .meta({ id: 'PistonRuntime' });
+
+export const pistonStageSchema = z
+  .object({
+    stdout: z.string(),
+    stderr: z.string(),
+    output: z.string().meta({ description: 'stdout and stderr in the order they came' }),
+    code: z.number().int().nullable().meta({ description: 'null when signal is set' }),
+    signal: z.string().nullable(),
+    message: z.string().nullable(),
+    status: z.string().nullable().meta({ description: "isolate's letters: RE, SG, TO, OL, EL, XX; null when the stage ended well" }),
+    memory: z.number().nullable().meta({ description: 'Bytes, peak' }),
+    cpu_time: z.number().nullable().meta({ description: 'ms' }),
+    wall_time: z.number().nullable().meta({ description: 'ms' }),
+  })
+  .meta({ id: 'PistonStage' });
+
+export const pistonExecuteResponseSchema = z
+  .object({ language: z.string(), version: z.string(), run: pistonStageSchema, compile: pistonStageSchema.optional().meta({ description: 'Only for languages that compile' }) })
+  .meta({ id: 'PistonExecuteResponse' });
+
+const pistonStageName = z.enum(['compile', 'run']);
+
+/** /api/v2/connect's messages: the client's (init is /api/v2/execute's body, its stdin ignored) and the server's. */
+export const pistonClientMessageSchema = z
+  .union([
+    pistonExecuteSchema.extend({ type: z.literal('init') }),
+    z.object({ type: z.literal('data'), stream: z.literal('stdin'), data: z.string() }),
+    z.object({ type: z.literal('signal'), signal: z.string().meta({ description: 'SIGKILL, SIGTERM, ...: one that would end a process ends the run; SIGCHLD, SIGCONT and the like change nothing' }) }),
+  ])
+  // rendered as a request: fields Piston does not know are ignored, not refused
+  .meta({ id: 'PistonClientMessage', unusedIO: 'input' });
+
+export const pistonServerMessageSchema = z
+  .union([
+    z.object({ type: z.literal('runtime'), language: z.string(), version: z.string() }),
+    z.object({ type: z.literal('stage'), stage: pistonStageName }),
+    z.object({ type: z.literal('data'), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
+    z.object({ type: z.literal('exit'), stage: pistonStageName, code: z.number().int().nullable(), signal: z.string().nullable(), status: z.string().nullable(), message: z.string().nullable() }),
+    z.object({ type: z.literal('error'), message: z.string() }),
+  ])
+  .meta({ id: 'PistonServerMessage' });
+
 // ---- each schema is its protocol type, both ways: a field added to one and not the other fails to compile ----
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// (identical, not merely assignable: an optional field one side lacks is assignable both ways, so would pass unseen)
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const same = <_T extends true>() => undefined;
 same<Same<z.infer<typeof isolationSchema>, IsolationReport>>();
 same<Same<z.infer<typeof healthSchema>, HealthResponse>>();
@@ -195,3 +343,13 @@ same<Same<z.infer<typeof problemSchemaOut>, ProblemResponse>>();
 same<Same<z.infer<typeof historyEntrySchema>, HistoryEntry>>();
 same<Same<z.infer<typeof historyItemSchema>, HistoryItem>>();
 same<Same<z.infer<typeof errorSchema>, ErrorResponse>>();
+same<Same<z.infer<typeof programFileSchema>, ProgramFile>>();
+same<Same<z.infer<typeof apiKeyInfoSchema>, ApiKeyInfo>>();
+same<Same<z.infer<typeof apiKeyCreatedSchema>, ApiKeyCreated>>();
+same<Same<z.infer<typeof apiKeyUsageSchema>, ApiKeyUsage>>();
+same<Same<z.infer<typeof submissionCallbackSchema>, SubmissionCallback>>();
+same<Same<z.infer<typeof pendingSubmissionSchema>, PendingSubmission>>();
+same<Same<z.infer<typeof finishedSubmissionSchema>, FinishedSubmission>>();
+same<Same<z.infer<typeof pistonStageSchema>, PistonStage>>();
+same<Same<z.infer<typeof pistonExecuteResponseSchema>, PistonExecuteResponse>>();
+same<Same<z.infer<typeof pistonServerMessageSchema>, PistonServerMessage>>();

@@ -7,7 +7,7 @@ import type { AppDeps } from '../app.js';
 import { cappedMaxima } from '../api-keys.js';
 import { PING_EVERY_MS, stopIfNotReading, type LiveAdmission, type LiveSocketRoute } from '../live.js';
 import { limitMaxima } from '../validate.js';
-import { parsePistonRequest, PISTON_CLOSE, PISTON_CONNECT_PATH, PistonError } from './protocol.js';
+import { parsePistonRequest, PISTON_CLOSE, PISTON_CONNECT_PATH, PistonError, type PistonServerMessage } from './protocol.js';
 import { pistonJob, type PistonJob } from './request.js';
 import { compileStage, runStage } from './result.js';
 import { pistonRuntimes, type PistonRuntime } from './runtimes.js';
@@ -213,7 +213,7 @@ class PistonSession {
     this.ws.ping();
   }
 
-  private send(message: Record<string, unknown>): void {
+  private send(message: PistonServerMessage): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
   }
 

@@ -90,6 +90,14 @@ export interface PistonExecuteResponse {
 
 export const PISTON_CONNECT_PATH = '/api/v2/connect';
 
+/** What /api/v2/connect sends, Piston's messages (see connect.ts for their order). */
+export type PistonServerMessage =
+  | { type: 'runtime'; language: string; version: string }
+  | { type: 'stage'; stage: 'compile' | 'run' }
+  | { type: 'data'; stream: 'stdout' | 'stderr'; data: string }
+  | { type: 'exit'; stage: 'compile' | 'run'; code: number | null; signal: string | null; status: string | null; message: string | null }
+  | { type: 'error'; message: string };
+
 /** WebSocket /api/v2/connect close codes, Piston's. */
 export const PISTON_CLOSE = {
   jobCompleted: { code: 4999, reason: 'Job Completed' },

@@ -4,7 +4,11 @@ import { admitRun } from '../api-keys.js';
 import type { AppDeps } from '../app.js';
 import { toHttpError } from '../app.js';
 import { bodyLimitBytes, limitMaxima } from '../validate.js';
-import { parsePistonRequest, PISTON_CONNECT_PATH, PistonError } from './protocol.js';
+import { z } from 'zod';
+import type { ZodOpenApiResponseObject } from 'zod-openapi';
+import { describeRoute, errorHeaders, errors, jsonBody, quotaHeaders, json } from '../openapi/registry.js';
+import { errorSchema, pistonErrorSchema, pistonExecuteResponseSchema, pistonRuntimeSchema } from '../openapi/schemas.js';
+import { parsePistonRequest, PISTON_CONNECT_PATH, pistonExecuteSchema, PistonError } from './protocol.js';
 import { pistonJob, pistonStdin, type PistonJob } from './request.js';
 import { pistonResult } from './result.js';
 import { pistonRuntimes, runtimeListing } from './runtimes.js';
@@ -20,10 +24,31 @@ export function pistonRoutes(deps: AppDeps): express.Router {
   const runtimes = pistonRuntimes(deps.languages);
   const maxima = limitMaxima(config);
 
+  describeRoute(router, 'get', '/runtimes', {
+    summary: "The languages, as Piston lists them (Piston's names and aliases, the toolchains' versions)",
+    tags: ['piston'],
+    responses: { 200: json('Every runtime', z.array(pistonRuntimeSchema)) },
+  });
   router.get('/runtimes', (_req, res) => {
     res.json(runtimeListing(runtimes));
   });
 
+  describeRoute(router, 'post', '/execute', {
+    summary: "Run a program, Piston's way",
+    description:
+      "Piston v2's request and answer: the runtime is picked by language name or alias and a semver range; files[0] is the entry (or the one named by the language's rule), " +
+      "limits are Piston's fields in ms and bytes (-1: the server's maximum). Runs go through runbox's queue, quotas and limits. Errors are Piston's `{ message }`.",
+    tags: ['piston'],
+    requestBody: jsonBody(pistonExecuteSchema, 'application/json (text/plain and no type are read as JSON too, unless a browser page of another origin sent them)'),
+    responses: {
+      200: json("The run's stages: compile (compiled languages) and run", pistonExecuteResponseSchema, quotaHeaders),
+      400: pistonError(400, "A field is invalid, or no runtime matches language and version: Piston's message names it (runbox's Error for a malformed X-API-Key header)", true),
+      413: pistonError(413, 'The body is over its cap'),
+      415: pistonError(415, 'Not JSON (a browser page may only send application/json)'),
+      429: pistonError(429, "A quota of the API key (or of anonymous clients) is used up, in Piston's shape with Retry-After and RateLimit-* (runbox's Error when nginx's rate limit in front answers)", true),
+      503: pistonError(503, 'Busy (the run queue is full) or shutting down: wait `Retry-After` seconds'),
+    },
+  });
   router.post('/execute', pistonJsonOnly(new Set(config.corsOrigins)), express.json({ limit: bodyLimitBytes(config), type: () => true }), async (req, res) => {
     const body = parsePistonRequest(req.body);
     const stdin = pistonStdin(body.stdin);
@@ -42,6 +67,22 @@ export function pistonRoutes(deps: AppDeps): express.Router {
     res.json(pistonResult(job.runtime, result, config.outputKb));
   });
 
+  describeRoute(router, 'get', '/connect', {
+    summary: "Piston's interactive run (WebSocket)",
+    description:
+      'Upgrade to a WebSocket. The client sends PistonClientMessage: init first (the fields of /api/v2/execute), then data (stdin) and signal; the server ' +
+      'sends PistonServerMessage: runtime, then per stage (compile, run) stage, data as output comes, exit; error before a 4002 close. It closes 4999 after the last stage, ' +
+      "or with Piston's codes for a broken protocol (4000 a second init, 4001 no init in time, 4003 a message before init, 4004 data not for stdin, 4005 an unknown signal). " +
+      "The same live slots, origin check, quotas and limits as /api/live; refusals before the upgrade are runbox's Error. Without an upgrade this answers 426.",
+    tags: ['piston'],
+    requestParams: { header: z.object({ Upgrade: z.literal('websocket'), Connection: z.string().meta({ description: 'Upgrade' }) }) },
+    responses: {
+      101: { description: 'Switching Protocols: the connection is now one job', headers: quotaHeaders },
+      ...errors(403, 503),
+      426: pistonError(426, 'Asked without an upgrade'),
+    },
+    'x-websocket': { clientMessages: { $ref: '#/components/schemas/PistonClientMessage' }, serverMessages: { $ref: '#/components/schemas/PistonServerMessage' } },
+  });
   router.get('/connect', () => {
     throw new PistonError(`${PISTON_CONNECT_PATH} is a WebSocket: connect with ws:// or wss://`, 426, { Upgrade: 'websocket' });
   });
@@ -57,6 +98,15 @@ export function pistonRoutes(deps: AppDeps): express.Router {
     res.status(httpError.status).set(httpError.headers).json({ message: httpError.body.message ?? httpError.body.error });
   });
   return router;
+}
+
+/**
+ * An error answer of Piston's routes: Piston's `{ message }`; `orOurs` where runbox's own
+ * Error may answer with the same status instead (the API-key check, nginx's rate limit).
+ */
+function pistonError(status: number, description: string, orOurs = false): ZodOpenApiResponseObject {
+  const headers = errorHeaders(status);
+  return { description, content: { 'application/json': { schema: orOurs ? z.union([pistonErrorSchema, errorSchema]) : pistonErrorSchema } }, ...(headers ? { headers } : {}) };
 }
 
 /**
