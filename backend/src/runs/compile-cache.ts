@@ -49,6 +49,8 @@ export function compileCacheKey(parts: { language: string; toolchain: string | n
 
 export class CompileCache {
   private readonly entries = new Map<string, Entry>();
+  /** Builds being stored: a run of the same code that comes meanwhile waits for its entry. */
+  private readonly writing = new Map<string, Promise<void>>();
   private totalBytes = 0;
 
   private constructor(
@@ -83,6 +85,8 @@ export class CompileCache {
   }
 
   async get(key: string): Promise<CachedBuild | null> {
+    // a repeat that comes back before its first build is stored (the answer goes out first)
+    await this.writing.get(key);
     const entry = this.entries.get(key);
     if (!entry) return null;
     const entryDir = path.join(this.dir, key);
@@ -98,8 +102,16 @@ export class CompileCache {
     }
   }
 
-  async put(key: string, build: CachedBuild): Promise<void> {
-    if (this.entries.has(key)) return;
+  put(key: string, build: CachedBuild): Promise<void> {
+    if (this.entries.has(key)) return Promise.resolve();
+    const pending = this.writing.get(key);
+    if (pending) return pending;
+    const written = this.write(key, build).finally(() => this.writing.delete(key));
+    this.writing.set(key, written);
+    return written;
+  }
+
+  private async write(key: string, build: CachedBuild): Promise<void> {
     const bytes = build.artifacts.reduce((n, a) => n + a.data.length, 0);
     if (bytes > this.maxBytes) return;
     // written under a temporary name, then renamed: readers see a whole entry or none

@@ -13,7 +13,8 @@ import { runUserName, type RunUser } from './users.js';
  * cost useradd + mount + umount + userdel, each a fork of the server and ~40 ms of CPU.
  *
  * Removals are gathered for a moment (REMOVE_DELAY_MS) or until REMOVE_BATCH are waiting:
- * a busy server deletes many users per exec, a quiet one deletes each within milliseconds.
+ * a busy server deletes several users per batch (one rewrite of the account files for all),
+ * a quiet one deletes each within 50 ms.
  */
 
 export interface AccountSettings {
@@ -26,7 +27,7 @@ export interface AccountSettings {
   uidMax: number;
 }
 
-const REMOVE_DELAY_MS = 10;
+const REMOVE_DELAY_MS = 50;
 const REMOVE_BATCH = 32;
 
 interface PendingRemoval {

@@ -61,8 +61,13 @@ export class RunUserPool {
     return { ...fresh!, jail: null };
   }
 
-  /** Tops the pool up in the background. */
+  /**
+   * Tops the pool up in the background once half of it is gone: users are made in batches
+   * of half the pool rather than one after every run, and a batch costs the accounts helper
+   * about what one user does (the account files are rewritten once either way).
+   */
   replenish(): void {
+    if (this.ready.length * 2 > this.size) return;
     this.refill();
   }
 
