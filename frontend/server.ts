@@ -41,10 +41,14 @@ const app = next({ dev, dir: path.dirname(fileURLToPath(import.meta.url)), hostn
 const handle = app.getRequestHandler();
 await app.prepare();
 
-const server = http.createServer((req, res) => void handle(req, res));
+const server = http.createServer((req, res) => {
+  forwardedFor(req);
+  void handle(req, res);
+});
 server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
   socket.on('error', () => undefined);
   const pathname = new URL(req.url ?? '/', 'http://playground').pathname;
+  forwardedFor(req);
   if (SOCKET_PATHS.has(pathname)) return proxyLive(req, socket, head, pathname);
   if (dev) return void app.getUpgradeHandler()(req, socket, head); // hot reload
   socket.destroy();
@@ -71,7 +75,14 @@ function proxyLive(req: IncomingMessage, socket: Duplex, head: Buffer, pathname:
   if (origin !== undefined && originHost(origin) !== host && originHost(origin) !== req.headers.host) {
     return answer(socket, 403, { error: 'Forbidden', message: 'live runs open only from this playground' });
   }
-  const headers: Record<string, string> = { connection: 'Upgrade', upgrade: 'websocket', 'x-forwarded-host': host ?? '', 'x-forwarded-proto': req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http' };
+  const headers: Record<string, string> = {
+    connection: 'Upgrade',
+    upgrade: 'websocket',
+    'x-forwarded-host': host ?? '',
+    'x-forwarded-proto': req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http',
+  };
+  const forwarded = req.headers['x-forwarded-for'];
+  if (forwarded) headers['x-forwarded-for'] = String(forwarded);
   for (const name of ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']) {
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;
@@ -116,4 +127,18 @@ function answer(socket: Duplex, status: number, body: object): void {
   if (socket.destroyed) return;
   const text = JSON.stringify(body);
   socket.end(`${statusLine(status)}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+}
+
+/**
+ * Appends the address this request came from to X-Forwarded-For, as a proxy does: the API
+ * counts anonymous quotas per client address, and without it every visitor of the playground
+ * would share the playground's one address. The API believes the list only from proxies it
+ * trusts (RUNBOX_TRUST_PROXY: loopback by default, where this server is) and takes the last
+ * address it does not trust, so what a client writes there itself is never taken for it.
+ */
+function forwardedFor(req: IncomingMessage): void {
+  const from = req.socket.remoteAddress;
+  if (!from) return;
+  const prior = req.headers['x-forwarded-for'];
+  req.headers['x-forwarded-for'] = prior ? `${String(prior)}, ${from}` : from;
 }

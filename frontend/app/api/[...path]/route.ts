@@ -7,7 +7,7 @@ import { VISITOR_HEADER } from '../../../lib/api';
 export const dynamic = 'force-dynamic';
 
 /** Answer headers the browser may need. */
-const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-runbox-instance', 'content-security-policy'];
+const PASSED_HEADERS = ['content-type', 'cache-control', 'retry-after', 'x-runbox-instance', 'content-security-policy', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'];
 
 async function proxy(req: Request, { params }: { params: Promise<{ path: string[] }> }): Promise<Response> {
   const { path } = await params;
@@ -27,6 +27,9 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
     const origin = new URL(req.url);
     headers['x-forwarded-host'] = req.headers.get('host') ?? origin.host;
     headers['x-forwarded-proto'] = req.headers.get('x-forwarded-proto') === 'https' ? 'https' : origin.protocol.replace(':', '');
+    // the visitor's address (frontend/server.ts appends it): anonymous quotas count per visitor
+    const forwardedFor = req.headers.get('x-forwarded-for');
+    if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
     const res = await fetch(upstream, {
       method: req.method,
       headers,
