@@ -34,6 +34,27 @@ import { visitorHeader } from './openapi/schemas.js';
  */
 export const SLOW_CLIENT_BYTES = 1024 * 1024;
 
+/**
+ * Pings the client every PING_EVERY_MS; one that has not answered the last ping is gone
+ * without a close (a dropped network), and its connection is ended, which ends its run.
+ * Returns what stops the pings.
+ */
+export function keepAlive(ws: WebSocket): () => void {
+  let answered = true;
+  ws.on('pong', () => (answered = true));
+  const timer = setInterval(() => {
+    if (!answered) return void ws.terminate();
+    answered = false;
+    ws.ping();
+  }, PING_EVERY_MS);
+  return () => clearInterval(timer);
+}
+
+/** Sends a message while the connection is open; one that is closing drops it. */
+export function sendOpen(ws: WebSocket, message: unknown): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+}
+
 /** Output queued past SLOW_CLIENT_BYTES: the client stopped reading; its run is killed and the connection dropped. */
 export function stopIfNotReading(ws: WebSocket, stop: AbortController): void {
   if (ws.bufferedAmount <= SLOW_CLIENT_BYTES) return;
@@ -299,8 +320,8 @@ class LiveSession {
   private inputBytes = 0;
   private readonly stop = new AbortController();
   private readonly idleTimer: NodeJS.Timeout;
-  private readonly pingTimer: NodeJS.Timeout;
-  private answeredPing = true;
+  /** stops the keep-alive pings */
+  private readonly stopPinging: () => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -309,11 +330,10 @@ class LiveSession {
     private readonly admission: LiveAdmission,
   ) {
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    ws.on('pong', () => (this.answeredPing = true));
     ws.on('error', () => undefined); // a broken connection ends in 'close' as well
     ws.on('close', () => this.abandon());
     this.idleTimer = setTimeout(() => this.idle(), context.deps.config.liveIdleMs);
-    this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
+    this.stopPinging = keepAlive(ws);
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -418,14 +438,8 @@ class LiveSession {
     this.stop.abort(new RunStop('timeout', `no input and no output for ${seconds} s`));
   }
 
-  private ping(): void {
-    if (!this.answeredPing) return void this.ws.terminate(); // gone without a close
-    this.answeredPing = false;
-    this.ws.ping();
-  }
-
   private send(message: LiveServerMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+    sendOpen(this.ws, message);
   }
 
   /** An `error` message, then the connection closes (and with it the run, if there is one). */
@@ -464,7 +478,7 @@ class LiveSession {
     }
     this.phase = 'over';
     clearTimeout(this.idleTimer);
-    clearInterval(this.pingTimer);
+    this.stopPinging();
     if (!this.stop.signal.aborted) this.stop.abort(new RunStop('killed', 'the client went away'));
     this.input.end();
   }

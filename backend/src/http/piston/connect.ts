@@ -1,11 +1,11 @@
 import { PassThrough } from 'node:stream';
-import { WebSocket, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { CompileResult, ExecuteResponse } from '../../protocol.js';
 import { RunStop } from '../../runs/run.js';
 import { ShuttingDownError, type LiveSlot } from '../../runs/run-service.js';
 import type { AppDeps } from '../app.js';
 import { cappedMaxima } from '../api-keys.js';
-import { PING_EVERY_MS, stopIfNotReading, type LiveAdmission, type LiveSocketRoute } from '../live.js';
+import { keepAlive, sendOpen, stopIfNotReading, type LiveAdmission, type LiveSocketRoute } from '../live.js';
 import { limitMaxima } from '../validate.js';
 import { parsePistonRequest, PISTON_CLOSE, PISTON_CONNECT_PATH, PistonError, type PistonServerMessage } from './protocol.js';
 import { pistonJob, type PistonJob } from './request.js';
@@ -69,8 +69,8 @@ class PistonSession {
   private readonly stop = new AbortController();
   private readonly initTimer: NodeJS.Timeout;
   private readonly idleTimer: NodeJS.Timeout;
-  private readonly pingTimer: NodeJS.Timeout;
-  private answeredPing = true;
+  /** stops the keep-alive pings */
+  private readonly stopPinging: () => void;
 
   constructor(
     private readonly ws: WebSocket,
@@ -79,13 +79,12 @@ class PistonSession {
     private readonly admission: LiveAdmission,
   ) {
     ws.on('message', (data) => this.receive(data));
-    ws.on('pong', () => (this.answeredPing = true));
     ws.on('error', () => undefined); // a broken connection ends in 'close' as well
     ws.on('close', () => this.abandon());
     this.initTimer = setTimeout(() => this.phase === 'waiting' && this.end(PISTON_CLOSE.initializationTimeout), INIT_TIMEOUT_MS);
     // the idle limit of live runs: no input and no output for this long ends the run
     this.idleTimer = setTimeout(() => this.idle(), context.deps.config.liveIdleMs);
-    this.pingTimer = setInterval(() => this.ping(), PING_EVERY_MS);
+    this.stopPinging = keepAlive(ws);
   }
 
   private receive(data: RawData): void {
@@ -207,14 +206,8 @@ class PistonSession {
     this.stop.abort(new RunStop('timeout', `no input and no output for ${seconds} s`));
   }
 
-  private ping(): void {
-    if (!this.answeredPing) return void this.ws.terminate(); // gone without a close
-    this.answeredPing = false;
-    this.ws.ping();
-  }
-
   private send(message: PistonServerMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
+    sendOpen(this.ws, message);
   }
 
   /** Piston's way out of any error: an `error` message, then close 4002. */
@@ -239,7 +232,7 @@ class PistonSession {
     this.phase = 'over';
     clearTimeout(this.initTimer);
     clearTimeout(this.idleTimer);
-    clearInterval(this.pingTimer);
+    this.stopPinging();
     if (!this.stop.signal.aborted) this.stop.abort(new RunStop('killed', 'the client went away'));
     this.input.end();
   }
