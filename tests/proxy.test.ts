@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -10,7 +10,7 @@ import { liveServerMessageSchema } from '../backend/src/live-protocol.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { LiveClient } from './helpers/live.js';
 import { freePort } from './helpers/net.js';
-import { renderNginxTemplate } from './helpers/nginx.js';
+import { startNginx, type TestNginx } from './helpers/nginx.js';
 import { WebSocket } from 'ws';
 
 /**
@@ -19,14 +19,13 @@ import { WebSocket } from 'ws';
  */
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-proxy-'));
-const tlsDir = path.join(work, 'tls');
 let ca: string;
 let httpsPort: number;
 let httpPort: number;
 /** A stand-in for the playground upstream: answers like a web app would. */
 let playground: http.Server;
 let playgroundPort: number;
-let nginx: ChildProcess;
+let nginx: TestNginx | undefined;
 const backends = new Map<string, { child: ChildProcess; port: number; exited: Promise<void> }>();
 
 async function waitFor(check: () => Promise<boolean>, what: string, ms = 30000): Promise<void> {
@@ -77,55 +76,22 @@ function request(url: string, method = 'GET', body?: string, headers: Record<str
 const api = (p: string) => `https://127.0.0.1:${httpsPort}${p}`;
 
 beforeAll(async () => {
-  execFileSync('sh', ['scripts/make-cert.sh', tlsDir, 'localhost']);
-  ca = readFileSync(path.join(tlsDir, 'ca.crt'), 'utf8');
   playground = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>playground</title>'));
   await new Promise<void>((r) => playground.listen(0, '127.0.0.1', () => r()));
   playgroundPort = (playground.address() as net.AddressInfo).port;
   await startBackend('a');
   await startBackend('b');
-  [httpsPort, httpPort] = [await freePort(), await freePort()];
-  const upstreams = [...backends.values()].map((b) => `    server 127.0.0.1:${b.port} max_fails=1 fail_timeout=10s;`).join('\n');
-  writeFileSync(
-    path.join(work, 'runbox.conf'),
-    renderNginxTemplate({
-      RUNBOX_SERVER_NAME: 'localhost',
-      RUNBOX_UPSTREAM_SERVERS: upstreams,
-      RUNBOX_HTTP_PORT: String(httpPort),
-      RUNBOX_HTTPS_PORT: String(httpsPort),
-      RUNBOX_HTTPS_REDIRECT_PORT: `:${httpsPort}`,
-      RUNBOX_TLS_CERT: path.join(tlsDir, 'fullchain.pem'),
-      RUNBOX_TLS_KEY: path.join(tlsDir, 'privkey.pem'),
-      RUNBOX_RATE_LIMIT: '20r/s',
-      RUNBOX_RATE_BURST: '20',
-      RUNBOX_BODY_LIMIT: '3m',
-      RUNBOX_PROXY_TIMEOUT: '120s',
-      RUNBOX_RESOLVER: '127.0.0.1',
-      RUNBOX_PLAYGROUND_URL: `http://127.0.0.1:${playgroundPort}`,
-    }),
+  nginx = await startNginx(
+    [...backends.values()].map((b) => `127.0.0.1:${b.port}`),
+    `http://127.0.0.1:${playgroundPort}`,
+    { rate: '20r/s', burst: '20' },
   );
-  // the host's part only: where nginx keeps its pid, logs and temp files
-  writeFileSync(
-    path.join(work, 'nginx.conf'),
-    [
-      'worker_processes 1;',
-      `pid ${work}/nginx.pid;`,
-      `error_log ${work}/error.log warn;`,
-      'events { worker_connections 256; }',
-      'http {',
-      '  access_log off;',
-      `  client_body_temp_path ${work}/body; proxy_temp_path ${work}/proxy;`,
-      `  fastcgi_temp_path ${work}/fcgi; uwsgi_temp_path ${work}/uwsgi; scgi_temp_path ${work}/scgi;`,
-      `  include ${work}/runbox.conf;`,
-      '}',
-    ].join('\n'),
-  );
-  nginx = spawn('nginx', ['-p', work, '-c', path.join(work, 'nginx.conf'), '-g', 'daemon off; user root;'], { stdio: 'ignore' });
+  ({ ca, httpsPort, httpPort } = nginx);
   await waitFor(async () => (await request(api('/api/health'))).status === 200, 'nginx');
 }, 90000);
 
 afterAll(async () => {
-  nginx?.kill('SIGTERM');
+  await nginx?.stop();
   playground?.close();
   for (const b of backends.values()) b.child.kill('SIGTERM');
   await Promise.all([...backends.values()].map((b) => b.exited));
@@ -135,7 +101,7 @@ afterAll(async () => {
 
 describe('nginx in front of two runbox processes', () => {
   test('nginx -t accepts the rendered configuration', () => {
-    const check = spawnSync('nginx', ['-t', '-p', work, '-c', path.join(work, 'nginx.conf'), '-g', 'user root;'], { encoding: 'utf8' });
+    const check = spawnSync('nginx', ['-t', '-p', nginx!.prefix, '-c', nginx!.conf, '-g', 'user root;'], { encoding: 'utf8' });
     expect(check.status).toBe(0);
     expect(check.stderr).toMatch(/syntax is ok/);
     expect(check.stderr).toMatch(/test is successful/);

@@ -22,6 +22,12 @@ export function renderNginxTemplate(vars: Record<string, string>): string {
 export interface TestNginx {
   /** https://127.0.0.1:<port> */
   url: string;
+  httpsPort: number;
+  /** plain HTTP: redirects to HTTPS */
+  httpPort: number;
+  /** nginx's prefix directory and main configuration file (for `nginx -t -p <prefix> -c <conf>`) */
+  prefix: string;
+  conf: string;
   /** the private CA that signed its certificate */
   ca: string;
   stop(): Promise<void>;
@@ -32,7 +38,7 @@ export interface TestNginx {
  * upstreams given and `playgroundUrl` as the playground upstream, with a certificate from
  * scripts/make-cert.sh (as the image makes one on first start).
  */
-export async function startNginx(upstreams: string[], playgroundUrl: string): Promise<TestNginx> {
+export async function startNginx(upstreams: string[], playgroundUrl: string, { rate = '50r/s', burst = '50' }: { rate?: string; burst?: string } = {}): Promise<TestNginx> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'runbox-nginx-'));
   const tlsDir = path.join(work, 'tls');
   execFileSync('sh', ['scripts/make-cert.sh', tlsDir, 'localhost']);
@@ -47,8 +53,8 @@ export async function startNginx(upstreams: string[], playgroundUrl: string): Pr
       RUNBOX_HTTPS_REDIRECT_PORT: `:${httpsPort}`,
       RUNBOX_TLS_CERT: path.join(tlsDir, 'fullchain.pem'),
       RUNBOX_TLS_KEY: path.join(tlsDir, 'privkey.pem'),
-      RUNBOX_RATE_LIMIT: '50r/s',
-      RUNBOX_RATE_BURST: '50',
+      RUNBOX_RATE_LIMIT: rate,
+      RUNBOX_RATE_BURST: burst,
       RUNBOX_BODY_LIMIT: '3m',
       RUNBOX_PROXY_TIMEOUT: '120s',
       RUNBOX_RESOLVER: '127.0.0.1',
@@ -81,7 +87,7 @@ export async function startNginx(upstreams: string[], playgroundUrl: string): Pr
   };
   for (let i = 0; i < 300; i++) {
     if (nginx.exitCode !== null) break;
-    if (await new Promise<boolean>((resolve) => net.connect(httpsPort, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false)))) return { url, ca, stop };
+    if (await new Promise<boolean>((resolve) => net.connect(httpsPort, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); resolve(true); }).on('error', () => resolve(false)))) return { url, ca, httpsPort, httpPort, prefix: work, conf: path.join(work, 'nginx.conf'), stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();
