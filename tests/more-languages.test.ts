@@ -190,6 +190,15 @@ describe('language specifics', () => {
     expect(r).toMatchObject({ status: 'ok', language: 'typescript', stdout: 'not a number\n' });
   });
 
+  test('go: the language’s variables reach the program', async () => {
+    const code =
+      fresh('go') +
+      'package main\n\nimport (\n\t"fmt"\n\t"os"\n\t"strings"\n)\n\n' +
+      'func main() {\n\tfmt.Println(os.Getenv("GOTOOLCHAIN"), os.Getenv("GOTELEMETRY"), strings.TrimPrefix(os.Getenv("GOCACHE"), os.Getenv("HOME")))\n}\n';
+    const r = await server().execute({ language: 'go', code });
+    expect(r).toMatchObject({ status: 'ok', stdout: 'local off /.cache/go-build\n' });
+  });
+
   test('go: the go command’s caches are the run’s own, fresh for every run and never part of the cached build', async () => {
     const code =
       fresh('go') +

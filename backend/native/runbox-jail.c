@@ -9,8 +9,9 @@
  *
  *   runbox-jail inside            (bwrap's command: pid 2 of the jail, still root)
  *     Says "ready" on fd 3 and parks until the server writes the run on fd 4:
- *       "runbox1\0" cpu_soft cpu_hard nproc fsize nofile uid gid stdin_mode argc argv...
- *     every field NUL-terminated. An empty fd 4 (closed without a run) discards the jail.
+ *       "runbox1\0" cpu_soft cpu_hard nproc fsize nofile uid gid stdin_mode argc argv... envc env...
+ *     every field NUL-terminated; env entries (NAME=value) go on top of the jail's environment
+ *     (a language's own variables, known only once the run is: no env(1) exec per run). An empty fd 4 (closed without a run) discards the jail.
  *     Then: stdin becomes a file (stdin_mode "file": everything on fd 0, read to the end,
  *     in a memfd, as a shell's `< file`) so /dev/stdin can be opened by path; then forks
  *     the program: rlimits, every capability and group dropped, the run's uid/gid, exec.
@@ -308,6 +309,7 @@ struct run {
   gid_t gid;
   const char *stdin_mode;
   char **argv;
+  char **env; /* NAME=value entries, NULL-terminated */
 };
 
 /* Reads fd 4 to its end. Returns the byte count; 0 means "discard this jail". */
@@ -360,6 +362,20 @@ static void parse_run(char *buf, size_t len, struct run *run) {
     run->argv[i] = p;
     p += strlen(p) + 1;
   }
+  if (p >= buf + len) die("run description has no envc");
+  unsigned long envc = number(p, "envc");
+  p += strlen(p) + 1;
+  if (envc > 4096) die("bad envc %lu", envc);
+  run->env = calloc(envc + 1, sizeof(char *));
+  if (!run->env) die("out of memory");
+  for (unsigned long i = 0; i < envc; i++) {
+    if (p >= buf + len) die("run description has fewer than %lu variables", envc);
+    const char *eq = strchr(p, '=');
+    if (!eq || eq == p) die("bad variable in run: %s", p);
+    run->env[i] = p;
+    p += strlen(p) + 1;
+  }
+  if (p != buf + len) die("run description has trailing fields");
 }
 
 /* Input given in advance becomes a regular (memory) file, as `prog < file` would see. */
@@ -483,6 +499,8 @@ static int inside(void) {
   become(run.uid, run.gid);
   const char *home = getenv("HOME");
   if (!home || chdir(home) != 0) die("cannot enter the home %s: %s", home ? home : "(unset)", strerror(errno));
+  for (char **e = run.env; *e; e++)
+    if (putenv(*e) != 0) die("cannot set %s: %s", *e, strerror(errno));
   default_signals();
   close_from(3);
   execvp(run.argv[0], run.argv);

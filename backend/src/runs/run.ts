@@ -188,7 +188,7 @@ async function buildProgram(
   const runJail = Jail.prepare(jailSetup(user, 2, env));
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
-  const compile = await compilePhase(await firstJail, withLanguageEnv(req.language, user, command), limits, env, hooks);
+  const compile = await compilePhase(await firstJail, command, language.env(user.home), limits, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
     // a language's per-run caches (writableDirs) are the compiler's, not the build's
@@ -208,16 +208,6 @@ function programEnv(user: RunUser, config: Config): Record<string, string> {
     LANG: 'C.UTF-8',
     TMPDIR: '/tmp',
   };
-}
-
-/**
- * The language's own environment (Go's and Rust's caches in the home, say) goes in front of
- * the command through env(1): the jail's environment is fixed before the language is known
- * (pooled users come with a jail ready), and the compile cache key stays free of the home.
- */
-function withLanguageEnv(language: LanguageSpec, user: RunUser, command: string[]): string[] {
-  const vars = Object.entries(language.env(user.home));
-  return vars.length === 0 ? command : ['env', ...vars.map(([name, value]) => `${name}=${value}`), ...command];
 }
 
 /** Phase 1 is the compile (or the only) phase, phase 2 the run after a compile. */
@@ -257,10 +247,16 @@ function compileLimits(req: RunRequest, config: Config): CompileLimits {
   };
 }
 
-async function compilePhase(jail: Jail, command: string[], limits: CompileLimits, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+/**
+ * `languageEnv` (Go's caches in the home, say) goes to the launcher with the command: the
+ * jail's own environment is fixed before the language is known (pooled users come with a
+ * jail ready), and the compile cache key stays free of the home.
+ */
+async function compilePhase(jail: Jail, command: string[], languageEnv: Record<string, string>, limits: CompileLimits, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
   const { config } = env;
   const result = await jail.run({
     command,
+    env: languageEnv,
     stdin: '',
     limits: jailLimits(env, {
       wallMs: limits.timeMs,
@@ -292,7 +288,8 @@ async function runPhase(
   const { limits, program, language } = req;
   const context = { file: program.entry.name, code: program.entry.content, sources: compiledSources(language, program), memoryMb: limits.memoryMb };
   const result = await jail.run({
-    command: withLanguageEnv(language, user, [...language.run(context), ...req.args]),
+    command: [...language.run(context), ...req.args],
+    env: language.env(user.home),
     stdin: req.stdin,
     limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,

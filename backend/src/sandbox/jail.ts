@@ -65,6 +65,8 @@ export interface JailSetup {
 /** The program and its limits. */
 export interface JailRun {
   command: readonly string[];
+  /** Variables on top of the jail's environment (a language's own, known only with the run). */
+  env?: Readonly<Record<string, string>>;
   /**
    * Input given in advance (the program sees a regular file, as after `< file`), or a
    * stream fed while the program runs (the program sees a pipe; ending the stream is EOF).
@@ -122,6 +124,13 @@ function decodeStatus(waitStatus: number | null, code: number | null, signal: No
 function splitExitLine(diagnostics: string): { waitStatus: number | null; rest: string } {
   const m = /(?:^|\n)exit (\d+)\n$/.exec(diagnostics);
   return m ? { waitStatus: Number(m[1]), rest: diagnostics.slice(0, m.index) } : { waitStatus: null, rest: diagnostics };
+}
+
+/** The run's variables as the launcher reads them: a count, then NAME=value each. */
+function envFields(env: Readonly<Record<string, string>>): string[] {
+  const entries = Object.entries(env);
+  for (const [name] of entries) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new JailSetupError(`bad variable name ${JSON.stringify(name)}`);
+  return [String(entries.length), ...entries.map(([name, value]) => `${name}=${value}`)];
 }
 
 const PREPARE_TIMEOUT_MS = 15000;
@@ -263,6 +272,7 @@ export class Jail {
         typeof run.stdin === 'string' ? 'file' : 'pipe',
         String(run.command.length),
         ...run.command,
+        ...envFields(run.env ?? {}),
       ];
       if (fields.some((f) => f.includes('\0'))) throw new JailSetupError('a NUL byte in the command');
       const started = performance.now();
