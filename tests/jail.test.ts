@@ -193,6 +193,21 @@ describe('allowlisted root', () => {
     }
   });
 
+  test('/etc holds only what toolchains read (a staged copy): host files beside it and unreadable ones are absent', async () => {
+    const code = [
+      'import os',
+      'print(sorted(os.listdir("/etc")))',
+      'print(os.path.exists("/etc/shadow"), os.path.exists("/etc/ssl/private"), os.path.exists("/etc/ssl/certs/ca-certificates.crt"))',
+      'print(open("/etc/hosts").read().split()[:2])',
+    ].join('\n');
+    const r = await py(code);
+    const [names, checks, hosts] = r.stdout.trim().split('\n');
+    for (const expected of ['group', 'hosts', 'ld.so.cache', 'passwd', 'python3', 'ssl']) expect(names).toContain(`'${expected}'`);
+    for (const hostOnly of ['shadow', 'gshadow', 'sudoers', 'crontab', 'hostname', 'machine-id']) expect(names).not.toContain(`'${hostOnly}'`);
+    expect(checks).toBe('False False True');
+    expect(hosts).toBe("['127.0.0.1', 'localhost']");
+  });
+
   test('a unix socket listening on the host cannot be reached', async () => {
     const dir = await mkdtemp(path.join('/run', 'runbox-sock-'));
     await chmod(dir, 0o755);

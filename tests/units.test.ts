@@ -174,12 +174,14 @@ describe('jail root', () => {
       hiddenPaths: ['/usr/share/doc', '/', '/srv'],
       network: false,
       launcher: '/run/runbox/main/runbox-jail',
-      hostsFile: '/run/runbox/main/hosts',
+      etcDir: '/run/runbox/main/etc',
     });
 
   test('the root is built from read-only binds, and a hidden path inside one is covered', () => {
     const args = plan().shared.join(' ');
     expect(args).toContain('--ro-bind /usr /usr');
+    expect(args).toContain('--ro-bind /run/runbox/main/etc /etc');
+    expect(args).not.toMatch(/--ro-bind \/etc/);
     expect(args).toContain('--unshare-net');
     expect(args).toContain('--seccomp 5');
     expect(args).not.toContain('/nonexistent-runbox-dir');

@@ -1,10 +1,10 @@
-import { chmod, copyFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { IsolationLayer, IsolationReport } from '../protocol.js';
 import type { CgroupDriver } from './cgroups.js';
 import { Jail, type JailIsolation, type JailSetup } from './jail.js';
-import { HOSTS_FILE, LAUNCHER_IN_JAIL, planJailRoot } from './jail-root.js';
+import { HOSTS_FILE, LAUNCHER_IN_JAIL, planJailRoot, stageEtc } from './jail-root.js';
 import { JailLauncher } from './jail-launcher.js';
 import type { RunUser } from './users.js';
 
@@ -24,7 +24,7 @@ export interface IsolationSettings {
 /**
  * Puts what every jail needs into the root-only state dir, once at start: a copy of the
  * launcher (bound into jails, so it must not live in the hidden app directory), the
- * syscall filter exported as BPF, and the hosts file; then plans the allowlisted root.
+ * syscall filter exported as BPF, and the jail's /etc; then plans the allowlisted root.
  */
 export async function prepareIsolation(settings: IsolationSettings): Promise<JailIsolation> {
   const env = { PATH: settings.sandboxPath };
@@ -32,7 +32,7 @@ export async function prepareIsolation(settings: IsolationSettings): Promise<Jai
   if (bwrap.exitCode !== 0 || !bwrap.stdout.startsWith('/')) throw new IsolationUnavailableError(`bwrap (bubblewrap) not found on ${settings.sandboxPath}: run scripts/setup.sh`);
   const launcher = path.join(settings.stateDir, 'runbox-jail');
   const seccompFilter = path.join(settings.stateDir, 'seccomp.bpf');
-  const hostsFile = path.join(settings.stateDir, 'hosts');
+  const etcDir = path.join(settings.stateDir, 'etc');
   try {
     await copyFile(path.join(settings.nativeDir, 'runbox-jail'), launcher);
     await chmod(launcher, 0o755);
@@ -42,7 +42,7 @@ export async function prepareIsolation(settings: IsolationSettings): Promise<Jai
   // the state dir is root-only: the filter file needs no mode of its own
   const exported = await execa(path.join(settings.nativeDir, 'seccomp-export'), [], { stdout: { file: seccompFilter }, reject: false });
   if (exported.exitCode !== 0) throw new IsolationUnavailableError(`cannot export the syscall filter: ${exported.stderr || exported.message}`);
-  await writeFile(hostsFile, HOSTS_FILE, { mode: 0o644 });
+  stageEtc(etcDir, HOSTS_FILE, { extraReadOnly: settings.extraReadOnly });
   const root = planJailRoot({
     toolchainCommands: settings.toolchainCommands,
     sandboxPath: settings.sandboxPath,
@@ -50,7 +50,7 @@ export async function prepareIsolation(settings: IsolationSettings): Promise<Jai
     hiddenPaths: settings.hiddenPaths,
     network: settings.network,
     launcher,
-    hostsFile,
+    etcDir,
   });
   return { network: settings.network, root, stateDir: settings.stateDir, launcher: new JailLauncher(launcher), bwrap: bwrap.stdout.trim(), seccompFilter };
 }
