@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { collectArtifacts, CompileCache, compileCacheKey } from '../backend/src/runs/compile-cache.js';
@@ -135,6 +135,26 @@ describe('compile cache unit', () => {
     }
   });
 
+  test('an entry whose files a run is copying is not evicted until it is released', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-pin-'));
+    try {
+      const cache = await CompileCache.open(dir, 1500);
+      const build = (n: number) => ({ artifacts: [{ name: 'main', mode: 0o700, data: Buffer.alloc(1000, n) }], compile: { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 } });
+      const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
+      await cache.put(a!, build(1));
+      const copying = (await cache.get(a!))!;
+      await cache.put(b!, build(2)); // over budget: a is older, but pinned
+      expect((await readFile(copying.artifacts[0]!.file))[0]).toBe(1);
+      copying.release();
+      copying.release(); // twice is once
+      await cache.put(c!, build(3)); // now a goes (least recently used, not pinned)
+      expect(await cache.get(a!)).toBeNull();
+      expect(cache.size.entries).toBeLessThanOrEqual(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test('least recently used entries go first when the budget is exceeded', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-lru-'));
     try {
@@ -145,11 +165,13 @@ describe('compile cache unit', () => {
       await new Promise((r) => setTimeout(r, 5));
       await cache.put(b!, build(2));
       await new Promise((r) => setTimeout(r, 5));
-      expect(await cache.get(a!)).not.toBeNull(); // a is now the most recently used
+      (await cache.get(a!))!.release(); // a is now the most recently used
       await cache.put(c!, build(3));
       expect(await cache.get(b!)).toBeNull();
-      expect((await cache.get(a!))!.artifacts[0]!.data[0]).toBe(1);
-      expect(await cache.get(c!)).not.toBeNull();
+      const found = (await cache.get(a!))!;
+      expect((await readFile(found.artifacts[0]!.file))[0]).toBe(1);
+      found.release();
+      (await cache.get(c!))!.release();
       expect(cache.size).toEqual({ entries: 2, bytes: 2000 });
       const reopened = await CompileCache.open(dir, 2500);
       expect(reopened.size).toEqual({ entries: 2, bytes: 2000 });

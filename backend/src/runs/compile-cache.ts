@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CompileResult } from '../protocol.js';
@@ -19,14 +19,29 @@ export interface Artifact {
   data: Buffer;
 }
 
+/** An artifact as the cache keeps it: a file to copy (the kernel copies it; no buffer in the server). */
+export interface StoredArtifact {
+  name: string;
+  mode: number;
+  file: string;
+}
+
 export interface CachedBuild {
-  artifacts: Artifact[];
+  artifacts: (Artifact | StoredArtifact)[];
   compile: Pick<CompileResult, 'status' | 'output' | 'exitCode' | 'timeMs'>;
+}
+
+/** A build found in the cache: its files stay (eviction passes it by) until release(). */
+export interface StoredBuild extends CachedBuild {
+  artifacts: StoredArtifact[];
+  release(): void;
 }
 
 interface Entry {
   bytes: number;
   usedAt: number;
+  /** Runs copying this entry's files right now. */
+  pins: number;
 }
 
 const META = 'meta.json';
@@ -71,7 +86,7 @@ export class CompileCache {
       try {
         const meta = JSON.parse(await readFile(path.join(entryDir, META), 'utf8')) as { bytes: number };
         const { mtimeMs } = await stat(path.join(entryDir, META));
-        cache.remember(name, { bytes: meta.bytes, usedAt: mtimeMs });
+        cache.remember(name, { bytes: meta.bytes, usedAt: mtimeMs, pins: 0 });
       } catch {
         await rm(entryDir, { recursive: true, force: true });
       }
@@ -84,25 +99,37 @@ export class CompileCache {
     return { entries: this.entries.size, bytes: this.totalBytes };
   }
 
-  async get(key: string): Promise<CachedBuild | null> {
+  /**
+   * The build stored under `key`, its files named, not read: a Go or Rust binary of a few
+   * MB read into a buffer and written out again cost a millisecond or two and, every few
+   * runs, a major GC. The caller copies them and then calls release().
+   */
+  async get(key: string): Promise<StoredBuild | null> {
     // a repeat that comes back before its first build is stored (the answer goes out first)
     await this.writing.get(key);
     const entry = this.entries.get(key);
     if (!entry) return null;
     const entryDir = path.join(this.dir, key);
     try {
-      const meta = JSON.parse(await readFile(path.join(entryDir, META), 'utf8')) as { compile: CachedBuild['compile']; files: { name: string; mode: number }[] };
-      const artifacts = await Promise.all(meta.files.map(async (f) => ({ ...f, data: await readFile(storedPath(entryDir, f.name)) })));
+      const meta = JSON.parse(readFileSync(path.join(entryDir, META), 'utf8')) as { compile: CachedBuild['compile']; files: { name: string; mode: number }[] };
+      const artifacts = meta.files.map((f) => ({ ...f, file: storedPath(entryDir, f.name) }));
       entry.usedAt = Date.now();
-      await utimes(path.join(entryDir, META), new Date(), new Date()).catch(() => undefined);
-      return { artifacts, compile: meta.compile };
+      void utimes(path.join(entryDir, META), new Date(), new Date()).catch(() => undefined);
+      entry.pins++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        entry.pins--;
+      };
+      return { artifacts, compile: meta.compile, release };
     } catch {
       this.forget(key); // evicted under our feet or damaged: a miss
       return null;
     }
   }
 
-  put(key: string, build: CachedBuild): Promise<void> {
+  put(key: string, build: { artifacts: Artifact[]; compile: CachedBuild['compile'] }): Promise<void> {
     if (this.entries.has(key)) return Promise.resolve();
     const pending = this.writing.get(key);
     if (pending) return pending;
@@ -111,7 +138,7 @@ export class CompileCache {
     return written;
   }
 
-  private async write(key: string, build: CachedBuild): Promise<void> {
+  private async write(key: string, build: { artifacts: Artifact[]; compile: CachedBuild['compile'] }): Promise<void> {
     const bytes = build.artifacts.reduce((n, a) => n + a.data.length, 0);
     if (bytes > this.maxBytes) return;
     // written under a temporary name, then renamed: readers see a whole entry or none
@@ -126,7 +153,7 @@ export class CompileCache {
       const files = build.artifacts.map((a) => ({ name: a.name, mode: a.mode }));
       await writeFile(path.join(tmp, META), JSON.stringify({ bytes, compile: build.compile, files }), { mode: 0o600 });
       await rename(tmp, path.join(this.dir, key));
-      this.remember(key, { bytes, usedAt: Date.now() });
+      this.remember(key, { bytes, usedAt: Date.now(), pins: 0 });
       await this.evict();
     } catch {
       await rm(tmp, { recursive: true, force: true }); // another run cached it first: fine
@@ -148,8 +175,9 @@ export class CompileCache {
   private async evict(): Promise<void> {
     if (this.totalBytes <= this.maxBytes) return;
     const oldestFirst = [...this.entries.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt);
-    for (const [key] of oldestFirst) {
+    for (const [key, entry] of oldestFirst) {
       if (this.totalBytes <= this.maxBytes) break;
+      if (entry.pins > 0) continue; // being copied into a run's home: the next eviction takes it
       this.forget(key);
       await rm(path.join(this.dir, key), { recursive: true, force: true });
     }

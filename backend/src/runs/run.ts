@@ -12,7 +12,7 @@ import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import { compiledSources, programBytes, type Program } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
-import { makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
+import { copyWorkspaceFile, makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
 /**
@@ -120,8 +120,8 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     const firstJail = fresh.jail ? Promise.resolve(fresh.jail) : Jail.prepare(jailSetup(user, 1, env));
     jails.push(firstJail);
     firstJail.catch(() => undefined); // awaited below or discarded in cleanup; never unhandled
-    for (const f of req.program.files) await writeWorkspaceFile(user, f.name, f.content);
-    for (const dir of req.language.writableDirs) await makeWorkspaceDir(user, dir);
+    for (const f of req.program.files) writeWorkspaceFile(user, f.name, f.content);
+    for (const dir of req.language.writableDirs) makeWorkspaceDir(user, dir);
     const built = req.language.compile ? await buildProgram(user, firstJail, jails, req, env, hooks) : { compile: null, jail: firstJail };
     if (built.compile) hooks.onCompiled?.(built.compile);
     if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
@@ -174,13 +174,19 @@ async function buildProgram(
   const cache = env.compileCache;
   // every file is part of the key: a header or a data file the compiler reads changes the build
   const key = cache && compileCacheKey({ language: language.id, toolchain: env.toolchains[language.id] ?? null, command, files: program.files });
-  const cached = req.build ?? (key ? await cache!.get(key) : null);
+  const stored = !req.build && key ? await cache!.get(key) : null;
+  const cached = req.build ?? stored;
   if (key) compileCacheLookup(req.language.id, cached !== null);
   if (cached) {
     const given = new Set(program.files.map((f) => f.name));
-    for (const a of cached.artifacts) {
-      if (given.has(a.name)) await removeWorkspaceFile(user, a.name); // the compile overwrote it
-      await writeWorkspaceFile(user, a.name, a.data, a.mode);
+    try {
+      for (const a of cached.artifacts) {
+        if (given.has(a.name)) removeWorkspaceFile(user, a.name); // the compile overwrote it
+        if ('file' in a) copyWorkspaceFile(user, a.name, a.file, a.mode);
+        else writeWorkspaceFile(user, a.name, a.data, a.mode);
+      }
+    } finally {
+      stored?.release();
     }
     return { compile: { ...cached.compile, cached: true }, jail: firstJail };
   }

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { lchown, lstat, mkdir, open, unlink } from 'node:fs/promises';
+import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { partsInside } from '../util/fs.js';
 import type { RunUser } from './users.js';
@@ -8,6 +7,10 @@ import type { RunUser } from './users.js';
  * A run's home is a size-capped tmpfs (made with the user, accounts.ts): the cap stops
  * disk-fill attacks, unmounting frees everything the run wrote at once, and the server
  * never walks a tree the run could have filled with symlinks.
+ *
+ * Synchronous on purpose: a run's files are a few small writes to a tmpfs, done in
+ * microseconds, where a promise per call (open, write, chown, chmod, close) cost a
+ * thread-pool round trip each on every run.
  */
 
 /**
@@ -15,43 +18,64 @@ import type { RunUser } from './users.js';
  * below the home (a build's `com/example/Main.class`); its directories are made the same
  * way. O_EXCL|O_NOFOLLOW: never through a symlink or over a file someone else put there.
  */
-export async function writeWorkspaceFile(user: RunUser, name: string, content: string | Buffer, mode = 0o600): Promise<void> {
+export function writeWorkspaceFile(user: RunUser, name: string, content: string | Buffer, mode = 0o600): void {
   const parts = partsInside(name);
   if (!parts) throw new Error(`refusing to write outside the workspace: ${JSON.stringify(name)}`);
-  await makeWorkspaceDirs(user, parts.slice(0, -1));
+  makeWorkspaceDirs(user, parts.slice(0, -1));
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  const handle = await open(path.join(user.home, ...parts), flags, 0o600);
+  const fd = openSync(path.join(user.home, ...parts), flags, 0o600);
   try {
-    await handle.writeFile(content);
-    await handle.chown(user.uid, user.gid);
-    await handle.chmod(mode & 0o700); // owner bits only: an executable stays executable
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+    fchownSync(fd, user.uid, user.gid);
+    fchmodSync(fd, mode & 0o700); // owner bits only: an executable stays executable
   } finally {
-    await handle.close();
+    closeSync(fd);
+  }
+}
+
+/**
+ * Copies a root-only file (a cached build's binary) into the home, kernel to kernel, then
+ * hands it to the user. COPYFILE_EXCL creates the target (O_EXCL: never through a symlink);
+ * it is reopened O_NOFOLLOW to change its owner and mode.
+ */
+export function copyWorkspaceFile(user: RunUser, name: string, from: string, mode = 0o600): void {
+  const parts = partsInside(name);
+  if (!parts) throw new Error(`refusing to write outside the workspace: ${JSON.stringify(name)}`);
+  makeWorkspaceDirs(user, parts.slice(0, -1));
+  const target = path.join(user.home, ...parts);
+  copyFileSync(from, target, constants.COPYFILE_EXCL);
+  const fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    fchownSync(fd, user.uid, user.gid);
+    fchmodSync(fd, mode & 0o700);
+  } finally {
+    closeSync(fd);
   }
 }
 
 /** Makes a directory below the home (and its parents) for the user: a language's per-run cache. */
-export async function makeWorkspaceDir(user: RunUser, name: string): Promise<void> {
+export function makeWorkspaceDir(user: RunUser, name: string): void {
   const parts = partsInside(name);
   if (!parts) throw new Error(`refusing to make a directory outside the workspace: ${JSON.stringify(name)}`);
-  await makeWorkspaceDirs(user, parts);
+  makeWorkspaceDirs(user, parts);
 }
 
 /**
  * Makes each directory of a path below the home as root and hands it to the user. One that
  * exists must be a real directory of the user's (made for an earlier file), never a symlink.
  */
-async function makeWorkspaceDirs(user: RunUser, dirs: readonly string[]): Promise<void> {
+function makeWorkspaceDirs(user: RunUser, dirs: readonly string[]): void {
   let dir = user.home;
   for (const part of dirs) {
     dir = path.join(dir, part);
     try {
-      await mkdir(dir, { mode: 0o700 });
-      await lchown(dir, user.uid, user.gid);
+      mkdirSync(dir, { mode: 0o700 });
+      lchownSync(dir, user.uid, user.gid);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const info = await lstat(dir);
+    const info = lstatSync(dir);
     if (!info.isDirectory() || info.uid !== user.uid) throw new Error(`refusing to write through ${JSON.stringify(dir)}: not a directory of the run's`);
   }
 }
@@ -60,10 +84,10 @@ async function makeWorkspaceDirs(user: RunUser, dirs: readonly string[]): Promis
  * Removes a file written into the home earlier (a program's file a restored build replaces:
  * its compile overwrote it). Only a regular file: never through a symlink, never a folder.
  */
-export async function removeWorkspaceFile(user: RunUser, name: string): Promise<void> {
+export function removeWorkspaceFile(user: RunUser, name: string): void {
   const parts = partsInside(name);
   if (!parts) throw new Error(`refusing to remove outside the workspace: ${JSON.stringify(name)}`);
   const file = path.join(user.home, ...parts);
-  if (!(await lstat(file)).isFile()) throw new Error(`refusing to remove ${JSON.stringify(name)}: not a regular file`);
-  await unlink(file);
+  if (!lstatSync(file).isFile()) throw new Error(`refusing to remove ${JSON.stringify(name)}: not a regular file`);
+  unlinkSync(file);
 }
