@@ -157,9 +157,9 @@ describe('allowlisted root', () => {
     expect(r.stdout).toBe('[0, 1, 2, 3]\n');
   });
 
-  test("the run's root supervisor keeps only CAP_KILL, and the program none", async () => {
-    const r = await py('for pid in ("2", "self"):\n    print([l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("CapEff")][0])');
-    expect(r.stdout).toBe('0000000000000020\n0000000000000000\n');
+  test("the run's root supervisor keeps only CAP_KILL, and the program none in any set (inheritable, permitted, bounding, ambient)", async () => {
+    const r = await py('for pid in ("2", "self"):\n    print([l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("CapEff")][0])\nprint([l.split()[1] for l in open("/proc/self/status") if l.startswith(("CapBnd", "CapPrm", "CapInh", "CapAmb"))])');
+    expect(r.stdout).toBe(`0000000000000020\n0000000000000000\n${JSON.stringify(Array(4).fill('0000000000000000')).replaceAll('"', "'").replaceAll(',', ', ')}\n`);
   });
 
   test('an exit code above 128 is an exit code, not a signal', async () => {
