@@ -234,7 +234,7 @@ describe('allowlisted root', () => {
   test('nothing outside the home, /tmp and /dev/shm is writable', async () => {
     const code = [
       'import os',
-      'dirs = ["/", "/etc", "/usr", "/usr/local", "/usr/lib", "/bin", "/run", "/dev", "/proc", "/home", os.path.expanduser("~"), "/tmp", "/dev/shm"]',
+      'dirs = ["/", "/etc", "/usr", "/usr/local", "/usr/lib", "/bin", "/run", "/run/runbox", "/dev", "/proc", "/home", os.path.expanduser("~"), "/tmp", "/dev/shm"]',
       'for d in dirs:',
       '    try:',
       '        open(os.path.join(d, "w"), "w").close()',

@@ -191,11 +191,11 @@ describe('jail root', () => {
   });
 
   test("a jail's home gets 0755 parents before its bind, and the launcher comes last", () => {
-    const args = jailRootArgs(plan(), { home: '/var/lib/homes/exec_ab', passwdFile: '/s/p', groupFile: '/s/g', tmpBytes: 1024 });
+    const args = jailRootArgs(plan(), { home: '/var/lib/homes/exec_ab', tmpBytes: 1024 });
     const joined = args.join(' ');
     expect(joined).toContain('--perms 0755 --dir /var --perms 0755 --dir /var/lib --perms 0755 --dir /var/lib/homes --bind /var/lib/homes/exec_ab /var/lib/homes/exec_ab');
     expect(joined).toContain('--perms 1777 --size 1024 --tmpfs /tmp');
-    expect(joined).toContain('--ro-bind /s/p /etc/passwd');
+    expect(joined).toContain('--perms 0444 --file 6 /run/runbox/passwd --perms 0444 --file 7 /run/runbox/group');
     expect(args.slice(-3)).toEqual(['--', '/run/runbox-jail', 'inside']);
   });
 

@@ -86,10 +86,11 @@ static void close_from(int first) {
  * The jail factory, kept running beside the server so that no jail is forked from the big
  * server process. One command a line on stdin, fields separated by tabs:
  *
- *   spawn ID SECCOMP NCGROUPS CGROUP... NENV ENV... ARGV...
+ *   spawn ID SECCOMP NCGROUPS CGROUP... NENV ENV... NDATA DATA... ARGV...
  *       Makes five pipes, forks, and in the child: its own session (one kill reaches the
- *       whole jail), joins the cgroups, the pipes as fds 0-4 and the filter on fd 5, execs
- *       ARGV (bwrap ...) with ENV only. Answers "ok ID PID FD0 FD1 FD2 FD3 FD4": the server's
+ *       whole jail), joins the cgroups, the pipes as fds 0-4, the filter on fd 5, and each
+ *       DATA (hex) as a pipe holding those bytes on fds 6, 7... (bwrap's --file: the jail's
+ *       account files, with no file on the host); execs ARGV (bwrap ...) with ENV only. Answers "ok ID PID FD0 FD1 FD2 FD3 FD4": the server's
  *       ends of stdin, stdout, stderr, status and control, which it opens through
  *       /proc/<our pid>/fd/N before it says "release ID"; then we close our copies.
  *   release ID    (no answer)
@@ -102,6 +103,8 @@ static void close_from(int first) {
 #include <sys/signalfd.h>
 
 #define MAX_JAILS 1024
+#define MAX_DATA 4
+#define MAX_DATA_BYTES 16384 /* well inside a pipe's buffer: written whole before exec */
 
 struct slot {
   char id[64];
@@ -135,8 +138,32 @@ static void child_fail(int status_fd, const char *what) {
   _exit(SETUP_FAILED);
 }
 
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* A pipe whose read end holds `hex`'s bytes, its write end closed; -1 if malformed. */
+static int data_pipe(const char *hex) {
+  size_t len = strlen(hex);
+  if (len % 2 != 0 || len / 2 > MAX_DATA_BYTES) return -1;
+  static char bytes[MAX_DATA_BYTES];
+  for (size_t k = 0; k < len / 2; k++) {
+    int hi = hex_value(hex[2 * k]), lo = hex_value(hex[2 * k + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    bytes[k] = (char)(hi * 16 + lo);
+  }
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return -1;
+  int ok = write_all(p[1], bytes, len / 2) == 0;
+  close(p[1]);
+  if (!ok) return close(p[0]), -1;
+  return p[0];
+}
+
 static void spawn(char **f, int n) {
-  /* f: spawn id seccomp ncg cg... nenv env... argv... */
+  /* f: spawn id seccomp ncg cg... nenv env... ndata data... argv... */
   if (n < 5) return say("err ? malformed spawn\n");
   const char *id = f[1], *seccomp = f[2];
   int i = 3, ncg = atoi(f[i++]);
@@ -149,6 +176,10 @@ static void spawn(char **f, int n) {
   if (!env) return say("err %s out of memory\n", id);
   for (int k = 0; k < nenv; k++) env[k] = f[i + k];
   i += nenv;
+  int ndata = i < n ? atoi(f[i++]) : -1;
+  if (ndata < 0 || ndata > MAX_DATA || i + ndata >= n) return free(env), say("err %s malformed data\n", id);
+  char **data = &f[i];
+  i += ndata;
   char **argv = &f[i]; /* f[n] is NULL */
   if (strlen(id) >= sizeof slots[0].id || find(id)) return free(env), say("err %s bad or duplicate id\n", id);
   struct slot *slot = NULL;
@@ -186,16 +217,22 @@ static void spawn(char **f, int n) {
     }
     int filter = open(seccomp, O_RDONLY | O_CLOEXEC);
     if (filter < 0) child_fail(status_fd, seccomp);
-    /* move everything above 5 first, so no dup2 below overwrites a source */
-    int ends[6];
+    /* move everything above the last target first, so no dup2 below overwrites a source */
+    int ends[6 + MAX_DATA];
     for (int k = 0; k < 5; k++) {
       ends[k] = fcntl(jail_reads[k] ? p[k][0] : p[k][1], F_DUPFD_CLOEXEC, 16);
       if (ends[k] < 0) child_fail(status_fd, "dup");
     }
     ends[5] = fcntl(filter, F_DUPFD_CLOEXEC, 16);
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < ndata; k++) {
+      int d = data_pipe(data[k]);
+      if (d < 0) child_fail(status_fd, "data");
+      ends[6 + k] = fcntl(d, F_DUPFD_CLOEXEC, 16);
+      if (ends[6 + k] < 0) child_fail(status_fd, "dup");
+    }
+    for (int k = 0; k < 6 + ndata; k++)
       if (dup2(ends[k], k) < 0) child_fail(ends[3], "dup2");
-    close_from(6);
+    close_from(6 + ndata);
     /* bwrap, its init and the supervisor are the last the OOM killer should pick; the
        program puts itself back to 0 */
     int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);

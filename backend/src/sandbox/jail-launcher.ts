@@ -23,6 +23,8 @@ export interface JailSpawn {
   /** cgroup.procs files the jail joins before bwrap starts. */
   cgroupProcs: readonly string[];
   seccompFilter: string;
+  /** Contents the jail gets as pipes on fds 6, 7... (bwrap's --file): no file on the host. */
+  files: readonly string[];
 }
 
 export interface JailExit {
@@ -74,7 +76,8 @@ export class JailLauncher {
 
   spawn(request: JailSpawn): Promise<JailProcess> {
     const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
-    const fields = [request.seccompFilter, String(request.cgroupProcs.length), ...request.cgroupProcs, String(env.length), ...env, ...request.argv];
+    const files = request.files.map((content) => Buffer.from(content).toString('hex'));
+    const fields = [request.seccompFilter, String(request.cgroupProcs.length), ...request.cgroupProcs, String(env.length), ...env, String(files.length), ...files, ...request.argv];
     if (!fields.every((f) => FIELD_OK.test(f))) return Promise.reject(new JailLauncherError('a tab or newline in a jail argument'));
     const id = `j${++this.nextId}`;
     const helper = this.start();

@@ -18,6 +18,14 @@ const ROOT_ENTRIES = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/lib
 const ETC_ENTRIES = ['alternatives', 'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'ssl', 'ca-certificates', 'localtime', 'nsswitch.conf'];
 const ETC_PATTERNS = [/^java-\d+/, /^python3(\.\d+)?$/, /^ld-musl-.*\.path$/];
 
+/**
+ * Where each jail's passwd and group are, on the jail's own root: bwrap writes them there
+ * from pipes (--file), so a jail costs no file on the host and no bind mount for them.
+ */
+export const ACCOUNT_FILES = { passwd: '/run/runbox/passwd', group: '/run/runbox/group' } as const;
+/** The fds the launcher hands bwrap the account files on (JailSpawn.files, in this order). */
+export const ACCOUNT_FDS = { passwd: 6, group: 7 } as const;
+
 /** Where the launcher appears inside every jail. */
 export const LAUNCHER_IN_JAIL = '/run/runbox-jail';
 /** The fd on which `runbox-jail enter` hands bwrap the syscall filter. */
@@ -25,8 +33,8 @@ export const SECCOMP_FD = 5;
 
 /**
  * The jail's /etc: a copy, made once at start, of the /etc entries toolchains read (modes
- * kept, symlinks as they are, only what any user may read) plus the hosts file and placeholder account files that each
- * jail's own are bound over. One bind instead of one per entry: bubblewrap rereads the
+ * kept, symlinks as they are, only what any user may read) plus the hosts file, and
+ * passwd and group as links to the jail's own (written into each jail by bwrap). One bind instead of one per entry: bubblewrap rereads the
  * mount table after every bind, which made the dozen /etc binds ~0.8 ms of every jail's
  * launch. The price: changes to those host files reach runs at the next server start.
  */
@@ -48,8 +56,9 @@ export function stageEtc(target: string, hosts: string, options: { extraReadOnly
     else cpSync(from, path.join(target, name), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: readableByOthers });
   }
   writeFileSync(path.join(target, 'hosts'), hosts, { mode: 0o644 });
-  writeFileSync(path.join(target, 'passwd'), BASE_PASSWD, { mode: 0o644 });
-  writeFileSync(path.join(target, 'group'), BASE_GROUP, { mode: 0o644 });
+  // each jail's own, written by bwrap into the jail's root (jailRootArgs)
+  symlinkSync(ACCOUNT_FILES.passwd, path.join(target, 'passwd'));
+  symlinkSync(ACCOUNT_FILES.group, path.join(target, 'group'));
 }
 
 /** What a run user could not read on the host (/etc/ssl/private, say) is not copied at all. */
@@ -82,8 +91,6 @@ export interface JailRootOptions {
 
 export interface JailRootInstance {
   home: string;
-  passwdFile: string;
-  groupFile: string;
   tmpBytes: number;
 }
 
@@ -187,14 +194,16 @@ export function planJailRoot(options: JailRootOptions): JailRootPlan {
   return { shared: args.list, binds };
 }
 
-/** The arguments for one jail: sized scratch space, its account files, its home; then the launcher. */
+/** The arguments for one jail: sized scratch space, its account files (fds 6 and 7), its home; then the launcher. */
 export function jailRootArgs(plan: JailRootPlan, jail: JailRootInstance): string[] {
   const args = new Args();
   for (const made of ['/etc', '/run', '/dev', '/proc']) args.mark(made);
   args.add(...plan.shared);
   args.add('--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/tmp');
   args.add('--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/dev/shm');
-  args.add('--ro-bind', jail.passwdFile, '/etc/passwd', '--ro-bind', jail.groupFile, '/etc/group');
+  args.dirs(path.dirname(ACCOUNT_FILES.passwd));
+  args.add('--perms', '0444', '--file', String(ACCOUNT_FDS.passwd), ACCOUNT_FILES.passwd);
+  args.add('--perms', '0444', '--file', String(ACCOUNT_FDS.group), ACCOUNT_FILES.group);
   // no --chdir: bwrap would enter the 0700 home with the capabilities already dropped; the
   // program enters it as its owner
   args.parents(jail.home).add('--bind', jail.home, jail.home);

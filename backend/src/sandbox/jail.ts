@@ -1,6 +1,4 @@
 import { constants as osConstants } from 'node:os';
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { jailPrepared } from '../observability/metrics.js';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
@@ -42,7 +40,7 @@ export interface JailIsolation {
   network: boolean;
   /** The allowlisted root every jail is built from. */
   root: JailRootPlan;
-  /** Root-only directory: per-jail account files, the launcher's and the filter's copies. */
+  /** Root-only directory: the launcher's and the filter's copies, the staged /etc. */
   stateDir: string;
   /** Starts jails (a helper process beside the server). */
   launcher: JailLauncher;
@@ -135,8 +133,6 @@ function envFields(env: Readonly<Record<string, string>>): string[] {
 
 const PREPARE_TIMEOUT_MS = 15000;
 
-const removeFile = (file: string) => rmSync(file, { force: true });
-
 type ExitInfo = { code: number | null; signal: NodeJS.Signals | null; at: number };
 
 export class Jail {
@@ -150,8 +146,6 @@ export class Jail {
   private constructor(
     private readonly proc: JailProcess,
     private readonly cgroup: PhaseCgroup | null,
-    /** Per-jail files in the state dir (account files), removed with the jail. */
-    private readonly files: readonly string[],
     readonly phaseName: string,
     private readonly user: RunUser,
   ) {
@@ -180,26 +174,20 @@ export class Jail {
     const { user, isolation } = setup;
     const started = performance.now();
     const cgroup = setup.cgroups ? await setup.cgroups.create(setup.phaseName) : null;
-    const base = path.join(isolation.stateDir, setup.phaseName);
-    const files = [`${base}.passwd`, `${base}.group`];
     try {
-      // two short lines each: a synchronous write costs less than a promise round trip
       const accounts = accountFiles(user);
-      writeFileSync(files[0]!, accounts.passwd, { mode: 0o644 });
-      writeFileSync(files[1]!, accounts.group, { mode: 0o644 });
-      const bwrap = jailRootArgs(isolation.root, { home: user.home, passwdFile: files[0]!, groupFile: files[1]!, tmpBytes: setup.tmpBytes });
       const proc = await isolation.launcher.spawn({
-        argv: [isolation.bwrap, ...bwrap],
+        argv: [isolation.bwrap, ...jailRootArgs(isolation.root, { home: user.home, tmpBytes: setup.tmpBytes })],
         env: setup.env,
         cgroupProcs: cgroup?.procsFiles ?? [],
         seccompFilter: isolation.seccompFilter,
+        files: [accounts.passwd, accounts.group], // fds 6 and 7: ACCOUNT_FDS
       });
-      const jail = new Jail(proc, cgroup, files, setup.phaseName, user);
+      const jail = new Jail(proc, cgroup, setup.phaseName, user);
       await jail.waitReady();
       jailPrepared((performance.now() - started) / 1000);
       return jail;
     } catch (err) {
-      files.forEach(removeFile);
       await cgroup?.destroy();
       throw err instanceof JailSetupError ? err : new JailSetupError((err as Error).message);
     }
@@ -324,7 +312,6 @@ export class Jail {
     this.state = 'done';
     this.kill(); // by now the jail has ended; this only covers an error on the way
     await this.closed;
-    this.files.forEach(removeFile);
     await this.cgroup?.destroy();
   }
 
