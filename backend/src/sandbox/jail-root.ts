@@ -33,13 +33,14 @@ export const SECCOMP_FD = 5;
 
 /**
  * The jail's /etc: a copy, made once at start, of the /etc entries toolchains read (modes
- * kept, symlinks as they are, only what any user may read) plus the hosts file, and
- * passwd and group as links to the jail's own (written into each jail by bwrap). One bind instead of one per entry: bubblewrap rereads the
- * mount table after every bind, which made the dozen /etc binds ~0.8 ms of every jail's
- * launch. The price: changes to those host files reach runs at the next server start.
+ * kept, symlinks as they are, only what any user may read), the hosts file, and passwd
+ * and group as links to the jail's own (written into each jail by bwrap). One bind
+ * instead of one per entry: bubblewrap rereads the mount table after every bind, which
+ * made the dozen /etc binds ~0.8 ms of every jail's launch. The price: a change to those
+ * host files reaches runs at the next server start.
  */
-export function stageEtc(target: string, hosts: string, options: { extraReadOnly?: readonly string[]; source?: string } = {}): void {
-  const source = options.source ?? '/etc';
+export function stageEtc(target: string, hosts: string, options: { extraReadOnly?: readonly string[] } = {}): void {
+  const source = '/etc';
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   chmodSync(target, 0o755);
