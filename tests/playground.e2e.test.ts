@@ -209,6 +209,9 @@ describe('playground', () => {
     expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([]);
     await page.getByRole('tab', { name: 'helper.py' }).click();
     await page.evaluate((c) => window.runbox!.setCode(c), helper);
+    // the draft is stored once React has rendered the change (a task later): a reload sooner
+    // than that, which no person manages, would race it
+    await page.waitForFunction((h) => (localStorage.getItem('runbox.playground.v1') ?? '').includes(JSON.stringify(h).slice(1, -1)), helper);
 
     // both files survive a reload, a share link and the history
     await page.reload();
