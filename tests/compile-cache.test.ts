@@ -20,6 +20,19 @@ afterAll(async () => {
 
 const unique = () => Math.random().toString(36).slice(2);
 
+/** A build of one 1000-byte file of `n`s. */
+const smallBuild = (n: number) => ({ artifacts: [{ name: 'main', mode: 0o700, data: Buffer.alloc(1000, n) }], compile: { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 } });
+
+/** A cache of `budget` bytes in a temporary directory, and three keys for it. */
+async function withSmallCache(budget: number, use: (cache: CompileCache, keys: string[], dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-cache-'));
+  try {
+    await use(await CompileCache.open(dir, budget), ['a', 'b', 'c'].map((x) => x.repeat(64)), dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('compile cache through the API', () => {
   test.each([
     ['cpp', (tag: string) => `#include <cstdio>\n// ${tag}\nint main() { puts("cached?"); }`],
@@ -135,38 +148,27 @@ describe('compile cache unit', () => {
     }
   });
 
-  test('an entry whose files a run is copying is not evicted until it is released', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-pin-'));
-    try {
-      const cache = await CompileCache.open(dir, 1500);
-      const build = (n: number) => ({ artifacts: [{ name: 'main', mode: 0o700, data: Buffer.alloc(1000, n) }], compile: { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 } });
-      const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
-      await cache.put(a!, build(1));
+  test('an entry whose files a run is copying is not evicted until it is released', () =>
+    withSmallCache(1500, async (cache, [a, b, c]) => {
+      await cache.put(a!, smallBuild(1));
       const copying = (await cache.get(a!))!;
-      await cache.put(b!, build(2)); // over budget: a is older, but pinned
+      await cache.put(b!, smallBuild(2)); // over budget: a is older, but pinned
       expect((await readFile(copying.artifacts[0]!.file))[0]).toBe(1);
       copying.release();
       copying.release(); // twice is once
-      await cache.put(c!, build(3)); // now a goes (least recently used, not pinned)
+      await cache.put(c!, smallBuild(3)); // now a goes (least recently used, not pinned)
       expect(await cache.get(a!)).toBeNull();
       expect(cache.size.entries).toBeLessThanOrEqual(2);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  test('least recently used entries go first when the budget is exceeded', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-lru-'));
-    try {
-      const cache = await CompileCache.open(dir, 2500);
-      const build = (n: number) => ({ artifacts: [{ name: 'main', mode: 0o700, data: Buffer.alloc(1000, n) }], compile: { status: 'ok' as const, output: '', exitCode: 0, timeMs: 1 } });
-      const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64));
-      await cache.put(a!, build(1));
+  test('least recently used entries go first when the budget is exceeded', () =>
+    withSmallCache(2500, async (cache, [a, b, c], dir) => {
+      await cache.put(a!, smallBuild(1));
       await new Promise((r) => setTimeout(r, 5));
-      await cache.put(b!, build(2));
+      await cache.put(b!, smallBuild(2));
       await new Promise((r) => setTimeout(r, 5));
       (await cache.get(a!))!.release(); // a is now the most recently used
-      await cache.put(c!, build(3));
+      await cache.put(c!, smallBuild(3));
       expect(await cache.get(b!)).toBeNull();
       const found = (await cache.get(a!))!;
       expect((await readFile(found.artifacts[0]!.file))[0]).toBe(1);
@@ -175,8 +177,5 @@ describe('compile cache unit', () => {
       expect(cache.size).toEqual({ entries: 2, bytes: 2000 });
       const reopened = await CompileCache.open(dir, 2500);
       expect(reopened.size).toEqual({ entries: 2, bytes: 2000 });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
