@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { freePort } from './helpers/net.js';
-import { killServerProcesses, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { killServerProcesses, startServerProcess, stopServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 /**
  * Anonymous quotas count per visitor, also through the playground's own proxy (`npm start`):
@@ -31,7 +32,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   playground?.kill('SIGTERM');
+  // SIGTERM first, as an operator stops it: the server deletes its pooled users itself (a
+  // SIGKILL left them for the next untagged server's sweep, and a tagged suite in between
+  // counted them as its own leftovers)
+  if (api) await stopServerProcess(api);
   await killServerProcesses();
+  expect(await findLeftovers()).toEqual(NOTHING_LEFT);
 });
 
 /** A run posted to the playground's /api from `from` (a loopback address of this machine). */
