@@ -9,6 +9,7 @@ import { loadLanguages } from '../backend/src/languages/load.js';
 import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
+import { ID_PATTERN, newId } from '../backend/src/store/ids.js';
 import { partsInside } from '../backend/src/util/fs.js';
 
 const languages = loadLanguages();
@@ -48,6 +49,15 @@ describe('config', () => {
   ])('%s=%s is refused with the variable named', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+});
+
+describe('ids', () => {
+  test('ids are 16 URL-safe characters and never begin with "-" (a command line would read an option)', () => {
+    const ids = Array.from({ length: 3000 }, newId);
+    expect(ids.every((id) => ID_PATTERN.test(id))).toBe(true);
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
 
