@@ -268,11 +268,16 @@ describe('history', () => {
     await expect(entries.nth(1).innerText()).resolves.toMatch(/Python[\s\S]*Run[\s\S]*Success/);
 
     // the editor holds the visitor's own Python code: loading an entry over it asks first, and cancelling keeps it
-    const asked = page.waitForEvent('dialog');
+    // dismissed from inside the handler: a click waits for what it set off, and a confirm()
+    // nobody answers holds the page (the click then timed out now and then)
+    const asked = new Promise<string>((resolve) =>
+      page.once('dialog', (d) => {
+        resolve(d.message());
+        void d.dismiss();
+      }),
+    );
     await entries.nth(1).click();
-    const dialog = await asked;
-    expect(dialog.message()).toMatch(/^Replace your current Python[ \d]* code/);
-    await dialog.dismiss();
+    expect(await asked).toMatch(/^Replace your current Python[ \d]* code/);
     expect(await code(page)).toBe('print("something else")\n');
     expect(await page.getByLabel('Input (stdin)').inputValue()).toBe('');
 
