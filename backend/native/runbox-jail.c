@@ -9,9 +9,11 @@
  *
  *   runbox-jail inside            (bwrap's command: pid 2 of the jail, still root)
  *     Says "ready" on fd 3 and parks until the server writes the run on fd 4:
- *       "runbox1\0" cpu_soft cpu_hard nproc fsize nofile uid gid stdin_mode argc argv... envc env...
- *     every field NUL-terminated; env entries (NAME=value) go on top of the jail's environment
- *     (a language's own variables, known only once the run is: no env(1) exec per run). An empty fd 4 (closed without a run) discards the jail.
+ *       "runbox1\0" cpu_soft cpu_hard nproc fsize nofile uid gid stdin_mode argc argv...
+ *       envc env...
+ *     every field NUL-terminated; env entries (NAME=value) go on top of the jail's
+ *     environment (a language's own variables, known only with the run: no env(1) exec per
+ *     run). An empty fd 4 (closed without a run) discards the jail.
  *     Then: stdin becomes a file (stdin_mode "file": everything on fd 0, read to the end,
  *     in a memfd, as a shell's `< file`) so /dev/stdin can be opened by path; then forks
  *     the program: rlimits, every capability and group dropped, the run's uid/gid, exec.
@@ -90,7 +92,8 @@ static void close_from(int first) {
  *       Makes five pipes, forks, and in the child: its own session (one kill reaches the
  *       whole jail), joins the cgroups, the pipes as fds 0-4, the filter on fd 5, and each
  *       DATA (hex) as a pipe holding those bytes on fds 6, 7... (bwrap's --file: the jail's
- *       account files, with no file on the host); execs ARGV (bwrap ...) with ENV only. Answers "ok ID PID FD0 FD1 FD2 FD3 FD4": the server's
+ *       account files, with no file on the host); execs ARGV (bwrap ...) with ENV only.
+ *       Answers "ok ID PID FD0 FD1 FD2 FD3 FD4": the server's
  *       ends of stdin, stdout, stderr, status and control, which it opens through
  *       /proc/<our pid>/fd/N before it says "release ID"; then we close our copies.
  *   release ID    (no answer)
