@@ -274,9 +274,11 @@ export class Jail {
       await this.closed;
       clearTimeout(wallTimer);
       run.signal?.removeEventListener('abort', onAbort);
-      // killed at a limit, a jail of a thousand processes takes a moment to die: its result
-      // waits for that, so nothing of the run outlives it
-      if (this.end !== 'exit') await this.cgroup?.killAll();
+      // a jail of a thousand processes takes a moment to die, killed at a limit or after a
+      // fork bomb's first process exited (bubblewrap returns with the run's supervisor while
+      // its init still reaps the rest): the result waits for that, so nothing of the run
+      // outlives it
+      if (this.cgroup && (this.end !== 'exit' || !this.cgroup.isEmpty())) await this.cgroup.killAll();
       this.collector.finish();
       const { waitStatus, rest } = splitExitLine(this.diagnostics);
       if (rest) throw new JailSetupError(rest.trim());
