@@ -73,8 +73,8 @@ export function forksRefused(pidsEvents: string | null): number {
   return Number(/^max (\d+)$/m.exec(pidsEvents ?? '')?.[1] ?? 0);
 }
 
-async function killProcsIn(dir: string): Promise<void> {
-  const procs = await readText(path.join(dir, 'cgroup.procs'));
+function killProcsIn(dir: string): void {
+  const procs = readNow(path.join(dir, 'cgroup.procs'));
   for (const pid of procs?.split('\n').filter(Boolean) ?? []) {
     try {
       process.kill(Number(pid), 'SIGKILL');
@@ -87,9 +87,9 @@ async function killProcsIn(dir: string): Promise<void> {
 /** Kills what is in the cgroups until none is left, or throws after about two seconds. */
 async function killUntilEmpty(dirs: readonly string[]): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const left = await Promise.all(dirs.map(async (dir) => ((await readText(path.join(dir, 'cgroup.procs'))) ?? '').split('\n').filter(Boolean)));
+    const left = dirs.map((dir) => (readNow(path.join(dir, 'cgroup.procs')) ?? '').split('\n').filter(Boolean));
     if (left.every((pids) => pids.length === 0)) return;
-    await Promise.all(dirs.map(killProcsIn));
+    dirs.forEach(killProcsIn);
     await sleep(attempt < 5 ? 1 : 20); // most jails are gone within a millisecond of the kill
   }
   throw new Error(`processes survive in ${dirs.join(', ')}`);
@@ -105,7 +105,7 @@ async function removeDir(dir: string): Promise<void> {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return;
       if (attempt >= 50) throw err;
-      await killProcsIn(dir);
+      killProcsIn(dir);
       await sleep(attempt < 5 ? 2 : 20);
     }
   }
@@ -117,7 +117,7 @@ async function sweepChildren(parent: string, prefix: string): Promise<number> {
   for (const entry of names) {
     if (!entry.isDirectory() || !entry.name.startsWith(prefix)) continue;
     const dir = path.join(parent, entry.name);
-    await killProcsIn(dir);
+    killProcsIn(dir);
     await removeDir(dir);
     removed++;
   }
@@ -284,7 +284,7 @@ class V2Driver implements CgroupDriver {
         try {
           writeFileSync(path.join(dir, 'cgroup.kill'), '1');
         } catch {
-          await killProcsIn(dir);
+          killProcsIn(dir);
         }
         await removeDir(dir);
       },
