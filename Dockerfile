@@ -10,7 +10,7 @@ FROM debian:bookworm-slim AS node
 COPY docker/ca-certificates/ /usr/local/share/ca-certificates/
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/*
-ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY scripts/ensure-node.sh /tmp/
 RUN bash /tmp/ensure-node.sh && rm /tmp/ensure-node.sh
 
@@ -62,6 +62,8 @@ WORKDIR /app
 COPY package.json ./
 COPY backend/package.json backend/
 COPY --from=deps /app/node_modules node_modules
+# (what the workspace pins apart from the front end's versions, such as execa)
+COPY --from=deps /app/backend/node_modules backend/node_modules
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/backend/native/build backend/native/build
 # the language entries (docs/languages.md): read at start, one JSON file per language

@@ -11,12 +11,17 @@
 # is refused the server starts without cgroups, and the start-up probe refuses to serve if
 # RUNBOX_REQUIRED_LAYERS names them (the image requires them by default).
 set -eu
-awk '$9 ~ /^cgroup2?$/ { print $5, $6 }' /proc/self/mountinfo | while read -r point options; do
-  case ",$options," in
-    *,ro,*)
-      mount -o remount,bind,rw "$point" 2>/dev/null \
-        || echo "runbox: cannot make the cgroup mount $point writable (CAP_SYS_ADMIN and the mount syscall are needed)" >&2
-      ;;
-  esac
-done
+# Only the hierarchies runbox uses: memory, pids and cpuacct on v1 (a writable devices or
+# cpuset hierarchy would let the container widen its own limits), the unified one on v2.
+# (mountinfo: point and options are fields 5 and 6; type and super options follow the "-")
+awk '{ i = 7; while ($i != "-") i++; type = $(i + 1); super = $(i + 3) }
+     type == "cgroup2" || (type == "cgroup" && super ~ /(^|,)(memory|pids|cpuacct)(,|$)/) { print $5, $6 }' /proc/self/mountinfo |
+  while read -r point options; do
+    case ",$options," in
+      *,ro,*)
+        mount -o remount,bind,rw "$point" 2>/dev/null \
+          || echo "runbox: cannot make the cgroup mount $point writable (CAP_SYS_ADMIN and the mount syscall are needed)" >&2
+        ;;
+    esac
+  done
 exec "$@"

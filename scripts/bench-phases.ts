@@ -48,7 +48,7 @@ export async function measurePhases(count: number): Promise<PhaseCosts> {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const cgroups = await detectCgroups(config.cgroup);
   const languages = await probeLanguages(loadLanguages(config.languagesDir), config.sandboxPath);
-  const { isolation, accounts } = await openSandbox(config, stateDir, languages.all);
+  const { isolation, accounts } = await openSandbox(config, stateDir, languages.all, config.runUids);
   const env = { config, cgroups, isolation };
   try {
     const userAdminMs = await netPerItem(count, async () => {

@@ -127,6 +127,12 @@ const entries = {
     default: '700000000-799999999',
     doc: 'uids (and gids) run users take, in turn; apart from the ones useradd hands out and from subordinate uids (subuid)',
   },
+  uidSlicesDir: {
+    env: 'RUNBOX_UID_SLICES_DIR',
+    schema: z.string().startsWith('/'),
+    default: '/var/lib/runbox/uid-slices',
+    doc: 'Directory every runbox server on one kernel shares (compose: the data volume): each locks its own slice of RUNBOX_RUN_UIDS there',
+  },
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
   stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },
   cacheDir: { env: 'RUNBOX_CACHE_DIR', schema: z.string().startsWith('/'), default: '/var/cache/runbox', doc: 'Root-only directory of the compile cache' },

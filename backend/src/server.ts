@@ -21,6 +21,7 @@ import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
 import { probeIsolation } from './sandbox/isolation.js';
 import { openSandbox } from './sandbox/sandbox-setup.js';
+import { claimUidSlice, type UidSlice } from './sandbox/uid-slices.js';
 import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { Quotas } from './keys/quotas.js';
@@ -52,17 +53,25 @@ export interface Runbox {
 export async function startRunbox(config: Config, logger: Logger): Promise<Runbox> {
   if (process.getuid?.() !== 0) throw new Error('runbox must run as root: it creates a Linux user per run');
   const entries = loadLanguages(config.languagesDir);
-  const lock = await takeInstanceLock(config.stateDir, config.instance);
-  if (lock.tookOverFrom !== null) logger.warn('took over the instance lock of a server that is gone', { pid: lock.tookOverFrom });
+  const instanceLock = await takeInstanceLock(config.stateDir, config.instance);
+  if (instanceLock.tookOverFrom !== null) logger.warn('took over the instance lock of a server that is gone', { pid: instanceLock.tookOverFrom });
+  let uids: UidSlice | undefined;
+  const lock = {
+    release: async () => {
+      uids?.release();
+      await instanceLock.release();
+    },
+  };
   try {
-    return await startLocked(config, logger, lock, entries);
+    uids = claimUidSlice(config.uidSlicesDir, config.runUids);
+    return await startLocked(config, logger, lock, entries, uids);
   } catch (err) {
     await lock.release();
     throw err;
   }
 }
 
-async function startLocked(config: Config, logger: Logger, lock: InstanceLock, entries: LanguageSet): Promise<Runbox> {
+async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLock, 'release'>, entries: LanguageSet, uids: UidSlice): Promise<Runbox> {
   await checkPortFree(config.port, config.host);
   // only languages whose toolchain is installed are offered, and only their toolchains are bound into jails
   const languages = await probeLanguages(entries, config.sandboxPath, config.extraPackages);
@@ -73,7 +82,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
   const stateDir = ownDir(config.stateDir);
   await prepareStateDir(stateDir);
-  const { isolation: isolationSettings, accounts } = await openSandbox(config, stateDir, languages.all);
+  const { isolation: isolationSettings, accounts } = await openSandbox(config, stateDir, languages.all, uids);
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
   const swept = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
@@ -137,7 +146,7 @@ async function startLocked(config: Config, logger: Logger, lock: InstanceLock, e
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  logger.info('runbox listening', { url, cgroup: isolation.cgroup, concurrency: config.concurrency, languages: languages.info.map((l) => `${l.id} ${l.version}`) });
+  logger.info('runbox listening', { url, cgroup: isolation.cgroup, uids: `${uids.min}-${uids.max}`, concurrency: config.concurrency, languages: languages.info.map((l) => `${l.id} ${l.version}`) });
 
   let closing: Promise<void> | undefined;
   const shutdown = (graceMs = config.shutdownGraceMs) =>
