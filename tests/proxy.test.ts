@@ -9,6 +9,7 @@ import path from 'node:path';
 import { liveServerMessageSchema } from '../backend/src/live-protocol.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { LiveClient } from './helpers/live.js';
+import { request as httpsRequest, type Reply } from './helpers/https.js';
 import { freePort } from './helpers/net.js';
 import { startNginx, type TestNginx } from './helpers/nginx.js';
 import { WebSocket } from 'ws';
@@ -49,29 +50,7 @@ async function startBackend(instance: string): Promise<void> {
   await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok, `backend ${instance}`);
 }
 
-interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function request(url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<Reply> {
-  const u = new URL(url);
-  const client = u.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.request(
-      u,
-      { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, ca, servername: 'localhost', agent: false },
-      (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = (url: string, method = 'GET', body?: string, headers: Record<string, string> = {}): Promise<Reply> => httpsRequest(url, { method, body, headers, ca });
 
 const api = (p: string) => `https://127.0.0.1:${httpsPort}${p}`;
 

@@ -14,6 +14,15 @@ import type {} from '../../frontend/lib/test-hooks.js';
  * playwright-core), for the browser tests. Everything listens on loopback; every URL a page
  * asks for is recorded so a test can prove nothing went to another host.
  */
+/** Debian's Chromium, headless, with nothing of its own going to the network. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
 export class PlaygroundBrowser {
   /** Every URL any page asked for. */
   readonly requested: string[] = [];
@@ -26,11 +35,7 @@ export class PlaygroundBrowser {
   ) {}
 
   static async start(apiUrl: string): Promise<PlaygroundBrowser> {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browser = await launchChromium();
     const it = new PlaygroundBrowser(browser, '');
     try {
       it.appUrl = await it.startPlayground(apiUrl);
