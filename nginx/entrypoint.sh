@@ -9,7 +9,7 @@ names=$(env | sed -n 's/^\(RUNBOX_[A-Z0-9_]*\)=.*/${\1}/p' | tr '\n' ' ')
 for template in /etc/nginx/templates/*.template; do
   out=/etc/nginx/conf.d/$(basename "$template" .template)
   envsubst "$names" < "$template" > "$out"
-  if grep -q '\${RUNBOX_' "$out"; then
+  if grep -q '\${RUNBOX_[A-Z0-9_]*}' "$out"; then
     echo "runbox-nginx: $(grep -o '\${RUNBOX_[A-Z0-9_]*}' "$out" | sort -u | tr '\n' ' ')not set" >&2
     exit 1
   fi

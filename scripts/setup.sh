@@ -35,7 +35,7 @@ fi
 
 bash scripts/ensure-node.sh
 hash -r
-sh scripts/build-native.sh >&2
 npm ci --no-audit --no-fund >&2
+# the API's TypeScript and its C helpers (scripts/build-native.sh), then the playground
 npm run build >&2
 echo "setup: done (node $(node --version))" >&2

@@ -220,7 +220,10 @@ describe('nginx in front of two runbox processes', () => {
 describe('docker-compose.yml', () => {
   test('a real compose implementation accepts it', () => {
     const out = execFileSync('docker-compose', ['config'], { encoding: 'utf8' });
-    expect(out).toMatch(/privileged: true/);
+    // least privilege (README): every capability dropped but the listed ones, never privileged
+    expect(out).not.toMatch(/privileged/);
+    expect(out).toMatch(/cap_drop:\s+- ALL/);
+    expect(out).toMatch(/seccomp/);
     expect(out).toMatch(/runbox-data/);
     expect(out).not.toMatch(/docker\.sock/);
   });
