@@ -155,10 +155,17 @@ describe(`${REPLICAS} API replicas on PostgreSQL`, () => {
     // spread: every replica ran some
     expect(new Set(uids.map(owner)).size).toBe(REPLICAS);
     // none finished twice: one "submission finished" line per id over all replicas, the killed one included
-    const finishedLines = (await Promise.all([...slices.keys()].map(dockerLogs))).flatMap((log) => log.split('\n').filter((l) => l.includes('"submission finished"')).map((l) => (JSON.parse(l) as { id: string }).id));
+    const logged = (log: string, message: string) => log.split('\n').filter((l) => l.includes(`"${message}"`)).map((l) => (JSON.parse(l) as { id: string }).id);
+    const logs = new Map(await Promise.all([...slices.keys()].map(async (id) => [id, await dockerLogs(id)] as const)));
+    const finishedLines = [...logs.values()].flatMap((log) => logged(log, 'submission finished'));
     const twice = finishedLines.filter((id, i) => finishedLines.indexOf(id) !== i);
     expect(twice).toEqual([]);
     expect(new Set(finishedLines)).toEqual(new Set(ids));
+    // what the killed replica had claimed and not finished was finished by the others
+    const victimFinished = new Set(logged(logs.get(victim)!, 'submission finished'));
+    const orphaned = logged(logs.get(victim)!, 'submission claimed').filter((id) => !victimFinished.has(id));
+    expect(orphaned.length).toBeGreaterThan(0);
+    for (const id of orphaned) expect(results.find((r) => r.id === id)?.status).toBe('ok');
     // no uid in two replicas at once, over every sample taken while the runs went on
     expect(samples).toBeGreaterThan(10);
     expect(seen).toBeGreaterThan(0);

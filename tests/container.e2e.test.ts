@@ -27,6 +27,7 @@ let engine: EngineHandle;
 let project: ComposeProject;
 let base: string;
 let ca: string;
+let httpPort: number;
 
 const api = (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
   request(base + path, { method: init.method, body: init.body === undefined ? undefined : JSON.stringify(init.body), headers: init.headers, ca }).then((r) => ({
@@ -43,11 +44,12 @@ const apiContainer = async () => (await project.containers('api'))[0]!;
 
 beforeAll(async () => {
   engine = await ensureEngine();
-  const [http, https] = [await freePort(), await freePort()];
+  const https = await freePort();
+  httpPort = await freePort();
   project = new ComposeProject(
     'runboxe2e',
     {
-      RUNBOX_HTTP_PORT: String(http),
+      RUNBOX_HTTP_PORT: String(httpPort),
       RUNBOX_HTTPS_PORT: String(https),
       RUNBOX_ADMIN_KEY: ADMIN_KEY,
       // the tests send bursts from one address: nginx's and the API's per-address limits stay out of the way
@@ -180,6 +182,12 @@ describe('the front door', () => {
     expect(client.text('stdout')).toContain('hello runbox');
   });
 
+  test('plain HTTP redirects to the HTTPS port compose publishes', async () => {
+    const reply = await request(`http://localhost:${httpPort}/api/health?x=1`);
+    expect(reply.status).toBe(301);
+    expect(reply.headers.location).toBe(`${base}/api/health?x=1`);
+  });
+
   test('the playground page works in Chromium through nginx', async () => {
     let browser: Browser | undefined;
     try {
@@ -187,12 +195,14 @@ describe('the front door', () => {
       const context = await browser.newContext({ ignoreHTTPSErrors: true });
       const page = await context.newPage();
       const hosts = new Set<string>();
-      page.on('request', (r) => hosts.add(new URL(r.url()).host));
+      // (data: and blob: URLs, Monaco's workers, go nowhere)
+      page.on('request', (r) => /^(https?|wss?):/.test(r.url()) && hosts.add(new URL(r.url()).host));
       await page.goto(base + '/');
       await waitForEditor(page);
       await page.selectOption('select[aria-label="Language"]', 'python');
       await page.evaluate((c) => window.runbox!.setCode(c), 'print(6 * 7)');
       await runAndWait(page);
+      expect(await page.locator('[data-testid="status-badge"]').innerText()).toBe('Success');
       expect((await consoleText(page)).trim()).toBe('42');
       // everything the page needed came from this one origin
       expect([...hosts]).toEqual([new URL(base).host]);
