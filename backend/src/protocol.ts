@@ -141,6 +141,11 @@ export const executeResponseSchema = z.object({
   processLimitHit: z.boolean(),
   /** Processes and threads the program could have at once. */
   processLimit: z.number(),
+  /**
+   * With status `timeout`: which limit ended the run, `cpu` (the CPU time of all its
+   * processes and threads, `limits.cpuTimeMs`) or `wall` (`limits.timeMs`).
+   */
+  timeLimit: z.enum(['cpu', 'wall']).optional(),
   compile: compileResultSchema.nullable(),
   /** set when the run was kept in the visitor's history (the request carried X-Runbox-Visitor) */
   submissionId: z.string().optional(),

@@ -302,10 +302,12 @@ async function runPhase(
     signal: hooks.signal,
   });
   const { processLimitHit } = result;
+  const status = runStatus(result, req, processLimitHit, hooks.signal);
+  const timeLimit = status === 'timeout' ? timeLimitHit(result, req.limits.cpuTimeMs) : undefined;
   return {
     id,
     language: req.language.id,
-    status: runStatus(result, req, processLimitHit, hooks.signal),
+    status,
     output: result.output,
     stdout: result.stdout,
     stderr: result.stderr,
@@ -317,16 +319,27 @@ async function runPhase(
     truncated: result.truncated,
     processLimitHit,
     processLimit: limits.processes,
+    ...(timeLimit ? { timeLimit } : {}),
     compile,
   };
+}
+
+/**
+ * Which time limit ended a run, if one did: the wall clock, or the CPU of the whole run (the
+ * cgroup's watchdog; without a cgroup, RLIMIT_CPU's SIGXCPU, or the SIGKILL of its hard limit
+ * one second later).
+ */
+function timeLimitHit(r: JailResult, cpuLimitMs: number): 'wall' | 'cpu' | undefined {
+  if (r.end === 'timeout') return 'wall';
+  if (r.end === 'cpu_limit' || r.signal === 'SIGXCPU') return 'cpu';
+  if (r.signal === 'SIGKILL' && r.cpuMs !== null && r.cpuMs >= cpuLimitMs) return 'cpu';
+  return undefined;
 }
 
 function runStatus(r: JailResult, req: RunRequest, processLimitHit: boolean, signal: AbortSignal | undefined): RunStatus {
   if (r.end === 'aborted') return stoppedStatus(signal);
   if (r.end === 'output_limit') return 'output_limit';
-  if (r.end === 'timeout' || r.signal === 'SIGXCPU') return 'timeout';
-  // the hard CPU limit, one second past the soft one, ends in SIGKILL
-  if (r.signal === 'SIGKILL' && r.cpuMs !== null && r.cpuMs >= req.limits.cpuTimeMs) return 'timeout';
+  if (timeLimitHit(r, req.limits.cpuTimeMs)) return 'timeout';
   if (r.oomKilled) return 'memory_limit';
   if (r.exitCode === 0) return 'ok';
   // the JVM reports a refused thread as an OutOfMemoryError ("unable to create native thread")
@@ -336,7 +349,7 @@ function runStatus(r: JailResult, req: RunRequest, processLimitHit: boolean, sig
 
 function compileStatus(r: JailResult): CompileResult['status'] {
   if (r.end === 'output_limit') return 'output_limit';
-  if (r.end === 'timeout' || r.signal === 'SIGXCPU') return 'timeout';
+  if (r.end === 'timeout' || r.end === 'cpu_limit' || r.signal === 'SIGXCPU') return 'timeout';
   if (r.oomKilled) return 'memory_limit';
   return r.exitCode === 0 && r.end === 'exit' ? 'ok' : 'compile_error';
 }

@@ -30,6 +30,8 @@ export interface PhaseCgroup {
   /** Sets the limits of a fresh cgroup, once. */
   setLimits(limits: CgroupLimits): Promise<void>;
   usage(): Promise<CgroupUsage>;
+  /** CPU used so far by everything inside (ms), read now; null when unreadable. */
+  cpuMsNow(): number | null;
   /** Kills everything inside and resolves once nothing is left (a run killed at a limit). */
   killAll(): Promise<void>;
   /** Whether no process is inside (one read of cgroup.procs; an unreadable one is not empty). */
@@ -64,6 +66,13 @@ function readNow(p: string): string | null {
   }
 }
 const PARENT = 'runbox';
+
+/** v1's cpuacct.usage (ns) and v2's cpu.stat usage_usec, in ms. */
+const nanosToMs = (text: string | null) => (text === null ? null : Math.round(Number(text) / 1e6));
+function usecToMs(cpuStat: string | null): number | null {
+  const usec = /usage_usec (\d+)/.exec(cpuStat ?? '')?.[1];
+  return usec === undefined ? null : Math.round(Number(usec) / 1000);
+}
 
 /**
  * pids.events (v1 and v2 alike) counts in "max N" the forks and clones refused at pids.max.
@@ -195,6 +204,7 @@ class V1Driver implements CgroupDriver {
         writeFileSync(path.join(dirs.pids, 'pids.max'), String(limits.pids));
       },
       usage: () => this.usage(name),
+      cpuMsNow: () => nanosToMs(readNow(path.join(dirs.cpuacct, 'cpuacct.usage'))),
       killAll: () => killUntilEmpty(all),
       // every process joins the three together: one of them tells
       isEmpty: () => readNow(path.join(dirs.pids, 'cgroup.procs')) === '',
@@ -214,7 +224,7 @@ class V1Driver implements CgroupDriver {
     const pidsEvents = readNow(path.join(dirs.pids, 'pids.events'));
     const oomKills = /oom_kill (\d+)/.exec(oomControl ?? '')?.[1];
     return {
-      cpuMs: cpu === null ? null : Math.round(Number(cpu) / 1e6),
+      cpuMs: nanosToMs(cpu),
       peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
       // kernels before 4.13 have no oom_kill counter: a hit limit is the best evidence left
       oomKilled: oomKills !== undefined ? Number(oomKills) > 0 : Number(failcnt ?? 0) > 0,
@@ -274,6 +284,7 @@ class V2Driver implements CgroupDriver {
         writeFileSync(path.join(dir, 'pids.max'), String(limits.pids));
       },
       usage: () => this.usage(name),
+      cpuMsNow: () => usecToMs(readNow(path.join(dir, 'cpu.stat'))),
       killAll: async () => {
         await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
         await killUntilEmpty([dir]);
@@ -297,9 +308,8 @@ class V2Driver implements CgroupDriver {
     const peak = readNow(path.join(dir, 'memory.peak')); // kernel 5.19+
     const events = readNow(path.join(dir, 'memory.events'));
     const pidsEvents = readNow(path.join(dir, 'pids.events'));
-    const usec = /usage_usec (\d+)/.exec(cpuStat ?? '')?.[1];
     return {
-      cpuMs: usec === undefined ? null : Math.round(Number(usec) / 1000),
+      cpuMs: usecToMs(cpuStat),
       peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
       oomKilled: Number(/oom_kill (\d+)/.exec(events ?? '')?.[1] ?? 0) > 0,
       processLimitHit: forksRefused(pidsEvents) > 0,

@@ -4,6 +4,7 @@ import { jailPrepared } from '../observability/metrics.js';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
 import { accountFiles, jailRootArgs, type JailRootPlan } from './jail-root.js';
 import type { JailLauncher, JailProcess } from './jail-launcher.js';
+import { watchCpu } from './cpu-watchdog.js';
 import { OutputCollector, type OutputChunk } from './output.js';
 import type { RunUser } from './users.js';
 
@@ -76,7 +77,8 @@ export interface JailRun {
   signal?: AbortSignal;
 }
 
-export type JailEnd = 'exit' | 'timeout' | 'output_limit' | 'aborted';
+/** How a run ended: by itself, or killed at its wall-clock limit, its CPU limit, its output cap, or aborted. */
+export type JailEnd = 'exit' | 'timeout' | 'cpu_limit' | 'output_limit' | 'aborted';
 
 export interface JailResult {
   end: JailEnd;
@@ -268,11 +270,15 @@ export class Jail {
       if (typeof run.stdin === 'string') this.proc.stdin.end(run.stdin);
       else run.stdin.pipe(this.proc.stdin);
       const wallTimer = setTimeout(() => this.kill('timeout'), limits.wallMs);
+      // the CPU limit of the whole run (all processes and threads); RLIMIT_CPU above is per process, in seconds
+      const cgroup = this.cgroup;
+      const cpuWatch = cgroup ? watchCpu(() => cgroup.cpuMsNow(), limits.cpuMs, () => this.kill('cpu_limit')) : null;
       const onAbort = () => this.kill('aborted');
       if (run.signal?.aborted) onAbort();
       run.signal?.addEventListener('abort', onAbort, { once: true });
       await this.closed;
       clearTimeout(wallTimer);
+      cpuWatch?.stop();
       run.signal?.removeEventListener('abort', onAbort);
       // a jail of a thousand processes takes a moment to die, killed at a limit or after a
       // fork bomb's first process exited (bubblewrap returns with the run's supervisor while
