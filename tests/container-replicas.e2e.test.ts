@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { ComposeProject, dockerLogs, ensureEngine, waitFor, type EngineHandle } from './helpers/compose.js';
-import { request } from './helpers/https.js';
+import { jsonClient } from './helpers/https.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { freePort } from './helpers/net.js';
 
@@ -25,11 +25,7 @@ let project: ComposeProject;
 let base: string;
 let ca: string;
 
-const api = (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
-  request(base + path, { method: init.method, body: init.body === undefined ? undefined : JSON.stringify(init.body), headers: init.headers, ca }).then((r) => ({
-    ...r,
-    json: r.body.startsWith('{') ? JSON.parse(r.body) : null,
-  }));
+const api = jsonClient(() => base, () => ca);
 
 beforeAll(async () => {
   engine = await ensureEngine();
@@ -55,7 +51,7 @@ beforeAll(async () => {
   await project.compose(['build']);
   await project.compose(['up', '-d', '--scale', `api=${REPLICAS}`]);
   base = `https://localhost:${https}`;
-  ca = await waitFor('the generated CA', () => project.compose(['exec', '-T', 'nginx', 'cat', '/etc/runbox/tls/ca.crt']).then((t) => t.includes('BEGIN CERTIFICATE') && t), 2 * MINUTE);
+  ca = await project.generatedCa();
   // every replica up (each waits for PostgreSQL; compose restarts one that started too early)
   await waitFor(`${REPLICAS} replicas listening`, async () => (await replicaSlices()).size === REPLICAS, 5 * MINUTE, 2000);
   await waitFor('the API through nginx', async () => (await api('/api/health')).status === 200, 2 * MINUTE);

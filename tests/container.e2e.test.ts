@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { consoleText, launchChromium, runAndWait, waitForEditor } from './helpers/browser.js';
 import { ComposeProject, ensureEngine, waitFor, type EngineHandle } from './helpers/compose.js';
-import { request } from './helpers/https.js';
+import { jsonClient, request } from './helpers/https.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { LiveClient } from './helpers/live.js';
 import { freePort } from './helpers/net.js';
@@ -29,11 +29,7 @@ let base: string;
 let ca: string;
 let httpPort: number;
 
-const api = (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
-  request(base + path, { method: init.method, body: init.body === undefined ? undefined : JSON.stringify(init.body), headers: init.headers, ca }).then((r) => ({
-    ...r,
-    json: r.body.startsWith('{') || r.body.startsWith('[') ? JSON.parse(r.body) : null,
-  }));
+const api = jsonClient(() => base, () => ca);
 const execute = (body: Record<string, unknown>, headers: Record<string, string> = {}) => api('/api/execute', { method: 'POST', body, headers });
 
 async function waitHealthy(): Promise<void> {
@@ -66,7 +62,7 @@ beforeAll(async () => {
   console.log(`container e2e: images built in ${Math.round((Date.now() - started) / 1000)} s`);
   await project.compose(['up', '-d']);
   base = `https://localhost:${https}`;
-  ca = await waitFor('the generated CA', () => project.compose(['exec', '-T', 'nginx', 'cat', '/etc/runbox/tls/ca.crt']).then((t) => t.includes('BEGIN CERTIFICATE') && t), 2 * MINUTE);
+  ca = await project.generatedCa();
   await waitHealthy();
 }, 60 * MINUTE);
 

@@ -96,6 +96,11 @@ export class ComposeProject {
     return lists.flatMap((l, i) => l.stdout.split('\n').filter(Boolean).map((id) => `${['container', 'volume', 'network'][i]} ${id}`));
   }
 
+  /** The CA nginx generated on its first start (what README tells a client to trust). */
+  generatedCa(timeoutMs = 2 * 60_000): Promise<string> {
+    return waitFor('the generated CA', () => this.compose(['exec', '-T', 'nginx', 'cat', '/etc/runbox/tls/ca.crt']).then((t) => t.includes('BEGIN CERTIFICATE') && t), timeoutMs);
+  }
+
   /** `down -v --remove-orphans`: the project and its volumes are gone. */
   async destroy(): Promise<void> {
     await this.compose(['down', '-v', '--remove-orphans', '-t', '10']);

@@ -28,3 +28,14 @@ export function request(url: string, { method = 'GET', body, headers = {}, ca }:
     req.end(body);
   });
 }
+
+export type JsonReply = Reply & { json: any };
+
+/** JSON requests to `base()` (a deployment behind nginx), trusting `ca()`: a body is sent as JSON, a JSON answer parsed. */
+export function jsonClient(base: () => string, ca: () => string) {
+  return (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<JsonReply> =>
+    request(base() + path, { method: init.method, body: init.body === undefined ? undefined : JSON.stringify(init.body), headers: init.headers, ca: ca() }).then((r) => ({
+      ...r,
+      json: /^[[{]/.test(r.body) ? JSON.parse(r.body) : null,
+    }));
+}
