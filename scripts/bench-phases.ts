@@ -16,6 +16,7 @@ import { loadConfig } from '../backend/dist/config.js';
 import { jailSetup } from '../backend/dist/runs/run.js';
 import { detectCgroups } from '../backend/dist/sandbox/cgroups.js';
 import { openSandbox } from '../backend/dist/sandbox/sandbox-setup.js';
+import { claimUidSlice } from '../backend/dist/sandbox/uid-slices.js';
 import { loadLanguages } from '../backend/dist/languages/load.js';
 import { probeLanguages } from '../backend/dist/languages/toolchains.js';
 import { Jail } from '../backend/dist/sandbox/jail.js';
@@ -48,7 +49,9 @@ export async function measurePhases(count: number): Promise<PhaseCosts> {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const cgroups = await detectCgroups(config.cgroup);
   const languages = await probeLanguages(loadLanguages(config.languagesDir), config.sandboxPath);
-  const { isolation, accounts } = await openSandbox(config, stateDir, languages.all, config.runUids);
+  // a uid slice of its own, as every server takes: the bench's server runs beside it
+  const uids = claimUidSlice(config.uidSlicesDir, config.runUids);
+  const { isolation, accounts } = await openSandbox(config, stateDir, languages.all, uids);
   const env = { config, cgroups, isolation };
   try {
     const userAdminMs = await netPerItem(count, async () => {
@@ -81,6 +84,7 @@ export async function measurePhases(count: number): Promise<PhaseCosts> {
   } finally {
     await accounts.close();
     await isolation.launcher.stop();
+    uids.release();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { useRunbox } from './helpers/runbox.js';
+import { FULL_ISOLATION, useRunbox } from './helpers/runbox.js';
 
 const server = useRunbox();
 
@@ -152,18 +152,7 @@ describe('languages and health', () => {
     expect(reply.json).toMatchObject({
       status: 'up',
       runs: { active: 0, queued: 0, concurrency: server().config.concurrency, maxQueue: server().config.maxQueue },
-      isolation: {
-        runUserPerRun: true,
-        jail: 'bubblewrap',
-        rootfs: 'allowlist',
-        seccomp: true,
-        userNamespaces: 'blocked',
-        capabilities: 'none',
-        pidNamespace: true,
-        mountNamespace: true,
-        networkNamespace: true,
-        privateTmp: true,
-      },
+      isolation: FULL_ISOLATION,
     });
     expect(['v1', 'v2']).toContain(reply.json.isolation.cgroup);
   });

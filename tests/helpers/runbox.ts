@@ -9,6 +9,24 @@ import { startRunbox, type Runbox } from '../../backend/src/server.js';
 import { UNLIMITED_ANONYMOUS } from './anonymous.js';
 import { findLeftovers, NOTHING_LEFT } from './leftovers.js';
 
+/** Every isolation layer /api/health reports with a cgroup, on a host and in the container alike (`cgroup` apart: v1 or v2). */
+export const FULL_ISOLATION = {
+  runUserPerRun: true,
+  jail: 'bubblewrap',
+  rootfs: 'allowlist',
+  seccomp: true,
+  userNamespaces: 'blocked',
+  capabilities: 'none',
+  memoryLimit: true,
+  pidsLimit: true,
+  cpuAccounting: true,
+  pidNamespace: true,
+  mountNamespace: true,
+  networkNamespace: true,
+  privateTmp: true,
+  rlimits: true,
+} as const;
+
 export interface TestRunbox extends Runbox {
   config: Config;
   /** POST /api/execute, expecting 200. */

@@ -326,8 +326,8 @@ async function runPhase(
 
 /**
  * Which time limit ended a run, if one did: the wall clock, or the CPU of the whole run (the
- * cgroup's watchdog; without a cgroup, RLIMIT_CPU's SIGXCPU, or the SIGKILL of its hard limit
- * one second later).
+ * cgroup's watchdog), or RLIMIT_CPU, the backstop (its SIGXCPU, or the SIGKILL of its hard
+ * limit one second later), which is all there is without a cgroup.
  */
 function timeLimitHit(r: JailResult, cpuLimitMs: number): 'wall' | 'cpu' | undefined {
   if (r.end === 'timeout') return 'wall';
