@@ -184,6 +184,18 @@ describe('java class names', () => {
       expect(r.exitCode).toBeNull();
     }
   });
+
+  test('a public class named past what a file name may hold is a compile_error that says so, not an internal error', async () => {
+    const name = `C${'x'.repeat(299)}`;
+    const code = `public class ${name} {\n  public static void main(String[] a) { System.out.println("never"); }\n}\n`;
+    const r = await server().execute({ language: 'java', code });
+    expect(r).toMatchObject({ status: 'compile_error', exitCode: null, stdout: '', compile: { status: 'compile_error', exitCode: null, cached: false } });
+    expect(r.compile!.output).toMatch(/^public class Cx+… has a name of 300 bytes, too long for its files: .*a file name may be at most 255 bytes \(a class name at most 249\)$/m);
+    // the same code in a program of several files, the class in a file the user named
+    const several = await server().execute({ language: 'java', files: [{ name: 'Main.java', content: code }, { name: 'Util.java', content: 'class Util {}' }] });
+    expect(several).toMatchObject({ status: 'compile_error', compile: { status: 'compile_error', exitCode: null } });
+    expect(several.compile!.output).toMatch(/^Main\.java \(the entry file\): public class Cx+… has a name of 300 bytes/);
+  });
 });
 
 describe('aliases and output', () => {

@@ -66,8 +66,29 @@ export function javaPublicClass(code: string): string | null {
   return topLevelTypes(blankCommentsAndLiterals(code)).find((t) => t.isPublic)?.name ?? null;
 }
 
+/** The most bytes one file name may have (Linux's NAME_MAX, on every file system a run's home can be on). */
+const NAME_MAX = 255;
+
+/** javac reads a public class from <Name>.java and writes <Name>.class: the longer must fit. */
+const fileNameFits = (className: string) => Buffer.byteLength(`${className}.class`) <= NAME_MAX;
+
+/**
+ * A public class whose name is too long for a file name cannot be in <Name>.java: the file is
+ * then named Main.java, so that it can be written at all, and javaClassNameTooLong refuses
+ * the source before javac runs (writing <Name>.java would fail inside the server).
+ */
 export function javaSourceFile(code: string): string {
-  return `${javaPublicClass(code) ?? 'Main'}.java`;
+  const name = javaPublicClass(code);
+  return `${name !== null && fileNameFits(name) ? name : 'Main'}.java`;
+}
+
+/** The one Java mistake that is the file system's: a public class named past NAME_MAX. The message, or null. */
+function javaClassNameTooLong(code: string): string | null {
+  const name = javaPublicClass(code);
+  if (name === null || fileNameFits(name)) return null;
+  const shown = name.length > 40 ? `${name.slice(0, 32)}…` : name;
+  const most = NAME_MAX - '.class'.length;
+  return `public class ${shown} has a name of ${Buffer.byteLength(name)} bytes, too long for its files: javac reads it from ${shown}.java and writes ${shown}.class, and a file name may be at most ${NAME_MAX} bytes (a class name at most ${most})`;
 }
 
 /**
@@ -90,6 +111,11 @@ const JAVA_NO_MAIN = 'no class declares `public static void main(String[] args)`
  * Code with no main() anywhere compiles fine and then fails in the JVM with an obscure
  * message; say so before compiling instead. Returns the message, or null when main exists.
  */
-export function javaMissingMain(code: string): string | null {
+function javaMissingMain(code: string): string | null {
   return new RegExp(MAIN).test(blankCommentsAndLiterals(code)) ? null : JAVA_NO_MAIN;
+}
+
+/** What is wrong with Java source before javac sees it (java-names' rules), or null. */
+export function javaSourceError(code: string): string | null {
+  return javaClassNameTooLong(code) ?? javaMissingMain(code);
 }

@@ -1,4 +1,4 @@
-import { javaMainClass, javaMissingMain, javaSourceFile } from './java-names.js';
+import { javaMainClass, javaSourceError, javaSourceFile } from './java-names.js';
 
 /**
  * What cannot be data: a language whose file name or run command depends on the source
@@ -21,11 +21,12 @@ export interface SourceRule {
 export const SOURCE_RULES = {
   /**
    * javac insists that a public class lives in <Name>.java, and `java` needs the fully
-   * qualified name of the class holding main(): {mainClass}.
+   * qualified name of the class holding main(): {mainClass}. Source without main(), or with
+   * a public class named too long for its file, is refused before javac runs.
    */
   'java-public-class': {
     sourceFile: javaSourceFile,
-    sourceError: javaMissingMain,
+    sourceError: javaSourceError,
     placeholders: { mainClass: javaMainClass },
   },
 } as const satisfies Record<string, SourceRule>;
