@@ -8,15 +8,17 @@ bash scripts/setup.sh
 # what only the tests need: a real nginx with real TLS, a compose implementation that
 # validates docker-compose.yml without a Docker engine, and Debian's Chromium for the
 # playground's browser tests (playwright-core drives it; its own browser download is not used),
-# and PostgreSQL's server binaries: the store tests start a throwaway cluster of their own
+# PostgreSQL's server binaries: the store tests start a throwaway cluster of their own, and
+# promtool (Debian ships it with Prometheus) to lint a real /metrics scrape
 missing=()
-for pair in nginx:nginx openssl:openssl docker-compose:docker-compose chromium:chromium; do
+for pair in nginx:nginx openssl:openssl docker-compose:docker-compose chromium:chromium promtool:prometheus; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test: installing ${missing[*]}" >&2
-  # keep apt from starting the distribution's nginx (port 80) and PostgreSQL: the tests run their own
+  # keep apt from starting the distribution's nginx (port 80), PostgreSQL and Prometheus: the
+  # tests start their own nginx and PostgreSQL, and need no Prometheus server
   policy=/usr/sbin/policy-rc.d
   [ -e "$policy" ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; trap 'rm -f "$policy"' EXIT; }
   export DEBIAN_FRONTEND=noninteractive

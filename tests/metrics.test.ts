@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { HttpError } from '../backend/src/http/errors.js';
 import { countRequests } from '../backend/src/observability/http-metrics.js';
 import { createLogger } from '../backend/src/log.js';
 import { allowedNetworks, peerAllowed } from '../backend/src/observability/metrics-endpoint.js';
+import { watchSubmissionQueue } from '../backend/src/observability/metrics.js';
 import { countStoreErrors } from '../backend/src/observability/store-errors.js';
 import { openStore } from '../backend/src/store/open-store.js';
 import { LiveClient } from './helpers/live.js';
@@ -43,6 +44,12 @@ const server = useRunbox({
 const auth = { authorization: `Bearer ${TOKEN}` };
 const read = () => scrape(server().url, auth);
 const runs = (s: Scrape, language: string, status: string) => sample(s, 'runbox_runs_total', { language, status });
+
+type RunsNow = { active: number; queued: number };
+const runsNow = async () => (await server().request('GET', '/api/health')).json.runs as RunsNow;
+async function untilRuns(ok: (r: RunsNow) => boolean) {
+  for (let i = 0; i < 200 && !ok(await runsNow()); i++) await new Promise((r) => setTimeout(r, 50));
+}
 
 async function execute(body: Record<string, unknown>) {
   const reply = await server().request('POST', '/api/execute', body);
@@ -117,15 +124,11 @@ describe('refusals, pool and jails', () => {
   test('a run refused for a full queue and a live run over the cap are counted by reason', async () => {
     const refused = (s: Scrape, reason: string) => sample(s, 'runbox_requests_refused_total', { reason });
     const before = await read();
-    const health = async () => (await server().request('GET', '/api/health')).json.runs as { active: number; queued: number };
-    const until = async (ok: (r: { active: number; queued: number }) => boolean) => {
-      for (let i = 0; i < 200 && !ok(await health()); i++) await new Promise((r) => setTimeout(r, 50));
-    };
-    await until((r) => r.active === 0 && r.queued === 0);
+    await untilRuns((r) => r.active === 0 && r.queued === 0);
     const slow = server().request('POST', '/api/execute', { language: 'python', code: 'import time\ntime.sleep(3)' });
-    await until((r) => r.active === 1);
+    await untilRuns((r) => r.active === 1);
     const queued = server().request('POST', '/api/execute', { language: 'python', code: 'print(2)' });
-    await until((r) => r.queued === 1);
+    await untilRuns((r) => r.queued === 1);
     // the gauges say so too, while it is so
     const busy = await read();
     expect([sample(busy, 'runbox_runs_active'), sample(busy, 'runbox_runs_queued')]).toEqual([1, 1]);
@@ -194,6 +197,7 @@ describe('refusals, pool and jails', () => {
       step: /^(kill|user)$/,
       how: /^(pool|inline)$/,
       method: /^[A-Z]+$/,
+      status_class: /^[1-5]xx$/,
       route: /^(unmatched|\/[a-z/:.{}-]*)$/,
       operation: /^[a-zA-Z]+$/,
       le: /^[\d.e+-]+|\+Inf$/,
@@ -333,6 +337,72 @@ describe('quotas and asynchronous submissions', () => {
   }, 60000);
 });
 
+describe('request latency and waiting submissions', () => {
+  const SECONDS = 'runbox_http_request_duration_seconds';
+
+  test('every answer is timed by method, route pattern and status class; a slow one lands in a high bucket', async () => {
+    const before = await read();
+    expect((await server().request('GET', '/api/health')).status).toBe(200);
+    expect((await server().request('GET', '/api/snippets/AAAAAAAAAAAAAAAA')).status).toBe(404);
+    expect((await execute({ language: 'python', code: 'import time\ntime.sleep(0.4)' })).status).toBe('ok');
+    const after = await read();
+    const moved = (series: string, labels: Record<string, string>) => sample(after, `${SECONDS}_${series}`, labels) - sample(before, `${SECONDS}_${series}`, labels);
+    expect(after.families.get(SECONDS)).toBe('histogram');
+    expect(moved('count', { method: 'GET', route: '/api/health', status_class: '2xx' })).toBe(1);
+    expect(moved('count', { method: 'GET', route: '/api/snippets/:id', status_class: '4xx' })).toBe(1);
+    const executed = { method: 'POST', route: '/api/execute', status_class: '2xx' };
+    expect(moved('count', executed)).toBe(1);
+    expect(moved('sum', executed)).toBeGreaterThanOrEqual(0.4);
+    // its sleep alone outlasts the 0.25 s bucket
+    expect([moved('bucket', { ...executed, le: '0.25' }), moved('bucket', { ...executed, le: '+Inf' })]).toEqual([0, 1]);
+  });
+
+  test('submissions waiting in the store are a gauge, read at scrape time', async () => {
+    const waiting = async () => sample(await read(), 'runbox_submissions_waiting');
+    await untilRuns((r) => r.active === 0 && r.queued === 0);
+    expect(await waiting()).toBe(0);
+    // the one run slot is busy, so the worker claims nothing: both submissions wait
+    const slow = server().request('POST', '/api/execute', { language: 'python', code: 'import time\ntime.sleep(2)' });
+    await untilRuns((r) => r.active === 1);
+    const batch = await server().request('POST', '/api/submissions/batch', { submissions: [{ language: 'python', code: 'print(1)' }, { language: 'python', code: 'print(2)' }] });
+    expect(batch.status).toBe(202);
+    expect(await waiting()).toBe(2);
+    expect((await slow).status).toBe(200);
+    for (const id of batch.json.ids as string[]) {
+      let status: string;
+      do status = (await server().request('GET', `/api/submissions/${id}?wait=true`)).json.status;
+      while (status === 'queued' || status === 'running');
+    }
+    expect(await waiting()).toBe(0);
+  }, 30000);
+
+  test('a store that fails or hangs reads as NaN (counted as a store error), and the scrape still answers', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-metrics-queue-'));
+    try {
+      const closed = await openStore(loadConfig({ RUNBOX_DATA_DIR: dir, LOG_LEVEL: 'silent' }), createLogger('silent'));
+      await closed.close();
+      const errors = (s: Scrape) => sample(s, 'runbox_store_errors_total', { operation: 'countQueued' });
+      const before = await read();
+      watchSubmissionQueue(closed.submissionQueue);
+      const failed = await read();
+      expect(sample(failed, 'runbox_submissions_waiting')).toBeNaN();
+      // the counter was written out before the gauge's count failed: the next scrape has it
+      expect(errors(await read()) - errors(before)).toBe(1);
+
+      watchSubmissionQueue({ countQueued: () => new Promise<number>(() => {}) });
+      const started = Date.now();
+      const hung = await read();
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(sample(hung, 'runbox_submissions_waiting')).toBeNaN();
+      // and everything else is in it
+      expect([sample(hung, 'runbox_user_pool_size'), sample(hung, 'process_resident_memory_bytes') > 0]).toEqual([2, true]);
+    } finally {
+      watchSubmissionQueue(server().store.submissionQueue);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('store errors', () => {
   test('a failing store operation is counted under its name and still fails for its caller', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runbox-metrics-store-'));
@@ -353,6 +423,12 @@ describe('store errors', () => {
 
 describe('monitoring profile', () => {
   const DASHBOARD = 'monitoring/grafana/dashboards/runbox.json';
+
+  test('promtool check metrics finds nothing wrong in a real scrape (names, types, help)', async () => {
+    const checked = spawnSync('promtool', ['check', 'metrics'], { input: (await read()).text, encoding: 'utf8' });
+    expect(checked.error).toBeUndefined();
+    expect({ status: checked.status, problems: `${checked.stdout}${checked.stderr}`.trim() }).toEqual({ status: 0, problems: '' });
+  });
 
   test('every metric the Grafana dashboard queries exists in a real scrape', async () => {
     const dashboard = JSON.parse(await readFile(DASHBOARD, 'utf8')) as { panels: { title: string; targets?: { expr: string }[] }[] };

@@ -26,7 +26,7 @@ import { v4 as uuidv4 } from 'uuid';
 import { sweepLeftovers } from './sandbox/sweep.js';
 import { Quotas } from './keys/quotas.js';
 import { openStore } from './store/open-store.js';
-import { watchRuns } from './observability/metrics.js';
+import { watchRuns, watchSubmissionQueue } from './observability/metrics.js';
 import { countStoreErrors } from './observability/store-errors.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
@@ -122,6 +122,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   users.start();
   const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains: languages.toolchains, cgroups, isolation: isolationSettings, logger });
   const unwatchRuns = watchRuns(runs, config.userPool);
+  const unwatchQueue = watchSubmissionQueue(store.submissionQueue);
   const submissions = new SubmissionWorker({
     config,
     runs,
@@ -137,6 +138,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   const server = await listen(app, config.port, config.host).catch(async (err: Error) => {
     clearInterval(pruneTimer);
     unwatchRuns();
+    unwatchQueue();
     await users.drain();
     await store.close();
     throw err;
@@ -165,6 +167,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
         clearInterval(pruneTimer);
         quotas.stop();
         unwatchRuns();
+        unwatchQueue();
         // after the last request: a judge submission being kept still writes
         await store.close();
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);

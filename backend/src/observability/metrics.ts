@@ -13,11 +13,18 @@ import type { ExecuteResponse, JudgeStatus, QuotaName, RunStatus } from '../prot
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+// prom-client's nodejs_active_{handles,requests,resources}_total are gauges named like
+// counters, which `promtool check metrics` rejects (and OpenMetrics reads _total as a
+// counter). Each only repeats the sum of its per-type gauge, sum(nodejs_active_handles), so
+// they go; the per-type gauges stay.
+for (const kind of ['handles', 'requests', 'resources']) registry.removeSingleMetric(`nodejs_active_${kind}_total`);
 
 /** Seconds: from a hello world (~10 ms) to a run at the wall limit and a slow compile. */
 const RUN_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 /** Seconds: jails and user batches take milliseconds; a loaded host takes longer. */
 const SETUP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Seconds: a health check or a snippet (about a millisecond) up to an execute with a slow compile, or a long-polled submission. */
+const HTTP_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const runs = new Counter({
   name: 'runbox_runs_total',
@@ -122,6 +129,14 @@ const httpRequests = new Counter({
   labelNames: ['method', 'route', 'status'] as const,
   registers: [registry],
 });
+// by status class, not code: the buckets multiply every series, so the label set is kept small
+const httpSeconds = new Histogram({
+  name: 'runbox_http_request_duration_seconds',
+  help: 'Time from a request to the end of its answer, by method, route pattern (unmatched for anything else) and status class (2xx, 4xx, ...)',
+  labelNames: ['method', 'route', 'status_class'] as const,
+  buckets: HTTP_BUCKETS,
+  registers: [registry],
+});
 
 /** What the gauges read at scrape time: the run service's own counts. */
 export interface RunStatsSource {
@@ -171,6 +186,51 @@ export function watchRuns(runService: RunStatsSource, userPoolSize: number): () 
   };
 }
 
+/** What the waiting-submissions gauge reads: the store's queue (store/submission-queue.ts). */
+export interface WaitingSubmissionsSource {
+  countQueued(): Promise<number>;
+}
+
+let waitingSource: WaitingSubmissionsSource | null = null;
+/** How long a scrape waits for the store's count: a slow database must not hold up every other metric. */
+const WAITING_COUNT_TIMEOUT_MS = 1000;
+
+// Read from the store at scrape time (one indexed COUNT), so it is the queue every replica
+// shares: each reports the same number, and a dashboard takes the max, never the sum. A store
+// that fails or is slow reads as NaN (unknown), never as an empty queue, and the scrape still
+// answers; a failure counts in runbox_store_errors_total{operation="countQueued"}.
+// Not named runbox_submissions_queued: that is the family name of runbox_submissions_queued_total.
+new Gauge({
+  name: 'runbox_submissions_waiting',
+  help: 'Asynchronous submissions queued in the store and not yet claimed by any server on the database (NaN: the store did not answer)',
+  registers: [registry],
+  async collect() {
+    this.set(waitingSource ? await countWaiting(waitingSource) : 0);
+  },
+});
+
+async function countWaiting(queue: WaitingSubmissionsSource): Promise<number> {
+  const counted = queue.countQueued().catch(() => {
+    storeFailed('countQueued');
+    return NaN;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<number>((resolve) => (timer = setTimeout(resolve, WAITING_COUNT_TIMEOUT_MS, NaN)));
+  try {
+    return await Promise.race([counted, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The queue the waiting-submissions gauge counts (the latest server's to start in this process). */
+export function watchSubmissionQueue(queue: WaitingSubmissionsSource): () => void {
+  waitingSource = queue;
+  return () => {
+    if (waitingSource === queue) waitingSource = null;
+  };
+}
+
 /** A run is over (its result known; cleanup may still be going on). */
 export function runFinished(result: ExecuteResponse): void {
   runs.inc({ language: result.language, status: result.status });
@@ -212,4 +272,7 @@ for (const quota of QUOTAS) quotaRefusals.inc({ quota }, 0);
 for (const outcome of CALLBACK_OUTCOMES) callbacks.inc({ outcome }, 0);
 for (const step of ['kill', 'user'] as const) cleanupFailures.inc({ step }, 0);
 
-export const httpAnswered = (method: string, route: string, status: number): void => httpRequests.inc({ method, route, status: String(status) });
+export const httpAnswered = (method: string, route: string, status: number, seconds: number): void => {
+  httpRequests.inc({ method, route, status: String(status) });
+  httpSeconds.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds);
+};
