@@ -65,6 +65,39 @@ describe('piston-client (Piston\'s own client library), only the server address 
     expect(runtimes).toHaveLength(languages.filter((l) => l.version !== null).length);
   });
 
+  test("Piston's aliases, the ones naming a version made from the toolchain's (python3.11, ts5); TypeScript's version is TypeScript's, not Node's", async () => {
+    const runtimes = await client().runtimes();
+    const byLanguage = new Map<string, { version: string; aliases: string[] }>(runtimes.map((r: any) => [r.language, r]));
+    const major = (language: string) => byLanguage.get(language)!.version.split('.')[0];
+    const python = byLanguage.get('python')!;
+    const pythonMinor = python.version.split('.').slice(0, 2).join('.');
+    expect(python.aliases).toEqual(expect.arrayContaining(['py', 'py3', 'python3', `python${pythonMinor}`]));
+    // the aliases of Piston's package files (packages/*/*/metadata.json) for the languages this server has
+    const piston: Record<string, () => string[]> = {
+      javascript: () => ['node-javascript', 'node-js', 'javascript', 'js'],
+      typescript: () => ['ts', 'node-ts', 'tsc', `typescript${major('typescript')}`, `ts${major('typescript')}`],
+      c: () => ['gcc'],
+      'c++': () => ['cpp', 'g++'],
+      go: () => ['go', 'golang'],
+      rust: () => ['rs'],
+      ruby: () => [`ruby${major('ruby')}`, 'rb'],
+      bash: () => ['sh'],
+      php: () => [`php${major('php')}`],
+    };
+    for (const [language, aliases] of Object.entries(piston)) {
+      if (byLanguage.has(language)) expect({ language, aliases: byLanguage.get(language)!.aliases }).toEqual({ language, aliases: expect.arrayContaining(aliases()) });
+    }
+    // Node runs TypeScript with its own type transform: the version is the TypeScript it implements (5.x), not Node's
+    const typescript = byLanguage.get('typescript')!;
+    expect(typescript.version).not.toBe(byLanguage.get('javascript')!.version);
+    expect(typescript.version).toMatch(/^5\.\d+\.\d+$/);
+    // a versioned alias picks its runtime, as on Piston
+    const py = await client().execute(`python${pythonMinor}`, 'import sys\nprint(sys.version_info[:2])', { version: '*', args: [] });
+    expect(py).toMatchObject({ language: 'python', run: { stdout: `(${pythonMinor.replace('.', ', ')})\n`, code: 0 } });
+    const ts = await client().execute('ts5', 'const n: number = 6 * 7;\nconsole.log(n);', { version: '5', args: [] });
+    expect(ts).toMatchObject({ language: 'typescript', version: typescript.version, run: { stdout: '42\n', code: 0 } });
+  });
+
   test.each(Object.keys(HELLO))('%s runs, with the client\'s default arguments; compile only for compiled languages', async (language) => {
     const result = await client().execute(language, HELLO[language]!);
     expect(result).toMatchObject({ language, version: expect.any(String) });
@@ -199,22 +232,63 @@ describe('raw Piston JSON, as bots in other languages send it', () => {
     expect(errors.json.run).toMatchObject({ code: null, signal: 'SIGKILL', status: 'EL', message: 'stderr length exceeded', stdout: 'some\n' });
   });
 
-  test('files: the first is the entry, the others are written beside it; bad names and non-text files among several are refused; base64 alone is no program', async () => {
+  test('files: the first utf8 one is the entry, the others are written beside it; bad names are refused; base64 alone is no program', async () => {
     const two = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'import util\nprint(util.x)' }, { name: 'util.py', content: 'x = 41 + 1' }] });
     expect(two.status).toBe(200);
     expect(two.json.run).toMatchObject({ stdout: '42\n', code: 0 });
     const unnamedEntry = await execute({ language: 'c++', version: '*', files: [{ content: '#include "add.h"\n#include <cstdio>\nint main() { std::printf("%d\\n", add(2, 3)); }' }, { name: 'add.h', content: 'inline int add(int a, int b) { return a + b; }' }] });
     expect(unnamedEntry.json.run).toMatchObject({ stdout: '5\n', code: 0 });
-    const unnamedOther = await execute({ language: 'python', version: '*', files: [{ content: 'print(1)' }, { content: 'x = 1' }] });
-    expect(unnamedOther).toEqual({ status: 400, json: { message: 'files[1].name is required when several files are sent' } });
     const escaping = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'print(1)' }, { name: '../x.py', content: 'x = 1' }] });
     expect(escaping.status).toBe(400);
     expect(escaping.json.message).toMatch(/^files\[1\]\.name /);
-    const data = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'print(1)' }, { name: 'data.bin', content: 'AAEC', encoding: 'base64' }] });
-    expect(data).toEqual({ status: 400, json: { message: 'files[1] must be utf8: runbox takes a program of several files as text only' } });
     const binaryOnly = await execute({ language: 'python', version: '*', files: [{ content: Buffer.from('print(1)').toString('base64'), encoding: 'base64' }] });
     expect(binaryOnly).toEqual({ status: 400, json: { message: 'files must include at least one utf8 encoded file' } });
     expect(await execute({ language: 'python', version: '*', files: [] })).toEqual({ status: 400, json: { message: 'files must include at least one utf8 encoded file' } });
+  });
+
+  test('unnamed files among several (name "" or none, aiopyston\'s default) are file0.code, file1.code... as Piston names them; the entry gets the language\'s name', async () => {
+    const readsOthers = 'import os, sys\nprint(sorted(f for f in os.listdir(".") if not f.startswith(".")), os.path.basename(sys.argv[0]), open("file1.code").read(), open("file2.code").read())';
+    const unnamed = await execute({ language: 'python', version: '*', files: [{ name: '', content: readsOthers }, { name: '', content: 'one' }, { content: 'two' }] });
+    expect(unnamed).toMatchObject({ status: 200, json: { run: { stdout: "['file1.code', 'file2.code', 'main.py'] main.py one two\n", stderr: '', code: 0 } } });
+    // a compiled language: the entry is compiled under its language's name, the other unnamed files are beside it
+    const cpp = await execute({ language: 'c++', version: '*', files: [{ name: '', content: '#include <fstream>\n#include <iostream>\nint main() { std::ifstream f("file1.code"); std::string s; f >> s; std::cout << s << std::endl; }' }, { name: '', content: 'beside' }] });
+    expect(cpp).toMatchObject({ status: 200, json: { compile: { code: 0 }, run: { stdout: 'beside\n', code: 0 } } });
+    // a named file may not take the name an unnamed one gets
+    const clash = await execute({ language: 'python', version: '*', files: [{ name: 'main.py', content: 'print(1)' }, { name: '', content: 'x' }, { name: 'file1.code', content: 'y' }] });
+    expect(clash).toEqual({ status: 400, json: { message: 'files[2].name repeats files[1].name' } });
+  });
+
+  test('encoding base64 and hex: the file holds the decoded bytes; the entry is the first utf8 file, as on Piston; bad encodings and contents are refused naming the field', async () => {
+    const bytes = Buffer.from([0, 1, 0x7f, 0x80, 0xfe, 0xff]); // not UTF-8: only an encoding carries these
+    const printBytes = 'print(list(open("a.bin", "rb").read()), list(open("b.bin", "rb").read()))';
+    const files = [
+      { name: 'a.bin', content: bytes.toString('base64'), encoding: 'base64' },
+      { name: 'main.py', content: printBytes, encoding: 'utf8' },
+      { name: 'b.bin', content: bytes.toString('hex').toUpperCase(), encoding: 'hex' },
+    ];
+    const decoded = await execute({ language: 'python', version: '*', files });
+    expect(decoded).toMatchObject({ status: 200, json: { run: { stdout: `${JSON.stringify([...bytes]).replace(/,/g, ', ')} ${JSON.stringify([...bytes]).replace(/,/g, ', ')}\n`, code: 0 } } });
+    // unnamed: a data file is file<i>.code like any other, the first utf8 file the entry
+    const unnamed = await execute({ language: 'python', version: '*', files: [{ content: Buffer.from('data').toString('base64'), encoding: 'base64' }, { content: 'print(open("file0.code").read())', encoding: null }] });
+    expect(unnamed).toMatchObject({ status: 200, json: { run: { stdout: 'data\n', code: 0 } } });
+    // URL-safe base64 without padding, as some encoders write it, is base64 too
+    const urlSafe = await execute({ language: 'python', version: '*', files: [{ content: 'print(list(open("d", "rb").read()))' }, { name: 'd', content: Buffer.from([0xfb, 0xff]).toString('base64url'), encoding: 'base64' }] });
+    expect(urlSafe.json.run).toMatchObject({ stdout: '[251, 255]\n', code: 0 });
+    const code = { name: 'main.py', content: 'print(1)' };
+    const refused: [unknown, string][] = [
+      [{ name: 'd', content: 'AAEC', encoding: 'base32' }, 'files[1].encoding must be utf8, base64 or hex'],
+      [{ name: 'd', content: 'AAEC', encoding: 7 }, 'files[1].encoding must be utf8, base64 or hex'],
+      [{ name: 'd', content: 'not base64!', encoding: 'base64' }, 'files[1].content is not valid base64'],
+      [{ name: 'd', content: 'AAECA', encoding: 'base64' }, 'files[1].content is not valid base64'],
+      [{ name: 'd', content: 'AA=A', encoding: 'base64' }, 'files[1].content is not valid base64'],
+      [{ name: 'd', content: 'abc', encoding: 'hex' }, 'files[1].content is not valid hex (two digits a byte)'],
+      [{ name: 'd', content: '0g', encoding: 'hex' }, 'files[1].content is not valid hex (two digits a byte)'],
+    ];
+    for (const [file, message] of refused) expect(await execute({ language: 'python', version: '*', files: [code, file] })).toEqual({ status: 400, json: { message } });
+    // the decoded bytes count against the code cap
+    const cap = server().config.codeKb * 1024;
+    const big = await execute({ language: 'python', version: '*', files: [code, { name: 'd', content: Buffer.alloc(cap).toString('base64'), encoding: 'base64' }] });
+    expect(big).toEqual({ status: 413, json: { message: `files must total at most ${server().config.codeKb} KiB` } });
   });
 
   test('malformed requests get Piston\'s 400 { message }, naming the field', async () => {

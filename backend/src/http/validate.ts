@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import type { ExecuteRequest, LimitMaxima, ProgramFile } from '../protocol.js';
-import { singleFileProgram, type Program } from '../runs/program.js';
+import { singleFileProgram, type Program, type RunFile } from '../runs/program.js';
 import type { RunRequest } from '../runs/run.js';
 import { badField, HttpError } from './errors.js';
 
@@ -49,10 +49,10 @@ export function checkSizes(config: Config, fields: { code?: string; stdin?: stri
   if (fields.stdin !== undefined && Buffer.byteLength(fields.stdin) > config.stdinKb * 1024) throw badField('stdin', `must be at most ${config.stdinKb} KiB`, 413);
 }
 
-/** A request's program part: `code` or `files`, exactly one. */
-export interface ProgramFields {
+/** A request's program part: `code` or `files`, exactly one. Files are text, or bytes from Piston's API (program.ts). */
+export interface ProgramFields<C extends string | Buffer = string> {
   code?: string;
-  files?: ProgramFile[];
+  files?: readonly (RunFile<C> & Pick<ProgramFile, 'main'>)[];
 }
 
 /**
@@ -60,7 +60,7 @@ export interface ProgramFields {
  * cap (413), and of several files the entry (the one with `main`, else the first) must be a
  * source file of the language (the language's own rule: a Python program starts in a .py).
  */
-export function programOf(config: Config, language: LanguageSpec, fields: ProgramFields): Program {
+export function programOf<C extends string | Buffer = string>(config: Config, language: LanguageSpec, fields: ProgramFields<C>): Program<C | string> {
   const capBytes = config.codeKb * 1024;
   if (fields.code !== undefined && fields.files !== undefined) throw badField('files', 'cannot come with code: give one file as code or several as files, not both');
   if (fields.files === undefined) {
@@ -77,11 +77,13 @@ export function programOf(config: Config, language: LanguageSpec, fields: Progra
   }
   const entryIndex = Math.max(0, fields.files.findIndex((f) => f.main === true));
   const entry = files[entryIndex]!;
+  const role = fields.files[entryIndex]!.main ? 'is the entry file (main)' : 'is the entry file (the first; mark another with main: true)';
   if (!language.sourceExtensions.some((ext) => entry.name.endsWith(ext))) {
-    const role = fields.files[entryIndex]!.main ? 'is the entry file (main)' : 'is the entry file (the first; mark another with main: true)';
     throw badField(`files[${entryIndex}].name`, `${role}, so it must end in ${language.sourceExtensions.join(', ')} for ${language.id}`);
   }
-  return { files, entry };
+  const { name, content } = entry;
+  if (typeof content !== 'string') throw badField(`files[${entryIndex}]`, `${role}, so it must be text`);
+  return { files, entry: { name, content } };
 }
 
 /** JSON bodies may carry code and stdin at their caps, plus escaping overhead and the rest. */

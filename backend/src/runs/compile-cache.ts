@@ -4,6 +4,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeF
 import path from 'node:path';
 import type { CompileResult } from '../protocol.js';
 import { partsInside } from '../util/fs.js';
+import type { RunFile } from './program.js';
 
 /**
  * Build artifacts of earlier compiles, so a rerun of unchanged code skips the compiler.
@@ -52,7 +53,7 @@ const FILES = 'files';
  */
 const LAYOUT = '2';
 
-export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; files: readonly { name: string; content: string }[] }): string {
+export function compileCacheKey(parts: { language: string; toolchain: string | null; command: readonly string[]; files: readonly RunFile<string | Buffer>[] }): string {
   const hash = createHash('sha256');
   // each part length-prefixed: no two different lists of files hash the same bytes
   const files = parts.files.flatMap((f) => [f.name, f.content]);
@@ -202,7 +203,7 @@ function storedPath(entryDir: string, name: string): string {
  */
 export async function collectArtifacts(
   home: string,
-  programFiles: readonly { name: string; content: string }[],
+  programFiles: readonly RunFile<string | Buffer>[],
   maxBytes: number,
   skipDirs: readonly string[] = [],
 ): Promise<Artifact[] | null> {

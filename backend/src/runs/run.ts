@@ -10,7 +10,7 @@ import type { OutputChunk } from '../sandbox/output.js';
 import { killAllOfUid } from '../sandbox/proc.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
-import { compiledSources, programBytes, type Program } from './program.js';
+import { compiledSources, programBytes, type AnyProgram } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
 import { copyWorkspaceFile, makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
@@ -38,7 +38,7 @@ export interface CompileLimits {
 
 export interface RunRequest {
   language: LanguageSpec;
-  program: Program;
+  program: AnyProgram;
   /** Input given in advance, or a stream fed while the program runs (a live run). */
   stdin: string | Readable;
   args: readonly string[];

@@ -12,15 +12,32 @@ const msg = (text: string) => ({ error: text });
 
 const limit = (name: string) => z.number(msg(`If specified, ${name} must be a number`)).nullable().optional();
 
-export const pistonFileSchema = z.object(
-  {
-    name: z.string(msg('{field} must be a string')).optional(),
-    content: z.string(msg('{field} is required as a string')),
-    /** base64, hex or utf8; Piston reads anything else as utf8 */
-    encoding: z.string(msg('{field} must be a string')).optional(),
-  },
-  msg('{field} must be an object'),
-);
+/**
+ * How a file's content is written, Buffer.from's names as in Piston: utf8 (also when absent
+ * or null) is the text itself, base64 and hex are the file's bytes. Piston reads a name it
+ * does not know as utf8 and decodes whatever it is given; runbox refuses both, naming the
+ * field: a typo would otherwise run data as code, or bytes cut short at the first bad digit.
+ */
+export const PISTON_ENCODINGS = ['utf8', 'base64', 'hex'] as const;
+
+// the standard or URL-safe alphabet, padded or not, as Buffer.from reads them; whitespace (`base64`'s line breaks) is stripped first
+const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
+const HEX = /^(?:[0-9A-Fa-f]{2})*$/;
+
+export const pistonFileSchema = z
+  .object(
+    {
+      /** absent or "": Piston's file<i>.code (program.ts) */
+      name: z.string(msg('{field} must be a string')).optional(),
+      content: z.string(msg('{field} is required as a string')),
+      encoding: z.enum(PISTON_ENCODINGS, msg('{field} must be utf8, base64 or hex')).nullable().optional(),
+    },
+    msg('{field} must be an object'),
+  )
+  .superRefine((file, ctx) => {
+    if (file.encoding === 'base64' && !BASE64.test(file.content.replace(/\s+/g, ''))) ctx.addIssue({ code: 'custom', path: ['content'], message: '{field} is not valid base64' });
+    if (file.encoding === 'hex' && !HEX.test(file.content)) ctx.addIssue({ code: 'custom', path: ['content'], message: '{field} is not valid hex (two digits a byte)' });
+  });
 export type PistonFile = z.infer<typeof pistonFileSchema>;
 
 export const pistonExecuteSchema = z.object({

@@ -36,7 +36,7 @@ export function pistonRoutes(deps: AppDeps): express.Router {
   describeRoute(router, 'post', '/execute', {
     summary: "Run a program, Piston's way",
     description:
-      "Piston v2's request and answer: the runtime is picked by language name or alias and a semver range; files[0] is the entry (or the one named by the language's rule), " +
+      "Piston v2's request and answer: the runtime is picked by language name or alias and a semver range; the first utf8 file is the entry (files may be base64 or hex, unnamed ones are file<i>.code), " +
       "limits are Piston's fields in ms and bytes (-1: the server's maximum). Runs go through runbox's queue, quotas and limits. Errors are Piston's `{ message }`.",
     tags: ['piston'],
     requestBody: jsonBody(pistonExecuteSchema, 'application/json (text/plain and no type are read as JSON too, unless a browser page of another origin sent them)'),

@@ -11,25 +11,37 @@ import type { OfferedLanguages } from '../../languages/toolchains.js';
 interface PistonName {
   /** Piston's language name: what /api/v2/runtimes lists and /api/v2/execute answers with. */
   language: string;
-  /** Piston's aliases for it, in Piston's order; runbox's own names are added after them. */
+  /**
+   * Piston's aliases for it, in Piston's order; runbox's own names are added after them.
+   * `{major}` and `{minor}` are the toolchain's: Piston names a version in some aliases
+   * (python3.11, ts5), and an alias must name the version this server really has.
+   */
   aliases: readonly string[];
   /** The package providing it, where Piston names one (gcc provides c++, node provides javascript). */
   runtime?: string;
 }
 
+/**
+ * The aliases of Piston's package files (packages/<package>/<version>/metadata.json). The
+ * versioned ones follow Piston's packages: python3.10, 3.11 and 3.12 each for its Python,
+ * typescript5 and ts5 for TypeScript 5, ruby3 for Ruby 3, php8 for PHP 8 (of php 8.0.2;
+ * its "html" is left out: runbox runs no HTML).
+ */
 const PISTON_NAMES: Readonly<Record<string, PistonName>> = {
   javascript: { language: 'javascript', aliases: ['node-javascript', 'node-js', 'javascript', 'js'], runtime: 'node' },
-  python: { language: 'python', aliases: ['py', 'py3', 'python3'] },
+  python: { language: 'python', aliases: ['py', 'py3', 'python3', 'python{major}.{minor}'] },
   cpp: { language: 'c++', aliases: ['cpp', 'g++'], runtime: 'gcc' },
   java: { language: 'java', aliases: [] },
   c: { language: 'c', aliases: ['gcc'], runtime: 'gcc' },
-  typescript: { language: 'typescript', aliases: ['ts', 'node-ts', 'tsc'] },
+  typescript: { language: 'typescript', aliases: ['ts', 'node-ts', 'tsc', 'typescript{major}', 'ts{major}'] },
   go: { language: 'go', aliases: ['go', 'golang'] },
   rust: { language: 'rust', aliases: ['rs'] },
-  ruby: { language: 'ruby', aliases: ['ruby3', 'rb'] },
+  ruby: { language: 'ruby', aliases: ['ruby{major}', 'rb'] },
   bash: { language: 'bash', aliases: ['sh'] },
-  php: { language: 'php', aliases: [] },
+  php: { language: 'php', aliases: ['php{major}'] },
 };
+
+const withVersion = (alias: string, version: semver.SemVer) => alias.replace('{major}', String(version.major)).replace('{minor}', String(version.minor));
 
 /** One entry of GET /api/v2/runtimes (Piston's shape), with the runbox language behind it. */
 export interface PistonRuntime {
@@ -55,7 +67,8 @@ export function pistonRuntimes(languages: OfferedLanguages): PistonRuntime[] {
     const version = info.version === null ? null : semver.coerce(info.version);
     if (!spec || !version) continue;
     const name = PISTON_NAMES[info.id] ?? { language: info.id, aliases: [] };
-    const aliases = [...new Set([...name.aliases, info.id, ...info.aliases])].filter((a) => a !== name.language || name.aliases.includes(a));
+    const piston = name.aliases.map((a) => withVersion(a, version));
+    const aliases = [...new Set([...piston, info.id, ...info.aliases])].filter((a) => a !== name.language || piston.includes(a));
     runtimes.push({ language: name.language, version: version.version, aliases, ...(name.runtime ? { runtime: name.runtime } : {}), spec, semver: version });
   }
   return runtimes;
