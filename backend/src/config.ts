@@ -85,7 +85,20 @@ const entries = {
     env: 'RUNBOX_LIVE_IDLE_MS',
     schema: positiveInt,
     default: '60000',
-    doc: 'Live run: ended as a timeout after this long with no input and no output (also the wait for its start message)',
+    doc: 'Live run: ended as a timeout after this long with no input and no output',
+  },
+  liveStartTimeoutMs: {
+    env: 'RUNBOX_LIVE_START_TIMEOUT_MS',
+    schema: positiveInt,
+    // a connection holds a live slot from its upgrade on: one that never starts must give it back soon
+    default: '5000',
+    doc: "Live run: a connection that has not sent its start message (Piston's init) this long after opening is closed, freeing its live slot",
+  },
+  liveStdinBufferKb: {
+    env: 'RUNBOX_LIVE_STDIN_BUFFER_KB',
+    schema: positiveInt,
+    default: '256',
+    doc: 'Live run: input the program has not read yet that the server holds for it (KiB); past it the server stops reading the connection until the program catches up',
   },
   userPool: {
     env: 'RUNBOX_USER_POOL',
