@@ -9,15 +9,18 @@
  *   node scripts/keys.ts show ID
  *   node scripts/keys.ts revoke ID
  *   node scripts/keys.ts usage ID [--days N]
+ *   node scripts/keys.ts rotate-callback-secret ID
  *
- * `create` prints the key once; only its hash is stored, so it cannot be shown again.
+ * `create` prints the key (and its callback secret) once; only the key's hash is stored,
+ * so it cannot be shown again. `rotate-callback-secret` prints a new callback secret; the
+ * previous one signs beside it for RUNBOX_CALLBACK_SECRET_OVERLAP_SECONDS.
  * --rate is runs per minute, --daily runs per UTC day (both unlimited when left out),
  * --concurrent runs in flight at once (default 4); the --max-* flags cap what the key's
  * requests may ask for (default: the server's maxima).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../backend/dist/config.js';
-import { createApiKey, keyUsage, MAX_USAGE_DAYS } from '../backend/dist/keys/key-admin.js';
+import { createApiKey, keyUsage, MAX_USAGE_DAYS, rotateCallbackSecret } from '../backend/dist/keys/key-admin.js';
 import { createLogger } from '../backend/dist/log.js';
 import { apiKeyRequestSchema } from '../backend/dist/protocol.js';
 import { ID_PATTERN } from '../backend/dist/store/ids.js';
@@ -97,7 +100,9 @@ function needId(): string {
 const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
 
 const config = loadConfig();
-if (!['create', 'list', 'show', 'revoke', 'usage'].includes(command ?? '')) fail('usage: node scripts/keys.ts create|list|show|revoke|usage (see the top of scripts/keys.ts)');
+if (!['create', 'list', 'show', 'revoke', 'usage', 'rotate-callback-secret'].includes(command ?? '')) {
+  fail('usage: node scripts/keys.ts create|list|show|revoke|usage|rotate-callback-secret (see the top of scripts/keys.ts)');
+}
 const request = command === 'create' ? keyRequest() : null;
 const days = values.days === undefined ? 30 : Number(values.days);
 if (!Number.isInteger(days) || days < 1 || days > MAX_USAGE_DAYS) fail(`--days must be a whole number from 1 to ${MAX_USAGE_DAYS}`);
@@ -108,7 +113,7 @@ try {
     case 'create': {
       const created = await createApiKey(store.keys, request!);
       print(created);
-      console.error('keys: the key is shown this once: only its hash is kept');
+      console.error('keys: the key and its callback secret are shown this once: only the key\'s hash is kept');
       break;
     }
     case 'list':
@@ -125,6 +130,12 @@ try {
       const outcome = await store.keys.revokeKey(needId());
       if (outcome === 'unknown') fail(`no API key has the id ${id}`);
       print({ id, revoked: true, already: outcome === 'already' });
+      break;
+    }
+    case 'rotate-callback-secret': {
+      const rotated = await rotateCallbackSecret(store.keys, needId(), config.callbackSecretOverlapSeconds);
+      if (!rotated) fail(`no API key has the id ${id}`);
+      print(rotated);
       break;
     }
     case 'usage': {

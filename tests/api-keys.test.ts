@@ -108,8 +108,9 @@ describe('one server on SQLite', () => {
     const secret = created.key.split('.')[1]!;
     expect(listed.text).not.toContain(secret);
     const one = await httpRequest(`${server.url}/api/admin/keys/${created.id}`, 'GET', undefined, admin);
-    expect(one.json).toEqual({ ...created, key: undefined });
+    expect(one.json).toEqual({ ...created, key: undefined, callbackSecret: undefined });
     expect(one.text).not.toContain(secret);
+    expect(listed.text + one.text).not.toContain(created.callbackSecret);
 
     const byBearer = await execute(server.url, bearer(created.key));
     expect(byBearer.status).toBe(200);
@@ -312,6 +313,11 @@ describe('one server on SQLite', () => {
     expect(over.json.field).toBe('limits.timeMs');
     const usage = (await cli('usage', created.id, '--days', '7')) as ApiKeyUsage;
     expect(usage.total.runs).toBe(1);
+
+    expect(created.callbackSecret).toMatch(/^rbxcb_/);
+    const rotated = await cli('rotate-callback-secret', created.id);
+    expect(rotated).toEqual({ id: created.id, callbackSecret: expect.stringMatching(/^rbxcb_/), previousValidUntil: expect.any(String) });
+    expect(rotated.callbackSecret).not.toBe(created.callbackSecret);
 
     expect(await cli('revoke', created.id)).toEqual({ id: created.id, revoked: true, already: false });
     expectUnauthorized(await execute(server.url, bearer(created.key)), /revoked/);

@@ -87,7 +87,8 @@ describe('callback URLs at submit time', () => {
 });
 
 describe('delivery', () => {
-  const SECRET = 'callback-test-secret-0123456789';
+  const TRY = { submissionId: 'abc', deliveryId: 'delivery-1', attempt: 1 };
+const SECRET = 'callback-test-secret-0123456789';
   let receiver: http.Server;
   let port = 0;
   const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
@@ -110,11 +111,13 @@ describe('delivery', () => {
   test('an allowlisted receiver gets the body with a signature it can verify', async () => {
     received.length = 0;
     const body = JSON.stringify({ id: 'abc', status: 'ok' });
-    const result = await deliverCallback(`http://127.0.0.2:${port}/hook`, 'abc', body, SECRET, new CallbackPolicy(['127.0.0.2']));
+    const result = await deliverCallback(`http://127.0.0.2:${port}/hook`, { submissionId: 'abc', deliveryId: 'delivery-1', attempt: 3 }, body, [SECRET], new CallbackPolicy(['127.0.0.2']));
     expect(result).toEqual({ ok: true, status: 200 });
     const [got] = received;
     expect(got!.body).toBe(body);
     expect(got!.headers['x-runbox-submission']).toBe('abc');
+    expect(got!.headers['x-runbox-delivery']).toBe('delivery-1');
+    expect(got!.headers['x-runbox-attempt']).toBe('3');
     const timestamp = Number(got!.headers['x-runbox-timestamp']);
     expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(60);
     const expected = `sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -123,16 +126,26 @@ describe('delivery', () => {
     expect(signCallback(SECRET, timestamp, body)).toBe(expected);
   });
 
+  test('during a secret rotation the header carries a signature per secret, the new one first: either secret verifies', async () => {
+    received.length = 0;
+    const body = JSON.stringify({ id: 'abc' });
+    const previous = 'previous-secret-0123456789';
+    expect(await deliverCallback(`http://127.0.0.2:${port}/hook`, TRY, body, [SECRET, previous], new CallbackPolicy(['127.0.0.2']))).toEqual({ ok: true, status: 200 });
+    const timestamp = Number(received[0]!.headers['x-runbox-timestamp']);
+    const signatures = String(received[0]!.headers['x-runbox-signature']).split(',');
+    expect(signatures).toEqual([signCallback(SECRET, timestamp, body), signCallback(previous, timestamp, body)]);
+  });
+
   test('without the allowlist the same receiver is refused for good, and never called', async () => {
     received.length = 0;
-    const result = await deliverCallback(`http://127.0.0.2:${port}/hook`, 'abc', '{}', SECRET, strict);
+    const result = await deliverCallback(`http://127.0.0.2:${port}/hook`, TRY, '{}', [SECRET], strict);
     expect(result).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/loopback/) });
     expect(received).toEqual([]);
   });
 
   test('a name resolving to loopback is refused when the callback is sent, also with the address allowlisted under another name', async () => {
     received.length = 0;
-    const result = await deliverCallback(`http://localhost:${port}/hook`, 'abc', '{}', SECRET, new CallbackPolicy(['127.0.0.2']));
+    const result = await deliverCallback(`http://localhost:${port}/hook`, TRY, '{}', [SECRET], new CallbackPolicy(['127.0.0.2']));
     expect(result).toMatchObject({ ok: false, permanent: true, error: expect.stringMatching(/localhost resolves to .*loopback/) });
     expect(received).toEqual([]);
   });

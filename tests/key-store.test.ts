@@ -98,13 +98,35 @@ describe.each(['sqlite', 'postgres'] as const)('%s', (kind) => {
     expect(await keys(1).admit(one('w', T0 + 10_500))).toEqual({ admitted: false, exceeded: 'concurrency' });
   });
 
+  test('a batch of runs is counted whole or not at all: 6 never fit in a window of 5, and refused cost nothing', async () => {
+    const now = T0 + 2 * MINUTE + 1000;
+    expect(await keys(0).admit(request({ subject: 'batch', now, perMinute: 5, units: 6 }))).toEqual({ admitted: false, exceeded: 'rate' });
+    expect(await keys(1).admit(request({ subject: 'batch', now, perMinute: 5, units: 4 }))).toEqual({ admitted: true, minuteUsed: 4, dayUsed: null });
+    expect(await keys(0).admit(request({ subject: 'batch', now, perMinute: 5, perDay: 100, units: 2 }))).toEqual({ admitted: false, exceeded: 'rate' });
+    expect(await keys(1).admit(request({ subject: 'batch', now, perMinute: 5, perDay: 100 }))).toEqual({ admitted: true, minuteUsed: 5, dayUsed: 1 });
+  });
+
+  test('callback secrets: the current one, and the previous one only until its overlap ends', async () => {
+    const material = newKeyMaterial();
+    await keys(0).createKey(material.id, material.hash, { name: 'signing', maxConcurrent: 1 }, 'rbxcb_one');
+    expect(await keys(1).callbackSecrets(material.id)).toEqual({ current: 'rbxcb_one', previous: null });
+    const until = Date.now() + 60_000;
+    expect(await keys(1).rotateCallbackSecret(material.id, 'rbxcb_two', until)).toBe(true);
+    expect(await keys(0).callbackSecrets(material.id)).toEqual({ current: 'rbxcb_two', previous: 'rbxcb_one' });
+    expect(await keys(0).callbackSecrets(material.id, until + 1)).toEqual({ current: 'rbxcb_two', previous: null });
+    expect(await keys(0).rotateCallbackSecret('AAAAAAAAAAAAAAAA', 'x', until)).toBe(false);
+    expect(await keys(0).callbackSecrets('AAAAAAAAAAAAAAAA')).toBeNull();
+    // a key's secrets are never part of what the key store lists
+    expect(JSON.stringify(await keys(1).listKeys())).not.toContain('rbxcb_');
+  });
+
   test('keys: made, found, listed, revoked once; usage adds up per day', async () => {
     const material = newKeyMaterial();
     expect(keyIdOf(material.key)).toBe(material.id);
     expect(keyMatches(material.key, material.hash)).toBe(true);
     expect(keyMatches(material.key + 'x', material.hash)).toBe(false);
     expect(keyIdOf('rbx_short.secret')).toBeNull();
-    const created = await keys(0).createKey(material.id, material.hash, { name: 'k', maxConcurrent: 2, ratePerMinute: 9, caps: { memoryMb: 64 } });
+    const created = await keys(0).createKey(material.id, material.hash, { name: 'k', maxConcurrent: 2, ratePerMinute: 9, caps: { memoryMb: 64 } }, 'rbxcb_first');
     expect(created).toMatchObject({ id: material.id, name: 'k', maxConcurrent: 2, ratePerMinute: 9, dailyRuns: null, caps: { memoryMb: 64 }, revokedAt: null, hash: material.hash });
     expect(await keys(1).getKey(material.id)).toEqual(created);
     expect((await keys(1).listKeys()).map((k) => k.id)).toContain(material.id);

@@ -227,6 +227,16 @@ describe('who may read /metrics', () => {
     expect(proxied.text).toMatch(/^# HELP runbox_runs_total /m);
   });
 
+  test('the token\'s scheme is case-insensitive; an Authorization header in another form is a 401 saying which one', async () => {
+    expect((await server().request('GET', '/metrics', undefined, { authorization: `bearer ${TOKEN}`, 'x-forwarded-for': '203.0.113.9' })).status).toBe(200);
+    for (const authorization of [TOKEN, `Basic ${Buffer.from(`prometheus:${TOKEN}`).toString('base64')}`]) {
+      const reply = await server().request('GET', '/metrics', undefined, { authorization });
+      expect(reply.status).toBe(401);
+      expect(reply.json.message).toMatch(/Authorization: Bearer <token>/);
+      expect(reply.text).not.toContain('runbox_');
+    }
+  });
+
   test('the address rule: configured CIDRs (IPv4, IPv6, IPv4-mapped) and nothing else', () => {
     const list = allowedNetworks(['127.0.0.0/8', '::1', '172.28.0.0/16', 'fd00::/8']);
     expect(peerAllowed('127.0.0.1', list)).toBe(true);

@@ -43,7 +43,7 @@ function result(status: ExecuteResponse['status'], stdout = ''): ExecuteResponse
   return { id: 'r', language: 'python', status, output: stdout, stdout, stderr: '', exitCode: 0, signal: null, timeMs: 5, cpuTimeMs: 4, memoryKb: 100, truncated: false, processLimitHit: false, processLimit: 1024, compile: null };
 }
 
-const submission = (visitorKey: string, code: string) => ({ visitorKey, kind: 'run' as const, problem: null, language: 'python', code, stdin: 'in', args: ['-x'], result: result('ok', code) });
+const submission = (visitorKey: string, code: string, owner: string | null = null) => ({ visitorKey, owner, kind: 'run' as const, problem: null, language: 'python', code, stdin: 'in', args: ['-x'], result: result('ok', code) });
 
 const problem = (slug: string, tests: ProblemInput['tests']): ProblemInput => ({ slug, title: `Problem ${slug}`, statement: '# Title\n\ntext', timeLimitMs: 1000, memoryLimitMb: 128, tests });
 
@@ -140,12 +140,12 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       const saved = await store.createSnippet({ language: 'python', code: 'import lib\n', files, stdin: '', args: [] });
       expect(await store.getSnippet(saved.id)).toMatchObject({ code: 'import lib\n', files });
       const id = await store.addSubmission({ ...submission(VISITOR_A, 'import lib\n'), files }, { maxPerVisitor: 10 });
-      expect(await store.getSubmission(VISITOR_A, id)).toMatchObject({ code: 'import lib\n', files });
+      expect(await store.getSubmission(VISITOR_A, null, id)).toMatchObject({ code: 'import lib\n', files });
       // one given as code has no files at all
       const single = await store.addSubmission(submission(VISITOR_A, 'print(1)'), { maxPerVisitor: 10 });
-      expect(await store.getSubmission(VISITOR_A, single)).not.toHaveProperty('files');
-      await store.deleteSubmission(VISITOR_A, id);
-      await store.deleteSubmission(VISITOR_A, single);
+      expect(await store.getSubmission(VISITOR_A, null, single)).not.toHaveProperty('files');
+      await store.deleteSubmission(VISITOR_A, null, id);
+      await store.deleteSubmission(VISITOR_A, null, single);
     });
 
     test('any text survives exactly: NUL, lone surrogates, emoji, CRLF', async () => {
@@ -153,7 +153,7 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       const saved = await store.createSnippet({ language: 'python', code: odd, stdin: odd, args: [] });
       expect(await store.getSnippet(saved.id)).toMatchObject({ code: odd, stdin: odd });
       const id = await store.addSubmission({ ...submission('odd-visitor-0123456789abcdef', odd), stdin: odd, result: result('ok', odd) }, { maxPerVisitor: 10 });
-      expect(await store.getSubmission('odd-visitor-0123456789abcdef', id)).toMatchObject({ code: odd, stdin: odd, result: { stdout: odd } });
+      expect(await store.getSubmission('odd-visitor-0123456789abcdef', null, id)).toMatchObject({ code: odd, stdin: odd, result: { stdout: odd } });
       await store.putProblem(problem('store-odd', [{ input: odd, expected: odd, hidden: true }]));
       expect((await store.getProblem('store-odd'))!.tests).toEqual([{ input: odd, expected: odd, hidden: true }]);
       await store.deleteProblem('store-odd');
@@ -171,11 +171,11 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       const first = await store.addSubmission(submission(VISITOR_A, 'print(1)'), { maxPerVisitor: 10 });
       const second = await store.addSubmission(submission(VISITOR_A, 'print(2)'), { maxPerVisitor: 10 });
       const theirs = await store.addSubmission(submission(VISITOR_B, 'print(3)'), { maxPerVisitor: 10 });
-      const mine = await store.listSubmissions(VISITOR_A, 10);
+      const mine = await store.listSubmissions(VISITOR_A, null, 10);
       expect(mine.map((e) => e.id)).toEqual([second, first]);
       expect(mine[0]).toMatchObject({ kind: 'run', problem: null, language: 'python', status: 'ok' });
-      expect(await store.getSubmission(VISITOR_A, theirs)).toBeNull();
-      expect(await store.getSubmission(VISITOR_B, theirs)).toMatchObject({ id: theirs, code: 'print(3)', stdin: 'in', args: ['-x'], result: { status: 'ok', stdout: 'print(3)' } });
+      expect(await store.getSubmission(VISITOR_A, null, theirs)).toBeNull();
+      expect(await store.getSubmission(VISITOR_B, null, theirs)).toMatchObject({ id: theirs, code: 'print(3)', stdin: 'in', args: ['-x'], result: { status: 'ok', stdout: 'print(3)' } });
     });
 
     test('the visitor key itself is never stored', async () => {
@@ -189,17 +189,39 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       const key = 'retention-0123456789abcdef';
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push(await store.addSubmission(submission(key, `print(${i})`), { maxPerVisitor: 3 }));
-      expect((await store.listSubmissions(key, 10)).map((e) => e.id)).toEqual(ids.slice(2).reverse());
+      expect((await store.listSubmissions(key, null, 10)).map((e) => e.id)).toEqual(ids.slice(2).reverse());
       expect(await store.pruneSubmissions(new Date(Date.now() - 60_000))).toBe(0);
       expect(await store.pruneSubmissions(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(3);
-      expect(await store.listSubmissions(key, 10)).toEqual([]);
+      expect(await store.listSubmissions(key, null, 10)).toEqual([]);
+    });
+
+    test('snippets older than the retention are deleted, newer ones kept', async () => {
+      const snippet = await store.createSnippet({ language: 'python', code: 'print("shared")', stdin: '', args: [] });
+      expect(await store.pruneSnippets(new Date(Date.now() - 60_000))).toBe(0);
+      expect(await store.getSnippet(snippet.id)).not.toBeNull();
+      expect(await store.pruneSnippets(new Date(Date.now() + 1000))).toBeGreaterThanOrEqual(1);
+      expect(await store.getSnippet(snippet.id)).toBeNull();
+    });
+
+    test("a visitor key's history under an API key is that key's alone: another key, or no key, sees none of it", async () => {
+      const visitor = 'tenant-visitor-0123456789abcdef';
+      const keyA = await store.addSubmission(submission(visitor, 'print("a")', 'AAAAAAAAAAAAAAAA'), { maxPerVisitor: 10 });
+      const anonymous = await store.addSubmission(submission(visitor, 'print("anon")'), { maxPerVisitor: 10 });
+      expect((await store.listSubmissions(visitor, 'AAAAAAAAAAAAAAAA', 10)).map((e) => e.id)).toEqual([keyA]);
+      expect((await store.listSubmissions(visitor, null, 10)).map((e) => e.id)).toEqual([anonymous]);
+      expect(await store.listSubmissions(visitor, 'BBBBBBBBBBBBBBBB', 10)).toEqual([]);
+      expect(await store.getSubmission(visitor, 'BBBBBBBBBBBBBBBB', keyA)).toBeNull();
+      expect(await store.getSubmission(visitor, null, keyA)).toBeNull();
+      expect(await store.deleteSubmission(visitor, 'BBBBBBBBBBBBBBBB', keyA)).toBe(false);
+      expect(await store.getSubmission(visitor, 'AAAAAAAAAAAAAAAA', keyA)).toMatchObject({ id: keyA, code: 'print("a")' });
+      expect(await store.deleteSubmission(visitor, 'AAAAAAAAAAAAAAAA', keyA)).toBe(true);
     });
 
     test('a visitor deletes their own entry, not someone else’s', async () => {
       const id = await store.addSubmission(submission(VISITOR_A, 'delete me'), { maxPerVisitor: 10 });
-      expect(await store.deleteSubmission(VISITOR_B, id)).toBe(false);
-      expect(await store.deleteSubmission(VISITOR_A, id)).toBe(true);
-      expect(await store.getSubmission(VISITOR_A, id)).toBeNull();
+      expect(await store.deleteSubmission(VISITOR_B, null, id)).toBe(false);
+      expect(await store.deleteSubmission(VISITOR_A, null, id)).toBe(true);
+      expect(await store.getSubmission(VISITOR_A, null, id)).toBeNull();
     });
   });
 
@@ -251,7 +273,7 @@ describe.each(['sqlite', 'postgres'] as const)('%s store', (kind) => {
       const theirs = kind === 'sqlite' ? writeFromAnotherProcess(database.target, 100) : writeFromAnotherPool(database.connect(), 100);
       const [ourIds, theirIds] = await Promise.all([Promise.all(ours), theirs]);
       expect(new Set([...ourIds, ...theirIds]).size).toBe(200);
-      expect(await store.listSubmissions(key, 1000)).toHaveLength(50);
+      expect(await store.listSubmissions(key, null, 1000)).toHaveLength(50);
       for (const id of theirIds) expect(await store.getSnippet(id)).not.toBeNull();
     }, 60000);
   });

@@ -100,7 +100,7 @@ describe.each(['sqlite', 'postgres'] as const)('%s', (kind) => {
     const [record] = await queue.find([id!]);
     expect(record!.status).toBe('done');
     expect(record!.outcome!.result!.stdout).toBe('right');
-    expect(record!.callback).toEqual({ url: 'https://example.com/hook', state: 'pending', attempts: 0, lastError: null });
+    expect(record!.callback).toEqual({ url: 'https://example.com/hook', state: 'pending', attempts: 0, lastError: null, deliveryId: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) });
     expect(record!.finishedAt).not.toBeNull();
   });
 
@@ -155,14 +155,37 @@ describe.each(['sqlite', 'postgres'] as const)('%s', (kind) => {
     const now = Date.now();
     const [claimed] = await queue.claimCallbacks('w', 5, LEASE, now);
     expect(claimed).toMatchObject({ id, callback: { state: 'delivering', attempts: 0 } });
+    const deliveryId = claimed!.callback!.deliveryId;
     expect(await queue.claimCallbacks('other', 5, LEASE, now)).toEqual([]);
     expect(await queue.settleCallback(id!, 'w', { state: 'pending', dueAt: now + 4000, error: 'the receiver answered 500' })).toBe(true);
     expect(await queue.claimCallbacks('w', 5, LEASE, now + 3000)).toEqual([]);
     const [retry] = await queue.claimCallbacks('w', 5, LEASE, now + 4000);
-    expect(retry!.callback).toMatchObject({ attempts: 1, lastError: 'the receiver answered 500' });
+    // a retry is the same delivery: receivers de-duplicate by its id
+    expect(retry!.callback).toMatchObject({ attempts: 1, lastError: 'the receiver answered 500', deliveryId });
+    expect(await queue.redeliver(id!)).toEqual({ state: 'busy' });
     expect(await queue.settleCallback(id!, 'w', { state: 'delivered' })).toBe(true);
     const [record] = await queue.find([id!]);
-    expect(record!.callback).toEqual({ url: 'https://example.com/hook', state: 'delivered', attempts: 2, lastError: null });
+    expect(record!.callback).toEqual({ url: 'https://example.com/hook', state: 'delivered', attempts: 2, lastError: null, deliveryId });
+
+    // a redelivery is a new delivery, due at once, its tries counted afresh
+    const redelivery = await queue.redeliver(id!);
+    expect(redelivery).toEqual({ state: 'started', deliveryId: expect.any(String) });
+    const [again] = await queue.claimCallbacks('w', 5, LEASE);
+    expect(again!.callback).toMatchObject({ state: 'delivering', attempts: 0, lastError: null, deliveryId: (redelivery as { deliveryId: string }).deliveryId });
+    expect((redelivery as { deliveryId: string }).deliveryId).not.toBe(deliveryId);
+    const [plain] = await queue.enqueue([item('no callback')]);
+    expect(await queue.redeliver(plain!)).toEqual({ state: 'none' });
+  });
+
+  test('a claim released until later (its key had no run slot) is passed over until then, and the next one is taken', async () => {
+    const [store] = await freshStores(kind);
+    const queue = store!.submissionQueue;
+    const [held, next] = await queue.enqueue([item('held'), item('next')]);
+    const now = Date.now();
+    await queue.claim('w', 1, LEASE, now);
+    await queue.release(held!, 'w', now + 500);
+    expect((await queue.claim('w', 5, LEASE, now + 100)).map((c) => c.id)).toEqual([next]);
+    expect((await queue.claim('w', 5, LEASE, now + 500)).map((c) => c.id)).toEqual([held]);
   });
 
   test('pruning deletes finished submissions older than the cut whose callback is settled', async () => {

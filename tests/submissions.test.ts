@@ -67,6 +67,8 @@ interface Received {
   timestamp: number;
   signatureValid: boolean;
   at: number;
+  delivery: string;
+  attempt: string;
 }
 
 /** A callback receiver that checks signatures the way a client would; it fails the first try of ids in `failFirst`. */
@@ -80,7 +82,15 @@ async function startReceiver(host: string, failFirst = new Set<string>()) {
       const expected = Buffer.from(`sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${body}`).digest('hex')}`);
       const given = Buffer.from(String(req.headers['x-runbox-signature'] ?? ''));
       const id = String(req.headers['x-runbox-submission']);
-      received.push({ id, body, timestamp, signatureValid: given.length === expected.length && timingSafeEqual(given, expected), at: Date.now() });
+      received.push({
+        id,
+        body,
+        timestamp,
+        signatureValid: given.length === expected.length && timingSafeEqual(given, expected),
+        at: Date.now(),
+        delivery: String(req.headers['x-runbox-delivery']),
+        attempt: String(req.headers['x-runbox-attempt']),
+      });
       if (failFirst.delete(id)) return void res.writeHead(500).end('not now');
       res.end('thanks');
     });
@@ -238,14 +248,19 @@ describe('one server on SQLite', () => {
       return mine.length >= 2 && mine;
     }, 60_000);
     expect(calls.every((c) => c.signatureValid)).toBe(true);
-    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(900); // the backoff's first step is 1 s
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(750); // the backoff's first step is 1 s, up to a fifth shorter (jitter)
+    expect(calls.map((c) => c.attempt)).toEqual(['1', '2']);
+    // both tries are one delivery: the receiver de-duplicates by its id
+    expect(calls[0]!.delivery).toBe(calls[1]!.delivery);
     const body = JSON.parse(calls[1]!.body) as Submission;
     expect(body).toMatchObject({ id, status: 'ok', stdout: 'called back\n', verdict: 'accepted' });
     const state = await until('the delivery recorded', async () => {
       const s = await read(url, id);
       return s.callback?.state === 'delivered' && s;
     });
-    expect(state.callback).toEqual({ url: hook, state: 'delivered', attempts: 2, lastError: null });
+    // an anonymous submission's callback URL (here with the receiver's token) is not shown to whoever holds its id
+    expect(state.callback).toEqual({ host: `127.0.0.2:${receiver.port}`, state: 'delivered', attempts: 2, lastError: null, deliveryId: calls[0]!.delivery });
+    expect(body.callback).toEqual({ url: hook, host: `127.0.0.2:${receiver.port}`, state: 'delivered', attempts: 2, lastError: null, deliveryId: calls[0]!.delivery });
     // no more tries after success
     await new Promise((r) => setTimeout(r, 1500));
     expect(receiver.received.filter((r) => r.id === id)).toHaveLength(2);

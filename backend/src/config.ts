@@ -272,6 +272,12 @@ const entries = {
   },
   historyMax: { env: 'RUNBOX_HISTORY_MAX', schema: positiveInt, default: '100', doc: "Submissions kept per visitor (oldest dropped first)" },
   historyDays: { env: 'RUNBOX_HISTORY_DAYS', schema: positiveInt, default: '30', doc: 'Days a submission is kept in history' },
+  snippetKeepDays: {
+    env: 'RUNBOX_SNIPPET_KEEP_DAYS',
+    schema: z.coerce.number().int().min(0),
+    default: '365',
+    doc: 'Days a shared snippet (a share link) is kept after it was saved; 0 keeps them for ever. Saving one counts as a run of the caller\'s rate and daily quotas',
+  },
   trustProxy: {
     env: 'RUNBOX_TRUST_PROXY',
     schema: z
@@ -313,7 +319,7 @@ const entries = {
     env: 'RUNBOX_CALLBACK_SECRET',
     schema: z.string().min(16, 'must be at least 16 characters'),
     default: '',
-    doc: 'Key of the HMAC-SHA256 signature on submission callbacks; empty turns callbacks off',
+    doc: 'Key of the HMAC-SHA256 signature on callbacks of anonymous submissions (API keys sign with their own secret); empty turns those callbacks off',
     optional: true,
   },
   callbackAllow: {
@@ -328,8 +334,20 @@ const entries = {
   callbackAttempts: {
     env: 'RUNBOX_CALLBACK_ATTEMPTS',
     schema: positiveInt,
-    default: '5',
-    doc: 'Tries to deliver a callback (1 s, 2 s, 4 s, ... apart) before it is given up',
+    default: '18',
+    doc: 'Tries to deliver a callback before it is given up: 1 s, 2 s, 4 s, ... apart up to RUNBOX_CALLBACK_BACKOFF_CAP_SECONDS, each wait 0-20 % shorter at random (the default 18 covers more than an hour)',
+  },
+  callbackBackoffCapSeconds: {
+    env: 'RUNBOX_CALLBACK_BACKOFF_CAP_SECONDS',
+    schema: positiveInt,
+    default: '600',
+    doc: 'Longest wait between two tries of a callback',
+  },
+  callbackSecretOverlapSeconds: {
+    env: 'RUNBOX_CALLBACK_SECRET_OVERLAP_SECONDS',
+    schema: z.coerce.number().int().min(0),
+    default: '86400',
+    doc: "After a key's callback secret is rotated, how long the previous one still signs beside the new one (a second signature)",
   },
   metricsNetworks: {
     env: 'RUNBOX_METRICS_NETWORKS',

@@ -394,9 +394,18 @@ export interface ApiKeyInfo {
   revokedAt: string | null;
 }
 
-/** The answer to creating a key: the only time `key` is ever shown. */
+/** The answer to creating a key: the only time `key` (and its first callback secret) is ever shown. */
 export interface ApiKeyCreated extends ApiKeyInfo {
   key: string;
+  /** signs this key's submission callbacks (X-Runbox-Signature) */
+  callbackSecret: string;
+}
+
+/** A new callback secret; the previous one keeps signing beside it until `previousValidUntil` (null: there was none). */
+export interface CallbackSecretRotated {
+  id: string;
+  callbackSecret: string;
+  previousValidUntil: string | null;
 }
 
 export interface KeyUsageDay {

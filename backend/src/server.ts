@@ -30,6 +30,7 @@ import { watchRuns, watchSubmissionQueue } from './observability/metrics.js';
 import { countStoreErrors } from './observability/store-errors.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
+import { callbackSecretLookup } from './submissions/callback-secrets.js';
 import { CallbackPolicy } from './submissions/callback-address.js';
 import { SubmissionWorker } from './submissions/submission-worker.js';
 
@@ -102,10 +103,17 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   const store = countStoreErrors(await openStore(config, logger));
   logger.info('store open', { kind: store.kind, ...(store.kind === 'sqlite' ? { dataDir: config.dataDir } : {}) });
   const pruneHistory = () =>
-    store.pruneSubmissions(new Date(Date.now() - config.historyDays * DAY_MS)).then(
-      (removed) => removed > 0 && logger.info('history pruned', { removed, olderThanDays: config.historyDays }),
-      (err: Error) => logger.error('history pruning failed', { error: err.message }),
-    );
+    Promise.all([
+      store.pruneSubmissions(new Date(Date.now() - config.historyDays * DAY_MS)).then(
+        (removed) => removed > 0 && logger.info('history pruned', { removed, olderThanDays: config.historyDays }),
+        (err: Error) => logger.error('history pruning failed', { error: err.message }),
+      ),
+      config.snippetKeepDays > 0 &&
+        store.pruneSnippets(new Date(Date.now() - config.snippetKeepDays * DAY_MS)).then(
+          (removed) => removed > 0 && logger.info('snippets pruned', { removed, olderThanDays: config.snippetKeepDays }),
+          (err: Error) => logger.error('snippet pruning failed', { error: err.message }),
+        ),
+    ]);
   const quotas = new Quotas(
     store.keys,
     {
@@ -129,9 +137,10 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
     languages,
     queue: store.submissionQueue,
     logger,
-    // one server-wide secret for now; a submitter's own secret can be looked up here later
-    callbackSecret: () => config.callbackSecret || null,
+    callbackSecrets: callbackSecretLookup(store.keys, config.callbackSecret),
     callbackPolicy: new CallbackPolicy(config.callbackAllow),
+    quotas,
+    keys: store.keys,
   });
   const appDeps = { config, runs, store, languages, isolation, logger, submissions, quotas };
   const app = createApp(appDeps);

@@ -36,8 +36,13 @@ export type PendingStatus = 'queued' | 'running';
 export type CallbackState = 'pending' | 'delivering' | 'delivered' | 'failed';
 
 export interface SubmissionCallback {
-  url: string;
+  /** shown only to the key that submitted and the admin: the URL may carry the receiver's tokens */
+  url?: string;
+  /** the host it is delivered to */
+  host: string;
   state: CallbackState;
+  /** the current delivery's id (X-Runbox-Delivery; its retries share it, a redelivery gets a new one) */
+  deliveryId: string | null;
   /** deliveries tried so far */
   attempts: number;
   /** why the last try failed (the receiver's status, a refused address, a timeout) */

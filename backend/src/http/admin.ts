@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
+import { matchBearer } from './api-keys.js';
 import { HttpError } from './errors.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -7,8 +8,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** Whether the request carries the admin key (compared in constant time). */
 export function isAdmin(req: Request, adminKey: string): boolean {
   if (!adminKey) return false;
-  const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
-  return match !== null && timingSafeEqual(digest(match[1]!), digest(adminKey));
+  const token = matchBearer(req.get('authorization') ?? '');
+  return token !== undefined && timingSafeEqual(digest(token), digest(adminKey));
 }
 
 export function requireAdmin(req: Request, adminKey: string): void {

@@ -35,7 +35,9 @@ import { badField, HttpError } from './errors.js';
  * holds its slot for as long as its response: it finishes the ticket when the response
  * closes, or earlier through `res.locals.admitted.finish(result)`.
  * Work queued for later (async submissions) can count against the rate and daily quotas
- * without holding a slot while it waits: `admitRun(deps, req, res, { hold: false })`.
+ * without holding a slot while it waits: `admitRun(deps, req, res, { hold: false })`, and
+ * several such runs at once, all or none: `{ hold: false, units: n }` (a batch). The
+ * submission worker takes the slot when the work starts (`Quotas.admit`, `windows: false`).
  */
 
 export const API_KEY_HEADER = 'X-API-Key';
@@ -55,11 +57,34 @@ export interface AdmittedRun<M extends LimitMaxima | undefined = LimitMaxima> {
   finish: RunTicket['finish'];
 }
 
+const unauthorized = (message: string) => new HttpError(401, { error: 'Unauthorized', message }, { 'WWW-Authenticate': 'Bearer' });
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** How a key may be sent, for the 401 that names them. */
+const ACCEPTED_FORMS = `"Authorization: Bearer <key>" or "${API_KEY_HEADER}: <key>"`;
+
+/**
+ * The bearer token of an Authorization header (the scheme in any case, RFC 9110 §11.1),
+ * null without the header. Any other form (a bare key, Basic, a scheme with nothing after
+ * it) is a 401: run under the anonymous quota instead, a misconfigured client would never
+ * learn that its key is not being used.
+ */
+export function bearerToken(authorization: string | undefined): string | null {
+  if (authorization === undefined) return null;
+  const token = matchBearer(authorization);
+  if (token === undefined) throw unauthorized(`the Authorization header must be "Bearer <key>" (send the key as ${ACCEPTED_FORMS})`);
+  return token;
+}
+
+/** The token of a well-formed `Bearer <token>` header value, else undefined. */
+export function matchBearer(authorization: string): string | undefined {
+  return /^Bearer +(\S+) *$/i.exec(authorization)?.[1];
+}
 
 /** The request's key or token: from Authorization (Bearer) or X-API-Key; both must agree. */
 function presentedToken(headers: IncomingHttpHeaders): string | null {
-  const bearer = /^Bearer +(\S+) *$/i.exec(headers.authorization ?? '')?.[1] ?? null;
+  const bearer = bearerToken(headers.authorization);
   const raw = headers[API_KEY_HEADER.toLowerCase()];
   const header = Array.isArray(raw) ? raw[0] : raw;
   const apiKey = header === undefined ? null : header.trim();
@@ -67,8 +92,6 @@ function presentedToken(headers: IncomingHttpHeaders): string | null {
   if (apiKey === '') throw badField(API_KEY_HEADER, 'is empty');
   return bearer ?? apiKey;
 }
-
-const unauthorized = (message: string) => new HttpError(401, { error: 'Unauthorized', message }, { 'WWW-Authenticate': 'Bearer' });
 
 /**
  * Who is calling, from the request's headers and its client address. Unknown or revoked
@@ -78,7 +101,7 @@ const unauthorized = (message: string) => new HttpError(401, { error: 'Unauthori
 export async function identify(headers: IncomingHttpHeaders, address: string, deps: KeyDeps): Promise<Caller> {
   const token = presentedToken(headers);
   if (token === null) {
-    if (!deps.quotas.anonymousAllowed) throw unauthorized(`an API key is required: send "Authorization: Bearer <key>" or "${API_KEY_HEADER}: <key>"`);
+    if (!deps.quotas.anonymousAllowed) throw unauthorized(`an API key is required: send ${ACCEPTED_FORMS}`);
     return { kind: 'anonymous', address };
   }
   const { adminKey } = deps.config;
@@ -154,19 +177,19 @@ export async function admitRun<M extends LimitMaxima | undefined = undefined>(
   deps: KeyDeps,
   req: Request,
   res: Response,
-  run: { maxima?: M; requested?: Partial<LimitMaxima>; fieldOf?: (limit: keyof LimitMaxima) => string; hold?: boolean } = {},
+  run: { maxima?: M; requested?: Partial<LimitMaxima>; fieldOf?: (limit: keyof LimitMaxima) => string; hold?: boolean; units?: number } = {},
 ): Promise<AdmittedRun<M>> {
   const caller = await callerOf(req, res, deps);
   const maxima = (run.maxima ? cappedMaxima(caller, run.maxima, run.requested, run.fieldOf) : undefined) as M;
-  const ticket = await admitCaller(deps, caller, { hold: run.hold });
+  const ticket = await admitCaller(deps, caller, { hold: run.hold, units: run.units });
   res.set(rateLimitHeaders(ticket.policy, ticket.windows));
   return { caller, maxima, finish: ticket.finish };
 }
 
 /** The quota check alone, for a caller already known (the live socket's upgrade). Throws a 429 HttpError. */
-export async function admitCaller(deps: Pick<KeyDeps, 'quotas'>, caller: Caller, { hold = true }: { hold?: boolean } = {}): Promise<RunTicket> {
+export async function admitCaller(deps: Pick<KeyDeps, 'quotas'>, caller: Caller, options: { hold?: boolean; units?: number } = {}): Promise<RunTicket> {
   try {
-    return await deps.quotas.admit(caller, { hold });
+    return await deps.quotas.admit(caller, options);
   } catch (err) {
     if (err instanceof QuotaExceededError) {
       quotaRefused(err.quota);
@@ -186,15 +209,20 @@ export function runQuota(deps: KeyDeps): express.RequestHandler {
   };
 }
 
-/** 429 naming the quota, with Retry-After and the RateLimit-* headers. */
+/**
+ * 429 naming the quota, with Retry-After and RateLimit-* headers that describe the quota
+ * that refused: for runs in flight (no time window) a policy of its own, its slots over the
+ * time a client is told to wait, named by a comment (draft-07's policy parameters).
+ */
 function tooManyRuns(err: QuotaExceededError): HttpError {
   const retry = String(err.retryAfterSeconds);
+  const policy = err.quota === 'concurrency' ? { 'RateLimit-Policy': `${err.limit};w=${retry};comment="runs in flight"` } : policyHeader(err.policy);
   return new HttpError(
     429,
     { error: 'Too many requests', quota: err.quota, limit: err.limit, retryAfter: err.retryAfterSeconds, message: err.message },
     {
       'Retry-After': retry,
-      ...policyHeader(err.policy),
+      ...policy,
       'RateLimit-Limit': String(err.limit),
       'RateLimit-Remaining': '0',
       'RateLimit-Reset': retry,
@@ -221,4 +249,17 @@ export function rateLimitHeaders(policy: QuotaPolicy, windows: WindowState[]): R
 function policyHeader(policy: QuotaPolicy): Record<string, string> {
   const parts = [policy.perMinute !== null ? `${policy.perMinute};w=60` : null, policy.perDay !== null ? `${policy.perDay};w=86400` : null].filter(Boolean);
   return parts.length ? { 'RateLimit-Policy': parts.join(', ') } : {};
+}
+
+/** The API key a caller's work belongs to: the key's id, or null (anonymous, or the admin). */
+export function ownerOf(caller: Caller): string | null {
+  return caller.kind === 'key' ? caller.key.id : null;
+}
+
+/**
+ * Whether `caller` may see work owned by `owner`: a key's work only by that key and the
+ * admin; anonymous work (owner null) by whoever holds its unguessable id.
+ */
+export function mayRead(caller: Caller, owner: string | null): boolean {
+  return owner === null || caller.kind === 'admin' || (caller.kind === 'key' && caller.key.id === owner);
 }

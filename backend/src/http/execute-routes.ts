@@ -66,7 +66,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
         stdin: body.stdin ?? '',
         args: [...run.args],
         result,
-      });
+      }, admitted.caller);
     }
     res.json(result);
   });

@@ -2,6 +2,8 @@ import express from 'express';
 import { z } from 'zod';
 import { ID_PATTERN } from '../store/ids.js';
 import type { NewSubmission } from '../store/store.js';
+import type { Caller } from '../keys/quotas.js';
+import { callerOf, ownerOf } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { parseBody } from './validate.js';
@@ -9,8 +11,13 @@ import { describeRoute, errors, json, noContent } from './openapi/registry.js';
 import { historyItemSchema, historyListSchema, requiredVisitorHeader } from './openapi/schemas.js';
 import { requireVisitorKey } from './visitor.js';
 
-/** A visitor's own submissions, named by the key only their browser knows. */
-export function historyRoutes({ config, store }: AppDeps): express.Router {
+/**
+ * A visitor's own submissions, named by the key only their browser knows; under an API key,
+ * only what ran under that key (a visitor key another tenant learns shows it nothing).
+ */
+export function historyRoutes(deps: AppDeps): express.Router {
+  const { config, store } = deps;
+  const ownerOfRequest = async (req: express.Request, res: express.Response) => ownerOf(await callerOf(req, res, deps));
   const router = express.Router();
   const query = z.strictObject({
     limit: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(config.historyMax, `must be at most ${config.historyMax}`).optional(),
@@ -26,7 +33,7 @@ export function historyRoutes({ config, store }: AppDeps): express.Router {
   router.get('/history', async (req, res) => {
     const key = requireVisitorKey(req);
     const { limit } = parseBody(query, { ...req.query });
-    res.set('Cache-Control', 'no-store').json({ entries: await store.listSubmissions(key, limit ?? config.historyMax) });
+    res.set('Cache-Control', 'no-store').json({ entries: await store.listSubmissions(key, await ownerOfRequest(req, res), limit ?? config.historyMax) });
   });
 
   describeRoute(router, 'get', '/history/:id', {
@@ -37,7 +44,7 @@ export function historyRoutes({ config, store }: AppDeps): express.Router {
   });
   router.get('/history/:id', async (req, res) => {
     const key = requireVisitorKey(req);
-    const item = ID_PATTERN.test(req.params.id) ? await store.getSubmission(key, req.params.id) : null;
+    const item = ID_PATTERN.test(req.params.id) ? await store.getSubmission(key, await ownerOfRequest(req, res), req.params.id) : null;
     if (!item) throw notFound();
     res.set('Cache-Control', 'no-store').json(item);
   });
@@ -50,7 +57,7 @@ export function historyRoutes({ config, store }: AppDeps): express.Router {
   });
   router.delete('/history/:id', async (req, res) => {
     const key = requireVisitorKey(req);
-    const deleted = ID_PATTERN.test(req.params.id) && (await store.deleteSubmission(key, req.params.id));
+    const deleted = ID_PATTERN.test(req.params.id) && (await store.deleteSubmission(key, await ownerOfRequest(req, res), req.params.id));
     if (!deleted) throw notFound();
     res.status(204).end();
   });
@@ -61,9 +68,9 @@ export function historyRoutes({ config, store }: AppDeps): express.Router {
  * Keeps a run or judge submission in its visitor's history. The result is the answer the
  * client gets either way: a failed write is logged and the answer goes out without an id.
  */
-export async function keepSubmission({ config, store, logger }: AppDeps, submission: NewSubmission): Promise<string | undefined> {
+export async function keepSubmission({ config, store, logger }: AppDeps, submission: Omit<NewSubmission, 'owner'>, caller: Caller): Promise<string | undefined> {
   try {
-    return await store.addSubmission(submission, { maxPerVisitor: config.historyMax });
+    return await store.addSubmission({ ...submission, owner: ownerOf(caller) }, { maxPerVisitor: config.historyMax });
   } catch (err) {
     logger.error('could not keep a submission', { kind: submission.kind, error: (err as Error).message });
     return undefined;

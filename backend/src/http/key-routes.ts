@@ -1,21 +1,24 @@
 import express from 'express';
 import { z } from 'zod';
-import { createApiKey, keyUsage, MAX_USAGE_DAYS } from '../keys/key-admin.js';
+import { createApiKey, keyUsage, MAX_USAGE_DAYS, rotateCallbackSecret } from '../keys/key-admin.js';
 import { apiKeyRequestSchema } from '../protocol.js';
 import { ID_PATTERN } from '../store/ids.js';
 import { requireAdmin } from './admin.js';
+import { callerOf } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { describeRoute, errors, json, jsonBody, noContent } from './openapi/registry.js';
-import { apiKeyCreatedSchema, apiKeyInfoSchema, apiKeyListSchema, apiKeyUsageSchema } from './openapi/schemas.js';
+import { apiKeyCreatedSchema, apiKeyInfoSchema, apiKeyListSchema, apiKeyUsageSchema, callbackSecretRotatedSchema } from './openapi/schemas.js';
 import { parseBody } from './validate.js';
 
 /**
- * The admin's keys (`Authorization: Bearer $RUNBOX_ADMIN_KEY`): create (the key is in
- * that answer only), list, read, revoke, and usage per day. scripts/keys.ts does the same
- * on the store directly.
+ * The admin's keys (`Authorization: Bearer $RUNBOX_ADMIN_KEY`): create (the key and its
+ * callback secret are in that answer only), list, read, revoke, rotate the callback
+ * secret, and usage per day; a key may rotate its own callback secret. scripts/keys.ts
+ * does the same on the store directly.
  */
-export function keyRoutes({ config, store }: AppDeps, requireJson: express.RequestHandler): express.Router {
+export function keyRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
+  const { config, store } = deps;
   const router = express.Router();
   router.use('/admin/keys', (req, res, next) => {
     requireAdmin(req, config.adminKey);
@@ -71,6 +74,39 @@ export function keyRoutes({ config, store }: AppDeps, requireJson: express.Reque
     const usage = ID_PATTERN.test(req.params.id) ? await keyUsage(store.keys, req.params.id, days ?? 30) : null;
     if (!usage) throw new HttpError(404, { error: 'Not found', message: 'no API key has this id' });
     res.json(usage);
+  });
+
+  const rotated = async (id: string) => {
+    const answer = await rotateCallbackSecret(store.keys, id, config.callbackSecretOverlapSeconds);
+    if (!answer) throw new HttpError(404, { error: 'Not found', message: 'no API key has this id' });
+    return answer;
+  };
+  const rotation = {
+    summary: "A new secret to sign the key's submission callbacks (shown in this answer only)",
+    description: `The previous secret keeps signing beside the new one for RUNBOX_CALLBACK_SECRET_OVERLAP_SECONDS (${config.callbackSecretOverlapSeconds} s here): X-Runbox-Signature then carries both signatures, comma-separated, so receivers switch over without refusing a callback.`,
+  };
+  describeRoute(router, 'post', '/admin/keys/:id/callback-secret', {
+    ...admin,
+    ...rotation,
+    requestParams: idParam,
+    responses: { 200: json('The new secret', callbackSecretRotatedSchema), ...errors(401, 403, 404) },
+  });
+  router.post('/admin/keys/:id/callback-secret', async (req, res) => {
+    if (!ID_PATTERN.test(req.params.id)) throw new HttpError(404, { error: 'Not found', message: 'no API key has this id' });
+    res.json(await rotated(req.params.id));
+  });
+
+  // a tenant rotates its own secret without asking the admin: the key calling is the key rotated
+  describeRoute(router, 'post', '/key/callback-secret', {
+    ...rotation,
+    summary: "A new secret to sign the calling key's submission callbacks (shown in this answer only)",
+    tags: ['keys'],
+    responses: { 200: json('The new secret', callbackSecretRotatedSchema), ...errors(401, 403) },
+  });
+  router.post('/key/callback-secret', async (req, res) => {
+    const caller = await callerOf(req, res, deps);
+    if (caller.kind !== 'key') throw new HttpError(403, { error: 'Forbidden', message: 'only an API key has a callback secret of its own: call this with the key' });
+    res.set('Cache-Control', 'no-store').json(await rotated(caller.key.id));
   });
 
   // revoking is for good: the key stays listed (with its usage), answering 401 from now on

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { LIVE_CLOSE, LIVE_PATH, liveClientMessageSchema, liveServerMessageSchema, type LiveServerMessage, type LiveStart } from '../live-protocol.js';
 import { executeRequestSchema, type ErrorResponse, type ExecuteResponse, type LimitMaxima } from '../protocol.js';
@@ -16,6 +15,7 @@ import type { NewSubmission } from '../store/store.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
+import { LiveStdin } from './live-stdin.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 import { describeRoute, errors, jsonBody, quotaHeaders } from './openapi/registry.js';
@@ -37,13 +37,14 @@ export const SLOW_CLIENT_BYTES = 1024 * 1024;
 /**
  * Pings the client every PING_EVERY_MS; one that has not answered the last ping is gone
  * without a close (a dropped network), and its connection is ended, which ends its run.
- * Returns what stops the pings.
+ * A connection not read while its program's stdin is full (live-stdin.ts) cannot hear its
+ * pongs: it is not ended for that. Returns what stops the pings.
  */
 export function keepAlive(ws: WebSocket): () => void {
   let answered = true;
   ws.on('pong', () => (answered = true));
   const timer = setInterval(() => {
-    if (!answered) return void ws.terminate();
+    if (!answered && !ws.isPaused) return void ws.terminate();
     answered = false;
     ws.ping();
   }, PING_EVERY_MS);
@@ -131,8 +132,8 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     }
     await admitted.finish(result);
     if (key) {
-      const kept: NewSubmission = { visitorKey: key, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [], result };
-      result.submissionId = await keepSubmission(deps, kept);
+      const kept: Omit<NewSubmission, 'owner'> = { visitorKey: key, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [], result };
+      result.submissionId = await keepSubmission(deps, kept, admitted.caller);
     }
     send({ type: 'exit', result });
     res.end();
@@ -308,17 +309,20 @@ interface SessionContext {
 /**
  * One live connection and its one run, in the order things happen: wait for `start` ->
  * run (stdin fed as it comes, output sent as it arrives) -> `exit` -> close. Whatever ends
- * it first (the program, kill, a broken message, idleness, the client leaving, a client
- * that stops reading) ends the run, and the slot frees once nothing of the run is alive.
+ * it first (the program, kill, a broken message, no start in time, idleness, the client
+ * leaving, a client that stops reading) ends the run, and the slot frees once nothing of
+ * the run is alive.
  */
 class LiveSession {
   private phase: 'waiting' | 'running' | 'over' = 'waiting';
   /** the program's stdin: a pipe it reads while the run goes on */
-  private readonly input = new PassThrough();
+  private readonly input: LiveStdin;
   /** everything the program was given, kept with the run in the visitor's history */
   private inputText = '';
   private inputBytes = 0;
   private readonly stop = new AbortController();
+  /** a connection holds a live slot: one that does not start soon gives it back */
+  private readonly startTimer: NodeJS.Timeout;
   private readonly idleTimer: NodeJS.Timeout;
   /** stops the keep-alive pings */
   private readonly stopPinging: () => void;
@@ -332,6 +336,8 @@ class LiveSession {
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('error', () => undefined); // a broken connection ends in 'close' as well
     ws.on('close', () => this.abandon());
+    this.input = new LiveStdin(ws, context.deps.config.liveStdinBufferKb);
+    this.startTimer = setTimeout(() => this.notStarted(), context.deps.config.liveStartTimeoutMs);
     this.idleTimer = setTimeout(() => this.idle(), context.deps.config.liveIdleMs);
     this.stopPinging = keepAlive(ws);
   }
@@ -381,12 +387,13 @@ class LiveSession {
       return this.refuse(err);
     }
     this.phase = 'running';
+    clearTimeout(this.startTimer);
     this.idleTimer.refresh();
     if (start.stdin) this.feed(start.stdin);
     const hooks = liveHooks((message) => this.send(message));
     let result: ExecuteResponse;
     try {
-      result = await this.slot.execute(runRequest(start, language, program, this.input, maxima), {
+      result = await this.slot.execute(runRequest(start, language, program, this.input.stream, maxima), {
         ...hooks,
         // waiting for a user and compiling are the server's time, not the program's idling
         onStarted: (id) => {
@@ -400,7 +407,6 @@ class LiveSession {
         onOutput: (chunk) => {
           this.idleTimer.refresh();
           hooks.onOutput!(chunk);
-          stopIfNotReading(this.ws, this.stop);
         },
         signal: this.stop.signal,
       });
@@ -410,8 +416,8 @@ class LiveSession {
     }
     await this.admission.ticket.finish(result);
     if (start.visitor) {
-      const kept: NewSubmission = { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: start.files ?? null, stdin: this.inputText, args: start.args ?? [], result };
-      result.submissionId = await keepSubmission(deps, kept);
+      const kept: Omit<NewSubmission, 'owner'> = { visitorKey: start.visitor, kind: 'run', problem: null, language: language.id, code: program.entry.content, files: start.files ?? null, stdin: this.inputText, args: start.args ?? [], result };
+      result.submissionId = await keepSubmission(deps, kept, this.admission.ticket.caller);
     }
     const stopped = this.stop.signal.reason;
     const reason = stopped instanceof RunStop && stopped.status === result.status ? stopped.message : undefined;
@@ -426,24 +432,32 @@ class LiveSession {
     if (this.inputBytes + bytes > capKb * 1024) {
       return this.send({ type: 'error', field: 'stdin', message: `stdin may total at most ${capKb} KiB: this input was refused` });
     }
-    if (this.input.writableEnded) return this.send({ type: 'error', field: 'stdin', message: 'stdin was closed (stdin-eof): this input was refused' });
+    if (this.input.stream.writableEnded) return this.send({ type: 'error', field: 'stdin', message: 'stdin was closed (stdin-eof): this input was refused' });
     this.inputBytes += bytes;
     this.inputText += data;
     this.input.write(data);
   }
 
+  private notStarted(): void {
+    if (this.phase !== 'waiting') return;
+    const seconds = Number((this.context.deps.config.liveStartTimeoutMs / 1000).toFixed(1));
+    this.refuse(`no start message within ${seconds} s`, LIVE_CLOSE.protocolError, 'no start in time');
+  }
+
   private idle(): void {
+    if (this.phase !== 'running') return;
     const seconds = Number((this.context.deps.config.liveIdleMs / 1000).toFixed(1));
-    if (this.phase === 'waiting') return this.refuse(`no start message within ${seconds} s`);
     this.stop.abort(new RunStop('timeout', `no input and no output for ${seconds} s`));
   }
 
+  /** Sends a message; replies pile up unread as output does (input refused over and over), and are bounded alike. */
   private send(message: LiveServerMessage): void {
     sendOpen(this.ws, message);
+    stopIfNotReading(this.ws, this.stop);
   }
 
   /** An `error` message, then the connection closes (and with it the run, if there is one). */
-  private refuse(problem: unknown, code: number = LIVE_CLOSE.protocolError): void {
+  private refuse(problem: unknown, code: number = LIVE_CLOSE.protocolError, reason = 'refused'): void {
     let message: string;
     let field: string | undefined;
     if (typeof problem === 'string') message = problem;
@@ -460,7 +474,7 @@ class LiveSession {
       code = LIVE_CLOSE.internalError;
     }
     this.send({ type: 'error', message, ...(field ? { field } : {}) });
-    this.end(code, 'refused');
+    this.end(code, reason);
   }
 
   /** Closes the connection; a run still going is killed. */
@@ -477,9 +491,10 @@ class LiveSession {
       void this.admission.ticket.finish();
     }
     this.phase = 'over';
+    clearTimeout(this.startTimer);
     clearTimeout(this.idleTimer);
     this.stopPinging();
     if (!this.stop.signal.aborted) this.stop.abort(new RunStop('killed', 'the client went away'));
-    this.input.end();
+    this.input.close();
   }
 }

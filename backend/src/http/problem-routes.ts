@@ -121,8 +121,8 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
       await admitted.finish(result ? { cpuTimeMs } : null);
     }
     if (key) {
-      const kept: NewSubmission = { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: '', args: [], result };
-      result.submissionId = await keepSubmission(deps, kept);
+      const kept: Omit<NewSubmission, 'owner'> = { visitorKey: key, kind: 'judge', problem: problem.slug, language: language.id, code: program.entry.content, files: body.files ?? null, stdin: '', args: [], result };
+      result.submissionId = await keepSubmission(deps, kept, admitted.caller);
     }
     res.json(result);
   });

@@ -2,6 +2,7 @@ import express, { type Request } from 'express';
 import { snippetRequestSchema, type SnippetCreated, type SnippetResponse } from '../protocol.js';
 import { ID_PATTERN } from '../store/ids.js';
 import type { Snippet } from '../store/store.js';
+import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { describeRoute, errors, json, jsonBody } from './openapi/registry.js';
@@ -9,7 +10,8 @@ import { snippetCreatedSchema, snippetSchema } from './openapi/schemas.js';
 import { bodyLimitBytes, checkSizes, parseBody, programOf, resolveLanguage } from './validate.js';
 
 /** Shared snippets: saved once, never changed; the link is the only way to them. */
-export function snippetRoutes({ config, store, languages }: AppDeps, requireJson: express.RequestHandler): express.Router {
+export function snippetRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
+  const { config, store, languages } = deps;
   const router = express.Router();
   // the playground's address: configured, else the host this request came to (through nginx: its Host and scheme)
   const shareUrl = (req: Request, id: string) => `${config.publicUrl || `${req.protocol}://${req.host}`}/s/${id}`;
@@ -17,15 +19,19 @@ export function snippetRoutes({ config, store, languages }: AppDeps, requireJson
 
   describeRoute(router, 'post', '/snippets', {
     summary: 'Save a snippet (a share link)',
+    description: "Kept for RUNBOX_SNIPPET_KEEP_DAYS days. Saving one counts as a run of the caller's rate and daily quotas.",
     tags: ['snippets'],
     requestBody: jsonBody(snippetRequestSchema),
-    responses: { 201: json('Saved', snippetCreatedSchema, { Location: { description: 'The snippet in the API', schema: { type: 'string' } } }), ...errors(400, 413, 415) },
+    responses: { 201: json('Saved', snippetCreatedSchema, { Location: { description: 'The snippet in the API', schema: { type: 'string' } } }), ...errors(400, 413, 415, 429) },
   });
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const body = parseBody(snippetRequestSchema, req.body);
     const language = resolveLanguage(languages, body.language);
     const program = programOf(config, language, body);
     checkSizes(config, body);
+    // a snippet is kept for RUNBOX_SNIPPET_KEEP_DAYS: saving one counts as a run, so no caller can fill the store
+    const admitted = await admitRun(deps, req, res, { hold: false });
+    void admitted.finish();
     const snippet = await store.createSnippet({ language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [] });
     res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));
   });

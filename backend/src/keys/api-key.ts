@@ -40,3 +40,12 @@ export function keyMatches(token: string, storedHash: string): boolean {
   const given = createHash('sha256').update(token).digest();
   return stored.length === given.length && timingSafeEqual(stored, given);
 }
+
+/**
+ * A key's own secret for signing its submissions' callbacks (`rbxcb_` + 256 random bits):
+ * each tenant verifies with a secret no other tenant has, so none can forge another's
+ * callbacks. Shown when the key is made and when it is rotated, never again.
+ */
+export function newCallbackSecret(): string {
+  return `rbxcb_${randomBytes(32).toString('base64url')}`;
+}

@@ -1,14 +1,27 @@
-import type { ApiKeyCreated, ApiKeyRequest, ApiKeyUsage } from '../protocol.js';
+import type { ApiKeyCreated, ApiKeyRequest, ApiKeyUsage, CallbackSecretRotated } from '../protocol.js';
 import type { KeyStore } from '../store/store.js';
-import { newKeyMaterial } from './api-key.js';
+import { newCallbackSecret, newKeyMaterial } from './api-key.js';
 
-/** What the admin API and scripts/keys.ts both do: make a key, read its usage. */
+/** What the admin API and scripts/keys.ts both do: make a key, rotate its callback secret, read its usage. */
 
-/** Makes a key; the answer carries the key itself, which nothing can show again. */
+/** Makes a key; the answer carries the key and its callback secret, which nothing can show again. */
 export async function createApiKey(keys: KeyStore, request: ApiKeyRequest): Promise<ApiKeyCreated> {
   const material = newKeyMaterial();
-  const { hash: _hash, ...info } = await keys.createKey(material.id, material.hash, request);
-  return { ...info, key: material.key };
+  const callbackSecret = newCallbackSecret();
+  const { hash: _hash, ...info } = await keys.createKey(material.id, material.hash, request, callbackSecret);
+  return { ...info, key: material.key, callbackSecret };
+}
+
+/**
+ * A new callback secret for the key (null: no such key). The one it replaces still signs,
+ * beside it, for `overlapSeconds`: receivers switch over without refusing a callback.
+ */
+export async function rotateCallbackSecret(keys: KeyStore, id: string, overlapSeconds: number, now = Date.now()): Promise<CallbackSecretRotated | null> {
+  const callbackSecret = newCallbackSecret();
+  const previousUntil = now + overlapSeconds * 1000;
+  const had = await keys.callbackSecrets(id, now);
+  if (!(await keys.rotateCallbackSecret(id, callbackSecret, previousUntil))) return null;
+  return { id, callbackSecret, previousValidUntil: had ? new Date(previousUntil).toISOString() : null };
 }
 
 export const MAX_USAGE_DAYS = 366;

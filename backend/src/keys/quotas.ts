@@ -89,11 +89,15 @@ export class Quotas {
     return { perMinute: anon.perMinute || null, perDay: anon.perDay || null, concurrent: anon.concurrent || null };
   }
 
-  /** Lets a run in or throws QuotaExceededError naming the quota it is over. */
-  async admit(caller: Caller, { hold = true }: { hold?: boolean } = {}): Promise<RunTicket> {
+  /**
+   * Lets a run in or throws QuotaExceededError naming the quota it is over.
+   * `hold: false`: work that waits in a queue counts against the windows but holds no slot
+   * (`units` runs at once, all or none: a batch). `windows: false`: the slot alone, for
+   * queued work starting to run (its windows were counted when it was queued).
+   */
+  async admit(caller: Caller, { hold = true, windows: counted = true, units = 1 }: { hold?: boolean; windows?: boolean; units?: number } = {}): Promise<RunTicket> {
     const found = this.policyOf(caller);
-    // work that waits in a queue (hold: false) counts against the windows but holds no slot
-    const policy = found && !hold ? { ...found, concurrent: null } : found;
+    const policy = found && { perMinute: counted ? found.perMinute : null, perDay: counted ? found.perDay : null, concurrent: hold ? found.concurrent : null };
     if (!policy || (policy.perMinute === null && policy.perDay === null && policy.concurrent === null)) {
       return { caller, policy: policy ?? { perMinute: null, perDay: null, concurrent: null }, windows: [], finish: async () => undefined };
     }
@@ -106,10 +110,11 @@ export class Quotas {
       perMinute: policy.perMinute,
       perDay: policy.perDay,
       lease: leaseId === null ? null : { max: policy.concurrent!, id: leaseId, holder: this.holder, expiresAt: now + this.settings.leaseMs },
+      units,
     });
     const minuteReset = secondsLeft(now, MINUTE_MS);
     const dayReset = secondsLeft(now, DAY_MS);
-    if (!outcome.admitted) throw this.refusal(caller, outcome.exceeded, policy, { minute: minuteReset, day: dayReset });
+    if (!outcome.admitted) throw this.refusal(caller, outcome.exceeded, policy, { minute: minuteReset, day: dayReset }, units);
 
     const windows: WindowState[] = [];
     if (policy.perMinute !== null) windows.push({ window: 'minute', limit: policy.perMinute, used: outcome.minuteUsed!, resetSeconds: minuteReset });
@@ -140,13 +145,15 @@ export class Quotas {
     this.renewTimer = null;
   }
 
-  private refusal(caller: Caller, quota: QuotaName, policy: QuotaPolicy, resets: { minute: number; day: number }): QuotaExceededError {
+  private refusal(caller: Caller, quota: QuotaName, policy: QuotaPolicy, resets: { minute: number; day: number }, units: number): QuotaExceededError {
     const who = caller.kind === 'key' ? 'this API key' : 'anonymous clients (each address)';
+    // a batch is let in whole or not at all: say that its size is what did not fit
+    const these = units > 1 ? `; these ${units} runs do not all fit in what is left` : '';
     const [limit, retry, message] =
       quota === 'rate'
-        ? [policy.perMinute!, resets.minute, `${who} may start ${policy.perMinute} runs per minute`]
+        ? [policy.perMinute!, resets.minute, `${who} may start ${policy.perMinute} runs per minute${these}`]
         : quota === 'daily'
-          ? [policy.perDay!, resets.day, `${who} may start ${policy.perDay} runs per day (UTC)`]
+          ? [policy.perDay!, resets.day, `${who} may start ${policy.perDay} runs per day (UTC)${these}`]
           : [policy.concurrent!, CONCURRENCY_RETRY_SECONDS, `${who} may have ${policy.concurrent} runs in flight at once`];
     this.logger.info('quota exceeded', { caller: subjectForLog(caller), quota, limit });
     return new QuotaExceededError(quota, limit, retry, policy, `${message}; try again in ${retry} s`);

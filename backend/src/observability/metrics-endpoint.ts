@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIPv4 } from 'node:net';
 import type { Request, RequestHandler } from 'express';
+import { matchBearer } from '../http/api-keys.js';
 import { HttpError } from '../http/errors.js';
 import { registry } from './metrics.js';
 
@@ -43,10 +44,13 @@ const FORWARDING_HEADERS = ['x-forwarded-for', 'x-real-ip', 'forwarded'];
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 function mayScrape(req: Request, allowed: BlockList, token: string): boolean {
-  if (token) {
-    const given = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
-    if (given !== undefined && timingSafeEqual(digest(given), digest(token))) return true;
+  const authorization = req.get('authorization');
+  // as on /api: a header in another form is refused, not ignored (the scraper would never learn why)
+  const given = authorization === undefined ? undefined : matchBearer(authorization);
+  if (authorization !== undefined && given === undefined) {
+    throw new HttpError(401, { error: 'Unauthorized', message: 'send the metrics token as "Authorization: Bearer <token>"' }, { 'WWW-Authenticate': 'Bearer' });
   }
+  if (token && given !== undefined && timingSafeEqual(digest(given), digest(token))) return true;
   if (FORWARDING_HEADERS.some((h) => req.headers[h] !== undefined)) return false;
   return peerAllowed(req.socket.remoteAddress, allowed);
 }

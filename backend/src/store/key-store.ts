@@ -1,6 +1,6 @@
 import type { ApiKeyInfo, ApiKeyRequest, KeyCaps, KeyUsageDay } from '../protocol.js';
 import type { SqlDatabase, SqlQueries } from './sql.js';
-import type { AdmissionOutcome, AdmissionRequest, KeyStore, StoredApiKey } from './store.js';
+import type { AdmissionOutcome, AdmissionRequest, CallbackSecrets, KeyStore, StoredApiKey } from './store.js';
 
 interface KeyRow {
   [column: string]: string | number | null;
@@ -57,15 +57,35 @@ class Refused extends Error {
 export class SqlKeyStore implements KeyStore {
   constructor(private readonly db: SqlDatabase) {}
 
-  async createKey(id: string, hash: string, key: ApiKeyRequest): Promise<StoredApiKey> {
+  async createKey(id: string, hash: string, key: ApiKeyRequest, callbackSecret: string): Promise<StoredApiKey> {
     const caps = key.caps ?? {};
     const now = Date.now();
     await this.db.run(
-      `INSERT INTO api_keys (id, name, key_hash, rate_per_minute, max_concurrent, daily_runs, max_time_ms, max_cpu_ms, max_memory_mb, max_processes, max_output_kb, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-      [id, key.name, hash, key.ratePerMinute ?? null, key.maxConcurrent, key.dailyRuns ?? null, caps.timeMs ?? null, caps.cpuTimeMs ?? null, caps.memoryMb ?? null, caps.processes ?? null, caps.outputKb ?? null, now],
+      `INSERT INTO api_keys (id, name, key_hash, rate_per_minute, max_concurrent, daily_runs, max_time_ms, max_cpu_ms, max_memory_mb, max_processes, max_output_kb, created_at, revoked_at, callback_secret)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      [id, key.name, hash, key.ratePerMinute ?? null, key.maxConcurrent, key.dailyRuns ?? null, caps.timeMs ?? null, caps.cpuTimeMs ?? null, caps.memoryMb ?? null, caps.processes ?? null, caps.outputKb ?? null, now, callbackSecret],
     );
     return (await this.getKey(id))!;
+  }
+
+  async callbackSecrets(id: string, now = Date.now()): Promise<CallbackSecrets | null> {
+    const row = await this.db.get<{ callback_secret: string | null; callback_secret_previous: string | null; callback_secret_previous_until: number | null }>(
+      'SELECT callback_secret, callback_secret_previous, callback_secret_previous_until FROM api_keys WHERE id = ?',
+      [id],
+    );
+    if (!row?.callback_secret) return null;
+    const previousLive = row.callback_secret_previous !== null && Number(row.callback_secret_previous_until) > now;
+    return { current: row.callback_secret, previous: previousLive ? row.callback_secret_previous : null };
+  }
+
+  async rotateCallbackSecret(id: string, secret: string, previousUntil: number): Promise<boolean> {
+    // the secret being replaced keeps signing beside the new one until previousUntil; a key that had none gets its first
+    const changed = await this.db.run(
+      `UPDATE api_keys SET callback_secret_previous = callback_secret, callback_secret_previous_until = CASE WHEN callback_secret IS NULL THEN NULL ELSE CAST(? AS BIGINT) END, callback_secret = ?
+        WHERE id = ?`,
+      [previousUntil, secret, id],
+    );
+    return changed > 0;
   }
 
   async getKey(id: string): Promise<StoredApiKey | null> {
@@ -89,14 +109,15 @@ export class SqlKeyStore implements KeyStore {
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionOutcome> {
-    const { subject, now, perMinute, perDay, lease } = request;
+    const { subject, now, perMinute, perDay, lease, units = 1 } = request;
+    if (lease && units !== 1) throw new Error('a lease is one run slot: admit several runs without one');
     try {
       return await this.db.transaction(async (tx) => {
         // the rate first: a run refused for any reason counts against nothing (the transaction rolls back)
-        const minuteUsed = perMinute === null ? null : await countInWindow(tx, subject, 'minute', now - (now % MINUTE_MS), perMinute);
+        const minuteUsed = perMinute === null ? null : await countInWindow(tx, subject, 'minute', now - (now % MINUTE_MS), perMinute, units);
         if (minuteUsed === 0) throw new Refused({ admitted: false, exceeded: 'rate' });
         if (lease && !(await claimSlot(tx, subject, lease, now))) throw new Refused({ admitted: false, exceeded: 'concurrency' });
-        const dayUsed = perDay === null ? null : await countInWindow(tx, subject, 'day', now - (now % DAY_MS), perDay);
+        const dayUsed = perDay === null ? null : await countInWindow(tx, subject, 'day', now - (now % DAY_MS), perDay, units);
         if (dayUsed === 0) throw new Refused({ admitted: false, exceeded: 'daily' });
         return { admitted: true, minuteUsed, dayUsed };
       }, QUOTA_WRITE);
@@ -131,15 +152,16 @@ export class SqlKeyStore implements KeyStore {
 }
 
 /**
- * One more run in the subject's current window, if that stays within `limit`: resolves to
- * the window's new count, or 0 when the window is full (and then nothing changed).
+ * `units` more runs in the subject's current window, if that stays within `limit`: resolves
+ * to the window's new count, or 0 when they do not all fit (and then nothing changed).
  */
-async function countInWindow(tx: SqlQueries, subject: string, kind: 'minute' | 'day', windowStart: number, limit: number): Promise<number> {
+async function countInWindow(tx: SqlQueries, subject: string, kind: 'minute' | 'day', windowStart: number, limit: number, units: number): Promise<number> {
+  if (units > limit) return 0;
   const row = await tx.get<{ used: number }>(
-    `INSERT INTO quota_counters (subject, window_kind, window_start, used) VALUES (?, ?, ?, 1)
-     ON CONFLICT (subject, window_kind, window_start) DO UPDATE SET used = quota_counters.used + 1 WHERE quota_counters.used < ?
+    `INSERT INTO quota_counters (subject, window_kind, window_start, used) VALUES (?, ?, ?, ?)
+     ON CONFLICT (subject, window_kind, window_start) DO UPDATE SET used = quota_counters.used + excluded.used WHERE quota_counters.used + excluded.used <= ?
      RETURNING used`,
-    [subject, kind, windowStart, limit],
+    [subject, kind, windowStart, units, limit],
   );
   return row ? Number(row.used) : 0;
 }

@@ -184,6 +184,26 @@ export const MIGRATIONS: readonly Migration[] = [
     // JSON (store/text.ts): `code` keeps the entry file's content for clients that show one
     up: statements('ALTER TABLE snippets ADD COLUMN files TEXT', 'ALTER TABLE submissions ADD COLUMN files TEXT'),
   },
+  {
+    version: 6,
+    name: 'tenants: callback secrets per key, history per key, callback deliveries, held-back submissions',
+    up: statements(
+      // a key's callback signing secret (HMAC needs it whole: it cannot be hashed), and the
+      // one it replaced, still signing until callback_secret_previous_until (a rotation's overlap).
+      // Keys made before this step have none: their callbacks keep the server's secret until rotated
+      'ALTER TABLE api_keys ADD COLUMN callback_secret TEXT',
+      'ALTER TABLE api_keys ADD COLUMN callback_secret_previous TEXT',
+      'ALTER TABLE api_keys ADD COLUMN callback_secret_previous_until BIGINT',
+      // the API key a history entry was run under (null: anonymous): another key never lists it
+      'ALTER TABLE submissions ADD COLUMN owner TEXT',
+      // one id per delivery (its retries share it; a redelivery gets a new one), for receivers' de-duplication
+      'ALTER TABLE async_submissions ADD COLUMN callback_delivery TEXT',
+      // a queued submission whose key had every run slot taken waits until then before it is claimed again
+      'ALTER TABLE async_submissions ADD COLUMN not_before BIGINT',
+      'CREATE INDEX async_submissions_by_owner ON async_submissions (owner, seq)',
+      'CREATE INDEX snippets_by_age ON snippets (created_at)',
+    ),
+  },
 ];
 
 /** Any number: the advisory lock that keeps two PostgreSQL replicas from migrating at once. */

@@ -45,6 +45,13 @@ const PROBLEM_COLUMNS = `p.slug, p.title, p.statement, p.time_limit_ms, p.memory
   (SELECT COUNT(*) FROM problem_tests t WHERE t.problem_slug = p.slug AND t.hidden = 1) AS hidden`;
 
 /** The store in SQL both SQLite and PostgreSQL understand; the driver is the difference. */
+/**
+ * A history entry's API key matches the one asked for (parameter: the key's id, '' for
+ * none): a key's entries are listed to that key only, anonymous ones to anonymous callers.
+ * (`owner IS ?` is SQLite's alone; key ids are never empty.)
+ */
+const OWNED = "COALESCE(owner, '') = ?";
+
 export class SqlStore implements Store {
   readonly submissionQueue: SubmissionQueue;
   readonly keys: SqlKeyStore;
@@ -92,13 +99,17 @@ export class SqlStore implements Store {
     };
   }
 
+  pruneSnippets(before: Date): Promise<number> {
+    return this.db.run('DELETE FROM snippets WHERE created_at < ?', [before.getTime()]);
+  }
+
   async addSubmission(s: NewSubmission, retention: HistoryRetention): Promise<string> {
     const id = newId();
     const visitor = visitorDigest(s.visitorKey);
     await this.db.transaction(async (tx) => {
       await tx.run(
-        'INSERT INTO submissions (id, visitor, kind, problem_slug, language, code, files, stdin, args, status, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [id, visitor, s.kind, s.problem, s.language, encodeText(s.code), encodeFiles(s.files ?? null), encodeText(s.stdin), JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
+        'INSERT INTO submissions (id, visitor, owner, kind, problem_slug, language, code, files, stdin, args, status, result, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, visitor, s.owner, s.kind, s.problem, s.language, encodeText(s.code), encodeFiles(s.files ?? null), encodeText(s.stdin), JSON.stringify(s.args), s.result.status, JSON.stringify(s.result), Date.now()],
       );
       await tx.run(
         `DELETE FROM submissions WHERE visitor = ? AND id NOT IN
@@ -109,26 +120,26 @@ export class SqlStore implements Store {
     return id;
   }
 
-  async listSubmissions(visitorKey: string, limit: number): Promise<HistoryEntry[]> {
+  async listSubmissions(visitorKey: string, owner: string | null, limit: number): Promise<HistoryEntry[]> {
     const rows = await this.db.all<SubmissionRow>(
-      'SELECT id, kind, problem_slug, language, status, created_at FROM submissions WHERE visitor = ? ORDER BY seq DESC LIMIT ?',
-      [visitorDigest(visitorKey), limit],
+      `SELECT id, kind, problem_slug, language, status, created_at FROM submissions WHERE visitor = ? AND ${OWNED} ORDER BY seq DESC LIMIT ?`,
+      [visitorDigest(visitorKey), owner ?? '', limit],
     );
     return rows.map(historyEntry);
   }
 
-  async getSubmission(visitorKey: string, id: string): Promise<HistoryItem | null> {
+  async getSubmission(visitorKey: string, owner: string | null, id: string): Promise<HistoryItem | null> {
     const row = await this.db.get<SubmissionRow & { code: string; files: string | null; stdin: string; args: string; result: string }>(
-      'SELECT * FROM submissions WHERE id = ? AND visitor = ?',
-      [id, visitorDigest(visitorKey)],
+      `SELECT * FROM submissions WHERE id = ? AND visitor = ? AND ${OWNED}`,
+      [id, visitorDigest(visitorKey), owner ?? ''],
     );
     if (!row) return null;
     const files = decodeFiles(row.files);
     return { ...historyEntry(row), code: decodeText(row.code), ...(files ? { files } : {}), stdin: decodeText(row.stdin), args: JSON.parse(row.args), result: JSON.parse(row.result) };
   }
 
-  async deleteSubmission(visitorKey: string, id: string): Promise<boolean> {
-    return (await this.db.run('DELETE FROM submissions WHERE id = ? AND visitor = ?', [id, visitorDigest(visitorKey)])) > 0;
+  async deleteSubmission(visitorKey: string, owner: string | null, id: string): Promise<boolean> {
+    return (await this.db.run(`DELETE FROM submissions WHERE id = ? AND visitor = ? AND ${OWNED}`, [id, visitorDigest(visitorKey), owner ?? ''])) > 0;
   }
 
   pruneSubmissions(before: Date): Promise<number> {

@@ -25,6 +25,8 @@ export interface Snippet extends NewSnippet {
 export interface NewSubmission {
   /** the visitor's secret key; only its hash is stored */
   visitorKey: string;
+  /** the API key it ran under (null: anonymous, or the admin): only that key lists it */
+  owner: string | null;
   kind: 'run' | 'judge';
   problem: string | null;
   language: string;
@@ -71,6 +73,14 @@ export interface AdmissionRequest {
   perDay: number | null;
   /** a lease on one of `max` run slots, held by this process until released or expired */
   lease: { max: number; id: string; holder: string; expiresAt: number } | null;
+  /** runs counted at once, all or none (a batch); 1 when absent. Only without a lease */
+  units?: number;
+}
+
+/** A key's callback signing secrets: the current one, and during a rotation's overlap the one before. */
+export interface CallbackSecrets {
+  current: string;
+  previous: string | null;
 }
 
 export type AdmissionOutcome =
@@ -79,7 +89,11 @@ export type AdmissionOutcome =
 
 /** API keys, their usage, and the counters and leases that enforce quotas across replicas. */
 export interface KeyStore {
-  createKey(id: string, hash: string, key: ApiKeyRequest): Promise<StoredApiKey>;
+  createKey(id: string, hash: string, key: ApiKeyRequest, callbackSecret: string): Promise<StoredApiKey>;
+  /** null for an unknown key, or one made before keys had callback secrets (never rotated since) */
+  callbackSecrets(id: string, now?: number): Promise<CallbackSecrets | null>;
+  /** The new secret signs from now on, the old one beside it until `previousUntil`; false: no such key. */
+  rotateCallbackSecret(id: string, secret: string, previousUntil: number): Promise<boolean>;
   getKey(id: string): Promise<StoredApiKey | null>;
   listKeys(): Promise<ApiKeyInfo[]>;
   /** 'unknown' for no such key; revoking twice keeps the first time */
@@ -101,13 +115,16 @@ export interface Store {
   readonly keys: KeyStore;
   createSnippet(snippet: NewSnippet): Promise<Snippet>;
   getSnippet(id: string): Promise<Snippet | null>;
+  /** Deletes every snippet saved before `before`; resolves to how many. */
+  pruneSnippets(before: Date): Promise<number>;
 
   /** Keeps a submission and trims the visitor's history to the retention, atomically. */
   addSubmission(submission: NewSubmission, retention: HistoryRetention): Promise<string>;
-  listSubmissions(visitorKey: string, limit: number): Promise<HistoryEntry[]>;
-  getSubmission(visitorKey: string, id: string): Promise<HistoryItem | null>;
-  /** false when the visitor has no submission with that id */
-  deleteSubmission(visitorKey: string, id: string): Promise<boolean>;
+  /** The visitor's history under one API key (`owner`; null: anonymous), newest first. */
+  listSubmissions(visitorKey: string, owner: string | null, limit: number): Promise<HistoryEntry[]>;
+  getSubmission(visitorKey: string, owner: string | null, id: string): Promise<HistoryItem | null>;
+  /** false when the visitor has no submission with that id under that key */
+  deleteSubmission(visitorKey: string, owner: string | null, id: string): Promise<boolean>;
   /** Deletes every submission created before `before`; resolves to how many. */
   pruneSubmissions(before: Date): Promise<number>;
 

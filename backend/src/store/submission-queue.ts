@@ -55,7 +55,7 @@ export interface SubmissionRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
-  callback: { url: string; state: CallbackState; attempts: number; lastError: string | null } | null;
+  callback: { url: string; state: CallbackState; attempts: number; lastError: string | null; deliveryId: string | null } | null;
 }
 
 export interface ClaimedSubmission {
@@ -82,9 +82,10 @@ interface QueueRow {
   callback_state: CallbackState | null;
   callback_attempts: number;
   callback_error: string | null;
+  callback_delivery: string | null;
 }
 
-const RECORD_COLUMNS = 'seq, id, owner, status, result, attempts, created_at, started_at, finished_at, callback_url, callback_state, callback_attempts, callback_error';
+const RECORD_COLUMNS = 'seq, id, owner, status, result, attempts, created_at, started_at, finished_at, callback_url, callback_state, callback_attempts, callback_error, callback_delivery';
 
 export class SubmissionQueue {
   constructor(private readonly db: SqlDatabase) {}
@@ -125,9 +126,9 @@ export class SubmissionQueue {
   async claim(worker: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedSubmission[]> {
     const rows = await this.db.all<{ seq: number; id: string; owner: string | null; request: string; attempts: number }>(
       `UPDATE async_submissions SET status = 'running', lease_owner = ?, lease_until = ?, started_at = ?, attempts = attempts + 1
-        WHERE id IN (SELECT id FROM async_submissions WHERE status = 'queued' ORDER BY seq LIMIT ?${this.skipLocked})
+        WHERE id IN (SELECT id FROM async_submissions WHERE status = 'queued' AND (not_before IS NULL OR not_before <= ?) ORDER BY seq LIMIT ?${this.skipLocked})
         RETURNING seq, id, owner, request, attempts`,
-      [worker, now + leaseMs, now, limit],
+      [worker, now + leaseMs, now, now, limit],
     );
     return rows
       .sort((a, b) => Number(a.seq) - Number(b.seq))
@@ -145,20 +146,39 @@ export class SubmissionQueue {
    */
   async finish(id: string, worker: string, outcome: SubmissionOutcome, now = Date.now()): Promise<boolean> {
     const changed = await this.db.run(
-      `UPDATE async_submissions SET status = 'done', result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL,
-              callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, callback_due_at = ?
+      `UPDATE async_submissions SET status = 'done', result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL, ${CALLBACK_DUE}
         WHERE id = ? AND status = 'running' AND lease_owner = ?`,
-      [JSON.stringify(outcome), now, now, id, worker],
+      [JSON.stringify(outcome), now, now, newId(), id, worker],
     );
     return changed > 0;
   }
 
-  /** Puts a claimed submission back, as if never taken (this server could not run it now). */
-  async release(id: string, worker: string): Promise<void> {
+  /**
+   * Puts a claimed submission back, as if never taken (this server could not run it now);
+   * with `notBefore`, no server claims it again before then (its key had no run slot free).
+   */
+  async release(id: string, worker: string, notBefore: number | null = null): Promise<void> {
     await this.db.run(
-      "UPDATE async_submissions SET status = 'queued', lease_owner = NULL, lease_until = NULL, started_at = NULL, attempts = attempts - 1 WHERE id = ? AND status = 'running' AND lease_owner = ?",
-      [id, worker],
+      "UPDATE async_submissions SET status = 'queued', lease_owner = NULL, lease_until = NULL, started_at = NULL, attempts = attempts - 1, not_before = ? WHERE id = ? AND status = 'running' AND lease_owner = ?",
+      [notBefore, id, worker],
     );
+  }
+
+  /**
+   * Delivers a finished submission's callback once more, as a new delivery (a new id, its
+   * tries counted from 0): 'started', or why not ('none': no such finished submission with
+   * a callback; 'busy': a delivery of it is still under way).
+   */
+  async redeliver(id: string, now = Date.now()): Promise<{ state: 'started'; deliveryId: string } | { state: 'none' | 'busy' }> {
+    const deliveryId = newId();
+    const changed = await this.db.run(
+      `UPDATE async_submissions SET callback_state = 'pending', callback_due_at = ?, callback_attempts = 0, callback_error = NULL, callback_delivery = ?
+        WHERE id = ? AND status = 'done' AND callback_url IS NOT NULL AND callback_state IN ('delivered', 'failed')`,
+      [now, deliveryId, id],
+    );
+    if (changed > 0) return { state: 'started', deliveryId };
+    const row = await this.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM async_submissions WHERE id = ? AND status = 'done' AND callback_url IS NOT NULL", [id]);
+    return { state: Number(row?.n ?? 0) > 0 ? 'busy' : 'none' };
   }
 
   /** Claims whose heartbeat stopped: their server died or stalled. */
@@ -195,10 +215,9 @@ export class SubmissionQueue {
     for (const row of doomed) {
       const outcome = failure(row.language, Number(row.attempts));
       failed += await this.db.run(
-        `UPDATE async_submissions SET status = 'done', result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL,
-                callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, callback_due_at = ?
+        `UPDATE async_submissions SET status = 'done', result = ?, finished_at = ?, lease_owner = NULL, lease_until = NULL, ${CALLBACK_DUE}
           WHERE id = ? AND status = 'running' AND ${condition}`,
-        [JSON.stringify(outcome), now, now, row.id, ...params],
+        [JSON.stringify(outcome), now, now, newId(), row.id, ...params],
       );
     }
     const callbacks = await this.db.run(
@@ -244,6 +263,9 @@ export class SubmissionQueue {
   }
 }
 
+/** A finished submission's callback (if it has one) is due at once, as a new delivery: parameters due time, delivery id. */
+const CALLBACK_DUE = "callback_state = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END, callback_due_at = ?, callback_delivery = CASE WHEN callback_url IS NULL THEN NULL ELSE ? END";
+
 const date = (ms: number | null) => (ms === null ? null : new Date(Number(ms)));
 
 function toRecord(row: QueueRow): SubmissionRecord {
@@ -259,6 +281,6 @@ function toRecord(row: QueueRow): SubmissionRecord {
     callback:
       row.callback_url === null
         ? null
-        : { url: row.callback_url, state: row.callback_state ?? 'pending', attempts: Number(row.callback_attempts), lastError: row.callback_error },
+        : { url: row.callback_url, state: row.callback_state ?? 'pending', attempts: Number(row.callback_attempts), lastError: row.callback_error, deliveryId: row.callback_delivery },
   };
 }

@@ -5,22 +5,32 @@ import type { Socket } from 'node:net';
 import { RefusedAddressError, type CallbackPolicy } from './callback-address.js';
 
 /**
- * One callback delivery: the finished submission POSTed as JSON, signed so the receiver
- * can tell it came from this runbox and is fresh.
+ * One try of a callback delivery: the finished submission POSTed as JSON, signed so the
+ * receiver can tell it came from this runbox (and for which tenant) and is fresh.
  *
  *   X-Runbox-Timestamp: <unix seconds>
  *   X-Runbox-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>
+ *   X-Runbox-Delivery:  <id: the same on every retry of this delivery, for de-duplication>
+ *   X-Runbox-Attempt:   <1, 2, ...>
  *
  * The receiver recomputes the HMAC over the raw body, compares in constant time and
- * rejects old timestamps (replays). Redirects are not followed; any 2xx is success.
+ * rejects old timestamps (replays). While a key's secret is being rotated the signature
+ * header carries one signature per secret, comma-separated (the new one first): a receiver
+ * accepts the body if any of them matches its secret. Redirects are not followed; any 2xx
+ * is success.
  */
 
 export const TIMESTAMP_HEADER = 'x-runbox-timestamp';
 export const SIGNATURE_HEADER = 'x-runbox-signature';
 export const SUBMISSION_HEADER = 'x-runbox-submission';
+export const DELIVERY_HEADER = 'x-runbox-delivery';
+export const ATTEMPT_HEADER = 'x-runbox-attempt';
 
-/** The secret that signs a submission's callback: per submitter once API keys have secrets. */
-export type CallbackSecretLookup = (owner: string | null) => string | null | Promise<string | null>;
+/**
+ * The secrets that sign a submission's callback, by its submitter (an API key's id, or null):
+ * the key's own (two during a rotation), else the server's; none: callbacks are off for it.
+ */
+export type CallbackSecretLookup = (owner: string | null) => Promise<string[]>;
 
 export function signCallback(secret: string, timestamp: number, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -30,11 +40,18 @@ export type DeliveryResult = { ok: true; status: number } | { ok: false; permane
 
 const RESPONSE_READ_LIMIT = 64 * 1024;
 
+/** Which delivery this try belongs to, and which try it is. */
+export interface DeliveryTry {
+  submissionId: string;
+  deliveryId: string;
+  attempt: number;
+}
+
 export async function deliverCallback(
   target: string,
-  submissionId: string,
+  delivery: DeliveryTry,
   body: string,
-  secret: string,
+  secrets: readonly string[],
   policy: CallbackPolicy,
   { timeoutMs = 10_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<DeliveryResult> {
@@ -48,8 +65,10 @@ export async function deliverCallback(
     'content-length': String(Buffer.byteLength(body)),
     'user-agent': 'runbox-callback',
     [TIMESTAMP_HEADER]: String(timestamp),
-    [SIGNATURE_HEADER]: signCallback(secret, timestamp, body),
-    [SUBMISSION_HEADER]: submissionId,
+    [SIGNATURE_HEADER]: secrets.map((secret) => signCallback(secret, timestamp, body)).join(','),
+    [SUBMISSION_HEADER]: delivery.submissionId,
+    [DELIVERY_HEADER]: delivery.deliveryId,
+    [ATTEMPT_HEADER]: String(delivery.attempt),
   };
   const client = url.protocol === 'https:' ? https : http;
   return new Promise<DeliveryResult>((resolve) => {

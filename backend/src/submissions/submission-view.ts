@@ -15,14 +15,25 @@ export function verdictOf(result: ExecuteResponse, expectedOutput: string | null
   return result.status === 'killed' ? 'internal_error' : result.status;
 }
 
-/** A submission as the API shows it (and as its callback carries it). */
-export function submissionView(record: SubmissionRecord): SubmissionResponse {
+/**
+ * A submission as the API shows it; `callbackUrl`: whether the reader may see the callback's
+ * URL (its submitter; see submission-routes.ts).
+ */
+export function submissionView(record: SubmissionRecord, { callbackUrl }: { callbackUrl: boolean }): SubmissionResponse {
+  const callback = record.callback && {
+    ...(callbackUrl ? { url: record.callback.url } : {}),
+    host: hostOf(record.callback.url),
+    state: record.callback.state,
+    deliveryId: record.callback.deliveryId,
+    attempts: record.callback.attempts,
+    lastError: record.callback.lastError,
+  };
   const times = {
     createdAt: record.createdAt.toISOString(),
     startedAt: record.startedAt?.toISOString() ?? null,
     finishedAt: record.finishedAt?.toISOString() ?? null,
     attempts: record.attempts,
-    callback: record.callback,
+    callback,
   };
   const outcome = record.outcome;
   if (record.status !== 'done' || !outcome) return { id: record.id, status: record.status === 'done' ? 'running' : record.status, ...times };
@@ -56,4 +67,23 @@ function neverRan(language: string): ExecuteResponse {
     processLimit: 0,
     compile: null,
   };
+}
+
+/**
+ * The body of a callback's `attempt`th try: the submission as its receiver may see it, its
+ * `callback` as it stands once this try is answered 2xx (delivered, after `attempt` tries):
+ * the one state a receiver acting on the body can rely on.
+ */
+export function callbackBody(record: SubmissionRecord, attempt: number): string {
+  const view = submissionView(record, { callbackUrl: true });
+  return JSON.stringify({ ...view, callback: view.callback && { ...view.callback, state: 'delivered', attempts: attempt, lastError: null } });
+}
+
+/** Only the host of a callback URL is shown or logged to others: its path or query may hold the receiver's tokens. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid)';
+  }
 }

@@ -5,13 +5,15 @@ import type { Config } from '../config.js';
 import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import { singleFileProgram, type Program } from '../runs/program.js';
 import type { Logger } from '../log.js';
+import { QuotaExceededError, type Quotas, type RunTicket } from '../keys/quotas.js';
+import type { KeyStore } from '../store/store.js';
 import { callbackAttempted, submissionFinished } from '../observability/metrics.js';
 import type { RunLimits } from '../runs/run.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
 import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord, StoredRequest } from '../store/submission-queue.js';
 import type { CallbackPolicy } from './callback-address.js';
 import { deliverCallback, type CallbackSecretLookup } from './callback-delivery.js';
-import { submissionView, verdictOf } from './submission-view.js';
+import { callbackBody, hostOf, verdictOf } from './submission-view.js';
 
 /**
  * How often a server looks for work queued through another server (its own submissions
@@ -24,8 +26,21 @@ const IDLE_POLL_MS = 1000;
 export const MAX_ATTEMPTS = 3;
 /** Callbacks being delivered at once by one server. */
 const MAX_DELIVERIES = 8;
-/** The first retry of a failed callback; each next one waits twice as long. */
+/** The first retry of a failed callback; each next one waits twice as long, up to RUNBOX_CALLBACK_BACKOFF_CAP_SECONDS. */
 const CALLBACK_BACKOFF_MS = 1000;
+/**
+ * Each wait is up to this share shorter, at random: the receiver that failed a thousand
+ * callbacks at once (it was down) does not get all their retries in the same second.
+ */
+const CALLBACK_JITTER = 0.2;
+/** A queued submission whose key has every run slot taken is not claimed again before this. */
+const HELD_BACK_MS = 500;
+
+/** The wait before try `attempt + 1` of a callback whose try `attempt` failed. */
+export function callbackRetryDelayMs(attempt: number, capSeconds: number, random = Math.random()): number {
+  const capped = Math.min(capSeconds * 1000, CALLBACK_BACKOFF_MS * 2 ** Math.min(attempt - 1, 40));
+  return Math.round(capped * (1 - CALLBACK_JITTER * random));
+}
 
 export interface SubmissionWorkerDeps {
   config: Config;
@@ -33,8 +48,11 @@ export interface SubmissionWorkerDeps {
   languages: LanguageSet;
   queue: SubmissionQueue;
   logger: Logger;
-  callbackSecret: CallbackSecretLookup;
+  callbackSecrets: CallbackSecretLookup;
   callbackPolicy: CallbackPolicy;
+  /** A key's submission holds one of the key's run slots while it runs, and counts in its usage. */
+  quotas: Quotas;
+  keys: KeyStore;
 }
 
 /**
@@ -68,8 +86,8 @@ export class SubmissionWorker {
     return this.deps.callbackPolicy;
   }
 
-  get callbackSecret(): CallbackSecretLookup {
-    return this.deps.callbackSecret;
+  get callbackSecrets(): CallbackSecretLookup {
+    return this.deps.callbackSecrets;
   }
 
   constructor(private readonly deps: SubmissionWorkerDeps) {
@@ -197,7 +215,15 @@ export class SubmissionWorker {
     this.running++;
     // one line per claim: the tests count them to prove no submission runs twice
     logger.info('submission claimed', { id: claimed.id, worker: this.name, attempt: claimed.attempts });
+    let ticket: RunTicket | null = null;
     try {
+      const slot = await this.slotOf(claimed.owner);
+      if (slot === 'busy') {
+        // every run slot of its key is taken (by its synchronous runs or other submissions): it waits its turn
+        await queue.release(claimed.id, this.name, Date.now() + HELD_BACK_MS);
+        return;
+      }
+      ticket = slot;
       const language = this.deps.languages.find(request.language);
       let outcome: SubmissionOutcome;
       if (!language) {
@@ -210,6 +236,8 @@ export class SubmissionWorker {
           await queue.release(claimed.id, this.name);
           return;
         }
+        // in the key's usage as a synchronous run is
+        await ticket?.finish(result);
         outcome = { result, language: language.id, verdict: verdictOf(result, request.expectedOutput) };
       }
       if (await queue.finish(claimed.id, this.name, outcome)) {
@@ -226,22 +254,43 @@ export class SubmissionWorker {
         logger.error('submission failed inside the server', { id: claimed.id, error: (err as Error).message });
       }
     } finally {
+      await ticket?.finish();
       this.running--;
       this.finished.emit(claimed.id);
       this.kick();
     }
   }
 
+  /**
+   * One of the owner key's run slots (counted across replicas, as its synchronous runs),
+   * 'busy' when all are taken, null for work of no key. Its windows were counted when it
+   * was queued. A key unknown here (it cannot be deleted, only revoked) holds nothing.
+   */
+  private async slotOf(owner: string | null): Promise<RunTicket | 'busy' | null> {
+    if (owner === null) return null;
+    const stored = await this.deps.keys.getKey(owner);
+    if (!stored) return null;
+    const { hash: _hash, ...key } = stored;
+    try {
+      return await this.deps.quotas.admit({ kind: 'key', key }, { windows: false });
+    } catch (err) {
+      if (err instanceof QuotaExceededError) return 'busy';
+      throw err;
+    }
+  }
+
   private async deliver(record: SubmissionRecord): Promise<void> {
-    const { queue, logger, config, callbackSecret, callbackPolicy } = this.deps;
+    const { queue, logger, config, callbackSecrets, callbackPolicy } = this.deps;
     const callback = record.callback!;
     this.delivering++;
     const attempt = callback.attempts + 1;
     try {
-      const secret = await callbackSecret(record.owner);
-      const delivery = secret
-        ? await deliverCallback(callback.url, record.id, JSON.stringify(submissionView(record)), secret, callbackPolicy, { signal: this.deliveries.signal })
-        : ({ ok: false, permanent: true, error: 'no callback secret is configured' } as const);
+      const secrets = await callbackSecrets(record.owner);
+      const target = { submissionId: record.id, deliveryId: callback.deliveryId ?? record.id, attempt };
+      const delivery =
+        secrets.length > 0
+          ? await deliverCallback(callback.url, target, callbackBody(record, attempt), secrets, callbackPolicy, { signal: this.deliveries.signal })
+          : ({ ok: false, permanent: true, error: 'no callback secret is configured' } as const);
       const host = hostOf(callback.url);
       if (delivery.ok) {
         await queue.settleCallback(record.id, this.name, { state: 'delivered' });
@@ -255,7 +304,7 @@ export class SubmissionWorker {
         callbackAttempted('failed');
         logger.warn('callback given up', { id: record.id, host, attempt, error: delivery.error });
       } else {
-        const dueAt = Date.now() + CALLBACK_BACKOFF_MS * 2 ** (attempt - 1);
+        const dueAt = Date.now() + callbackRetryDelayMs(attempt, config.callbackBackoffCapSeconds);
         await queue.settleCallback(record.id, this.name, { state: 'pending', dueAt, error: delivery.error });
         callbackAttempted('retry');
         logger.info('callback failed; will retry', { id: record.id, host, attempt, error: delivery.error, retryInMs: dueAt - Date.now() });
@@ -291,15 +340,6 @@ function failedOutcome(language: string, attempts: number): SubmissionOutcome {
     verdict: null,
     message: `the server running this submission stopped during the run ${attempts} times; it is not tried again`,
   };
-}
-
-/** Only the host of a callback URL is logged: its path or query may hold the receiver's tokens. */
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '(invalid)';
-  }
 }
 
 /** The program a stored request carries: its files (entry named), or one file of `code`. */

@@ -81,10 +81,10 @@ export const quotaHeaders = {
 /** What each error status means on this API; every one is the Error shape. */
 const ERROR_MEANING: Record<number, string> = {
   400: 'A field is invalid: `field` names it (unknown fields, a malformed visitor key, an unsupported language, and an X-API-Key header that is empty or names another key than Authorization included)',
-  401: 'No API key where one is needed (RUNBOX_ANONYMOUS=false, or the admin key), or the key sent is unknown or revoked',
+  401: 'No API key where one is needed (RUNBOX_ANONYMOUS=false, or the admin key), the key sent is unknown or revoked, or an Authorization header is not `Bearer <key>`',
   403: "Not allowed: the admin API is off, this client may not, or a requested limit is over the API key's cap (`field` names it, `cap` says it)",
   404: 'No such thing',
-  409: 'It exists already',
+  409: 'It exists already, or (a callback redelivery) a delivery is under way',
   413: 'Code, stdin or the whole body is over its cap: `field` names it',
   415: 'The body is not UTF-8 JSON (`Content-Type: application/json`)',
   426: 'A WebSocket endpoint asked without an upgrade',

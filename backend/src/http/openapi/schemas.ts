@@ -7,6 +7,7 @@ import {
   VISITOR_HEADER,
   VISITOR_KEY,
   type ApiKeyCreated,
+  type CallbackSecretRotated,
   type ApiKeyInfo,
   type ApiKeyUsage,
   type ErrorResponse,
@@ -217,8 +218,19 @@ export const apiKeyInfoSchema = z
   .meta({ id: 'ApiKey', description: 'A key as the admin sees it: never the key itself, nor its hash' });
 
 export const apiKeyCreatedSchema = apiKeyInfoSchema
-  .extend({ key: z.string().meta({ description: 'The key (rbx_<id>.<secret>): shown in this answer only' }) })
+  .extend({
+    key: z.string().meta({ description: 'The key (rbx_<id>.<secret>): shown in this answer only' }),
+    callbackSecret: z.string().meta({ description: "Signs this key's submission callbacks (X-Runbox-Signature): shown in this answer only" }),
+  })
   .meta({ id: 'ApiKeyCreated' });
+
+export const callbackSecretRotatedSchema = z
+  .object({
+    id: z.string().meta({ description: "The key's id" }),
+    callbackSecret: z.string().meta({ description: 'The new secret: it signs from now on, and is shown in this answer only' }),
+    previousValidUntil: z.string().nullable().meta({ description: 'Until then the previous secret signs too (a second signature in the header); null when there was none' }),
+  })
+  .meta({ id: 'CallbackSecretRotated' });
 
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeyInfoSchema) }).meta({ id: 'ApiKeyList' });
 
@@ -235,8 +247,10 @@ export const apiKeyUsageSchema = z
 
 const submissionCallbackSchema = z
   .object({
-    url: z.string(),
+    url: z.string().optional().meta({ description: "Shown only to the API key that submitted and the admin: it may carry the receiver's tokens" }),
+    host: z.string().meta({ description: 'The host it is delivered to' }),
     state: z.enum(['pending', 'delivering', 'delivered', 'failed']),
+    deliveryId: z.string().nullable().meta({ description: "The current delivery's id (X-Runbox-Delivery): its retries share it, a redelivery gets a new one" }),
     attempts: z.number().int().meta({ description: 'Deliveries tried so far' }),
     lastError: z.string().nullable().meta({ description: "Why the last try failed (the receiver's status, a refused address, a timeout)" }),
   })
@@ -266,6 +280,9 @@ export const finishedSubmissionSchema = executeResponseSchema
   .meta({ id: 'FinishedSubmission', description: "Run: /api/execute's result (status is the run's) with the submission's own fields" });
 
 export const submissionSchema = z.union([pendingSubmissionSchema, finishedSubmissionSchema]).meta({ id: 'Submission' });
+export const callbackRedeliverySchema = z
+  .object({ id: z.string().meta({ description: "The submission's id" }), deliveryId: z.string().meta({ description: 'The new delivery (X-Runbox-Delivery)' }) })
+  .meta({ id: 'CallbackRedelivery' });
 export const submissionCreatedSchema = z.object({ id: z.string() }).meta({ id: 'SubmissionCreated' });
 export const submissionBatchCreatedSchema = z.object({ ids: z.array(z.string()).meta({ description: 'In the order of the request' }) }).meta({ id: 'SubmissionBatchCreated' });
 export const submissionListSchema = z
@@ -346,6 +363,7 @@ same<Same<z.infer<typeof errorSchema>, ErrorResponse>>();
 same<Same<z.infer<typeof programFileSchema>, ProgramFile>>();
 same<Same<z.infer<typeof apiKeyInfoSchema>, ApiKeyInfo>>();
 same<Same<z.infer<typeof apiKeyCreatedSchema>, ApiKeyCreated>>();
+same<Same<z.infer<typeof callbackSecretRotatedSchema>, CallbackSecretRotated>>();
 same<Same<z.infer<typeof apiKeyUsageSchema>, ApiKeyUsage>>();
 same<Same<z.infer<typeof submissionCallbackSchema>, SubmissionCallback>>();
 same<Same<z.infer<typeof pendingSubmissionSchema>, PendingSubmission>>();

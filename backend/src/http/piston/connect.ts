@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { CompileResult, ExecuteResponse } from '../../protocol.js';
 import { RunStop } from '../../runs/run.js';
@@ -6,6 +5,7 @@ import { ShuttingDownError, type LiveSlot } from '../../runs/run-service.js';
 import type { AppDeps } from '../app.js';
 import { cappedMaxima } from '../api-keys.js';
 import { keepAlive, sendOpen, stopIfNotReading, type LiveAdmission, type LiveSocketRoute } from '../live.js';
+import { LiveStdin } from '../live-stdin.js';
 import { limitMaxima } from '../validate.js';
 import { parsePistonRequest, PISTON_CLOSE, PISTON_CONNECT_PATH, PistonError, type PistonServerMessage } from './protocol.js';
 import { pistonJob, type PistonJob } from './request.js';
@@ -29,9 +29,6 @@ import { pistonRuntimes, type PistonRuntime } from './runtimes.js';
  * a signal that would end a process ends the run (as `kill` on /api/live); the others
  * (SIGCHLD, SIGCONT, SIGSTOP, ...) are accepted and change nothing.
  */
-
-/** Piston closes a connection without init after 1 s; runbox allows a slow client longer. */
-const INIT_TIMEOUT_MS = 10_000;
 
 /** The signal names Piston accepts (Linux's, by number 1-31 and the real-time ones). */
 const SIGNALS = new Set([
@@ -64,7 +61,7 @@ type Stage = 'compile' | 'run';
 class PistonSession {
   private phase: 'waiting' | 'running' | 'over' = 'waiting';
   private stage: Stage | null = null;
-  private readonly input = new PassThrough();
+  private readonly input: LiveStdin;
   private inputBytes = 0;
   private readonly stop = new AbortController();
   private readonly initTimer: NodeJS.Timeout;
@@ -81,7 +78,9 @@ class PistonSession {
     ws.on('message', (data) => this.receive(data));
     ws.on('error', () => undefined); // a broken connection ends in 'close' as well
     ws.on('close', () => this.abandon());
-    this.initTimer = setTimeout(() => this.phase === 'waiting' && this.end(PISTON_CLOSE.initializationTimeout), INIT_TIMEOUT_MS);
+    this.input = new LiveStdin(ws, context.deps.config.liveStdinBufferKb);
+    // Piston closes a connection without init after 1 s; runbox allows a slow client longer
+    this.initTimer = setTimeout(() => this.phase === 'waiting' && this.end(PISTON_CLOSE.initializationTimeout), context.deps.config.liveStartTimeoutMs);
     // the idle limit of live runs: no input and no output for this long ends the run
     this.idleTimer = setTimeout(() => this.idle(), context.deps.config.liveIdleMs);
     this.stopPinging = keepAlive(ws);
@@ -123,7 +122,7 @@ class PistonSession {
     try {
       const body = parsePistonRequest(message);
       // a key's caps lower the maxima: a limit asked above them is refused as one above the server's
-      job = pistonJob(body, runtimes, deps.config, cappedMaxima(this.admission.caller, limitMaxima(deps.config, deps.config.liveTimeMs)), this.input);
+      job = pistonJob(body, runtimes, deps.config, cappedMaxima(this.admission.caller, limitMaxima(deps.config, deps.config.liveTimeMs)), this.input.stream);
     } catch (err) {
       return this.fail(err instanceof PistonError ? err.message : 'the run failed inside the server');
     }
@@ -234,6 +233,6 @@ class PistonSession {
     clearTimeout(this.idleTimer);
     this.stopPinging();
     if (!this.stop.signal.aborted) this.stop.abort(new RunStop('killed', 'the client went away'));
-    this.input.end();
+    this.input.close();
   }
 }
