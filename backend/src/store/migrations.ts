@@ -204,6 +204,30 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX snippets_by_age ON snippets (created_at)',
     ),
   },
+  {
+    version: 7,
+    name: 'idempotency keys of submissions, submissions listed by time',
+    up: statements(
+      // POST /api/submissions's Idempotency-Key (store/idempotency-keys.ts), per caller (scope:
+      // 'key:<id>', 'admin' or 'anon:<address>'). fingerprint: SHA-256 of the request's body;
+      // submission_id is written in the transaction that queues the submission, status once
+      // answered; until then locked_until bounds how long the first request holds the key
+      `CREATE TABLE idempotency_keys (
+        scope TEXT NOT NULL,
+        idem_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        submission_id TEXT,
+        status INTEGER,
+        locked_until BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, idem_key)
+      )`,
+      'CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at)',
+      'CREATE INDEX idempotency_keys_by_submission ON idempotency_keys (submission_id)',
+      // GET /api/submissions lists the admin's view (every owner) newest first, by time range
+      'CREATE INDEX async_submissions_by_created ON async_submissions (created_at)',
+    ),
+  },
 ];
 
 /** Any number: the advisory lock that keeps two PostgreSQL replicas from migrating at once. */
