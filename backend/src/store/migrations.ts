@@ -228,6 +228,18 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX async_submissions_by_created ON async_submissions (created_at)',
     ),
   },
+  {
+    version: 8,
+    name: 'problems from packages: judging settings, test groups',
+    up: statements(
+      // JSON (problems/stored-package.ts): the rendered statement, validation, groups, where the
+      // limits came from; NULL for a problem made through the JSON API
+      'ALTER TABLE problems ADD COLUMN package TEXT',
+      // the test's group below data/ (secret/group1) and its name there; NULL for JSON problems
+      'ALTER TABLE problem_tests ADD COLUMN group_name TEXT',
+      'ALTER TABLE problem_tests ADD COLUMN name TEXT',
+    ),
+  },
 ];
 
 /** Any number: the advisory lock that keeps two PostgreSQL replicas from migrating at once. */
