@@ -9,6 +9,9 @@ import { visitorKey } from './visitor.js';
 import { describeRoute, errors, json, jsonBody, quotaHeaders } from './openapi/registry.js';
 import { executeResult, healthSchema, languageSchema, visitorHeader } from './openapi/schemas.js';
 
+/** What Swagger UI's "Try it out" on POST /api/execute starts from: a run that works as it is. */
+export const EXECUTE_EXAMPLE = { language: 'python', code: 'print("Hello, world!")' };
+
 /** Running code: health, languages, execute. */
 export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
   const { config, runs } = deps;
@@ -17,7 +20,11 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   const schema = executeRequestSchema(maxima);
 
   describeRoute(router, 'get', '/health', {
+    operationId: 'getHealth',
     summary: 'Health, load and the isolation really in force',
+    description:
+      'Whether the server takes runs (503 with the same body while it shuts down), its run slots, queue, live runs and pool of fresh users, ' +
+      'and every isolation layer as a jail probed at start found it. Open to everyone (load balancers carry no key).',
     tags: ['operations'],
     // open to load balancers and HEALTHCHECKs, which carry no key
     security: [],
@@ -28,16 +35,26 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     res.status(runs.isShuttingDown ? 503 : 200).json(body);
   });
 
-  describeRoute(router, 'get', '/languages', { summary: 'Languages and toolchain versions', tags: ['runs'], responses: { 200: json('Every language', z.array(languageSchema)) } });
+  describeRoute(router, 'get', '/languages', {
+    operationId: 'listLanguages',
+    summary: 'Languages and toolchain versions',
+    description: "The languages this server offers (their toolchains were found at start), each with its aliases, the toolchain's real version, its installed packages and the playground's template.",
+    tags: ['runs'],
+    responses: { 200: json('Every language', z.array(languageSchema)) },
+  });
   router.get('/languages', (_req, res) => {
     res.json(deps.languages.info);
   });
 
   describeRoute(router, 'post', '/execute', {
+    operationId: 'execute',
     summary: 'Run a program and answer with its result',
+    description:
+      'Runs `code` (or `files`, a program of several) in a fresh jail and answers once it has ended, whatever it did: `status` says how it ended. ' +
+      "Limits may only lower the server's maxima (and an API key's caps). With X-Runbox-Visitor the run is kept in that visitor's history.",
     tags: ['runs'],
     requestParams: { header: visitorHeader },
-    requestBody: jsonBody(schema),
+    requestBody: jsonBody(schema, { example: EXECUTE_EXAMPLE }),
     responses: { 200: json("The run's result, whatever the program did (status says)", executeResult, quotaHeaders), ...errors(400, 403, 413, 415, 503) },
   });
   router.post('/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {

@@ -25,7 +25,9 @@ export function historyRoutes(deps: AppDeps): express.Router {
   const notFound = () => new HttpError(404, { error: 'Not found', message: 'no submission of yours has this id' });
 
   describeRoute(router, 'get', '/history', {
+    operationId: 'listHistory',
     summary: "The visitor's submissions, newest first",
+    description: 'Runs and judge submissions made with this X-Runbox-Visitor key (under the same API key, or none), without their code: GET /api/history/{id} has it.',
     tags: ['history'],
     requestParams: { header: requiredVisitorHeader, query },
     responses: { 200: json('Entries', historyListSchema), ...errors(400) },
@@ -37,7 +39,9 @@ export function historyRoutes(deps: AppDeps): express.Router {
   });
 
   describeRoute(router, 'get', '/history/:id', {
+    operationId: 'getHistoryEntry',
     summary: 'One submission with its code, input and result',
+    description: "An entry of this visitor's history, whole. Another visitor's id is a 404.",
     tags: ['history'],
     requestParams: { header: requiredVisitorHeader },
     responses: { 200: json('The submission', historyItemSchema), ...errors(400, 404) },
@@ -50,7 +54,9 @@ export function historyRoutes(deps: AppDeps): express.Router {
   });
 
   describeRoute(router, 'delete', '/history/:id', {
+    operationId: 'deleteHistoryEntry',
     summary: 'Delete one submission',
+    description: "Removes an entry from this visitor's history (its code, input and result). Another visitor's id is a 404.",
     tags: ['history'],
     requestParams: { header: requiredVisitorHeader },
     responses: { 204: noContent('Deleted'), ...errors(400, 404) },

@@ -41,8 +41,12 @@ export function keyRoutes(deps: AppDeps, requireJson: express.RequestHandler): e
 
   describeRoute(router, 'post', '/admin/keys', {
     ...admin,
+    operationId: 'createApiKey',
     summary: 'Make an API key (the key is in this answer only)',
-    requestBody: jsonBody(apiKeyRequestSchema),
+    description:
+      'A key with a name, optional per-minute and daily quotas, runs in flight at once (default 4) and optional caps on the limits its runs may ask for. ' +
+      'The answer holds the key and its callback secret: the only time either is shown (the store keeps the key\'s SHA-256).',
+    requestBody: jsonBody(apiKeyRequestSchema, { example: { name: 'course site', ratePerMinute: 60, maxConcurrent: 4, dailyRuns: 5000, caps: { cpuTimeMs: 2000, memoryMb: 128 } } }),
     responses: {
       201: json('Made: `key` is shown now and never again', apiKeyCreatedSchema, { Location: { description: 'The key in the API', schema: { type: 'string' } } }),
       ...errors(400, 401, 403, 413, 415),
@@ -53,19 +57,34 @@ export function keyRoutes(deps: AppDeps, requireJson: express.RequestHandler): e
     res.status(201).location(`/api/admin/keys/${created.id}`).json(created);
   });
 
-  describeRoute(router, 'get', '/admin/keys', { ...admin, summary: 'Every API key, revoked ones included (never their secrets)', responses: { 200: json('The keys', apiKeyListSchema), ...errors(401, 403) } });
+  describeRoute(router, 'get', '/admin/keys', {
+    ...admin,
+    operationId: 'listApiKeys',
+    summary: 'Every API key, revoked ones included (never their secrets)',
+    description: 'Each key with its quotas, caps, creation and revocation times; never the key itself nor its hash.',
+    responses: { 200: json('The keys', apiKeyListSchema), ...errors(401, 403) },
+  });
   router.get('/admin/keys', async (_req, res) => {
     res.json({ keys: await store.keys.listKeys() });
   });
 
-  describeRoute(router, 'get', '/admin/keys/:id', { ...admin, summary: 'An API key', requestParams: idParam, responses: { 200: json('The key', apiKeyInfoSchema), ...errors(401, 403, 404) } });
+  describeRoute(router, 'get', '/admin/keys/:id', {
+    ...admin,
+    operationId: 'getApiKey',
+    summary: 'An API key',
+    description: 'One key as the list shows it.',
+    requestParams: idParam,
+    responses: { 200: json('The key', apiKeyInfoSchema), ...errors(401, 403, 404) },
+  });
   router.get('/admin/keys/:id', async (req, res) => {
     res.json(await findKey(req.params.id));
   });
 
   describeRoute(router, 'get', '/admin/keys/:id/usage', {
     ...admin,
+    operationId: 'getApiKeyUsage',
     summary: "An API key's runs and CPU time per UTC day",
+    description: 'Runs and CPU milliseconds of the key per UTC day (days with runs only, oldest first) and their total, over the last `days` days.',
     requestParams: { ...idParam, query: usageQuery.extend({ days: usageQuery.shape.days.meta({ description: `Days back, today included (default 30, at most ${MAX_USAGE_DAYS})` }) }) },
     responses: { 200: json('Its usage', apiKeyUsageSchema), ...errors(400, 401, 403, 404) },
   });
@@ -88,6 +107,7 @@ export function keyRoutes(deps: AppDeps, requireJson: express.RequestHandler): e
   describeRoute(router, 'post', '/admin/keys/:id/callback-secret', {
     ...admin,
     ...rotation,
+    operationId: 'rotateApiKeyCallbackSecret',
     requestParams: idParam,
     responses: { 200: json('The new secret', callbackSecretRotatedSchema), ...errors(401, 403, 404) },
   });
@@ -99,6 +119,7 @@ export function keyRoutes(deps: AppDeps, requireJson: express.RequestHandler): e
   // a tenant rotates its own secret without asking the admin: the key calling is the key rotated
   describeRoute(router, 'post', '/key/callback-secret', {
     ...rotation,
+    operationId: 'rotateOwnCallbackSecret',
     summary: "A new secret to sign the calling key's submission callbacks (shown in this answer only)",
     tags: ['keys'],
     responses: { 200: json('The new secret', callbackSecretRotatedSchema), ...errors(401, 403) },
@@ -112,7 +133,9 @@ export function keyRoutes(deps: AppDeps, requireJson: express.RequestHandler): e
   // revoking is for good: the key stays listed (with its usage), answering 401 from now on
   describeRoute(router, 'delete', '/admin/keys/:id', {
     ...admin,
+    operationId: 'revokeApiKey',
     summary: 'Revoke an API key, for good (it stays listed, with its usage)',
+    description: 'From now on the key answers 401 on every endpoint; it stays listed with its usage, and its id is never reused.',
     requestParams: idParam,
     responses: { 204: noContent('Revoked: the key answers 401 from now on'), ...errors(401, 403, 404) },
   });

@@ -83,11 +83,12 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
   const schema = executeRequestSchema(maxima);
 
   describeRoute(router, 'post', '/execute/stream', {
+    operationId: 'executeStream',
     summary: 'Run a program, its messages streamed as NDJSON as they happen',
     description: "The same body, limits, queue and history as /api/execute. The answer is one LiveServerMessage a line: started, compile (compiled languages), stdout and stderr as the program writes, then exit { result }. Errors found before the run starts are the usual JSON answers; hanging up kills the run.",
     tags: ['runs'],
     requestParams: { header: visitorHeader },
-    requestBody: jsonBody(schema),
+    requestBody: jsonBody(schema, { example: { language: 'python', code: 'import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.5)' } }),
     responses: {
       200: { description: 'application/x-ndjson: each line one LiveServerMessage', content: { 'application/x-ndjson': { schema: liveServerMessageSchema } }, headers: quotaHeaders },
       ...errors(400, 403, 413, 415, 503),
@@ -140,6 +141,7 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
   });
 
   describeRoute(router, 'get', '/live', {
+    operationId: 'liveRun',
     summary: 'Live run (WebSocket)',
     description:
       'Upgrade to a WebSocket (ws:// or wss://). One connection runs one program. Every message is JSON text: the client sends LiveClientMessage ' +
@@ -153,7 +155,11 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
       101: { description: 'Switching Protocols: the connection is now a live run', headers: quotaHeaders },
       ...errors(400, 401, 403, 426, 503),
     },
-    'x-websocket': { clientMessages: { $ref: '#/components/schemas/LiveClientMessage' }, serverMessages: { $ref: '#/components/schemas/LiveServerMessage' } },
+    'x-websocket': {
+      clientMessages: { $ref: '#/components/schemas/LiveClientMessage' },
+      serverMessages: { $ref: '#/components/schemas/LiveServerMessage' },
+      example: [{ type: 'start', language: 'python', code: 'print("Hello, " + input() + "!")' }, { type: 'stdin', data: 'world\n' }],
+    },
   });
   router.get('/live', () => {
     throw new HttpError(426, { error: 'Upgrade required', message: `${LIVE_PATH} is a WebSocket: connect with ws:// or wss://` }, { Upgrade: 'websocket' });

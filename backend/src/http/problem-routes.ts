@@ -16,6 +16,19 @@ import { judgeResultSchema, problemListSchema, problemSchemaOut, visitorHeader }
 /** Problems with many tests are large; only an admin's body is read at this size. */
 const PROBLEM_BODY_LIMIT = '32mb';
 
+/** A problem as the admin writes one: the examples of POST /api/problems and PUT /api/problems/{slug}. */
+const PROBLEM_EXAMPLE = {
+  slug: 'hello-name',
+  title: 'Hello, name',
+  statement: 'Read a name and greet it: `Hello, <name>!`',
+  timeLimitMs: 1000,
+  memoryLimitMb: 128,
+  tests: [
+    { input: 'world\n', expected: 'Hello, world!\n' },
+    { input: 'runbox\n', expected: 'Hello, runbox!\n', hidden: true },
+  ],
+};
+
 /** Judge problems: anyone lists and submits; the admin key creates, replaces and deletes. */
 export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler): express.Router {
   const { config, store, runs, logger } = deps;
@@ -32,13 +45,21 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     return problem;
   };
 
-  describeRoute(router, 'get', '/problems', { summary: 'Judge problems', tags: ['judge'], responses: { 200: json('Every problem', problemListSchema) } });
+  describeRoute(router, 'get', '/problems', {
+    operationId: 'listProblems',
+    summary: 'Judge problems',
+    description: 'Every problem with its limits and how many sample and hidden tests it has.',
+    tags: ['judge'],
+    responses: { 200: json('Every problem', problemListSchema) },
+  });
   router.get('/problems', async (_req, res) => {
     res.json({ problems: await store.listProblems() });
   });
 
   describeRoute(router, 'get', '/problems/:slug', {
+    operationId: 'getProblem',
     summary: 'A problem: statement, limits and sample tests (every test with the admin key)',
+    description: 'The statement (Markdown), time and memory limits and the sample tests; hidden tests are sent to the admin key only.',
     tags: ['judge'],
     security: [{}, { admin: [] }, { apiKey: [] }, { apiKeyHeader: [] }],
     responses: { 200: json('The problem', problemSchemaOut), ...errors(400, 401, 404) },
@@ -52,10 +73,12 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
   });
 
   describeRoute(router, 'post', '/problems', {
+    operationId: 'createProblem',
     summary: 'Create a problem (admin)',
+    description: "A new problem with its tests (at most 100; hidden ones are never shown but to the admin). Limits may not exceed the server's. 409 when the slug is taken: PUT replaces.",
     tags: ['judge'],
     security: [{ admin: [] }],
-    requestBody: jsonBody(schema),
+    requestBody: jsonBody(schema, { example: PROBLEM_EXAMPLE }),
     responses: { 201: json('Created', z.object({ slug: z.string() }), { Location: { description: 'The problem in the API', schema: { type: 'string' } } }), ...errors(400, 401, 403, 409, 413, 415) },
   });
   router.post('/problems', ...problemBody, async (req, res) => {
@@ -65,10 +88,12 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
   });
 
   describeRoute(router, 'put', '/problems/:slug', {
+    operationId: 'putProblem',
     summary: 'Create or replace a problem, tests included (admin)',
+    description: 'The problem at this slug becomes the one given, its tests replaced at once (atomically): 201 when it is new, 200 when it replaced one.',
     tags: ['judge'],
     security: [{ admin: [] }],
-    requestBody: jsonBody(schema, 'The problem; slug may be left out (it is the path)'),
+    requestBody: jsonBody(schema, { description: 'The problem; slug may be left out (it is the path)', example: PROBLEM_EXAMPLE }),
     responses: {
       200: json('Replaced', z.object({ slug: z.string(), outcome: z.literal('replaced') })),
       201: json('Created', z.object({ slug: z.string(), outcome: z.literal('created') })),
@@ -85,7 +110,14 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     res.status(outcome === 'created' ? 201 : 200).json({ slug: problem.slug, outcome });
   });
 
-  describeRoute(router, 'delete', '/problems/:slug', { summary: 'Delete a problem (admin)', tags: ['judge'], security: [{ admin: [] }], responses: { 204: noContent('Deleted'), ...errors(401, 403, 404) } });
+  describeRoute(router, 'delete', '/problems/:slug', {
+    operationId: 'deleteProblem',
+    summary: 'Delete a problem (admin)',
+    description: 'The problem and its tests are deleted; judge submissions already kept in histories stay.',
+    tags: ['judge'],
+    security: [{ admin: [] }],
+    responses: { 204: noContent('Deleted'), ...errors(401, 403, 404) },
+  });
   router.delete('/problems/:slug', admin, async (req, res) => {
     const slug = String(req.params.slug);
     if (!SLUG.test(slug) || !(await store.deleteProblem(slug))) throw new HttpError(404, { error: 'Not found', message: 'no problem has this slug' });
@@ -93,10 +125,14 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
   });
 
   describeRoute(router, 'post', '/problems/:slug/submissions', {
+    operationId: 'judgeSubmission',
     summary: 'Judge code against every test of a problem',
+    description:
+      "Compiles once, then runs every test in a fresh jail under the problem's limits, one after the other, and answers with the verdict and each test's. " +
+      'Output is compared as Judge0 compares it: trailing whitespace of lines and of the end ignored.',
     tags: ['judge'],
     requestParams: { header: visitorHeader },
-    requestBody: jsonBody(judgeRequestSchema),
+    requestBody: jsonBody(judgeRequestSchema, { example: { language: 'python', code: 'a, b = map(int, input().split())\nprint(a + b)' } }),
     responses: { 200: json('The verdict and every test', judgeResultSchema, quotaHeaders), ...errors(400, 404, 413, 415, 503) },
   });
   router.post('/problems/:slug/submissions', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {

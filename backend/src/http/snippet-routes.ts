@@ -18,10 +18,11 @@ export function snippetRoutes(deps: AppDeps, requireJson: express.RequestHandler
   const created = (req: Request, s: Snippet): SnippetCreated => ({ id: s.id, url: shareUrl(req, s.id), createdAt: s.createdAt.toISOString() });
 
   describeRoute(router, 'post', '/snippets', {
+    operationId: 'createSnippet',
     summary: 'Save a snippet (a share link)',
     description: "Kept for RUNBOX_SNIPPET_KEEP_DAYS days. Saving one counts as a run of the caller's rate and daily quotas.",
     tags: ['snippets'],
-    requestBody: jsonBody(snippetRequestSchema),
+    requestBody: jsonBody(snippetRequestSchema, { example: { language: 'python', code: 'print(input()[::-1])', stdin: 'runbox' } }),
     responses: { 201: json('Saved', snippetCreatedSchema, { Location: { description: 'The snippet in the API', schema: { type: 'string' } } }), ...errors(400, 413, 415, 429) },
   });
   router.post('/snippets', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
@@ -36,7 +37,13 @@ export function snippetRoutes(deps: AppDeps, requireJson: express.RequestHandler
     res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));
   });
 
-  describeRoute(router, 'get', '/snippets/:id', { summary: 'A saved snippet', tags: ['snippets'], responses: { 200: json('The snippet', snippetSchema), ...errors(404) } });
+  describeRoute(router, 'get', '/snippets/:id', {
+    operationId: 'getSnippet',
+    summary: 'A saved snippet',
+    description: 'Its language, code (and files), stdin and arguments as saved, and the playground link that opens it. Snippets never change: sharing an edited one saves a new one.',
+    tags: ['snippets'],
+    responses: { 200: json('The snippet', snippetSchema), ...errors(404) },
+  });
   router.get('/snippets/:id', async (req, res) => {
     const snippet = ID_PATTERN.test(req.params.id) ? await store.getSnippet(req.params.id) : null;
     if (!snippet) throw new HttpError(404, { error: 'Not found', message: 'no snippet has this id' });

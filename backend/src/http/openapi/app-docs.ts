@@ -8,6 +8,7 @@ import { pistonClientMessageSchema, pistonServerMessageSchema } from './schemas.
 /** GET /metrics, a route of the app itself. */
 export const describeMetrics = (app: object) =>
   describeRoute(app, 'get', '/metrics', {
+  operationId: 'getMetrics',
   summary: 'Prometheus metrics',
   description:
     'Runs by language and status, run, compile and queue-wait durations, compile cache lookups, the queue, live runs, the user pool, ' +
@@ -29,7 +30,8 @@ export const describeMetrics = (app: object) =>
  */
 export function liveMessageSchemas(config: Config) {
   return {
-    LiveClientMessage: liveClientMessageSchema(limitMaxima(config, config.liveTimeMs)),
+    // a request's schema: fields the server does not know are refused
+    LiveClientMessage: liveClientMessageSchema(limitMaxima(config, config.liveTimeMs)).meta({ unusedIO: 'input' }),
     LiveServerMessage: liveServerMessageSchema,
     PistonClientMessage: pistonClientMessageSchema,
     PistonServerMessage: pistonServerMessageSchema,

@@ -58,7 +58,9 @@ export function apiDocsRoutes(app: express.Express, options: () => DocumentOptio
   let document: string | undefined;
 
   describeRoute(router, 'get', '/openapi.json', {
+    operationId: 'getOpenApiDocument',
     summary: 'This API as an OpenAPI 3.1 document',
+    description: "Every endpoint, generated from the schemas the server validates with, stating this server's own maxima. Open to everyone.",
     tags: ['operations'],
     security: [],
     responses: { 200: { description: 'The document', content: { 'application/json': { schema: z.object({ openapi: z.string() }).catchall(z.unknown()) } } } },
@@ -69,7 +71,9 @@ export function apiDocsRoutes(app: express.Express, options: () => DocumentOptio
   });
 
   describeRoute(router, 'get', '/docs', {
+    operationId: 'getApiReference',
     summary: 'The API reference, as a page (Swagger UI, served from this server only)',
+    description: 'Swagger UI over /api/openapi.json; every file it loads comes from this server (a Content-Security-Policy forbids any other).',
     tags: ['operations'],
     security: [],
     responses: { 200: { description: 'HTML', content: { 'text/html': { schema: z.string() } } } },
@@ -79,7 +83,9 @@ export function apiDocsRoutes(app: express.Express, options: () => DocumentOptio
   });
 
   describeRoute(router, 'get', '/docs/:asset', {
+    operationId: 'getApiReferenceAsset',
     summary: "The docs page's scripts and styles",
+    description: "The few files of the swagger-ui-dist package the page uses, and the script that starts it; nothing else of the package is served.",
     tags: ['operations'],
     security: [],
     requestParams: { path: z.object({ asset: z.enum([...Object.keys(ASSETS), 'start.js']) }) },

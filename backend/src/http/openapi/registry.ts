@@ -48,11 +48,19 @@ export function describedRoutes(router: object): string[] {
 
 /* ---- small builders, so route files stay short ---- */
 
-export const jsonBody = (schema: z.ZodType, description?: string): NonNullable<RouteDoc['requestBody']> => ({
-  required: true,
-  ...(description ? { description } : {}),
-  content: { 'application/json': { schema } },
-});
+/**
+ * A JSON request body. Its `example` is what Swagger UI's "Try it out" starts from and the
+ * operation's curl sample sends: a request that works as it is (tests/openapi.test.ts sends
+ * them to a real server).
+ */
+export const jsonBody = (schema: z.ZodType, options: string | { description?: string; example?: unknown } = {}): NonNullable<RouteDoc['requestBody']> => {
+  const { description, example } = typeof options === 'string' ? { description: options, example: undefined } : options;
+  return {
+    required: true,
+    ...(description ? { description } : {}),
+    content: { 'application/json': { schema, ...(example !== undefined ? { example } : {}) } },
+  };
+};
 
 export const json = (description: string, schema: z.ZodType, headers?: ZodOpenApiResponseObject['headers']): ZodOpenApiResponseObject => ({
   description,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isBase64 } from '../../util/base64.js';
 
 /**
  * Piston v2's wire format (engineer-man/piston, api/src/api/v2.js): the request of
@@ -20,8 +21,6 @@ const limit = (name: string) => z.number(msg(`If specified, ${name} must be a nu
  */
 export const PISTON_ENCODINGS = ['utf8', 'base64', 'hex'] as const;
 
-// the standard or URL-safe alphabet, padded or not, as Buffer.from reads them; whitespace (`base64`'s line breaks) is stripped first
-const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 const HEX = /^(?:[0-9A-Fa-f]{2})*$/;
 
 export const pistonFileSchema = z
@@ -35,7 +34,7 @@ export const pistonFileSchema = z
     msg('{field} must be an object'),
   )
   .superRefine((file, ctx) => {
-    if (file.encoding === 'base64' && !BASE64.test(file.content.replace(/\s+/g, ''))) ctx.addIssue({ code: 'custom', path: ['content'], message: '{field} is not valid base64' });
+    if (file.encoding === 'base64' && !isBase64(file.content)) ctx.addIssue({ code: 'custom', path: ['content'], message: '{field} is not valid base64' });
     if (file.encoding === 'hex' && !HEX.test(file.content)) ctx.addIssue({ code: 'custom', path: ['content'], message: '{field} is not valid hex (two digits a byte)' });
   });
 export type PistonFile = z.infer<typeof pistonFileSchema>;

@@ -25,7 +25,9 @@ export function pistonRoutes(deps: AppDeps): express.Router {
   const maxima = limitMaxima(config);
 
   describeRoute(router, 'get', '/runtimes', {
+    operationId: 'pistonRuntimes',
     summary: "The languages, as Piston lists them (Piston's names and aliases, the toolchains' versions)",
+    description: "Piston's GET /api/v2/runtimes: each language under Piston's name, with its aliases, the installed toolchain's version and, where Piston names one, the runtime package.",
     tags: ['piston'],
     responses: { 200: json('Every runtime', z.array(pistonRuntimeSchema)) },
   });
@@ -34,12 +36,16 @@ export function pistonRoutes(deps: AppDeps): express.Router {
   });
 
   describeRoute(router, 'post', '/execute', {
+    operationId: 'pistonExecute',
     summary: "Run a program, Piston's way",
     description:
       "Piston v2's request and answer: the runtime is picked by language name or alias and a semver range; the first utf8 file is the entry (files may be base64 or hex, unnamed ones are file<i>.code), " +
       "limits are Piston's fields in ms and bytes (-1: the server's maximum). Runs go through runbox's queue, quotas and limits. Errors are Piston's `{ message }`.",
     tags: ['piston'],
-    requestBody: jsonBody(pistonExecuteSchema, 'application/json (text/plain and no type are read as JSON too, unless a browser page of another origin sent them)'),
+    requestBody: jsonBody(pistonExecuteSchema, {
+      description: 'application/json (text/plain and no type are read as JSON too, unless a browser page of another origin sent them)',
+      example: { language: 'python', version: '3.x', files: [{ content: 'print(input()[::-1])' }], stdin: 'piston' },
+    }),
     responses: {
       200: json("The run's stages: compile (compiled languages) and run", pistonExecuteResponseSchema, quotaHeaders),
       400: pistonError(400, "A field is invalid, or no runtime matches language and version: Piston's message names it (runbox's Error for a malformed X-API-Key header)", true),
@@ -68,6 +74,7 @@ export function pistonRoutes(deps: AppDeps): express.Router {
   });
 
   describeRoute(router, 'get', '/connect', {
+    operationId: 'pistonConnect',
     summary: "Piston's interactive run (WebSocket)",
     description:
       'Upgrade to a WebSocket. The client sends PistonClientMessage: init first (the fields of /api/v2/execute), then data (stdin) and signal; the server ' +
@@ -81,7 +88,11 @@ export function pistonRoutes(deps: AppDeps): express.Router {
       ...errors(403, 503),
       426: pistonError(426, 'Asked without an upgrade'),
     },
-    'x-websocket': { clientMessages: { $ref: '#/components/schemas/PistonClientMessage' }, serverMessages: { $ref: '#/components/schemas/PistonServerMessage' } },
+    'x-websocket': {
+      clientMessages: { $ref: '#/components/schemas/PistonClientMessage' },
+      serverMessages: { $ref: '#/components/schemas/PistonServerMessage' },
+      example: [{ type: 'init', language: 'python', version: '3.x', files: [{ content: 'print("Hello, " + input() + "!")' }] }, { type: 'data', stream: 'stdin', data: 'world\n' }],
+    },
   });
   router.get('/connect', () => {
     throw new PistonError(`${PISTON_CONNECT_PATH} is a WebSocket: connect with ws:// or wss://`, 426, { Upgrade: 'websocket' });
