@@ -53,7 +53,7 @@ RUN optional=$(sh /tmp/toolchain-packages.sh debian "$TOOLCHAINS" "$PYTHON_PACKA
     && apt-get update -qq \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
        ca-certificates python3 python3-numpy g++ openjdk-17-jdk-headless bubblewrap libseccomp2 \
-       passwd login util-linux tini postgresql-client $optional \
+       passwd login util-linux tini postgresql-client pandoc $optional \
     && rm -rf /var/lib/apt/lists/* /tmp/toolchain-packages.sh
 # /api/languages lists them for Python, with their installed versions (docs/languages.md)
 ENV RUNBOX_EXTRA_PACKAGES="${PYTHON_PACKAGES:+python:${PYTHON_PACKAGES}}"

@@ -19,6 +19,8 @@ declare -A needs=(
   [g++]=g++ [/usr/bin/python3]=python3 [javac]=openjdk-17-jdk-headless
   [bwrap]=bubblewrap [/usr/include/seccomp.h]=libseccomp-dev [cc]=gcc
   [nologin]=login [useradd]=passwd
+  # problem packages' statements (LaTeX, Markdown) become HTML with pandoc
+  [pandoc]=pandoc
 )
 missing=()
 for cmd in "${!needs[@]}"; do command -v "$cmd" >/dev/null 2>&1 || [ -e "$cmd" ] || missing+=("${needs[$cmd]}"); done

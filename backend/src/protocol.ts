@@ -149,6 +149,11 @@ export const executeResponseSchema = z.object({
   compile: compileResultSchema.nullable(),
   /** set when the run was kept in the visitor's history (the request carried X-Runbox-Visitor) */
   submissionId: z.string().optional(),
+  /**
+   * `base64` when the request asked for it: stdout, stderr, output and compile.output are then
+   * base64 of their bytes (the program's bytes exactly, binary output included).
+   */
+  encoding: z.literal('base64').optional(),
 });
 export type ExecuteResponse = z.infer<typeof executeResponseSchema>;
 
@@ -282,6 +287,26 @@ export interface JudgeTestResult {
   expected?: string;
   stdout?: string;
   stderr?: string;
+  /** a package's test: its group below data/ (sample, secret/group1) */
+  group?: string;
+  /** a sample's name (sample/1); hidden tests' names are not shown */
+  name?: string;
+  /** what the output validator told the author (its teammessage.txt; the default validator's on samples) */
+  message?: string;
+  /** a scoring problem's score for this test */
+  score?: number;
+}
+
+/** A package's test group, as judged: accepted when every test (and subgroup) judged in it is. */
+export interface JudgeGroupResult {
+  /** below data/: sample, secret, secret/group1 */
+  name: string;
+  status: JudgeStatus;
+  passed: number;
+  /** tests in it (its subgroups' included); fewer were judged when judging stopped early */
+  total: number;
+  /** a scoring problem's score of the group (its grader's sum, min, max or average) */
+  score?: number;
 }
 
 export interface JudgeResponse {
@@ -297,6 +322,10 @@ export interface JudgeResponse {
   memoryKb: number | null;
   compile: CompileResult | null;
   tests: JudgeTestResult[];
+  /** a package's problem: its test groups, in the order judged */
+  groups?: JudgeGroupResult[];
+  /** a scoring problem's score */
+  score?: number;
   /** set when the submission was kept in the visitor's history */
   submissionId?: string;
 }

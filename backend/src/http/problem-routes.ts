@@ -152,7 +152,7 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     let cpuTimeMs = 0;
     let result;
     try {
-      result = await judgeSubmission(problem, language, program, { runs, config, logger, signal: clientGone.signal, onTestRun: (run) => (cpuTimeMs += run.cpuTimeMs ?? 0) });
+      result = await judgeSubmission(problem, language, program, { runs, config, logger, languages: deps.languages, signal: clientGone.signal, onTestRun: (run) => (cpuTimeMs += run.cpuTimeMs ?? 0) });
     } finally {
       await admitted.finish(result ? { cpuTimeMs } : null);
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
-import type { LanguageSpec } from '../languages/registry.js';
+import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import type { Logger } from '../log.js';
 import type { CompileResult, ExecuteResponse, JudgeResponse, JudgeStatus, JudgeTestResult } from '../protocol.js';
 import type { CachedBuild } from '../runs/compile-cache.js';
@@ -10,6 +10,10 @@ import { RunCancelledError, type RunService } from '../runs/run-service.js';
 import type { Problem, ProblemTest } from '../store/store.js';
 import { judged } from '../observability/metrics.js';
 import { outputsMatch } from './compare.js';
+import { judgePackaged } from './package-judge.js';
+import { testLimits, type JudgeEnv } from './judge-env.js';
+
+export type { JudgeEnv } from './judge-env.js';
 
 /**
  * Judges code against every test of a problem: the first test's run compiles, the others
@@ -17,21 +21,19 @@ import { outputsMatch } from './compare.js';
  * problem's limits. Tests run one after another so one submission holds one slot (two at a
  * time measured slower on 2 cores: the runs then compete with creating their users).
  */
-export async function judgeSubmission(
-  problem: Problem,
-  language: LanguageSpec,
-  program: Program,
-  env: { runs: RunService; config: Config; logger: Logger; signal?: AbortSignal; onTestRun?: (run: ExecuteResponse) => void },
-): Promise<JudgeResponse> {
-  const { runs, config, logger, signal } = env;
+export async function judgeSubmission(problem: Problem, language: LanguageSpec, program: Program, env: JudgeEnv): Promise<JudgeResponse> {
+  const response = problem.package ? await judgePackaged(problem, problem.package, language, program, env) : await judgePlain(problem, language, program, env);
+  judged(language.id, response.status);
+  // verdicts and sizes only: hidden tests' contents never reach the log
+  env.logger.info('judge', { id: response.id, problem: problem.slug, language: language.id, status: response.status, passed: response.passed, total: response.total, timeMs: response.timeMs, memoryKb: response.memoryKb, ...(response.score !== undefined ? { score: response.score } : {}) });
+  return response;
+}
+
+/** A problem made through the JSON API: every test judged, output compared as the judge always has. */
+async function judgePlain(problem: Problem, language: LanguageSpec, program: Program, env: JudgeEnv): Promise<JudgeResponse> {
+  const { runs, config, signal } = env;
   const id = randomUUID();
-  const limits: RunLimits = {
-    timeMs: Math.min(problem.timeLimitMs, config.runTimeMs),
-    cpuTimeMs: Math.min(problem.timeLimitMs, config.runCpuMs),
-    memoryMb: Math.min(problem.memoryLimitMb, config.runMemoryMb),
-    processes: config.runProcesses,
-    outputKb: config.outputKb,
-  };
+  const limits = testLimits(problem, config);
   let build: CachedBuild | undefined;
   let compile: CompileResult | null = null;
   const tests: JudgeTestResult[] = [];
@@ -58,9 +60,6 @@ export async function judgeSubmission(
     compile,
     tests,
   };
-  judged(language.id, response.status);
-  // verdicts and sizes only: hidden tests' contents never reach the log
-  logger.info('judge', { id, problem: problem.slug, language: language.id, status: response.status, passed: response.passed, total: response.total, timeMs: response.timeMs, memoryKb: response.memoryKb });
   return response;
 }
 

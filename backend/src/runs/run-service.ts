@@ -128,6 +128,21 @@ export class RunService {
     };
   }
 
+  /**
+   * A run that belongs to another run already holding a slot (an interactive problem's
+   * output validator, which talks with the submission over pipes): it starts at once,
+   * beside it, never waiting for a slot of its own, so the pair cannot wait on each other.
+   */
+  executeCompanion(req: RunRequest, hooks: RunHooks = {}): Promise<ExecuteResponse> {
+    const signal = this.runSignal(hooks);
+    this.liveRunning++;
+    return new Promise<ExecuteResponse>((resolve, reject) => {
+      this.run(req, { ...hooks, signal }, resolve)
+        .catch(reject)
+        .finally(() => this.liveRunning--);
+    });
+  }
+
   /** The caller's signal joined with shutdown's: either one kills the run. */
   private runSignal(hooks: RunHooks): AbortSignal {
     return hooks.signal ? AbortSignal.any([this.abort.signal, hooks.signal]) : this.abort.signal;

@@ -12,7 +12,7 @@ import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import { compiledSources, programBytes, type AnyProgram } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
-import { copyWorkspaceFile, makeWorkspaceDir, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
+import { copyWorkspaceFile, makeWorkspaceDir, readWorkspaceFiles, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
 /**
@@ -47,6 +47,17 @@ export interface RunRequest {
   compileLimits?: Partial<CompileLimits>;
   /** The build of this same code from an earlier run (a judge's first test): not compiled again. */
   build?: CachedBuild;
+  /**
+   * Files the program reads when it runs, not part of its build (an output validator's test
+   * input and answer): written after the compile, never in the compile cache's key, so the
+   * same validator compiles once for every test.
+   */
+  dataFiles?: readonly { name: string; content: string | Buffer }[];
+  /**
+   * A directory made in the home before the program runs (a validator's feedback
+   * directory); its regular files come back through `hooks.onCollected` once it ended.
+   */
+  collectDir?: string;
 }
 
 export interface RunEnvironment {
@@ -71,6 +82,8 @@ export interface RunHooks {
   onOutput?: (chunk: OutputChunk) => void;
   /** A successful compile's artifacts, for runs of the same code that follow (`build`). */
   onBuilt?: (build: CachedBuild) => void;
+  /** The files the program left in `collectDir` (each cut at COLLECTED_FILE_BYTES), before the home is deleted. */
+  onCollected?: (files: Record<string, string>) => void;
   /** Aborting kills the run: with a RunStop as the reason the run ends with its status, else as internal_error. */
   signal?: AbortSignal;
 }
@@ -91,6 +104,8 @@ function stoppedStatus(signal: AbortSignal | undefined): RunStatus {
 }
 
 const MB = 1024 * 1024;
+/** The most read of each file a run leaves in its `collectDir`: feedback is a message, not data. */
+export const COLLECTED_FILE_BYTES = 64 * 1024;
 
 export interface RunOutcome {
   result: ExecuteResponse;
@@ -126,7 +141,12 @@ export async function executeRun(req: RunRequest, env: RunEnvironment, hooks: Ru
     if (built.compile) hooks.onCompiled?.(built.compile);
     if (hooks.signal?.aborted) result = notRun(id, req, stoppedStatus(hooks.signal), built.compile);
     else if (built.compile && built.compile.status !== 'ok') result = compileFailed(id, req, built.compile);
-    else result = await runPhase(id, user, await built.jail, req, env, hooks, built.compile);
+    else {
+      for (const f of req.dataFiles ?? []) writeWorkspaceFile(user, f.name, f.content);
+      if (req.collectDir) makeWorkspaceDir(user, req.collectDir);
+      result = await runPhase(id, user, await built.jail, req, env, hooks, built.compile);
+      if (req.collectDir) hooks.onCollected?.(readWorkspaceFiles(user, req.collectDir, COLLECTED_FILE_BYTES));
+    }
   } catch (err) {
     env.logger.error('run failed inside the server', { id, language: req.language.id, error: (err as Error).message });
     result = internalError(id, req);

@@ -1,4 +1,4 @@
-import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, lchownSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, fchmodSync, fchownSync, fstatSync, lchownSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { partsInside } from '../util/fs.js';
 import type { RunUser } from './users.js';
@@ -90,4 +90,36 @@ export function removeWorkspaceFile(user: RunUser, name: string): void {
   const file = path.join(user.home, ...parts);
   if (!lstatSync(file).isFile()) throw new Error(`refusing to remove ${JSON.stringify(name)}: not a regular file`);
   unlinkSync(file);
+}
+
+/**
+ * The regular files directly in a directory of the home, each read up to `maxBytes`, as
+ * text. The run wrote them: nothing is followed (O_NOFOLLOW, the directory checked with
+ * lstat, only regular files read), so a symlink planted there reads nothing of the host.
+ */
+export function readWorkspaceFiles(user: RunUser, name: string, maxBytes: number): Record<string, string> {
+  const parts = partsInside(name);
+  if (!parts) throw new Error(`refusing to read outside the workspace: ${JSON.stringify(name)}`);
+  const dir = path.join(user.home, ...parts);
+  const files: Record<string, string> = {};
+  const info = lstatSync(dir, { throwIfNoEntry: false });
+  if (!info?.isDirectory()) return files;
+  for (const entry of readdirSync(dir).slice(0, 64)) {
+    let fd: number;
+    try {
+      fd = openSync(path.join(dir, entry), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch {
+      continue; // a symlink (ELOOP), gone, or not readable
+    }
+    try {
+      if (!fstatSync(fd).isFile()) continue;
+      const buffer = Buffer.alloc(maxBytes);
+      let read = 0;
+      for (let n = -1; n !== 0 && read < maxBytes; read += n) n = readSync(fd, buffer, read, maxBytes - read, null);
+      files[entry] = buffer.subarray(0, read).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return files;
 }

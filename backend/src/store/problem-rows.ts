@@ -1,4 +1,5 @@
 import type { ProblemInput } from '../protocol.js';
+import type { ProblemWrite } from './store.js';
 import type { SqlQueries } from './sql.js';
 import { encodeText } from './text.js';
 
@@ -21,9 +22,26 @@ export async function insertProblemIfNew(tx: SqlQueries, p: ProblemInput, now: n
   return true;
 }
 
-export async function insertTests(tx: SqlQueries, p: ProblemInput): Promise<void> {
+/**
+ * A problem's tests. Only a problem from a package has groups and names; a problem without
+ * is written with the columns schema step 2 (the seeded problems) already had.
+ */
+export async function insertTests(tx: SqlQueries, p: ProblemInput | ProblemWrite): Promise<void> {
   let position = 0;
-  for (const t of p.tests) {
-    await tx.run('INSERT INTO problem_tests (problem_slug, position, input, expected, hidden) VALUES (?, ?, ?, ?, ?)', [p.slug, ++position, encodeText(t.input), encodeText(t.expected), t.hidden ? 1 : 0]);
+  const packaged = 'package' in p && p.package;
+  for (const t of p.tests as ProblemWrite['tests']) {
+    if (packaged) {
+      await tx.run('INSERT INTO problem_tests (problem_slug, position, input, expected, hidden, group_name, name) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+        p.slug,
+        ++position,
+        encodeText(t.input),
+        encodeText(t.expected),
+        t.hidden ? 1 : 0,
+        t.group ?? null,
+        t.name ?? null,
+      ]);
+    } else {
+      await tx.run('INSERT INTO problem_tests (problem_slug, position, input, expected, hidden) VALUES (?, ?, ?, ?, ?)', [p.slug, ++position, encodeText(t.input), encodeText(t.expected), t.hidden ? 1 : 0]);
+    }
   }
 }

@@ -6,7 +6,8 @@ import { insertProblemIfNew, insertTests } from './problem-rows.js';
 import { SqlKeyStore } from './key-store.js';
 import type { SqlDatabase } from './sql.js';
 import { SubmissionQueue } from './submission-queue.js';
-import type { HistoryRetention, NewSnippet, NewSubmission, Problem, Snippet, Store } from './store.js';
+import type { StoredPackage } from '../problems/stored-package.js';
+import type { HistoryRetention, NewSnippet, NewSubmission, Problem, ProblemWrite, Snippet, Store } from './store.js';
 
 interface SnippetRow {
   [column: string]: string | number | null;
@@ -153,32 +154,42 @@ export class SqlStore implements Store {
 
   async getProblem(slug: string): Promise<Problem | null> {
     // one statement, so one snapshot: the tests belong to the same version as the limits
-    const rows = await this.db.all<ProblemRow & { input: string | null; expected: string | null; test_hidden: number | null }>(
-      `SELECT p.slug, p.title, p.statement, p.time_limit_ms, p.memory_limit_mb, t.input, t.expected, t.hidden AS test_hidden
+    const rows = await this.db.all<
+      ProblemRow & { package: string | null; input: string | null; expected: string | null; test_hidden: number | null; group_name: string | null; name: string | null }
+    >(
+      `SELECT p.slug, p.title, p.statement, p.time_limit_ms, p.memory_limit_mb, p.package, t.input, t.expected, t.hidden AS test_hidden, t.group_name, t.name
          FROM problems p LEFT JOIN problem_tests t ON t.problem_slug = p.slug
         WHERE p.slug = ? ORDER BY t.position`,
       [slug],
     );
     const first = rows[0];
     if (!first) return null;
-    const tests = rows.filter((r) => r.input !== null).map((r) => ({ input: decodeText(r.input!), expected: decodeText(r.expected!), hidden: Number(r.test_hidden) === 1 }));
+    const tests = rows
+      .filter((r) => r.input !== null)
+      .map((r) => ({ input: decodeText(r.input!), expected: decodeText(r.expected!), hidden: Number(r.test_hidden) === 1, group: r.group_name, name: r.name }));
     const hidden = tests.filter((t) => t.hidden).length;
-    return { ...problemSummary({ ...first, samples: tests.length - hidden, hidden }), statement: first.statement, tests };
+    const stored = first.package === null ? null : (JSON.parse(first.package) as StoredPackage);
+    return { ...problemSummary({ ...first, samples: tests.length - hidden, hidden }), statement: first.statement, tests, package: stored };
   }
 
   createProblem(p: ProblemInput): Promise<boolean> {
     return this.db.transaction((tx) => insertProblemIfNew(tx, p, Date.now()));
   }
 
-  putProblem(p: ProblemInput): Promise<'created' | 'replaced'> {
+  putProblem(p: ProblemInput | ProblemWrite): Promise<'created' | 'replaced'> {
     // insert-or-nothing first: two replicas creating the same slug at once both succeed
+    const stored = 'package' in p && p.package ? JSON.stringify(p.package) : null;
     return this.db.transaction(async (tx) => {
-      if (await insertProblemIfNew(tx, p, Date.now())) return 'created';
-      await tx.run('UPDATE problems SET title = ?, statement = ?, time_limit_ms = ?, memory_limit_mb = ?, updated_at = ? WHERE slug = ?', [
+      if (await insertProblemIfNew(tx, p, Date.now())) {
+        await tx.run('UPDATE problems SET package = ? WHERE slug = ?', [stored, p.slug]);
+        return 'created';
+      }
+      await tx.run('UPDATE problems SET title = ?, statement = ?, time_limit_ms = ?, memory_limit_mb = ?, package = ?, updated_at = ? WHERE slug = ?', [
         p.title,
         p.statement,
         p.timeLimitMs,
         p.memoryLimitMb,
+        stored,
         Date.now(),
         p.slug,
       ]);

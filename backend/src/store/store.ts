@@ -1,3 +1,4 @@
+import type { StoredPackage } from '../problems/stored-package.js';
 import type { SubmissionQueue } from './submission-queue.js';
 import type { ApiKeyInfo, ApiKeyRequest, KeyUsageDay, QuotaName, ExecuteResponse, HistoryEntry, HistoryItem, JudgeResponse, ProblemInput, ProgramFile, ProblemSummary } from '../protocol.js';
 
@@ -43,11 +44,22 @@ export interface ProblemTest {
   input: string;
   expected: string;
   hidden: boolean;
+  /** a package's test: its group below data/ (secret/group1) and its name (secret/group1/03) */
+  group?: string | null;
+  name?: string | null;
 }
 
 export interface Problem extends ProblemSummary {
   statement: string;
   tests: ProblemTest[];
+  /** a problem imported from a package: how it is judged (null: made through the JSON API) */
+  package: StoredPackage | null;
+}
+
+/** A problem as written: the JSON API's, or one from a package with its settings and grouped tests. */
+export interface ProblemWrite extends Omit<ProblemInput, 'tests'> {
+  tests: ProblemTest[];
+  package?: StoredPackage | null;
 }
 
 export interface HistoryRetention {
@@ -132,8 +144,8 @@ export interface Store {
   getProblem(slug: string): Promise<Problem | null>;
   /** false when a problem with that slug exists already */
   createProblem(problem: ProblemInput): Promise<boolean>;
-  /** Creates or replaces (tests included); resolves to whether it was created. */
-  putProblem(problem: ProblemInput): Promise<'created' | 'replaced'>;
+  /** Creates or replaces (tests and package settings included), all or nothing; resolves to whether it was created. */
+  putProblem(problem: ProblemInput | ProblemWrite): Promise<'created' | 'replaced'>;
   deleteProblem(slug: string): Promise<boolean>;
 
   /** Asynchronous submissions (POST /api/submissions), shared by every server on the database. */

@@ -133,8 +133,22 @@ export const judgeTestSchema = z
     expected: z.string().optional(),
     stdout: z.string().optional(),
     stderr: z.string().optional(),
+    group: z.string().optional().meta({ description: "A package's test: its group below data/ (sample, secret/group1)" }),
+    name: z.string().optional().meta({ description: "A sample's name (sample/1)" }),
+    message: z.string().optional().meta({ description: "What the output validator told the author (the default validator's on samples)" }),
+    score: z.number().optional().meta({ description: "A scoring problem's score for this test" }),
   })
-  .meta({ id: 'JudgeTest', description: 'Hidden tests carry only index, hidden, status, timeMs and memoryKb' });
+  .meta({ id: 'JudgeTest', description: 'Hidden tests carry only index, hidden, status, timeMs and memoryKb (and a group, message and score)' });
+
+export const judgeGroupSchema = z
+  .object({
+    name: z.string().meta({ description: 'Below data/: sample, secret, secret/group1' }),
+    status: judgeStatus,
+    passed: z.number().int(),
+    total: z.number().int().meta({ description: 'Tests in it, its subgroups included (fewer were judged when judging stopped at a rejection)' }),
+    score: z.number().optional(),
+  })
+  .meta({ id: 'JudgeGroup' });
 
 export const judgeResultSchema = z
   .object({
@@ -148,6 +162,8 @@ export const judgeResultSchema = z
     memoryKb: z.number().nullable(),
     compile: compileResult.nullable(),
     tests: z.array(judgeTestSchema),
+    groups: z.array(judgeGroupSchema).optional().meta({ description: "A package's problem: its test groups, in the order judged" }),
+    score: z.number().optional().meta({ description: "A scoring problem's score" }),
     submissionId: z.string().optional(),
   })
   .meta({ id: 'JudgeResult' });

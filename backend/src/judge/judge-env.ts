@@ -1,0 +1,29 @@
+import type { Config } from '../config.js';
+import type { LanguageSet } from '../languages/registry.js';
+import type { Logger } from '../log.js';
+import type { ExecuteResponse } from '../protocol.js';
+import type { RunLimits } from '../runs/run.js';
+import type { RunService } from '../runs/run-service.js';
+import type { Problem } from '../store/store.js';
+
+/** What judging needs of the server. */
+export interface JudgeEnv {
+  runs: RunService;
+  config: Config;
+  logger: Logger;
+  languages: LanguageSet;
+  signal?: AbortSignal;
+  onTestRun?: (run: ExecuteResponse) => void;
+}
+
+/** A problem's limits for one test run, under the server's maxima (a package's output limit may be above the API's). */
+export function testLimits(problem: Problem, config: Config): RunLimits {
+  return {
+    timeMs: Math.min(problem.timeLimitMs, config.runTimeMs),
+    cpuTimeMs: Math.min(problem.timeLimitMs, config.runCpuMs),
+    memoryMb: Math.min(problem.memoryLimitMb, config.runMemoryMb),
+    processes: config.runProcesses,
+    outputKb: problem.package ? problem.package.outputLimitKb : config.outputKb,
+  };
+}
+

@@ -1,0 +1,116 @@
+import type { JudgeStatus } from '../protocol.js';
+import { judgeSubmission, type JudgeEnv } from '../judge/judge.js';
+import type { Problem, Store } from '../store/store.js';
+import type { LoadedPackage } from './load-package.js';
+import { EXPECTED_STATUS } from './package-programs.js';
+
+/**
+ * A package checked the way problemtools' verifyproblem checks it: the time limit settled
+ * (the package's .timelimit, or the slowest accepted solution's CPU time times
+ * limits.time_multiplier, rounded up to a whole second), then every example submission
+ * judged under it, each passing when its verdict is the one its folder names.
+ */
+
+export interface SolutionReport {
+  /** submissions/accepted/fast.cpp */
+  path: string;
+  language: string;
+  /** the folder: accepted, wrong_answer, time_limit_exceeded, run_time_error, partially_accepted */
+  expected: string;
+  status: JudgeStatus;
+  /** its slowest test, against the limit */
+  slowestMs: number;
+  limitMs: number;
+  passed: boolean;
+  /** a scoring problem's score */
+  score?: number;
+}
+
+export interface VerifyReport {
+  slug: string;
+  timeLimitMs: number;
+  timeLimitFrom: string;
+  solutions: SolutionReport[];
+  passed: number;
+  failed: number;
+  warnings: string[];
+}
+
+/** The loaded package as the judge takes it, under `timeLimitMs`. */
+export function asProblem(loaded: LoadedPackage, timeLimitMs: number): Problem {
+  const { problem } = loaded;
+  const hidden = problem.tests.filter((t) => t.hidden).length;
+  return { ...problem, timeLimitMs, sampleCount: problem.tests.length - hidden, hiddenCount: hidden };
+}
+
+/** The time limit from the accepted solutions when the package gives none (problemtools' rule). */
+export async function settleTimeLimit(loaded: LoadedPackage, env: JudgeEnv): Promise<number> {
+  if (loaded.timeLimitMs !== null) return loaded.timeLimitMs;
+  // measured under the server's largest limit: the accepted ones must all be accepted there
+  const generous = asProblem(loaded, env.config.runTimeMs);
+  let slowest = 0;
+  for (const solution of loaded.submissions.filter((s) => s.expected === 'accepted')) {
+    const result = await judgeSubmission(generous, solution.language, solution.program, {
+      ...env,
+      onTestRun: (run) => (slowest = Math.max(slowest, run.cpuTimeMs ?? run.timeMs)),
+    });
+    if (result.status !== 'accepted') throw new AcceptedRejectedError(solution.path, result.status, env.config.runTimeMs);
+  }
+  const multiplier = loaded.metadata.limits.time_multiplier;
+  const seconds = Math.max(1, Math.ceil((slowest * multiplier) / 1000));
+  return Math.min(seconds * 1000, env.config.runTimeMs);
+}
+
+export async function verifyPackage(loaded: LoadedPackage, env: JudgeEnv, onSolution?: (report: SolutionReport) => void): Promise<VerifyReport> {
+  const timeLimitMs = await settleTimeLimit(loaded, env);
+  const problem = asProblem(loaded, timeLimitMs);
+  const solutions: SolutionReport[] = [];
+  for (const solution of loaded.submissions) {
+    const result = await judgeSubmission(problem, solution.language, solution.program, env);
+    const expected = EXPECTED_STATUS[solution.expected]!;
+    const report: SolutionReport = {
+      path: solution.path,
+      language: solution.language.id,
+      expected: solution.expected,
+      status: result.status,
+      slowestMs: result.timeMs,
+      limitMs: timeLimitMs,
+      passed: expected.includes(result.status),
+      ...(result.score !== undefined ? { score: result.score } : {}),
+    };
+    solutions.push(report);
+    onSolution?.(report);
+  }
+  const passed = solutions.filter((s) => s.passed).length;
+  return {
+    slug: loaded.problem.slug,
+    timeLimitMs,
+    timeLimitFrom: loaded.problem.package.timeLimitFrom,
+    solutions,
+    passed,
+    failed: solutions.length - passed,
+    warnings: loaded.warnings,
+  };
+}
+
+/** Verified, then stored (all or nothing): a package whose accepted solutions are not all accepted never goes live. */
+export async function importVerified(loaded: LoadedPackage, env: JudgeEnv & { store: Store }, onSolution?: (report: SolutionReport) => void) {
+  const report = await verifyPackage(loaded, env, onSolution);
+  const rejected = report.solutions.filter((s) => s.expected === 'accepted' && !s.passed);
+  if (rejected.length > 0) return { report, outcome: null, refused: `accepted solutions not accepted: ${rejected.map((s) => `${s.path} (${s.status})`).join(', ')}` };
+  const problem = asProblem(loaded, report.timeLimitMs);
+  const { sampleCount: _s, hiddenCount: _h, ...write } = problem;
+  const outcome = await env.store.putProblem(write);
+  return { report, outcome, refused: null };
+}
+
+/** An accepted solution that is not accepted even under the server's largest time limit. */
+export class AcceptedRejectedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly status: JudgeStatus,
+    limitMs: number,
+  ) {
+    super(`${path} should be accepted but was ${status} (under ${limitMs} ms, the server's largest limit)`);
+  }
+}
