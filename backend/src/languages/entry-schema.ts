@@ -71,6 +71,17 @@ export const languageEntrySchema = z
       /** More host directories the toolchain reads (bound read-only when present). */
       paths: z.array(absolutePath).default([]),
     }),
+    /**
+     * Flags a request may add to the compile (where `{compilerOptions}` stands in `compile`):
+     * `allowed` globs (a trailing * matches any rest), less the `refused` ones. Anything
+     * that would load or run other code in the compile (a plugin, the linker's options) stays out.
+     */
+    compilerOptions: z
+      .strictObject({
+        allowed: z.array(z.string().regex(/^-[A-Za-z0-9=,+._-]*\*?$/, 'must be an option glob such as "-O*"')).min(1),
+        refused: z.array(z.string().regex(/^-[A-Za-z0-9=,+._-]*\*?$/, 'must be an option glob such as "-fplugin*"')).default([]),
+      })
+      .optional(),
     /** What the runtime prints when its own heap limit is hit: the run is then memory_limit. */
     outOfMemory: regexSource.optional(),
     /** The playground's hello world. */
@@ -113,6 +124,9 @@ export const languageEntrySchema = z
     const checkArgv = (field: 'compile' | 'run', list: readonly ArgTemplate[] | undefined) =>
       list?.forEach((arg, i) => {
         if (typeof arg === 'string') {
+          if (arg === '{compilerOptions}' && (field !== 'compile' || !entry.compilerOptions)) {
+            return void ctx.addIssue({ code: 'custom', message: field === 'compile' ? '{compilerOptions} needs a compilerOptions entry (which flags are allowed)' : '{compilerOptions} is for compile only', path: [field, i] });
+          }
           if (LIST_PLACEHOLDERS.some((name) => arg === `{${name}}`)) return;
           const inside = LIST_PLACEHOLDERS.find((name) => arg.includes(`{${name}}`));
           if (inside) return void ctx.addIssue({ code: 'custom', message: `{${inside}} stands for several arguments: it must be an argument of its own`, path: [field, i] });
@@ -126,6 +140,7 @@ export const languageEntrySchema = z
       ctx.addIssue({ code: 'custom', message: `must include the ending of sourceFile (${ending ?? 'it has none'})`, path: ['sourceExtensions'] });
     }
     checkArgv('compile', entry.compile);
+    if (entry.compilerOptions && !entry.compile?.includes('{compilerOptions}')) ctx.addIssue({ code: 'custom', message: 'needs {compilerOptions} in compile, where the flags go', path: ['compilerOptions'] });
     checkArgv('run', entry.run);
     for (const field of ['compile', 'run'] as const) {
       const first = entry[field]?.[0];

@@ -64,6 +64,12 @@ export interface LanguageSpec {
   writableDirs: readonly string[];
   /** What the runtime prints when its own heap limit (sized to the cgroup) is hit. */
   outOfMemory?: RegExp;
+  /**
+   * For a language whose compile takes flags from the request (its entry's
+   * `compilerOptions`): why these flags may not be given (null: they may), and the language
+   * compiling with them.
+   */
+  compilerOptions?: { problem(options: readonly string[]): string | null; with(options: readonly string[]): LanguageSpec };
   template: string;
   starter?: string;
   packages?: { readonly names: readonly string[]; check(pkg: string): string[] };
@@ -71,7 +77,7 @@ export interface LanguageSpec {
   entryFile: string;
 }
 
-export function languageFromEntry(entry: LanguageEntry, entryFile: string): LanguageSpec {
+export function languageFromEntry(entry: LanguageEntry, entryFile: string, compilerOptions: readonly string[] = []): LanguageSpec {
   const rule: SourceRule | null = entry.sourceRule ? SOURCE_RULES[entry.sourceRule] : null;
   const values = (ctx: CommandContext): TemplateValues => {
     const out: Record<string, string | null | undefined> = { file: ctx.file, memoryMb: String(ctx.memoryMb), compilerArchive: ctx.compilerArchive };
@@ -91,7 +97,10 @@ export function languageFromEntry(entry: LanguageEntry, entryFile: string): Lang
     sourceFile: rule ? (code) => rule.sourceFile(code) : () => entry.sourceFile,
     ...(rule?.sourceError ? { sourceError: rule.sourceError } : {}),
     sourceExtensions: entry.sourceExtensions ?? [extname(entry.sourceFile)],
-    ...(compile ? { compile: (ctx: CommandContext) => expandArgv(compile, values(ctx), { sources: ctx.sources }) } : {}),
+    ...(compile ? { compile: (ctx: CommandContext) => expandArgv(compile, values(ctx), { sources: ctx.sources, compilerOptions }) } : {}),
+    ...(entry.compilerOptions
+      ? { compilerOptions: { problem: (options) => compilerOptionsProblem(entry.compilerOptions!, options), with: (options) => languageFromEntry(entry, entryFile, options) } }
+      : {}),
     ...(compilerArchive
       ? { compilerArchive: { sampleFile: compilerArchive.sampleFile, sample: compilerArchive.sample, command: (archive: string) => expandArgv(compilerArchive.command, { archive }) } }
       : {}),
@@ -104,6 +113,18 @@ export function languageFromEntry(entry: LanguageEntry, entryFile: string): Lang
     ...(packages ? { packages: { names: packages.names, check: (pkg: string) => expandArgv(packages.check, { package: pkg }) } } : {}),
     entryFile,
   };
+}
+
+const globMatches = (glob: string, option: string) => (glob.endsWith('*') ? option.startsWith(glob.slice(0, -1)) : option === glob);
+
+/** Why a request's compile flags are not allowed by the entry, or null. */
+function compilerOptionsProblem(rules: NonNullable<LanguageEntry['compilerOptions']>, options: readonly string[]): string | null {
+  for (const option of options) {
+    if (!rules.allowed.some((g) => globMatches(g, option)) || rules.refused.some((g) => globMatches(g, option))) {
+      return `${JSON.stringify(option.slice(0, 64))} is not allowed (allowed: ${rules.allowed.join(' ')}${rules.refused.length ? `; never ${rules.refused.join(' ')}` : ''})`;
+    }
+  }
+  return null;
 }
 
 /** Languages found by id or alias, case-insensitively; unknown names are not guessed. */

@@ -59,9 +59,10 @@ export function expandTemplate(template: string, values: TemplateValues): string
 
 /**
  * A placeholder that stands for a list (`{sources}`: every translation unit of a program of
- * several files) is a whole argument of its own and becomes one argument per item.
+ * several files; `{compilerOptions}`: the flags a request adds to the compile, none unless it
+ * adds some) is a whole argument of its own and becomes one argument per item.
  */
-export const LIST_PLACEHOLDERS = ['sources'] as const;
+export const LIST_PLACEHOLDERS = ['sources', 'compilerOptions'] as const;
 export type ListValues = Readonly<Partial<Record<(typeof LIST_PLACEHOLDERS)[number], readonly string[]>>>;
 
 export function expandArgv(templates: readonly ArgTemplate[], values: TemplateValues, lists: ListValues = {}): string[] {
@@ -69,7 +70,7 @@ export function expandArgv(templates: readonly ArgTemplate[], values: TemplateVa
   for (const t of templates) {
     const list = typeof t === 'string' ? LIST_PLACEHOLDERS.find((name) => t === `{${name}}`) : undefined;
     if (list) {
-      const items = lists[list];
+      const items = lists[list] ?? (list === 'compilerOptions' ? [] : undefined);
       // checked at load: a missing list here is the server's own mistake
       if (!items) throw new Error(`no value for placeholder {${list}}`);
       argv.push(...items);

@@ -19,6 +19,11 @@ export interface Program<C extends string | Buffer = string> {
   files: readonly RunFile<C>[];
   /** one of `files` */
   entry: SourceFile;
+  /**
+   * The files compiled ({sources}), when not every source file of the language: Judge0
+   * compiles its `source_code` alone, its additional files are there to be included or read.
+   */
+  sources?: readonly string[];
 }
 
 /** Any program a run takes: its files text or bytes. */
@@ -31,6 +36,7 @@ export function singleFileProgram(language: LanguageSpec, code: string): Program
 
 /** The files a compiler is given (the language's translation units), in the program's order. */
 export function compiledSources(language: LanguageSpec, program: AnyProgram): string[] {
+  if (program.sources) return [...program.sources];
   return program.files.filter((f) => language.sourceExtensions.some((ext) => f.name.endsWith(ext))).map((f) => f.name);
 }
 

@@ -39,8 +39,8 @@ export interface CompileLimits {
 export interface RunRequest {
   language: LanguageSpec;
   program: AnyProgram;
-  /** Input given in advance, or a stream fed while the program runs (a live run). */
-  stdin: string | Readable;
+  /** Input given in advance (text or bytes), or a stream fed while the program runs (a live run). */
+  stdin: string | Buffer | Readable;
   args: readonly string[];
   limits: RunLimits;
   /** Lower compile limits than the server's; each missing one is the server's. */
@@ -80,6 +80,8 @@ export interface RunHooks {
   onCompiled?: (compile: CompileResult) => void;
   /** Program output as it arrives (the run phase only). */
   onOutput?: (chunk: OutputChunk) => void;
+  /** The same output's bytes, up to the cap: what UTF-8 decoding lost (binary output) is there. */
+  onOutputBytes?: (stream: OutputChunk['stream'], data: Buffer) => void;
   /** A successful compile's artifacts, for runs of the same code that follow (`build`). */
   onBuilt?: (build: CachedBuild) => void;
   /** The files the program left in `collectDir` (each cut at COLLECTED_FILE_BYTES), before the home is deleted. */
@@ -319,6 +321,7 @@ async function runPhase(
     stdin: req.stdin,
     limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
     onOutput: hooks.onOutput,
+    onOutputBytes: hooks.onOutputBytes,
     signal: hooks.signal,
   });
   const { processLimitHit } = result;
@@ -440,7 +443,7 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     compileCached: r.compile?.cached ?? null,
     files: req.program.files.length,
     codeBytes: programBytes(req.program),
-    stdinBytes: typeof req.stdin === 'string' ? Buffer.byteLength(req.stdin) : null,
+    stdinBytes: typeof req.stdin === 'string' || Buffer.isBuffer(req.stdin) ? Buffer.byteLength(req.stdin) : null,
     outputBytes: Buffer.byteLength(r.output),
     truncated: r.truncated,
     processLimitHit: r.processLimitHit,

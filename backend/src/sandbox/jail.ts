@@ -67,12 +67,14 @@ export interface JailRun {
   /** Variables on top of the jail's environment (a language's own, known only with the run). */
   env?: Readonly<Record<string, string>>;
   /**
-   * Input given in advance (the program sees a regular file, as after `< file`), or a
-   * stream fed while the program runs (the program sees a pipe; ending the stream is EOF).
+   * Input given in advance, text or bytes (the program sees a regular file, as after `< file`),
+   * or a stream fed while the program runs (the program sees a pipe; ending the stream is EOF).
    */
-  stdin: string | Readable;
+  stdin: string | Buffer | Readable;
   limits: JailLimits;
   onOutput?: (chunk: OutputChunk) => void;
+  /** The output's bytes as they came (up to the cap), for a caller that needs what text decoding loses. */
+  onOutputBytes?: (stream: 'stdout' | 'stderr', data: Buffer) => void;
   /** Aborting kills the whole run (server shutdown). */
   signal?: AbortSignal;
 }
@@ -242,7 +244,7 @@ export class Jail {
     try {
       const cgroupTasks = limits.processes + JAIL_OVERHEAD_TASKS;
       await this.cgroup?.setLimits({ memoryBytes: limits.memoryBytes, pids: cgroupTasks });
-      this.collector = new OutputCollector(limits.outputBytes, run.onOutput);
+      this.collector = new OutputCollector(limits.outputBytes, run.onOutput, run.onOutputBytes);
       const cpuSeconds = Math.max(1, Math.ceil(limits.cpuMs / 1000));
       // With a cgroup, its pids cap is the one that refuses, and counts the refusals. The
       // rlimit counts a fork as it starts and the cgroup near its end, so with many forks in
@@ -259,7 +261,7 @@ export class Jail {
         String(limits.openFiles),
         String(this.user.uid),
         String(this.user.gid),
-        typeof run.stdin === 'string' ? 'file' : 'pipe',
+        typeof run.stdin === 'string' || Buffer.isBuffer(run.stdin) ? 'file' : 'pipe',
         String(run.command.length),
         ...run.command,
         ...envFields(run.env ?? {}),
@@ -267,7 +269,7 @@ export class Jail {
       if (fields.some((f) => f.includes('\0'))) throw new JailSetupError('a NUL byte in the command');
       const started = performance.now();
       this.proc.control.end(fields.map((f) => `${f}\0`).join(''));
-      if (typeof run.stdin === 'string') this.proc.stdin.end(run.stdin);
+      if (typeof run.stdin === 'string' || Buffer.isBuffer(run.stdin)) this.proc.stdin.end(run.stdin);
       else run.stdin.pipe(this.proc.stdin);
       const wallTimer = setTimeout(() => this.kill('timeout'), limits.wallMs);
       // the CPU limit of the whole run (all processes and threads); RLIMIT_CPU above is per process, in seconds

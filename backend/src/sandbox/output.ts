@@ -22,6 +22,8 @@ export class OutputCollector {
   constructor(
     private readonly capBytes: number,
     private readonly onChunk?: (chunk: OutputChunk) => void,
+    /** Each stream's bytes as they came, up to the cap (the text may have lost some: invalid UTF-8). */
+    private readonly onBytes?: (stream: StreamName, data: Buffer) => void,
   ) {}
 
   /** Takes a chunk; returns false once the stream went over its cap (the rest is dropped). */
@@ -29,6 +31,7 @@ export class OutputCollector {
     const room = this.capBytes - this.bytes[stream];
     const accepted = data.length > room ? data.subarray(0, Math.max(room, 0)) : data;
     this.bytes[stream] += accepted.length;
+    if (accepted.length > 0) this.onBytes?.(stream, accepted);
     this.append(stream, this.decoders[stream].write(accepted));
     if (data.length > room) {
       this.truncated = true;

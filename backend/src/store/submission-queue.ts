@@ -22,13 +22,28 @@ export interface StoredRequest {
   language: string;
   /** the program's code; of a program of several files, its entry file's */
   code: string;
-  /** a program of several files: all of them, and which one is the entry (absent: one file, `code`) */
-  files?: { name: string; content: string }[];
+  /** a program of several files: all of them, and which one is the entry (absent: one file, `code`); `base64`: a file of bytes, not text */
+  files?: { name: string; content: string; encoding?: 'base64' }[];
   entry?: string;
+  /** of several files, only the entry is compiled (Judge0's way: the other files are there to be included or read) */
+  compileEntryOnly?: boolean;
   stdin: string;
+  /** `base64`: stdin is bytes (not UTF-8 text), `stdin` their base64 */
+  stdinEncoding?: 'base64';
   args: string[];
   limits: RunLimits;
   expectedOutput: string | null;
+  /** flags added to the compile, for a language that takes them (its entry's {compilerOptions}) */
+  compilerOptions?: string[];
+  /** keep the output's bytes where its text lost some (invalid UTF-8): the outcome's `outputBytes` */
+  keepOutputBytes?: boolean;
+  /**
+   * The API it came through when not runbox's own (`judge0`): its callback is that API's
+   * (SubmissionWorkerDeps.callbackFormats), and `formatData` is what that API keeps to show
+   * the submission its own way again (opaque here).
+   */
+  format?: string;
+  formatData?: unknown;
 }
 
 export interface NewQueuedSubmission {
@@ -44,11 +59,14 @@ export interface SubmissionOutcome {
   language: string;
   verdict: JudgeStatus | null;
   message?: string;
+  /** with `keepOutputBytes`: the streams' bytes (base64), each only where its text lost some (invalid UTF-8) */
+  outputBytes?: { stdout?: string; stderr?: string; output?: string };
 }
 
 export interface SubmissionRecord {
   id: string;
   owner: string | null;
+  request: StoredRequest;
   status: 'queued' | 'running' | 'done';
   outcome: SubmissionOutcome | null;
   attempts: number;
@@ -73,6 +91,7 @@ interface QueueRow {
   id: string;
   owner: string | null;
   status: 'queued' | 'running' | 'done';
+  request: string;
   result: string | null;
   attempts: number;
   created_at: number;
@@ -85,7 +104,7 @@ interface QueueRow {
   callback_delivery: string | null;
 }
 
-const RECORD_COLUMNS = 'seq, id, owner, status, result, attempts, created_at, started_at, finished_at, callback_url, callback_state, callback_attempts, callback_error, callback_delivery';
+const RECORD_COLUMNS = 'seq, id, owner, status, request, result, attempts, created_at, started_at, finished_at, callback_url, callback_state, callback_attempts, callback_error, callback_delivery';
 
 export class SubmissionQueue {
   constructor(private readonly db: SqlDatabase) {}
@@ -120,6 +139,23 @@ export class SubmissionQueue {
     if (ids.length === 0) return [];
     const rows = await this.db.all<QueueRow>(`SELECT ${RECORD_COLUMNS} FROM async_submissions WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
     return rows.map(toRecord);
+  }
+
+  /**
+   * Submissions newest first, `limit` of them after skipping `offset`, with how many there
+   * are in all: those of one owner (an API key's id), or every one (`owner` undefined).
+   */
+  async page({ owner, offset, limit }: { owner?: string; offset: number; limit: number }): Promise<{ records: SubmissionRecord[]; total: number }> {
+    const where = owner === undefined ? '' : 'WHERE owner = ?';
+    const params = owner === undefined ? [] : [owner];
+    const rows = await this.db.all<QueueRow>(`SELECT ${RECORD_COLUMNS} FROM async_submissions ${where} ORDER BY seq DESC LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const count = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM async_submissions ${where}`, params);
+    return { records: rows.map(toRecord), total: Number(count?.n ?? 0) };
+  }
+
+  /** Deletes a finished submission, its callback's state with it; false when there is no finished one of this id. */
+  async remove(id: string): Promise<boolean> {
+    return (await this.db.run("DELETE FROM async_submissions WHERE id = ? AND status = 'done'", [id])) > 0;
   }
 
   /** Takes up to `limit` queued submissions, oldest first, for `worker`. */
@@ -272,6 +308,7 @@ function toRecord(row: QueueRow): SubmissionRecord {
   return {
     id: row.id,
     owner: row.owner,
+    request: JSON.parse(row.request) as StoredRequest,
     status: row.status,
     outcome: row.result === null ? null : (JSON.parse(row.result) as SubmissionOutcome),
     attempts: Number(row.attempts),

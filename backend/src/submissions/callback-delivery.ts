@@ -5,7 +5,8 @@ import type { Socket } from 'node:net';
 import { RefusedAddressError, type CallbackPolicy } from './callback-address.js';
 
 /**
- * One try of a callback delivery: the finished submission POSTed as JSON, signed so the
+ * One try of a callback delivery: the finished submission POSTed as JSON (PUT where the API
+ * it came through says so: Judge0's), signed so the
  * receiver can tell it came from this runbox (and for which tenant) and is fresh.
  *
  *   X-Runbox-Timestamp: <unix seconds>
@@ -53,7 +54,7 @@ export async function deliverCallback(
   body: string,
   secrets: readonly string[],
   policy: CallbackPolicy,
-  { timeoutMs = 10_000, signal }: { timeoutMs?: number; signal?: AbortSignal } = {},
+  { timeoutMs = 10_000, signal, method = 'POST' }: { timeoutMs?: number; signal?: AbortSignal; method?: 'POST' | 'PUT' } = {},
 ): Promise<DeliveryResult> {
   const problem = policy.urlProblem(target);
   if (problem) return { ok: false, permanent: true, error: `callbackUrl ${problem}` };
@@ -82,7 +83,7 @@ export async function deliverCallback(
     // the whole exchange, not only each pause in it: a receiver trickling bytes is cut off too
     const deadline = setTimeout(() => req.destroy(new Error(`no complete answer within ${timeoutMs} ms`)), timeoutMs);
     const req = client.request(url, {
-      method: 'POST',
+      method,
       headers,
       // a fresh connection each time: a pooled socket would skip the checks below
       agent: false,

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { Config } from '../config.js';
 import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
-import { singleFileProgram, type Program } from '../runs/program.js';
+import { singleFileProgram, type AnyProgram } from '../runs/program.js';
 import type { Logger } from '../log.js';
 import { QuotaExceededError, type Quotas, type RunTicket } from '../keys/quotas.js';
 import type { KeyStore } from '../store/store.js';
@@ -53,6 +53,17 @@ export interface SubmissionWorkerDeps {
   /** A key's submission holds one of the key's run slots while it runs, and counts in its usage. */
   quotas: Quotas;
   keys: KeyStore;
+  /**
+   * Callbacks of submissions that came through another API than runbox's own (their
+   * request's `format`: `judge0`), in that API's method and body; the others are runbox's.
+   */
+  callbackFormats?: Readonly<Record<string, CallbackFormat>>;
+}
+
+/** How an API other than runbox's calls a callback: its method and its body of the finished submission. */
+export interface CallbackFormat {
+  method: 'POST' | 'PUT';
+  body(record: SubmissionRecord, attempt: number): string;
 }
 
 /**
@@ -230,7 +241,11 @@ export class SubmissionWorker {
         outcome = { result: null, language: request.language, verdict: null, message: `language ${request.language} is no longer supported by this server` };
       } else {
         const limits = withinMaxima(request.limits, this.deps.config);
-        const result = await runs.execute({ language, program: storedProgram(language, request), stdin: request.stdin, args: request.args, limits });
+        const output = request.keepOutputBytes ? new OutputBytes() : null;
+        const result = await runs.execute(
+          { language: withCompilerOptions(language, request), program: storedProgram(language, request), stdin: storedStdin(request), args: request.args, limits },
+          output ? { onOutputBytes: output.push } : {},
+        );
         if (result.status === 'internal_error' && runs.isShuttingDown) {
           // killed by this server's shutdown, not by anything of its own: it runs again later
           await queue.release(claimed.id, this.name);
@@ -238,7 +253,8 @@ export class SubmissionWorker {
         }
         // in the key's usage as a synchronous run is
         await ticket?.finish(result);
-        outcome = { result, language: language.id, verdict: verdictOf(result, request.expectedOutput) };
+        const outputBytes = output?.lostIn(result);
+        outcome = { result, language: language.id, verdict: verdictOf(result, request.expectedOutput), ...(outputBytes ? { outputBytes } : {}) };
       }
       if (await queue.finish(claimed.id, this.name, outcome)) {
         submissionFinished(outcome.result?.status ?? 'internal_error');
@@ -287,9 +303,11 @@ export class SubmissionWorker {
     try {
       const secrets = await callbackSecrets(record.owner);
       const target = { submissionId: record.id, deliveryId: callback.deliveryId ?? record.id, attempt };
+      const format = record.request.format === undefined ? undefined : this.deps.callbackFormats?.[record.request.format];
+      const body = format ? format.body(record, attempt) : callbackBody(record, attempt);
       const delivery =
         secrets.length > 0
-          ? await deliverCallback(callback.url, target, callbackBody(record, attempt), secrets, callbackPolicy, { signal: this.deliveries.signal })
+          ? await deliverCallback(callback.url, target, body, secrets, callbackPolicy, { signal: this.deliveries.signal, method: format?.method ?? 'POST' })
           : ({ ok: false, permanent: true, error: 'no callback secret is configured' } as const);
       const host = hostOf(callback.url);
       if (delivery.ok) {
@@ -342,8 +360,37 @@ function failedOutcome(language: string, attempts: number): SubmissionOutcome {
   };
 }
 
-/** The program a stored request carries: its files (entry named), or one file of `code`. */
-function storedProgram(language: LanguageSpec, request: StoredRequest): Program {
+/** The program a stored request carries: its files (entry named; `base64` ones are bytes), or one file of `code`. */
+function storedProgram(language: LanguageSpec, request: StoredRequest): AnyProgram {
   const entry = request.files?.find((f) => f.name === request.entry);
-  return request.files && entry ? { files: request.files, entry } : singleFileProgram(language, request.code);
+  if (!request.files || !entry) return singleFileProgram(language, request.code);
+  const files = request.files.map((f) => ({ name: f.name, content: f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : f.content }));
+  return { files, entry: { name: entry.name, content: entry.content }, ...(request.compileEntryOnly ? { sources: [entry.name] } : {}) };
+}
+
+const storedStdin = (request: StoredRequest): string | Buffer => (request.stdinEncoding === 'base64' ? Buffer.from(request.stdin, 'base64') : request.stdin);
+
+/** The language compiling with the request's own flags, where it takes some (checked when it was submitted). */
+function withCompilerOptions(language: LanguageSpec, request: StoredRequest): LanguageSpec {
+  return request.compilerOptions?.length && language.compilerOptions ? language.compilerOptions.with(request.compilerOptions) : language;
+}
+
+/** A run's output bytes as they came (each stream up to its cap), for what its text lost. */
+class OutputBytes {
+  private readonly chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[], output: [] as Buffer[] };
+
+  readonly push = (stream: 'stdout' | 'stderr', data: Buffer): void => {
+    this.chunks[stream].push(data);
+    this.chunks.output.push(data);
+  };
+
+  /** The streams (base64) whose text is not their bytes (invalid UTF-8 became U+FFFD); undefined when none is. */
+  lostIn(result: { stdout: string; stderr: string; output: string }): SubmissionOutcome['outputBytes'] {
+    const lost: NonNullable<SubmissionOutcome['outputBytes']> = {};
+    for (const stream of ['stdout', 'stderr', 'output'] as const) {
+      const bytes = Buffer.concat(this.chunks[stream]);
+      if (!bytes.equals(Buffer.from(result[stream]))) lost[stream] = bytes.toString('base64');
+    }
+    return Object.keys(lost).length ? lost : undefined;
+  }
 }
