@@ -373,8 +373,27 @@ export interface ProblemSummary {
   hiddenCount: number;
 }
 
+/** What a problem imported from a package shows beside its Markdown-less statement. */
+export interface ProblemPackageView {
+  /** the statement as HTML (pandoc's, sanitised; math typeset by KaTeX: the page needs KaTeX's stylesheet) */
+  statementHtml: string;
+  type: 'pass-fail' | 'scoring';
+  interactive: boolean;
+  /** an interactive problem's sample interaction protocols (lines starting > from the program, < to it) */
+  interactions: { name: string; text: string }[];
+  outputLimitKb: number;
+  /** the test groups below data/, in the order judged */
+  groups: string[];
+  source: string | null;
+  sourceUrl: string | null;
+  author: string | null;
+  license: string;
+}
+
 export interface ProblemResponse extends ProblemSummary {
   statement: string;
+  /** a problem imported from a package */
+  package?: ProblemPackageView;
   samples: { input: string; expected: string }[];
   /** Only for a request with the admin key: every test, hidden ones included. */
   tests?: { input: string; expected: string; hidden: boolean }[];

@@ -19,6 +19,7 @@ import { historyRoutes } from './history-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { streamRoutes } from './live.js';
 import { pistonRoutes } from './piston/routes.js';
+import { problemPackageRoutes } from './problem-package-routes.js';
 import { problemRoutes } from './problem-routes.js';
 import { snippetRoutes } from './snippet-routes.js';
 import { submissionRoutes } from './submission-routes.js';
@@ -73,7 +74,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api', authenticate(deps));
   // Piston v2's API, for the tools written for Piston (its own errors: { message })
   app.use('/api/v2', pistonRoutes(deps));
-  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), keyRoutes(deps, requireJson));
+  app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), problemPackageRoutes(deps), keyRoutes(deps, requireJson));
   app.use('/api', submissionRoutes(deps, requireJson));
   // not under /api: the public nginx server passes only /api/ (and the playground) on
   describeMetrics(app);

@@ -1,6 +1,7 @@
 import express from 'express';
 import { z } from 'zod';
 import { judgeSubmission } from '../judge/judge.js';
+import { packageView } from '../problems/package-view.js';
 import { judgeRequestSchema, problemSchema, SLUG, type ProblemResponse } from '../protocol.js';
 import type { NewSubmission, Problem } from '../store/store.js';
 import type { AppDeps } from './app.js';
@@ -65,10 +66,14 @@ export function problemRoutes(deps: AppDeps, requireJson: express.RequestHandler
     responses: { 200: json('The problem', problemSchemaOut), ...errors(400, 401, 404) },
   });
   router.get('/problems/:slug', async (req, res) => {
-    const { tests, ...problem } = await findProblem(req.params.slug);
-    const body: ProblemResponse = { ...problem, samples: tests.filter((t) => !t.hidden).map(({ input, expected }) => ({ input, expected })) };
+    const { tests, package: pkg, ...problem } = await findProblem(req.params.slug);
+    const body: ProblemResponse = {
+      ...problem,
+      ...(pkg ? { package: packageView(pkg) } : {}),
+      samples: tests.filter((t) => !t.hidden).map(({ input, expected }) => ({ input, expected })),
+    };
     // hidden tests go to the admin only, and are never cached on the way
-    if (isAdmin(req, config.adminKey)) body.tests = tests;
+    if (isAdmin(req, config.adminKey)) body.tests = tests.map(({ input, expected, hidden }) => ({ input, expected, hidden }));
     res.set('Cache-Control', 'no-store').json(body);
   });
 

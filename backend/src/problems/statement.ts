@@ -110,7 +110,7 @@ const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').re
 /** pandoc's --mathjax spans, typeset by KaTeX (its own HTML, escaped; errors shown in place, never thrown). */
 function typesetMath(html: string): string {
   return html.replace(/<span class="math (inline|display)">\\[([]([\s\S]*?)\\[)\]]<\/span>/g, (_all, kind: string, tex: string) =>
-    katex.renderToString(unescape(tex), { displayMode: kind === 'display', throwOnError: false, output: 'html', trust: false, strict: 'ignore', maxExpand: 1000, maxSize: 50 }),
+    katex.renderToString(unescape(tex), { displayMode: kind === 'display', throwOnError: false, trust: false, strict: 'ignore', maxExpand: 1000, maxSize: 50 }),
   );
 }
 

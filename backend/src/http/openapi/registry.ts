@@ -95,6 +95,7 @@ const ERROR_MEANING: Record<number, string> = {
   409: 'It exists already, or (a callback redelivery) a delivery is under way',
   413: 'Code, stdin or the whole body is over its cap: `field` names it',
   415: 'The body is not UTF-8 JSON (`Content-Type: application/json`)',
+  422: 'A problem package breaks the format (`field` names the file, `line` its line) or its accepted solutions are not all accepted (`report`)',
   426: 'A WebSocket endpoint asked without an upgrade',
   429:
     'Too many requests: nginx\'s rate limit in front, or a quota of the API key (or of anonymous clients, per address): `quota` names it ' +

@@ -179,13 +179,54 @@ export const problemSummarySchema = z
   })
   .meta({ id: 'ProblemSummary' });
 
+export const problemPackageViewSchema = z
+  .object({
+    statementHtml: z.string().meta({ description: "The statement as HTML (sanitised; math typeset by KaTeX, so the page needs KaTeX's stylesheet)" }),
+    type: z.enum(['pass-fail', 'scoring']),
+    interactive: z.boolean(),
+    interactions: z.array(z.object({ name: z.string(), text: z.string() })).meta({ description: "An interactive problem's sample interaction protocols: lines starting > come from the program, < go to it" }),
+    outputLimitKb: z.number().int(),
+    groups: z.array(z.string()).meta({ description: 'Test groups below data/, in the order judged' }),
+    source: z.string().nullable(),
+    sourceUrl: z.string().nullable(),
+    author: z.string().nullable(),
+    license: z.string(),
+  })
+  .meta({ id: 'ProblemPackage', description: 'A problem imported from a problem package (Kattis format)' });
+
 export const problemSchemaOut = problemSummarySchema
   .extend({
-    statement: z.string().meta({ description: 'Markdown' }),
+    statement: z.string().meta({ description: 'Markdown (a package\'s problem: see package.statementHtml)' }),
+    package: problemPackageViewSchema.optional(),
     samples: z.array(z.object({ input: z.string(), expected: z.string() })),
     tests: z.array(z.object({ input: z.string(), expected: z.string(), hidden: z.boolean() })).optional().meta({ description: 'Only with the admin key: every test, hidden ones included' }),
   })
   .meta({ id: 'Problem' });
+
+export const verifyReportSchema = z
+  .object({
+    slug: z.string(),
+    timeLimitMs: z.number().int(),
+    timeLimitFrom: z.string().meta({ description: '.timelimit, or accepted submissions (measured)' }),
+    solutions: z.array(
+      z.object({
+        path: z.string().meta({ description: 'submissions/accepted/fast.cpp' }),
+        language: z.string(),
+        expected: z.string().meta({ description: 'Its folder: accepted, wrong_answer, time_limit_exceeded, run_time_error, partially_accepted' }),
+        status: judgeStatus,
+        slowestMs: z.number(),
+        limitMs: z.number(),
+        passed: z.boolean(),
+        score: z.number().optional(),
+      }),
+    ),
+    passed: z.number().int(),
+    failed: z.number().int(),
+    warnings: z.array(z.string()).meta({ description: 'What was left out and why (programs in languages not offered, ...)' }),
+  })
+  .meta({ id: 'PackageVerifyReport' });
+
+export const packageImportedSchema = z.object({ slug: z.string(), outcome: z.enum(['created', 'replaced']), report: verifyReportSchema }).meta({ id: 'PackageImported' });
 
 export const problemListSchema = z.object({ problems: z.array(problemSummarySchema) }).meta({ id: 'ProblemList' });
 
@@ -302,7 +343,16 @@ export const callbackRedeliverySchema = z
 export const submissionCreatedSchema = z.object({ id: z.string() }).meta({ id: 'SubmissionCreated' });
 export const submissionBatchCreatedSchema = z.object({ ids: z.array(z.string()).meta({ description: 'In the order of the request' }) }).meta({ id: 'SubmissionBatchCreated' });
 export const submissionListSchema = z
-  .object({ submissions: z.array(submissionSchema.nullable()).meta({ description: 'In the order of ids; null for an id no submission has (or one pruned)' }) })
+  .object({
+    submissions: z
+      .array(submissionSchema.nullable())
+      .meta({ description: 'With ids: in their order, null for an id no submission has (or one deleted); without: a page of them, newest first' }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'Without ids: the cursor of the next page (pass it as cursor, with the same filters); null on the last page' }),
+  })
   .meta({ id: 'SubmissionList' });
 
 /* ---- Piston v2 ---- */
