@@ -129,7 +129,12 @@ describe('the document', () => {
             const at = `${method} ${p} ${status}`;
             const schema = response.content['application/json'].schema;
             // Piston's API answers Piston's { message }; runbox's own Error where the key check or nginx answers first
-            const allowed = p.startsWith('/api/v2/') ? [component('Error'), component('PistonError'), { anyOf: [component('PistonError'), component('Error')] }] : [component('Error')];
+            // Judge0's answers Judge0's: { error }, a 422 of field errors (an array of them for a batch), Rails' 404
+            const allowed = p.startsWith('/api/v2/')
+              ? [component('Error'), component('PistonError'), { anyOf: [component('PistonError'), component('Error')] }]
+              : p.startsWith('/judge0/')
+                ? [component('Judge0Error'), component('Judge0FieldErrors'), component('Judge0NotFound'), { anyOf: [component('Judge0Error'), component('Error')] }, { type: 'array', items: component('Judge0FieldErrors') }]
+                : [component('Error')];
             expect({ at, schema }).toEqual({ at, schema: allowed.find((a) => JSON.stringify(a) === JSON.stringify(schema)) ?? allowed[0] });
           }
           if (status === '503') expect(response.headers['Retry-After']).toBeTruthy();
@@ -372,6 +377,42 @@ describe('real answers match the documented schemas', () => {
     const kinds = messages.map((m) => m.type).filter((t, i, all) => !(t === 'data' && all[i - 1] === 'data'));
     expect(kinds).toEqual(['runtime', 'stage', 'data', 'exit']);
     for (const m of messages) matchesSchema(component('PistonServerMessage'), m, `piston server ${m.type}`);
+  });
+
+  test("Judge0: statuses, languages, configuration, a submission created, waited for, read, in a batch, listed, deleted, and Judge0's errors", async () => {
+    const get = (path: string, headers: Record<string, string> = {}) => server().request('GET', `/judge0${path}`, undefined, headers);
+    const admin = { 'x-auth-user': ADMIN_KEY };
+    conforms('GET', '/judge0/statuses', await get('/statuses'));
+    conforms('GET', '/judge0/languages', await get('/languages'));
+    conforms('GET', '/judge0/languages/all', await get('/languages/all'));
+    conforms('GET', '/judge0/languages/{id}', await get('/languages/71'));
+    conforms('GET', '/judge0/languages/{id}', await get('/languages/1')); // 404
+    conforms('GET', '/judge0/config_info', await get('/config_info'));
+    conforms('GET', '/judge0/about', await get('/about'));
+    conforms('GET', '/judge0/version', await get('/version'));
+    conforms('POST', '/judge0/authenticate', await server().request('POST', '/judge0/authenticate'));
+    conforms('POST', '/judge0/authorize', await server().request('POST', '/judge0/authorize', undefined, admin));
+    conforms('POST', '/judge0/authorize', await server().request('POST', '/judge0/authorize')); // 403
+    const created = await server().request('POST', '/judge0/submissions', { language_id: 71, source_code: 'print(input())', stdin: 'judge0' });
+    conforms('POST', '/judge0/submissions', created);
+    const waited = await server().request('POST', '/judge0/submissions?wait=true&fields=*', { language_id: 71, source_code: 'print(input())', stdin: 'judge0' });
+    expect(waited.json.stdout).toBe('judge0\n');
+    conforms('POST', '/judge0/submissions', waited);
+    conforms('GET', '/judge0/submissions/{token}', await get(`/submissions/${created.json.token}?fields=*`));
+    conforms('GET', '/judge0/submissions/{token}', await get(`/submissions/${created.json.token}?base64_encoded=true`));
+    conforms('GET', '/judge0/submissions/{token}', await get('/submissions/nosuchtoken00000')); // 404
+    conforms('GET', '/judge0/submissions/{token}', await get(`/submissions/${created.json.token}?fields=nope`)); // 400
+    conforms('POST', '/judge0/submissions', await server().request('POST', '/judge0/submissions', { language_id: 150000 })); // 422
+    conforms('POST', '/judge0/submissions', await server().request('POST', '/judge0/submissions', { language_id: 71, source_code: 'print(1)' }, { 'x-auth-token': 'rbx_nope00000000.nope' })); // 401
+    const batch = await server().request('POST', '/judge0/submissions/batch', { submissions: [{ language_id: 71, source_code: 'print(1)' }, { language_id: 0, source_code: 'x' }] });
+    conforms('POST', '/judge0/submissions/batch', batch);
+    conforms('POST', '/judge0/submissions/batch', await server().request('POST', '/judge0/submissions/batch', { submissions: [{ language_id: 0 }] })); // 422, an array
+    conforms('POST', '/judge0/submissions/batch', await server().request('POST', '/judge0/submissions/batch', { submissions: [] })); // 400
+    conforms('GET', '/judge0/submissions/batch', await get(`/submissions/batch?tokens=${batch.json[0].token},nosuchtoken00000&fields=*`));
+    conforms('GET', '/judge0/submissions', await get('/submissions?per_page=2&fields=*', admin));
+    conforms('GET', '/judge0/submissions', await get('/submissions')); // 403
+    conforms('DELETE', '/judge0/submissions/{token}', await server().request('DELETE', `/judge0/submissions/${waited.json.token}?fields=*`, undefined, admin));
+    conforms('DELETE', '/judge0/submissions/{token}', await server().request('DELETE', `/judge0/submissions/${waited.json.token}`, undefined, admin)); // 404
   });
 
   test('metrics, and the refusal of a request that came through a proxy', async () => {

@@ -181,6 +181,19 @@ describe('nginx in front of two runbox processes', () => {
     expect(messages.at(-1)).toMatchObject({ type: 'exit', stage: 'run', code: 0, signal: null });
   });
 
+  test("Judge0's API through nginx: /judge0 is the base URL of a Judge0 client, X-Auth-Token passes through", async () => {
+    const statuses = await request(api('/judge0/statuses'));
+    expect(statuses.status).toBe(200);
+    expect(JSON.parse(statuses.body)[2]).toEqual({ id: 3, description: 'Accepted' });
+    const reply = await request(api('/judge0/submissions?wait=true'), 'POST', JSON.stringify({ language_id: 71, source_code: 'print(6 * 7)', expected_output: '42' }), { 'content-type': 'application/json' });
+    expect(reply.status).toBe(201);
+    expect(JSON.parse(reply.body)).toMatchObject({ stdout: '42\n', status: { id: 3, description: 'Accepted' } });
+    // the header reaches the API (an unknown key is refused there, not dropped on the way)
+    const unknown = await request(api('/judge0/languages'), 'GET', undefined, { 'x-auth-token': 'rbx_unknown0000000.nope' });
+    expect(unknown.status).toBe(401);
+    expect(JSON.parse(unknown.body)).toEqual({ error: 'this API key is not known' });
+  });
+
   test('/ is proxied to the playground upstream', async () => {
     const reply = await request(api('/'));
     expect(reply.status).toBe(200);

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
+import { judge0CallbackFormat } from './http/judge0/view.js';
 import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { attachLiveSocket } from './http/live.js';
 import { pistonSocketRoute } from './http/piston/connect.js';
@@ -141,6 +142,8 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
     callbackPolicy: new CallbackPolicy(config.callbackAllow),
     quotas,
     keys: store.keys,
+    // submissions made through Judge0's API are called back Judge0's way (PUT, its attributes)
+    callbackFormats: { judge0: judge0CallbackFormat },
   });
   const appDeps = { config, runs, store, languages, isolation, logger, submissions, quotas };
   const app = createApp(appDeps);

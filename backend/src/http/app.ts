@@ -18,6 +18,7 @@ import { executeRoutes } from './execute-routes.js';
 import { historyRoutes } from './history-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { streamRoutes } from './live.js';
+import { judge0Routes, JUDGE0_PREFIX } from './judge0/routes.js';
 import { pistonRoutes } from './piston/routes.js';
 import { problemPackageRoutes } from './problem-package-routes.js';
 import { problemRoutes } from './problem-routes.js';
@@ -48,7 +49,7 @@ export function createApp(deps: AppDeps): express.Express {
     if (origin && (corsOrigins.has(origin) || corsOrigins.has('*'))) {
       res.set({ 'Access-Control-Allow-Origin': origin, 'Access-Control-Expose-Headers': 'Retry-After, X-Runbox-Instance, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy', Vary: 'Origin' });
       if (req.method === 'OPTIONS') {
-        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-API-Key, X-Runbox-Visitor', 'Access-Control-Max-Age': '600' });
+        res.set({ 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS', 'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-API-Key, X-Runbox-Visitor, X-Auth-Token, X-Auth-User', 'Access-Control-Max-Age': '600' });
         return void res.status(204).end();
       }
     }
@@ -76,6 +77,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/api/v2', pistonRoutes(deps));
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), problemPackageRoutes(deps), keyRoutes(deps, requireJson));
   app.use('/api', submissionRoutes(deps, requireJson));
+  // Judge0 CE's API, for apps written for Judge0 (its own callers: X-Auth-Token; its own errors)
+  app.use(JUDGE0_PREFIX, judge0Routes(deps));
   // not under /api: the public nginx server passes only /api/ (and the playground) on
   describeMetrics(app);
   app.get('/metrics', metricsEndpoint({ networks: config.metricsNetworks, token: config.metricsToken }));
