@@ -18,8 +18,11 @@ export interface JudgeEnv {
 
 /** A problem's limits for one test run, under the server's maxima (a package's output limit may be above the API's). */
 export function testLimits(problem: Problem, config: Config): RunLimits {
+  // a package's time limit is CPU time, as Kattis and DOMjudge judge it; the wall clock
+  // only stops a program that sleeps or waits (twice the limit, at least a second more)
+  const wallMs = problem.package ? Math.max(2 * problem.timeLimitMs, problem.timeLimitMs + 1000) : problem.timeLimitMs;
   return {
-    timeMs: Math.min(problem.timeLimitMs, config.runTimeMs),
+    timeMs: Math.min(wallMs, config.runTimeMs),
     cpuTimeMs: Math.min(problem.timeLimitMs, config.runCpuMs),
     memoryMb: Math.min(problem.memoryLimitMb, config.runMemoryMb),
     processes: config.runProcesses,

@@ -9,7 +9,7 @@ export function packageView(pkg: StoredPackage): ProblemPackageView {
     interactive: pkg.validation.kind === 'custom' && pkg.validation.interactive,
     interactions: pkg.interactions,
     outputLimitKb: pkg.outputLimitKb,
-    groups: pkg.groups.map((g) => g.path),
+    groups: pkg.groups.map((g) => g.path).filter((path) => path !== ''),
     source: pkg.source,
     sourceUrl: pkg.sourceUrl,
     author: pkg.author,

@@ -79,7 +79,8 @@ export async function renderStatement(pkg: PackageFiles): Promise<Statement> {
   try {
     const converted = await execa(
       'pandoc',
-      ['--from', latex ? 'latex' : 'markdown-raw_html-raw_tex', '--to', 'html5', '--mathjax', '--lua-filter', await luaFilter(), '--wrap', 'none'],
+      // LaTeX's \section* would be <h1>, the page's title level: one level down, as Markdown's ## is
+      ['--from', latex ? 'latex' : 'markdown-raw_html-raw_tex', '--to', 'html5', '--mathjax', '--lua-filter', await luaFilter(), '--wrap', 'none', ...(latex ? ['--shift-heading-level-by=1'] : [])],
       { input: body, timeout: PANDOC_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
     );
     html = converted.stdout;

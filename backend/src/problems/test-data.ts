@@ -23,6 +23,7 @@ export interface PackageTest {
 
 /** A group's settings after inheritance. */
 export interface PackageGroup {
+  /** below data/; '' is data/ itself (the root: data/testdata.yaml) */
   path: string;
   onReject: 'break' | 'continue';
   outputValidatorFlags: string[];
@@ -103,8 +104,20 @@ export function readTestData(pkg: PackageFiles): TestData {
       });
     }
   };
-  if (data.some(([name]) => name.startsWith('sample/'))) visit('sample', ROOT);
-  visit('secret', ROOT);
+  // data/testdata.yaml: the root's settings (its grader_flags such as ignore_sample), inherited by both
+  const rootFile = byName.get('testdata.yaml');
+  const rootOwn = rootFile ? parseYamlFile('data/testdata.yaml', textOf('data/testdata.yaml', rootFile), testdataSchema) : {};
+  const root: PackageGroup = {
+    path: '',
+    onReject: rootOwn.on_reject ?? ROOT.onReject,
+    outputValidatorFlags: rootOwn.output_validator_flags !== undefined ? flagsOf(rootOwn.output_validator_flags) : [],
+    graderFlags: rootOwn.grader_flags !== undefined ? flagsOf(rootOwn.grader_flags) : [],
+    acceptScore: rootOwn.accept_score ?? ROOT.acceptScore,
+    rejectScore: rootOwn.reject_score ?? ROOT.rejectScore,
+  };
+  groups.push(root);
+  if (data.some(([name]) => name.startsWith('sample/'))) visit('sample', root);
+  visit('secret', root);
   if (!tests.some((t) => !t.sample)) throw new PackageError('data/secret', 'has no test case (a .in and .ans pair)');
   return { tests, groups, interactions };
 }

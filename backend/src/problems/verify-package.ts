@@ -81,6 +81,7 @@ export async function verifyPackage(loaded: LoadedPackage, env: JudgeEnv, onSolu
     solutions.push(report);
     onSolution?.(report);
   }
+  if (problem.package?.type === 'scoring') scoreChecks(solutions);
   const passed = solutions.filter((s) => s.passed).length;
   return {
     slug: loaded.problem.slug,
@@ -112,5 +113,17 @@ export class AcceptedRejectedError extends Error {
     limitMs: number,
   ) {
     super(`${path} should be accepted but was ${status} (under ${limitMs} ms, the server's largest limit)`);
+  }
+}
+
+/**
+ * A scoring problem's folders say more than a verdict: accepted/ solutions all reach the
+ * best score any of them gets, partially_accepted/ ones are accepted below it.
+ */
+function scoreChecks(solutions: SolutionReport[]): void {
+  const best = Math.max(...solutions.filter((s) => s.expected === 'accepted').map((s) => s.score ?? 0));
+  for (const s of solutions) {
+    if (s.expected === 'accepted' && s.passed && (s.score ?? 0) < best) s.passed = false;
+    if (s.expected === 'partially_accepted' && s.passed && (s.score ?? 0) >= best) s.passed = false;
   }
 }
