@@ -258,7 +258,7 @@ interface NumericRule {
   gt?: number;
   gte?: number;
   lte: number;
-  /** a float attribute (Judge0's decimals): its bounds print as Ruby floats */
+  /** a decimal attribute: its maximum (Judge0's configuration, a Float) prints as Ruby prints a float */
   float?: boolean;
 }
 
@@ -269,16 +269,17 @@ interface NumericRule {
  */
 function numeric(params: Record<string, unknown>, field: string, add: (field: string, message: string) => void, rule: NumericRule, fallback: number): number {
   const raw = params[field];
-  if (raw === undefined || raw === null || raw === '') return fallback;
+  // Rails' permit drops what is not a scalar: an object or an array is as absent
+  if (raw === undefined || raw === null || raw === '' || typeof raw === 'object') return fallback;
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw.trim()) : NaN;
   if (!Number.isFinite(value)) {
     add(field, 'is not a number');
     return fallback;
   }
-  const show = (n: number) => (rule.float ? rubyFloat(n) : String(n));
-  if (rule.gt !== undefined && !(value > rule.gt)) add(field, `must be greater than ${show(rule.gt)}`);
-  if (rule.gte !== undefined && !(value >= rule.gte)) add(field, `must be greater than or equal to ${show(rule.gte)}`);
-  if (!(value <= rule.lte)) add(field, `must be less than or equal to ${show(rule.lte)}`);
+  // the lower bounds are the model's integer literals; the upper ones Judge0's configuration, floats for the decimal attributes
+  if (rule.gt !== undefined && !(value > rule.gt)) add(field, `must be greater than ${rule.gt}`);
+  if (rule.gte !== undefined && !(value >= rule.gte)) add(field, `must be greater than or equal to ${rule.gte}`);
+  if (!(value <= rule.lte)) add(field, `must be less than or equal to ${rule.float ? rubyFloat(rule.lte) : rule.lte}`);
   return value;
 }
 
@@ -302,7 +303,7 @@ const FALSE_VALUES = new Set(['false', '0', 'f', 'F', 'FALSE', 'off', 'OFF']);
 
 /** A boolean attribute as Rails casts it: null when absent or "", false for Rails' false values, else true. */
 function railsBoolean(raw: unknown): boolean | null {
-  if (raw === undefined || raw === null || raw === '') return null;
+  if (raw === undefined || raw === null || raw === '' || typeof raw === 'object') return null;
   if (raw === false || raw === 0) return false;
   if (typeof raw === 'string' && FALSE_VALUES.has(raw)) return false;
   return true;
