@@ -1,11 +1,10 @@
 'use client';
 
 import { useEffect, useState } from 'react';
-import Markdown from 'react-markdown';
-import { errorMessage, fetchLanguages, fetchProblem, isNotFound, submitSolution, type JudgeResponse, type LanguageInfo, type ProblemResponse } from '../lib/api';
+import { errorMessage, execute, fetchLanguages, fetchProblem, isNotFound, submitSolution, type JudgeResponse, type LanguageInfo, type ProblemResponse } from '../lib/api';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
-import { formatLimits, formatTests } from '../lib/format';
+import { checkSample } from '../lib/sample-check';
 import { starterCode } from '../lib/starters';
 import { defaultFileName, newFileName, programFields, type FileDraft } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
@@ -13,7 +12,9 @@ import { visitorForRun } from '../lib/visitor';
 import FileTabs from './FileTabs';
 import KeepHistoryToggle from './KeepHistoryToggle';
 import LanguageSelect from './LanguageSelect';
+import ProblemStatement from './ProblemStatement';
 import ProgramEditor from './ProgramEditor';
+import SampleRuns, { type SampleRun } from './SampleRuns';
 import Toolbar from './Toolbar';
 import Verdict from './Verdict';
 
@@ -38,7 +39,14 @@ function loadSaved(): Saved {
   return { language: 'python', code: {} };
 }
 
-/** One problem: its statement and samples, an editor, and the judge's verdict on a submission. */
+/** What the page runs the program on: each sample with its answer, or the visitor's own input. */
+interface RunInput {
+  label: string;
+  input: string;
+  expected: string | null;
+}
+
+/** One problem: its statement and samples, an editor, runs on the samples or custom input, and the judge's verdict on a submission. */
 export default function ProblemView({ slug }: { slug: string }) {
   const { theme, toggleTheme } = useTheme();
   const [problem, setProblem] = useState<ProblemResponse | null>(null);
@@ -51,8 +59,14 @@ export default function ProblemView({ slug }: { slug: string }) {
   const [activeTab, setActiveTab] = useState<Record<string, number>>({});
   const [editingTab, setEditingTab] = useState<number | null>(null);
   const [restored, setRestored] = useState(false);
-  const [submitting, startSubmit] = useSingleFlight();
+  /** one thing at a time: a submission, or runs on the samples or custom input */
+  const [busy, startTask] = useSingleFlight();
+  const [task, setTask] = useState<'submit' | 'run' | null>(null);
+  const submitting = busy && task === 'submit';
+  const running = busy && task === 'run';
   const [verdict, setVerdict] = useState<JudgeResponse | null>(null);
+  const [runs, setRuns] = useState<{ done: SampleRun[]; pending: number } | null>(null);
+  const [customInput, setCustomInput] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
 
@@ -106,9 +120,11 @@ export default function ProblemView({ slug }: { slug: string }) {
   useCodeTestHook(source, setSource);
 
   const submit = () =>
-    startSubmit(async () => {
+    startTask(async () => {
+      setTask('submit');
       setError(null);
       setVerdict(null);
+      setRuns(null);
       setDiagnostics([]);
       try {
         const r = await submitSolution(slug, { language, ...programFields(current, files) }, visitorForRun());
@@ -118,6 +134,41 @@ export default function ProblemView({ slug }: { slug: string }) {
         setError(errorMessage(err, 'Something went wrong while judging your code.'));
       }
     });
+
+  /**
+   * A run, not a submission: the program runs through /api/execute on each input in turn
+   * (under the problem's time and memory limits), nothing is judged and nothing is kept.
+   */
+  const runOn = (inputs: RunInput[]) =>
+    startTask(async () => {
+      if (!problem || inputs.length === 0) return;
+      setTask('run');
+      setError(null);
+      setVerdict(null);
+      setDiagnostics([]);
+      const done: SampleRun[] = [];
+      setRuns({ done, pending: inputs.length });
+      const limits = { timeMs: problem.timeLimitMs, cpuTimeMs: problem.timeLimitMs, memoryMb: problem.memoryLimitMb };
+      const packaged = problem.package !== undefined;
+      try {
+        for (const [i, { label, input, expected }] of inputs.entries()) {
+          const result = await execute({ language, ...programFields(current, files), stdin: input, args: [], limits });
+          const check = expected !== null && result.status === 'ok' ? checkSample(result.stdout, expected, packaged) : null;
+          done.push({ label, input, expected, result, check });
+          const over = result.status === 'compile_error';
+          setRuns({ done: [...done], pending: over ? 0 : inputs.length - i - 1 });
+          if (over) break;
+        }
+      } catch (err) {
+        setRuns((r) => (r ? { ...r, pending: 0 } : r));
+        setError(errorMessage(err, 'Something went wrong while running your code.'));
+      }
+      const failed = done.find((r) => r.result.status !== 'ok');
+      if (failed) setDiagnostics(diagnose(language, failed.result, files.map((f) => f.name)));
+    });
+  const interactive = problem?.package?.interactive ?? false;
+  const runSamples = () => void runOn((problem?.samples ?? []).map((s, i) => ({ label: `Sample ${i + 1}`, input: s.input, expected: s.expected })));
+  const runCustom = () => void runOn([{ label: 'Your input', input: customInput, expected: null }]);
 
   return (
     <div className="page">
@@ -136,34 +187,7 @@ export default function ProblemView({ slug }: { slug: string }) {
       )}
       {problem && (
         <main className="problem">
-          <article className="statement" aria-label="Problem statement">
-            <h2>{problem.title}</h2>
-            <p className="meta" data-testid="limits">
-              {formatLimits(problem)} · {formatTests(problem)}
-            </p>
-            <div className="markdown" data-testid="statement">
-              {/* no raw HTML from a statement ever reaches the page; links are sanitised too */}
-              {/* no images: the page fetches nothing from other hosts, and visitors' addresses stay here */}
-              <Markdown skipHtml disallowedElements={['img']}>{problem.statement}</Markdown>
-            </div>
-            {problem.samples.length > 0 && (
-              <section className="samples" aria-label="Sample tests">
-                <h3>Sample tests</h3>
-                {problem.samples.map((s, i) => (
-                  <div className="io-grid" key={i}>
-                    <div className="stream">
-                      <h4>Sample {i + 1}: input</h4>
-                      <pre data-testid="sample-input">{s.input}</pre>
-                    </div>
-                    <div className="stream">
-                      <h4>Expected output</h4>
-                      <pre data-testid="sample-expected">{s.expected}</pre>
-                    </div>
-                  </div>
-                ))}
-              </section>
-            )}
-          </article>
+          <ProblemStatement problem={problem} />
           <section className="solve" aria-label="Your solution">
             <div className="solve-bar">
               <LanguageSelect
@@ -174,9 +198,14 @@ export default function ProblemView({ slug }: { slug: string }) {
                   setEditingTab(null);
                 }}
               />
-              <button type="button" className="run" onClick={() => void submit()} disabled={submitting} aria-busy={submitting} aria-label="Submit">
+              <button type="button" className="run" onClick={() => void submit()} disabled={busy} aria-busy={submitting} aria-label="Submit">
                 {submitting ? 'Judging…' : 'Submit'}
               </button>
+              {!interactive && problem.samples.length > 0 && (
+                <button type="button" className="run-samples" onClick={runSamples} disabled={busy} aria-busy={running}>
+                  {running ? 'Running…' : 'Run on samples'}
+                </button>
+              )}
               <KeepHistoryToggle />
             </div>
             <FileTabs
@@ -202,6 +231,22 @@ export default function ProblemView({ slug }: { slug: string }) {
                 onRun={() => void submit()}
               />
             </div>
+            <details className="custom-input" open={interactive || undefined}>
+              <summary>Custom input</summary>
+              {interactive && (
+                <p className="meta" id="interactive-note">
+                  This problem is interactive: its samples are conversations with the judge&rsquo;s program, so they cannot be run here. Type what the
+                  judge would send, run, and read what your program answers; Submit to be judged.
+                </p>
+              )}
+              <label className="field">
+                <span>Input for your program (stdin)</span>
+                <textarea rows={4} value={customInput} onChange={(e) => setCustomInput(e.target.value)} spellCheck={false} data-testid="custom-input" />
+              </label>
+              <button type="button" onClick={runCustom} disabled={busy} aria-busy={running}>
+                Run on this input
+              </button>
+            </details>
             {error && (
               <p className="error" role="alert" data-testid="api-error">
                 {error}
@@ -209,7 +254,10 @@ export default function ProblemView({ slug }: { slug: string }) {
             )}
             {submitting && <p className="placeholder">Running your program on every test…</p>}
             {verdict && <Verdict result={verdict} />}
-            {!verdict && !submitting && !error && <p className="placeholder">Submit to run your program on the sample and hidden tests.</p>}
+            {runs && <SampleRuns runs={runs.done} pending={runs.pending} packaged={problem.package !== undefined} />}
+            {!verdict && !runs && !busy && !error && (
+              <p className="placeholder">Run on the samples (or on your own input) to try your program; Submit to have it judged on the sample and hidden tests.</p>
+            )}
           </section>
         </main>
       )}

@@ -1,8 +1,8 @@
 import Link from 'next/link';
 import type { Theme } from '../lib/theme';
 
-/** The links between the app's pages, in every page's header. */
-export type SitePage = 'playground' | 'problems' | 'status';
+/** The links between the app's pages, in every page's header (the admin's page is not linked: admins know its address). */
+export type SitePage = 'playground' | 'problems' | 'status' | 'admin';
 
 export function SiteNav({ current }: { current: SitePage }) {
   return (

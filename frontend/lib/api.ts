@@ -5,10 +5,12 @@ import type {
   HealthResponse,
   HistoryEntry,
   HistoryItem,
+  JudgeGroupResult,
   JudgeResponse,
   JudgeStatus,
   JudgeTestResult,
   LanguageInfo,
+  ProblemPackageView,
   ProblemResponse,
   ProblemSummary,
   ProgramFile,
@@ -22,10 +24,12 @@ export type {
   HealthResponse,
   HistoryEntry,
   HistoryItem,
+  JudgeGroupResult,
   JudgeResponse,
   JudgeStatus,
   JudgeTestResult,
   LanguageInfo,
+  ProblemPackageView,
   ProblemResponse,
   ProblemSummary,
   ProgramFile,
@@ -143,6 +147,8 @@ export interface ProgramInput {
   files?: ProgramFile[];
   stdin: string;
   args: string[];
+  /** a run under a problem's limits (a run on its samples); else the server's defaults */
+  limits?: { timeMs?: number; cpuTimeMs?: number; memoryMb?: number };
 }
 
 /** Runs a program; with a visitor key the run is kept in that visitor's history. */
@@ -182,4 +188,92 @@ export function fetchProblem(slug: string): Promise<ProblemResponse> {
 /** Judges a solution against every test of a problem; with a visitor key it is kept in history. */
 export function submitSolution(slug: string, input: { language: string; code?: string; files?: ProgramFile[] }, visitor: string | null = null): Promise<JudgeResponse> {
   return call<JudgeResponse>(`/api/problems/${segment(slug)}/submissions`, { method: 'POST', body: input, visitor });
+}
+
+/* ---------- problem packages (the admin's page) ---------- */
+
+/**
+ * One example solution of a package, judged: the API's PackageVerifyReport (the answer's
+ * schema in backend/src/http/openapi/schemas.ts; its type is not in protocol.ts).
+ */
+export interface SolutionReport {
+  /** submissions/accepted/fast.cpp */
+  path: string;
+  language: string;
+  /** its folder: accepted, wrong_answer, time_limit_exceeded, run_time_error, partially_accepted */
+  expected: string;
+  status: JudgeStatus;
+  slowestMs: number;
+  limitMs: number;
+  /** its verdict is the one its folder names */
+  passed: boolean;
+  score?: number;
+}
+
+export interface VerifyReport {
+  slug: string;
+  timeLimitMs: number;
+  /** .timelimit, or accepted submissions (measured) */
+  timeLimitFrom: string;
+  solutions: SolutionReport[];
+  passed: number;
+  failed: number;
+  warnings: string[];
+}
+
+export type PackageAction = 'verify' | 'import';
+
+export type PackageOutcome = { action: 'verify'; report: VerifyReport } | { action: 'import'; slug: string; outcome: 'created' | 'replaced'; report: VerifyReport };
+
+/** A package the API refused (422): the file and line it names, and the report when judging its solutions is what failed. */
+export class PackageRefused extends ApiError {
+  constructor(
+    message: string,
+    readonly file: string | null,
+    readonly line: number | null,
+    readonly report: VerifyReport | null,
+  ) {
+    super(message, 422, file);
+  }
+}
+
+/**
+ * Sends a package's zip to the admin routes: verify (judge its solutions, store nothing) or
+ * import (verified, then created or replaced). The body is the zip's bytes as they are; the
+ * answer comes once every solution is judged, which may take minutes.
+ */
+export async function sendPackage(action: PackageAction, zip: Blob, adminKey: string, name = ''): Promise<PackageOutcome> {
+  const query = name ? `?name=${segment(name)}` : '';
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}/api/admin/problems/${action}${query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/zip', authorization: `Bearer ${adminKey}` },
+      body: zip,
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError('Cannot reach the runbox server. Check that it is running and try again.');
+  }
+  const body = (await res.json().catch(() => null)) as (Partial<ErrorResponse> & { report?: VerifyReport; slug?: string; outcome?: 'created' | 'replaced' }) | null;
+  // verify answers the report itself; import { slug, outcome, report }
+  if (res.ok && body && action === 'verify') return { action, report: body as unknown as VerifyReport };
+  if (res.ok && body?.report) return { action: 'import', slug: body.slug ?? body.report.slug, outcome: body.outcome ?? 'created', report: body.report };
+  switch (res.status) {
+    case 401:
+      throw new ApiError('The admin key is not right: the server refused it.', 401);
+    case 403:
+      throw new ApiError('This server takes no admin requests (RUNBOX_ADMIN_KEY is not set).', 403);
+    case 413:
+      throw new ApiError('The zip is too large for the server (at most 128 MB; a larger package is imported with scripts/problems.ts).', 413);
+    case 415:
+      throw new ApiError(`The server did not take the file as a zip${body?.message ? `: ${body.message}` : ''}.`, 415);
+    case 422: {
+      const file = typeof body?.field === 'string' ? body.field : null;
+      const line = typeof body?.line === 'number' ? body.line : null;
+      throw new PackageRefused(body?.message ?? 'The package is not valid.', file, line, body?.report ?? null);
+    }
+    default:
+      throw describeFailure(res, body);
+  }
 }

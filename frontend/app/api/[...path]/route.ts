@@ -18,6 +18,11 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
     // the visitor's key names their history; nothing else of the browser's request goes on
     const visitor = req.headers.get(VISITOR_HEADER);
     if (visitor) headers[VISITOR_HEADER] = visitor;
+    // but a key given on purpose (Bearer): the admin's (the problem packages page) or an API
+    // key. A browser never adds one by itself, and another site's page cannot set it without
+    // a preflight; Basic credentials a browser sends to a playground behind a password stay here
+    const authorization = req.headers.get('authorization');
+    if (authorization && /^bearer\s/i.test(authorization)) headers.authorization = authorization;
     // and the page's origin: the API refuses bodies a page of another site could send
     // without a CORS preflight (text/plain to /api/v2/execute) when it knows the page
     const pageOrigin = req.headers.get('origin');
@@ -30,12 +35,16 @@ async function proxy(req: Request, { params }: { params: Promise<{ path: string[
     // the visitor's address (frontend/server.ts appends it): anonymous quotas count per visitor
     const forwardedFor = req.headers.get('x-forwarded-for');
     if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
+    // a body goes on as it arrives, bytes untouched (a problem package's zip may be 128 MB)
+    const streamed = req.method !== 'GET' && req.method !== 'HEAD' && req.body !== null;
     const res = await fetch(upstream, {
       method: req.method,
       headers,
-      body: req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.arrayBuffer(),
+      body: streamed ? req.body : undefined,
       cache: 'no-store',
-    });
+      // undici's own: a streamed request body goes one way at a time
+      ...(streamed ? { duplex: 'half' } : {}),
+    } as RequestInit);
     const answerHeaders = new Headers();
     for (const name of PASSED_HEADERS) {
       const value = res.headers.get(name);
