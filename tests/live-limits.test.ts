@@ -1,19 +1,23 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocket } from 'ws';
+import { PISTON_CONNECT_PATH } from '../backend/src/http/piston/protocol.js';
 import type { HealthResponse } from '../backend/src/protocol.js';
 import { LiveClient } from './helpers/live.js';
 import { useRunbox } from './helpers/runbox.js';
 
 /**
- * Live runs against a server with small live limits: the idle limit, the stdin cap, the cap
- * on live runs (and that live runs leave the one batch slot free), a client that stops
- * reading, and shutdown. One server for the file: servers of one instance tag must not run
- * side by side (a tag's sweep would take another's users).
+ * Live runs against a server with small live limits: the start timeout, the idle limit, the
+ * stdin cap, the cap on live runs (and that live runs leave the one batch slot free), a
+ * client that stops reading, and shutdown. One server for the file: servers of one instance
+ * tag must not run side by side (a tag's sweep would take another's users).
  */
 
 const server = useRunbox({
   RUNBOX_LIVE_MAX: '2',
   RUNBOX_LIVE_IDLE_MS: '1500',
+  // longer than the idle limit: what closes a connection that never starts is this one
+  RUNBOX_LIVE_START_TIMEOUT_MS: '2000',
   RUNBOX_STDIN_KB: '1',
   RUNBOX_CONCURRENCY: '1',
   RUNBOX_USER_POOL: '1',
@@ -37,7 +41,7 @@ async function eventually(check: () => Promise<boolean>, what: string, ms = 1000
 // a finished run's slot frees once its processes are gone, just after its exit message
 beforeEach(() => eventually(async () => (await health()).runs.live.active === 0, 'the live slots to free'));
 
-describe('the idle limit and the stdin cap', () => {
+describe('the start timeout, the idle limit and the stdin cap', () => {
   test('a run with no input and no output for the idle limit ends as a timeout', async () => {
     const live = await LiveClient.start(url(), { language: 'python', code: 'print("waiting", flush=True)\ninput()\n' });
     await live.waitForOutput('waiting');
@@ -54,10 +58,23 @@ describe('the idle limit and the stdin cap', () => {
     expect((await live.exit()).result).toMatchObject({ status: 'ok', stdout: '0\n1\n2\n3\ntyped late\n' });
   });
 
-  test('a connection that never starts a run is closed after the idle limit', async () => {
-    const live = await LiveClient.open(url());
-    expect((await live.waitFor((m) => m.type === 'error')).message).toMatchObject({ message: 'no start message within 1.5 s' });
-    expect((await live.closed).code).toBe(1008);
+  test('connections that never start a run hold the live slots only until the start timeout', async () => {
+    const held = [await LiveClient.open(url()), await LiveClient.open(url())];
+    await expect(LiveClient.open(url())).rejects.toMatchObject({ status: 503 });
+    for (const live of held) {
+      expect((await live.waitFor((m) => m.type === 'error')).message).toEqual({ type: 'error', message: 'no start message within 2 s' });
+      expect(await live.closed).toEqual({ code: 1008, reason: 'no start in time' });
+    }
+    await eventually(async () => (await health()).runs.live.active === 0, 'the slots to free');
+    const next = await LiveClient.start(url(), { language: 'python', code: 'print("in")' });
+    expect((await next.exit()).result).toMatchObject({ status: 'ok', stdout: 'in\n' });
+  });
+
+  test("Piston's /api/v2/connect without init: closed after the same start timeout, 4001", async () => {
+    const ws = new WebSocket(url().replace(/^http/, 'ws') + PISTON_CONNECT_PATH);
+    const closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    expect(await closed).toEqual({ code: 4001, reason: 'Initialization Timeout' });
+    await eventually(async () => (await health()).runs.live.active === 0, 'the slot to free');
   });
 
   test('stdin over the cap is refused; the run goes on', async () => {
