@@ -151,6 +151,32 @@ export function decode64(text: string): Buffer {
 /** The text of UTF-8 bytes (a byte order mark kept), or null when they are not valid UTF-8. */
 export const utf8OrNull = (bytes: Buffer): string | null => utf8Text(bytes);
 
+/**
+ * A submission's id (96 random bits) as a Judge0 token: a version-4 UUID, as Judge0's tokens
+ * are (clients may hold them in UUID types: the Python SDK does), whose random bits carry the
+ * id's 12 bytes (bytes 0-5, 7, 9, 10-13; bytes 14-15 zero), so a token names its submission
+ * without a table of its own.
+ */
+export function tokenOf(id: string): string {
+  const bytes = Buffer.from(id, 'base64url');
+  const uuid = Buffer.alloc(16);
+  bytes.copy(uuid, 0, 0, 6);
+  uuid[6] = 0x40;
+  uuid[7] = bytes[6]!;
+  uuid[8] = 0x80;
+  uuid[9] = bytes[7]!;
+  bytes.copy(uuid, 10, 8, 12);
+  const hex = uuid.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The submission id a token carries, or null when it is not one tokenOf made. */
+export function idOf(token: string): string | null {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-40[0-9a-f]{2}-80[0-9a-f]{2}-[0-9a-f]{8}0000$/i.test(token)) return null;
+  const uuid = Buffer.from(token.replaceAll('-', ''), 'hex');
+  return Buffer.concat([uuid.subarray(0, 6), uuid.subarray(7, 8), uuid.subarray(9, 14)]).toString('base64url');
+}
+
 /** `wait`, `base64_encoded`: Judge0 takes only the string "true" as true. */
 export const isTrue = (value: unknown): boolean => value === 'true' || value === true;
 

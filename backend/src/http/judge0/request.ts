@@ -250,7 +250,7 @@ export async function checkSubmission(raw: unknown, ctx: CheckContext): Promise<
 
 /** The languages whose compile takes flags, as Judge0 names the list: "C and C++". */
 function compilerOptionLanguages(languages: ReadonlyMap<number, Judge0Language>): string {
-  const names = [...new Set([...languages.values()].filter((l) => l.listed && l.spec.compilerOptions).map((l) => l.name.replace(/ \(.*$/, '')))];
+  const names = [...new Set([...languages.values()].filter((l) => l.canonical && l.spec.compilerOptions).map((l) => l.name.replace(/ \(.*$/, '')))];
   return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? 'no language on this server');
 }
 

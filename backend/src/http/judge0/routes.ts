@@ -6,7 +6,6 @@ import { z } from 'zod';
 import type { ZodOpenApiResponseObject } from 'zod-openapi';
 import type { Caller } from '../../keys/quotas.js';
 import { submissionsEnqueued } from '../../observability/metrics.js';
-import { ID_PATTERN } from '../../store/ids.js';
 import type { NewQueuedSubmission, SubmissionRecord } from '../../store/submission-queue.js';
 import { admitRun, cappedMaxima, clientAddress, identify, mayRead, ownerOf } from '../api-keys.js';
 import type { AppDeps } from '../app.js';
@@ -16,7 +15,7 @@ import { describeRoute, errorHeaders, json, quotaHeaders } from '../openapi/regi
 import { errorSchema } from '../openapi/schemas.js';
 import { bodyLimitBytes, limitMaxima } from '../validate.js';
 import { judge0Languages, type Judge0Language } from './languages.js';
-import { isTrue, JUDGE0_STATUSES, requestedFields, rubySplit, type SubmissionField } from './protocol.js';
+import { idOf, isTrue, JUDGE0_STATUSES, requestedFields, rubySplit, tokenOf, type SubmissionField } from './protocol.js';
 import { checkSubmission, Judge0Error, judge0Maxima, JUDGE0_FIXED, type Judge0Errors } from './request.js';
 import {
   judge0AboutSchema,
@@ -102,10 +101,11 @@ export function judge0Routes(deps: AppDeps): express.Router {
     if ('invalid' in asked) throw new Judge0Error(400, { error: asked.invalid });
     return asked.fields;
   };
+  /** The submissions these tokens name that the caller may read, by token. */
   const readable = async (who: Caller, tokens: readonly string[]): Promise<Map<string, SubmissionRecord>> => {
-    const ids = tokens.filter((t) => ID_PATTERN.test(t));
+    const ids = tokens.map(idOf).filter((id): id is string => id !== null);
     const found = ids.length ? await queue.find([...new Set(ids)]) : [];
-    return new Map(found.filter((r) => mayRead(who, r.owner)).map((r) => [r.id, r]));
+    return new Map(found.filter((r) => mayRead(who, r.owner)).map((r) => [tokenOf(r.id), r]));
   };
   const queueHasRoom = async (count: number) => {
     if (runs.isShuttingDown) throw new Judge0Error(503, { error: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
@@ -130,14 +130,16 @@ export function judge0Routes(deps: AppDeps): express.Router {
     const admitted = await admitRun(deps, req, res, { hold: false, units });
     void admitted.finish();
   };
+  /** Queues them; their tokens. */
   const enqueue = async (items: NewQueuedSubmission[]): Promise<string[]> => {
     const ids = await queue.enqueue(items);
     submissionsEnqueued(ids.length);
     submissions.kick();
-    return ids;
+    return ids.map(tokenOf);
   };
   /** Reads the submission until it has run, at most RUNBOX_SUBMISSION_WAIT_MS (or until the client leaves). */
-  const waitFor = async (id: string, res: Response): Promise<SubmissionRecord | undefined> => {
+  const waitFor = async (token: string, res: Response): Promise<SubmissionRecord | undefined> => {
+    const id = idOf(token)!;
     const gone = new AbortController();
     res.on('close', () => gone.abort());
     const deadline = Date.now() + config.submissionWaitMs;
@@ -243,7 +245,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
     const fields = fieldsOf(req);
     const base64 = isTrue(param(req, 'base64_encoded'));
     const found = await readable(who, tokens);
-    const views = tokens.map((t) => (found.has(t) ? judge0View(found.get(t)!, viewOptions(who, found.get(t)!, fields, base64)) : null));
+    const views = tokens.map((t) => found.get(t.toLowerCase())).map((r) => (r ? judge0View(r, viewOptions(who, r, fields, base64)) : null));
     if (views.some((v) => v && !v.convertible)) throw new Judge0Error(400, { error: NOT_UTF8_MANY });
     res.set('Cache-Control', 'no-store').json({ submissions: views.map((v) => v?.body ?? null) });
   });
@@ -305,7 +307,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
     const who = caller(res);
     const fields = fieldsOf(req);
     const token = String(req.params.token);
-    const record = (await readable(who, [token])).get(token);
+    const record = (await readable(who, [token])).get(token.toLowerCase());
     if (!record) throw notFound();
     const view = judge0View(record, viewOptions(who, record, fields, isTrue(param(req, 'base64_encoded'))));
     if (!view.convertible) throw new Judge0Error(400, { error: NOT_UTF8 });
@@ -330,7 +332,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
     const who = caller(res);
     const fields = fieldsOf(req);
     const token = String(req.params.token);
-    const record = (await readable(who, [token])).get(token);
+    const record = (await readable(who, [token])).get(token.toLowerCase());
     if (!record) throw notFound();
     if (!(who.kind === 'admin' || (who.kind === 'key' && record.owner === who.key.id))) {
       throw new Judge0Error(403, { error: 'only the API key that made this submission, or the admin, may delete it' });
@@ -340,7 +342,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
       throw new Judge0Error(400, { error: `submission cannot be deleted because its status is ${status.id} (${status.description})` });
     }
     const view = judge0View(record, viewOptions(who, record, fields, true));
-    if (!(await queue.remove(token))) throw notFound();
+    if (!(await queue.remove(record.id))) throw notFound();
     res.json(view.body);
   });
 
@@ -348,20 +350,22 @@ export function judge0Routes(deps: AppDeps): express.Router {
 
   describeRoute(router, 'get', '/languages', {
     operationId: 'judge0ListLanguages',
-    summary: 'The languages, each under one Judge0 id (Judge0)',
-    description: "Judge0's GET /languages: the languages this server runs, by name, each under the id Judge0 CE 1.13.1 gives it (71 Python, 54 C++, 62 Java, 63 JavaScript...). Other ids of the same language are accepted too (GET /judge0/languages/all).",
+    summary: 'The languages under every Judge0 id they answer to (Judge0)',
+    description:
+      "Judge0's GET /languages, by name: every id a client may have written for a language this server runs (71 Python, 54 C++, 62 Java, 63 JavaScript..., and the newer ids " +
+      "of the hosted Judge0: 92 and 100 run Python as 71 does). Ids of one language share its name, the toolchain this server has. Clients check the id they picked against this list.",
     tags: ['judge0'],
     ...judge0Security,
-    responses: { 200: json('Each language once', z.array(judge0LanguageSchema)), ...judge0Errors({}) },
+    responses: { 200: json('Every id, by name', z.array(judge0LanguageSchema)), ...judge0Errors({}) },
   });
   router.get('/languages', (_req, res) => {
-    res.json(byName([...languages.values()].filter((l) => l.listed)).map(({ id, name }) => ({ id, name })));
+    res.json(byName([...languages.values()]).map(({ id, name }) => ({ id, name })));
   });
 
   describeRoute(router, 'get', '/languages/all', {
     operationId: 'judge0ListAllLanguages',
-    summary: 'Every Judge0 language id this server takes (Judge0)',
-    description: "Judge0's GET /languages/all: every id that runs a language here (92 and 100 run Python as 71 does), none archived.",
+    summary: 'Active and archived languages (Judge0)',
+    description: "Judge0's GET /languages/all: the same ids as GET /judge0/languages (runbox keeps no archived ones), with is_archived.",
     tags: ['judge0'],
     ...judge0Security,
     responses: { 200: json('Every id', z.array(judge0LanguageListedSchema)), ...judge0Errors({}) },
@@ -435,7 +439,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
   router.get('/config_info', async (_req, res) => {
     const who = caller(res);
     const max = judge0Maxima(maximaOf(who));
-    const withOptions = byName([...languages.values()].filter((l) => l.listed && l.spec.compilerOptions)).map((l) => l.name.replace(/ \(.*$/, ''));
+    const withOptions = byName([...languages.values()].filter((l) => l.canonical && l.spec.compilerOptions)).map((l) => l.name.replace(/ \(.*$/, ''));
     const callbacks = (await submissions.callbackSecrets(ownerOf(who))).length > 0;
     res.json({
       maintenance_mode: false,

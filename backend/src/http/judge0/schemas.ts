@@ -27,7 +27,7 @@ export const judge0SubmissionSchema = z
     time: decimal('CPU time, seconds'),
     memory: z.number().int().nullable().meta({ description: 'Peak memory, KB' }),
     stderr: text("The program's standard error; null when empty"),
-    token: z.string().meta({ description: "The submission's token (runbox's submission id: the same submission under /api/submissions/{id})" }),
+    token: z.string().meta({ description: "The submission's token: a version-4 UUID as Judge0's, which carries the submission's runbox id (the same submission is /api/submissions/{id})" }),
     number_of_runs: z.number().int(),
     cpu_time_limit: decimal('Seconds'),
     cpu_extra_time: decimal('Seconds'),

@@ -3,7 +3,7 @@ import type { ExecuteResponse } from '../../protocol.js';
 import type { SubmissionRecord } from '../../store/submission-queue.js';
 import type { CallbackFormat } from '../../submissions/submission-worker.js';
 import type { Judge0Language } from './languages.js';
-import { decimalString, DEFAULT_FIELDS, encode64, runtimeErrorBySignal, STATUS, statusOf, TEXT_FIELDS, utf8OrNull, type Judge0StatusId, type SubmissionField } from './protocol.js';
+import { decimalString, DEFAULT_FIELDS, encode64, runtimeErrorBySignal, STATUS, statusOf, TEXT_FIELDS, tokenOf, utf8OrNull, type Judge0StatusId, type SubmissionField } from './protocol.js';
 import { JUDGE0_FIXED, type Judge0Data } from './request.js';
 
 /**
@@ -78,7 +78,7 @@ export function judge0View(record: SubmissionRecord, options: ViewOptions): { bo
       case 'memory':
         return result.memoryKb;
       case 'token':
-        return record.id;
+        return tokenOf(record.id);
       case 'exit_code':
         return result.exitCode;
       case 'exit_signal':
@@ -140,9 +140,9 @@ export const judge0CallbackFormat: CallbackFormat = {
 function dataOf(record: SubmissionRecord, languages: ReadonlyMap<number, Judge0Language> | undefined): Judge0Data {
   if (record.request.format === 'judge0' && record.request.formatData) return record.request.formatData as Judge0Data;
   const { request } = record;
-  const listed = [...(languages?.values() ?? [])].find((l) => l.listed && l.spec.id === request.language);
+  const canonical = [...(languages?.values() ?? [])].find((l) => l.canonical && l.spec.id === request.language);
   return {
-    language_id: listed?.id ?? 0,
+    language_id: canonical?.id ?? 0,
     has_stdin: request.stdin !== '',
     compiler_options: null,
     command_line_arguments: request.args.length ? request.args.join(' ') : null,
