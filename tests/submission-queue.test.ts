@@ -203,4 +203,71 @@ describe.each(['sqlite', 'postgres'] as const)('%s', (kind) => {
     expect(await queue.prune(new Date(Date.now() - 30_000))).toBe(1);
     expect((await queue.find([oldCallback!, queued!])).map((r) => r.id)).toEqual([queued!]);
   });
+
+  test('listing: newest first, page after page by cursor, by owner, state, language and creation time', async () => {
+    const [store] = await freshStores(kind);
+    const queue = store!.submissionQueue;
+    const t0 = Date.now() - 10_000;
+    const mine = (code: string, language = 'python') => ({ ...item(code), owner: 'key-a', request: { ...item(code).request, language } });
+    const ids: string[] = [];
+    for (const [i, code] of ['a', 'b', 'c', 'd', 'e'].entries()) ids.push(...(await queue.enqueue([mine(code, i === 4 ? 'cpp' : 'python')], t0 + i * 1000)));
+    await queue.enqueue([item('anonymous')], t0 + 6000);
+    await queue.claim('w', 1, LEASE); // the oldest, 'a', runs
+    const page1 = await queue.list({ owner: 'key-a', limit: 2 });
+    expect(page1.records.map((r) => r.request.code)).toEqual(['e', 'd']);
+    const page2 = await queue.list({ owner: 'key-a', limit: 2, beforeSeq: page1.nextSeq! });
+    const page3 = await queue.list({ owner: 'key-a', limit: 2, beforeSeq: page2.nextSeq! });
+    expect([page2.records.map((r) => r.request.code), page3.records.map((r) => r.request.code), page3.nextSeq]).toEqual([['c', 'b'], ['a'], null]);
+    expect((await queue.list({ limit: 10 })).records).toHaveLength(6);
+    expect((await queue.list({ owner: 'key-a', limit: 10, states: ['running'] })).records.map((r) => r.id)).toEqual([ids[0]]);
+    expect((await queue.list({ owner: 'key-a', limit: 10, language: 'cpp' })).records.map((r) => r.id)).toEqual([ids[4]]);
+    const range = await queue.list({ owner: 'key-a', limit: 10, createdFrom: new Date(t0 + 1000), createdBefore: new Date(t0 + 3000) });
+    expect(range.records.map((r) => r.request.code)).toEqual(['c', 'b']);
+  });
+
+  test('erasing: a finished submission and its idempotency key go; a queued one is refused, an unknown one is gone', async () => {
+    const [store] = await freshStores(kind);
+    const queue = store!.submissionQueue;
+    expect(await queue.idempotency.claim('key:a', 'k1', 'body-1', 60_000)).toEqual({ state: 'claimed' });
+    const [done] = await queue.enqueue([item('done')], Date.now(), { scope: 'key:a', key: 'k1' });
+    await queue.idempotency.answer('key:a', 'k1', 202);
+    const [queued] = await queue.enqueue([item('queued')]);
+    await queue.claim('w', 1, LEASE);
+    await queue.finish(done!, 'w', outcome('out'));
+    expect(await queue.erase(queued!)).toBe('unfinished');
+    expect(await queue.erase(done!)).toBe('erased');
+    expect(await queue.erase(done!)).toBe('gone');
+    expect(await queue.find([done!])).toEqual([]);
+    // the key is free again: its submission is gone
+    expect(await queue.idempotency.claim('key:a', 'k1', 'body-1', 60_000)).toEqual({ state: 'claimed' });
+  });
+
+  test('idempotency keys: claimed once, replayed with the same body, refused with another, in flight until answered, taken over after a crash, pruned after a day', async () => {
+    const [a, b] = await freshStores(kind, 2);
+    const keys = a!.submissionQueue.idempotency;
+    const now = Date.now();
+    // two servers claiming the same key at the same moment: one gets it
+    const claims = await Promise.all([keys.claim('anon:1.2.3.4', 'k', 'body', 60_000, now), b!.submissionQueue.idempotency.claim('anon:1.2.3.4', 'k', 'body', 60_000, now)]);
+    expect(claims.map((c) => c.state).sort()).toEqual(['claimed', 'in_flight']);
+    expect(await keys.claim('anon:1.2.3.4', 'k', 'another body', 60_000, now)).toEqual({ state: 'mismatch' });
+    // another caller's key of the same name is its own
+    expect(await keys.claim('anon:5.6.7.8', 'k', 'body', 60_000, now)).toEqual({ state: 'claimed' });
+    const [id] = await a!.submissionQueue.enqueue([item('x')], now, { scope: 'anon:1.2.3.4', key: 'k' });
+    expect(await keys.claim('anon:1.2.3.4', 'k', 'body', 60_000, now + 1)).toEqual({ state: 'in_flight' });
+    await keys.answer('anon:1.2.3.4', 'k', 201);
+    expect(await keys.claim('anon:1.2.3.4', 'k', 'body', 60_000, now + 2)).toEqual({ state: 'replay', submissionId: id, status: 201 });
+    // a server that died after queueing, before answering: past the hold, a retry is told what was queued
+    await keys.claim('key:b', 'dead', 'body', 1000, now);
+    const [orphan] = await a!.submissionQueue.enqueue([item('y')], now, { scope: 'key:b', key: 'dead' });
+    expect(await keys.claim('key:b', 'dead', 'body', 1000, now + 2000)).toEqual({ state: 'replay', submissionId: orphan, status: 202 });
+    // one that died before queueing: the retry takes the key over
+    await keys.claim('key:b', 'early', 'body', 1000, now);
+    expect(await keys.claim('key:b', 'early', 'body', 1000, now + 2000)).toEqual({ state: 'claimed' });
+    // a refused request lets its key go
+    await keys.release('key:b', 'early');
+    expect(await keys.claim('key:b', 'early', 'other body', 1000, now + 3000)).toEqual({ state: 'claimed' });
+    // a day later every key is pruned
+    expect(await keys.prune(new Date(now + 24 * 3600_000 + 10_000))).toBe(4);
+    expect(await keys.claim('anon:1.2.3.4', 'k', 'a new body', 60_000, now + 24 * 3600_000)).toEqual({ state: 'claimed' });
+  });
 });

@@ -108,6 +108,28 @@ export function executeRequestSchema(maxima: LimitMaxima) {
 
 export type ExecuteRequest = z.infer<ReturnType<typeof executeRequestSchema>>;
 
+/**
+ * `encoding` of /api/execute's and /api/submissions' requests, as integrators know it from
+ * Judge0's `base64_encoded` and Piston's file `encoding`: `base64` means every content field
+ * of the request (code, files[].content, stdin, expectedOutput) is base64 of its bytes, and
+ * the answer's output (stdout, stderr, output, compile.output) is base64 of the bytes the
+ * program wrote, so binary output comes back exactly instead of as U+FFFD. `utf8` (the
+ * default) is text both ways. Decoded in http/content-encoding.ts.
+ */
+export const CONTENT_ENCODINGS = ['utf8', 'base64'] as const;
+export type ContentEncoding = (typeof CONTENT_ENCODINGS)[number];
+
+export const encodingField = () =>
+  z
+    .enum(CONTENT_ENCODINGS, { error: 'must be utf8 or base64' })
+    .optional()
+    .meta({
+      description:
+        'base64: code, files[].content, stdin and expectedOutput are base64 (standard or URL-safe alphabet, padding and line breaks optional), and so are ' +
+        "the answer's stdout, stderr, output and compile.output (of the bytes the program wrote: binary output comes back exactly). " +
+        'utf8 (the default): text both ways, invalid UTF-8 in the output becoming U+FFFD.',
+    });
+
 export const compileResultSchema = z.object({
   status: z.enum(['ok', 'compile_error', 'timeout', 'memory_limit', 'output_limit']),
   output: z.string(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { executeRequestSchema, type ExecuteResponse, type JudgeStatus, type LimitMaxima, type RunStatus } from './protocol.js';
+import { encodingField, executeRequestSchema, type ExecuteResponse, type JudgeStatus, type LimitMaxima, type RunStatus } from './protocol.js';
 
 /**
  * Asynchronous submissions (/api/submissions): the request is /api/execute's plus an
@@ -12,11 +12,10 @@ export const MAX_CALLBACK_URL = 2048;
 
 export function submissionRequestSchema(maxima: LimitMaxima) {
   return executeRequestSchema(maxima).extend({
-    expectedOutput: z
-      .string({ error: 'must be a string' })
-      .refine((s) => Buffer.byteLength(s) <= maxima.outputKb * 1024, `must be at most ${maxima.outputKb} KiB (the output cap)`)
-      .optional(),
+    // its size (at most the output cap) is checked once decoded: base64 is a third longer
+    expectedOutput: z.string({ error: 'must be a string' }).optional(),
     callbackUrl: z.string({ error: 'must be a string' }).max(MAX_CALLBACK_URL, `must be at most ${MAX_CALLBACK_URL} characters`).optional(),
+    encoding: encodingField(),
   });
 }
 export type SubmissionRequest = z.infer<ReturnType<typeof submissionRequestSchema>>;

@@ -1,9 +1,11 @@
 import express from 'express';
 import { z } from 'zod';
-import { executeRequestSchema, type ExecuteResponse, type HealthResponse } from '../protocol.js';
+import { encodingField, executeRequestSchema, type ExecuteResponse, type HealthResponse } from '../protocol.js';
 import { admitRun } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { keepSubmission } from './history-routes.js';
+import { asText, decodeContent } from './content-encoding.js';
+import { base64Result, OutputBytes } from '../runs/output-bytes.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 import { describeRoute, errors, json, jsonBody, quotaHeaders } from './openapi/registry.js';
@@ -17,7 +19,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   const { config, runs } = deps;
   const router = express.Router();
   const maxima = limitMaxima(config);
-  const schema = executeRequestSchema(maxima);
+  const schema = executeRequestSchema(maxima).extend({ encoding: encodingField() });
 
   describeRoute(router, 'get', '/health', {
     operationId: 'getHealth',
@@ -51,7 +53,8 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
     summary: 'Run a program and answer with its result',
     description:
       'Runs `code` (or `files`, a program of several) in a fresh jail and answers once it has ended, whatever it did: `status` says how it ended. ' +
-      "Limits may only lower the server's maxima (and an API key's caps). With X-Runbox-Visitor the run is kept in that visitor's history.",
+      "Limits may only lower the server's maxima (and an API key's caps). With X-Runbox-Visitor the run is kept in that visitor's history. " +
+      'With `encoding: "base64"` the content fields are base64 both ways: binary input, and output exactly as the program wrote it.',
     tags: ['runs'],
     requestParams: { header: visitorHeader },
     requestBody: jsonBody(schema, { example: EXECUTE_EXAMPLE }),
@@ -60,18 +63,22 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   router.post('/execute', requireJson, express.json({ limit: bodyLimitBytes(config) }), async (req, res) => {
     const key = visitorKey(req);
     const body = parseBody(schema, req.body);
+    const content = decodeContent(body);
     const language = resolveLanguage(deps.languages, body.language);
-    const program = programOf(config, language, body);
-    checkSizes(config, body);
+    const program = programOf(config, language, content);
+    checkSizes(config, content);
     const admitted = await admitRun(deps, req, res, { maxima, requested: body.limits });
-    const run = runRequest(body, language, program, body.stdin ?? '', admitted.maxima);
+    const run = runRequest(body, language, program, content.stdin ?? '', admitted.maxima);
+    // base64 answers carry the bytes the program wrote, not the text they decode to
+    const output = body.encoding === 'base64' ? new OutputBytes() : null;
     let result: ExecuteResponse | undefined;
     try {
-      result = await runs.execute(run);
+      result = await runs.execute(run, output ? { onOutputBytes: output.push } : {});
     } finally {
       // before the answer: a client that runs one at a time finds its slot free again
       await admitted.finish(result);
     }
+    if (output) result = base64Result(result, output.streams);
     if (key) {
       result.submissionId = await keepSubmission(deps, {
         visitorKey: key,
@@ -79,8 +86,9 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
         problem: null,
         language: language.id,
         code: program.entry.content,
-        files: body.files ?? null,
-        stdin: body.stdin ?? '',
+        // the history keeps text: bytes given as base64 are kept as the text they decode to
+        files: content.files?.map((f) => ({ ...f, content: asText(f.content) })) ?? null,
+        stdin: asText(content.stdin ?? ''),
         args: [...run.args],
         result,
       }, admitted.caller);

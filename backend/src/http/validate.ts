@@ -1,9 +1,8 @@
-import type { Readable } from 'node:stream';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
 import type { ExecuteRequest, LimitMaxima, ProgramFile } from '../protocol.js';
-import { singleFileProgram, type Program, type RunFile } from '../runs/program.js';
+import { singleFileProgram, type AnyProgram, type Program, type RunFile } from '../runs/program.js';
 import type { RunRequest } from '../runs/run.js';
 import { badField, HttpError } from './errors.js';
 
@@ -44,7 +43,7 @@ export function resolveLanguage(languages: LanguageSet, name: string): LanguageS
 }
 
 /** Code and stdin have their own caps (413), below the body limit. */
-export function checkSizes(config: Config, fields: { code?: string; stdin?: string }): void {
+export function checkSizes(config: Config, fields: { code?: string; stdin?: string | Buffer }): void {
   if (fields.code !== undefined && Buffer.byteLength(fields.code) > config.codeKb * 1024) throw badField('code', `must be at most ${config.codeKb} KiB`, 413);
   if (fields.stdin !== undefined && Buffer.byteLength(fields.stdin) > config.stdinKb * 1024) throw badField('stdin', `must be at most ${config.stdinKb} KiB`, 413);
 }
@@ -97,7 +96,7 @@ export function limitMaxima(config: Config, timeMs = config.runTimeMs): LimitMax
 }
 
 /** A checked request as a run: each limit the request's own, else the maximum. */
-export function runRequest(body: ExecuteRequest, language: LanguageSpec, program: Program, stdin: string | Readable, maxima: LimitMaxima): RunRequest {
+export function runRequest(body: ExecuteRequest, language: LanguageSpec, program: AnyProgram, stdin: RunRequest['stdin'], maxima: LimitMaxima): RunRequest {
   const l = body.limits ?? {};
   return {
     language,

@@ -23,6 +23,9 @@ export function openSqlite(file: string): SqlDatabase {
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA foreign_keys = ON');
+  // deleted rows are overwritten with zeros, not only unlinked: a deleted submission's code and
+  // output are gone from the file (its earlier pages in the log go at a checkpoint)
+  db.exec('PRAGMA secure_delete = ON');
   // other processes on the same file (a second instance, the backup script) wait, not fail
   db.exec('PRAGMA busy_timeout = 10000');
   const exclusive = pLimit(1);

@@ -2,6 +2,7 @@ import type { ExecuteResponse, JudgeStatus } from '../protocol.js';
 import type { RunLimits } from '../runs/run.js';
 import type { CallbackState } from '../submission-protocol.js';
 import { newId } from './ids.js';
+import { IdempotencyKeys, LINK_SUBMISSION } from './idempotency-keys.js';
 import type { SqlDatabase, SqlValue } from './sql.js';
 
 /**
@@ -37,6 +38,8 @@ export interface StoredRequest {
   compilerOptions?: string[];
   /** keep the output's bytes where its text lost some (invalid UTF-8): the outcome's `outputBytes` */
   keepOutputBytes?: boolean;
+  /** `base64`: the native API's answer carries the output as base64 (of `outputBytes` where the text lost some); with keepOutputBytes */
+  encoding?: 'base64';
   /**
    * The API it came through when not runbox's own (`judge0`): its callback is that API's
    * (SubmissionWorkerDeps.callbackFormats), and `formatData` is what that API keeps to show
@@ -76,6 +79,17 @@ export interface SubmissionRecord {
   callback: { url: string; state: CallbackState; attempts: number; lastError: string | null; deliveryId: string | null } | null;
 }
 
+/** Which submissions a listing shows (GET /api/submissions). */
+export interface SubmissionFilter {
+  owner?: string;
+  states?: readonly SubmissionRecord['status'][];
+  language?: string;
+  createdFrom?: Date;
+  createdBefore?: Date;
+  beforeSeq?: number;
+  limit: number;
+}
+
 export interface ClaimedSubmission {
   id: string;
   owner: string | null;
@@ -107,12 +121,22 @@ interface QueueRow {
 const RECORD_COLUMNS = 'seq, id, owner, status, request, result, attempts, created_at, started_at, finished_at, callback_url, callback_state, callback_attempts, callback_error, callback_delivery';
 
 export class SubmissionQueue {
-  constructor(private readonly db: SqlDatabase) {}
+  /** POST /api/submissions's Idempotency-Key: a retried request finds the submission its first try queued. */
+  readonly idempotency: IdempotencyKeys;
 
-  /** Queues submissions, all or none; resolves to their ids in the same order. */
-  async enqueue(items: readonly NewQueuedSubmission[], now = Date.now()): Promise<string[]> {
+  constructor(private readonly db: SqlDatabase) {
+    this.idempotency = new IdempotencyKeys(db);
+  }
+
+  /**
+   * Queues submissions, all or none; resolves to their ids in the same order. With
+   * `idempotencyKey` (claimed by the request, one submission) its row names the submission in
+   * the same transaction: a server that dies after this commit leaves a key that replays it.
+   */
+  async enqueue(items: readonly NewQueuedSubmission[], now = Date.now(), idempotencyKey?: { scope: string; key: string }): Promise<string[]> {
     const ids = items.map(() => newId());
     await this.db.transaction(async (tx) => {
+      if (idempotencyKey) await tx.run(LINK_SUBMISSION, [ids[0]!, idempotencyKey.scope, idempotencyKey.key]);
       for (const [i, item] of items.entries()) {
         await tx.run('INSERT INTO async_submissions (id, owner, status, language, request, created_at, callback_url) VALUES (?, ?, ?, ?, ?, ?, ?)', [
           ids[i]!,
@@ -155,7 +179,7 @@ export class SubmissionQueue {
 
   /** Deletes a finished submission, its callback's state with it; false when there is no finished one of this id. */
   async remove(id: string): Promise<boolean> {
-    return (await this.db.run("DELETE FROM async_submissions WHERE id = ? AND status = 'done'", [id])) > 0;
+    return (await this.erase(id)) === 'erased';
   }
 
   /** Takes up to `limit` queued submissions, oldest first, for `worker`. */
@@ -291,6 +315,53 @@ export class SubmissionQueue {
     return this.db.run("DELETE FROM async_submissions WHERE status = 'done' AND finished_at < ? AND (callback_state IS NULL OR callback_state IN ('delivered', 'failed'))", [
       before.getTime(),
     ]);
+  }
+
+  /**
+   * Submissions newest first, a page of them: those of `owner` (an API key's id; undefined:
+   * every one), in `states`, of `language`, made in [createdFrom, createdBefore), older than
+   * the row `beforeSeq` (the cursor a previous page ended with). `nextSeq` is the cursor of
+   * the next page, null when this one is the last.
+   */
+  async list(filter: SubmissionFilter): Promise<{ records: SubmissionRecord[]; nextSeq: number | null }> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (condition: string, ...values: SqlValue[]) => {
+      where.push(condition);
+      params.push(...values);
+    };
+    if (filter.owner !== undefined) add('owner = ?', filter.owner);
+    if (filter.states?.length) add(`status IN (${filter.states.map(() => '?').join(', ')})`, ...filter.states);
+    if (filter.language !== undefined) add('language = ?', filter.language);
+    if (filter.createdFrom !== undefined) add('created_at >= ?', filter.createdFrom.getTime());
+    if (filter.createdBefore !== undefined) add('created_at < ?', filter.createdBefore.getTime());
+    if (filter.beforeSeq !== undefined) add('seq < ?', filter.beforeSeq);
+    // one more than asked: whether there is a next page
+    const rows = await this.db.all<QueueRow>(
+      `SELECT ${RECORD_COLUMNS} FROM async_submissions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+      [...params, filter.limit + 1],
+    );
+    const page = rows.slice(0, filter.limit);
+    return { records: page.map(toRecord), nextSeq: rows.length > filter.limit ? Number(page.at(-1)!.seq) : null };
+  }
+
+  /**
+   * Deletes a finished submission and every trace of it in the store: its row (request,
+   * result, callback) and its idempotency keys. On SQLite the deleted bytes are overwritten
+   * (secure_delete, sqlite.ts) and the write-ahead log, which still holds the row's earlier
+   * pages, is checkpointed and truncated. 'gone' when no submission has the id, 'unfinished'
+   * while it is queued or running.
+   */
+  async erase(id: string): Promise<'erased' | 'gone' | 'unfinished'> {
+    const outcome = await this.db.transaction(async (tx) => {
+      if ((await tx.run("DELETE FROM async_submissions WHERE id = ? AND status = 'done'", [id])) > 0) {
+        await IdempotencyKeys.forget(tx, id);
+        return 'erased' as const;
+      }
+      return (await tx.get('SELECT id FROM async_submissions WHERE id = ?', [id])) ? ('unfinished' as const) : ('gone' as const);
+    });
+    if (outcome === 'erased' && this.db.dialect === 'sqlite') await this.db.all('PRAGMA wal_checkpoint(TRUNCATE)');
+    return outcome;
   }
 
   /** PostgreSQL: replicas claiming at the same moment take different rows instead of waiting. */

@@ -1,6 +1,7 @@
 import { outputsMatch } from '../judge/compare.js';
 import type { ExecuteResponse, JudgeStatus } from '../protocol.js';
-import type { SubmissionRecord } from '../store/submission-queue.js';
+import { base64Result, type OutputStream } from '../runs/output-bytes.js';
+import type { SubmissionOutcome, SubmissionRecord } from '../store/submission-queue.js';
 import type { SubmissionResponse } from '../submission-protocol.js';
 
 /**
@@ -37,7 +38,9 @@ export function submissionView(record: SubmissionRecord, { callbackUrl }: { call
   };
   const outcome = record.outcome;
   if (record.status !== 'done' || !outcome) return { id: record.id, status: record.status === 'done' ? 'running' : record.status, ...times };
-  const { id: runId, submissionId: _unused, ...result } = outcome.result ?? neverRan(outcome.language);
+  const ran = outcome.result ?? neverRan(outcome.language);
+  // asked as base64: the output's bytes (kept where its text lost some), else its text's
+  const { id: runId, submissionId: _unused, ...result } = record.request.encoding === 'base64' ? base64Result(ran, keptBytes(outcome.outputBytes)) : ran;
   return {
     id: record.id,
     ...result,
@@ -46,6 +49,11 @@ export function submissionView(record: SubmissionRecord, { callbackUrl }: { call
     verdict: outcome.verdict,
     ...(outcome.message ? { message: outcome.message } : {}),
   };
+}
+
+/** The output bytes a submission kept (base64 in the store). */
+function keptBytes(kept: SubmissionOutcome['outputBytes']): Partial<Record<OutputStream, Buffer>> {
+  return Object.fromEntries(Object.entries(kept ?? {}).map(([stream, b64]) => [stream, Buffer.from(b64, 'base64')]));
 }
 
 /** The result of a submission that ended without a run (its servers kept dying). */

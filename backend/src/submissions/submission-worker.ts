@@ -10,6 +10,7 @@ import type { KeyStore } from '../store/store.js';
 import { callbackAttempted, submissionFinished } from '../observability/metrics.js';
 import type { RunLimits } from '../runs/run.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
+import { IDEMPOTENCY_KEEP_MS } from '../store/idempotency-keys.js';
 import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord, StoredRequest } from '../store/submission-queue.js';
 import type { CallbackPolicy } from './callback-address.js';
 import { deliverCallback, type CallbackSecretLookup } from './callback-delivery.js';
@@ -130,6 +131,8 @@ export class SubmissionWorker {
       every(Math.min(60_000, Math.max(1000, (config.submissionKeepSeconds * 1000) / 2)), async () => {
         const removed = await queue.prune(new Date(Date.now() - config.submissionKeepSeconds * 1000));
         if (removed > 0) logger.info('submissions pruned', { removed, olderThanSeconds: config.submissionKeepSeconds });
+        // idempotency keys live a day, and no longer than their submission
+        await queue.idempotency.prune(new Date(Date.now() - IDEMPOTENCY_KEEP_MS));
       }, 'pruning'),
     );
     this.kick();
