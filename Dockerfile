@@ -68,9 +68,12 @@ COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/backend/native/build backend/native/build
 # the language entries (docs/languages.md): read at start, one JSON file per language
 COPY backend/languages backend/languages
+# the problems a fresh install ships with, as problem packages (seeded, then imported at start)
+COPY problems problems
 # backup/restore: docker compose exec api node scripts/backup.ts backup
 # API keys: docker compose exec api node scripts/keys.ts create --name ...
-COPY scripts/backup.ts scripts/keys.ts scripts/
+# problem packages: docker compose exec api node scripts/problems.ts import /path/in/the/container
+COPY scripts/backup.ts scripts/keys.ts scripts/problems.ts scripts/
 COPY docker/api-entrypoint.sh /usr/local/sbin/runbox-api-entrypoint
 # javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
 RUN node backend/dist/prepare-archives.js

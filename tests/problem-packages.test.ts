@@ -67,6 +67,15 @@ describe('scripts/problems.ts verify: every solution of every test package gets 
     }, 240_000);
   }
 
+  test('the problems a fresh install ships with are packages too (problems/), each verified', async () => {
+    for (const name of readdirSync(path.resolve('problems'))) {
+      const { code, stdout } = await cli('verify', path.resolve('problems', name));
+      expect(stdout).toMatch(/time limit \d+ ms \(from \.timelimit\)/);
+      expect(stdout.trim().split('\n').at(-1)).toMatch(/^[1-9]\d* passed, 0 failed$/);
+      expect(code).toBe(0);
+    }
+  }, 240_000);
+
   test('a broken package is refused naming the file and the line; a failing solution fails the verification', async () => {
     const broken = await cli('verify', path.join(PACKAGES, 'broken'));
     expect(broken.code).toBe(1);
@@ -96,6 +105,18 @@ describe('the admin API imports packages and the judge judges by them', () => {
   });
   const judge = (slug: string, code: string, language = 'python', headers: Record<string, string> = {}) =>
     httpRequest(`${url}/api/problems/${slug}/submissions`, 'POST', { language, code }, headers);
+
+  test('a fresh install\'s problems were seeded and then imported from their packages: HTML statement, groups, every test judged', async () => {
+    const problem = (await httpRequest(`${url}/api/problems/a-plus-b`, 'GET')).json;
+    expect(problem).toMatchObject({ title: 'A + B', timeLimitMs: 2000, memoryLimitMb: 256, sampleCount: 2, hiddenCount: 4 });
+    expect(problem.statement).toMatch(/^Read two integers and print their sum/);
+    expect(problem.package).toMatchObject({ groups: ['sample', 'secret'], license: 'cc0' });
+    expect(problem.package.statementHtml).toMatch(/<h2[^>]*>Input<\/h2>/);
+    // on_reject: continue, as the seeded problems were always judged
+    const wrong = await judge('a-plus-b', 'print(3)');
+    expect(wrong.json).toMatchObject({ status: 'wrong_answer', passed: 1, total: 6 });
+    expect(wrong.json.tests).toHaveLength(6);
+  }, 60_000);
 
   test('import creates the problem: its statement as HTML with typeset math, samples, limits, groups; the judge applies the float tolerance', async () => {
     const imported = await postZip(url, 'import', zipPackage(path.join(PACKAGES, 'floatavg')));

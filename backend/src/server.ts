@@ -31,6 +31,7 @@ import { watchRuns, watchSubmissionQueue } from './observability/metrics.js';
 import { countStoreErrors } from './observability/store-errors.js';
 import type { Store } from './store/store.js';
 import { RunUserPool } from './sandbox/user-pool.js';
+import { importSeededPackages } from './problems/bundled.js';
 import { callbackSecretLookup } from './submissions/callback-secrets.js';
 import { CallbackPolicy } from './submissions/callback-address.js';
 import { SubmissionWorker } from './submissions/submission-worker.js';
@@ -125,6 +126,8 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   );
   const pruneQuotas = () => quotas.prune().catch((err: Error) => logger.error('quota pruning failed', { error: err.message }));
   await Promise.all([pruneHistory(), pruneQuotas()]);
+  // the seeded problems, still as seeded, become the packages they come from (problems/bundled.ts)
+  await importSeededPackages(store, config, languages, logger).catch((err: Error) => logger.error('could not import the seeded problems\' packages', { error: err.message }));
   const pruneTimer = setInterval(() => void Promise.all([pruneHistory(), pruneQuotas()]), PRUNE_EVERY_MS).unref();
 
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));

@@ -90,8 +90,8 @@ export async function loadPackage(pkg: PackageFiles, config: Config, languages: 
     problem: {
       slug,
       title: (name ?? statement.title ?? slug).slice(0, 200),
-      // the Markdown statement of the JSON API's problems; the page shows statementHtml for a package's
-      statement: `${statement.title ?? slug} (${statement.file})`,
+      // the JSON API's Markdown statement: a Markdown package's own text; the page shows statementHtml
+      statement: statement.markdown ?? `${name ?? statement.title ?? slug}: see the statement (${statement.file})`,
       memoryLimitMb,
       tests,
       package: stored,

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
@@ -108,4 +109,20 @@ export function textOf(file: string, data: Buffer): string {
   const text = data.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) throw new PackageError(file, 'starts with a byte-order mark (the format asks for UTF-8 without one)');
   return text;
+}
+
+/** A package folder of runbox's own (the bundled problems): read at once, for the schema's seed step. */
+export function readOwnPackageSync(root: string): PackageFiles {
+  const files = new Map<string, Buffer>();
+  const walk = (dir: string, prefix: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      if (!validName(entry)) continue;
+      const full = path.join(dir, entry);
+      const rel = prefix ? `${prefix}/${entry}` : entry;
+      if (statSync(full).isDirectory()) walk(full, rel);
+      else files.set(rel, readFileSync(full));
+    }
+  };
+  walk(root, '');
+  return { name: path.basename(root), files };
 }

@@ -22,6 +22,8 @@ export interface Statement {
   html: string;
   /** which file it came from */
   file: string;
+  /** a Markdown statement's own text (its title line left out): what the JSON API's `statement` carries */
+  markdown: string | null;
 }
 
 /** problemtools' LaTeX macros, as pandoc can read them (it expands \newcommand itself). */
@@ -74,7 +76,7 @@ export async function renderStatement(pkg: PackageFiles): Promise<Statement> {
   const source = textOf(file, data);
   const latex = name.endsWith('.tex');
   const title = latex ? latexTitle(source) : (/^#\s+(.+)$/m.exec(source)?.[1]?.trim() ?? null);
-  const body = latex ? `${PROBLEMTOOLS_MACROS}\n${source}` : source.replace(/^#\s+.+\n/m, '');
+  const body = latex ? `${PROBLEMTOOLS_MACROS}\n${source}` : source.replace(/^#\s+.+\n+/m, '');
   let html: string;
   try {
     const converted = await execa(
@@ -89,7 +91,7 @@ export async function renderStatement(pkg: PackageFiles): Promise<Statement> {
     if (e.code === 'ENOENT') throw new Error('pandoc is not installed: scripts/setup.sh installs it');
     throw new PackageError(file, e.timedOut ? `pandoc gave up after ${PANDOC_TIMEOUT_MS / 1000} s` : `pandoc could not read it: ${(e.stderr || e.message).trim().split('\n')[0]}`);
   }
-  return { title, html: inlineImages(typesetMath(html), pkg), file };
+  return { title, html: inlineImages(typesetMath(html), pkg), file, markdown: latex ? null : body.trimEnd() };
 }
 
 /** The argument of \problemname{...} (braces inside it balanced). */

@@ -166,7 +166,13 @@ export class SqlStore implements Store {
     if (!first) return null;
     const tests = rows
       .filter((r) => r.input !== null)
-      .map((r) => ({ input: decodeText(r.input!), expected: decodeText(r.expected!), hidden: Number(r.test_hidden) === 1, group: r.group_name, name: r.name }));
+      .map((r) => ({
+        input: decodeText(r.input!),
+        expected: decodeText(r.expected!),
+        hidden: Number(r.test_hidden) === 1,
+        ...(r.group_name !== null ? { group: r.group_name } : {}),
+        ...(r.name !== null ? { name: r.name } : {}),
+      }));
     const hidden = tests.filter((t) => t.hidden).length;
     const stored = first.package === null ? null : (JSON.parse(first.package) as StoredPackage);
     return { ...problemSummary({ ...first, samples: tests.length - hidden, hidden }), statement: first.statement, tests, package: stored };
