@@ -273,7 +273,7 @@ describe('a package problem on its page', () => {
     ]);
     expect(judged[0]!.head).toMatch(/^sample\s+Accepted · 1\/1 passed$/);
     expect(judged[1]!.head).toMatch(/^secret\s+Wrong answer · 0\/3 passed$/);
-    expect(judged[0]!.tests.map((t) => t.slice(0, 3))).toEqual([['1', 'sample/1', 'Accepted']]);
+    expect(judged[0]!.tests.map((t) => t.slice(0, 3))).toEqual([['1', 'Sample', 'Accepted']]);
     expect(judged[1]!.tests.map((t) => t.slice(0, 3))).toEqual([['2', 'Hidden', 'Wrong answer']]);
     // judging stopped at the failing test: the two after it did not run
     await expect(page.getByTestId('tests-not-run').innerText()).resolves.toMatch(/^2 tests were not run/);
@@ -283,6 +283,7 @@ describe('a package problem on its page', () => {
     expect(await page.getByTestId('judge-status').innerText()).toBe('Wrong answer');
     expect((await groups()).map((g) => [g.name, g.status])).toEqual([['sample', 'wrong_answer']]);
     await expect(page.getByTestId('test-message').innerText()).resolves.toContain('"2.33" where "2.333333333" was expected');
+    await expect(page.getByTestId('sample-detail').locator('summary').innerText()).resolves.toBe('Sample test 1 (sample/1): wrong answer');
     await page.screenshot({ path: `${OUTPUT_DIR}/problem-package-verdict.png`, fullPage: true });
     await context.close();
   }, 240000);

@@ -44,9 +44,6 @@ export default function Verdict({ result }: { result: JudgeResponse }) {
 
 const formatScore = (score: number): string => String(Math.round(score * 1000) / 1000);
 
-/** The test's name: a package's sample is named (sample/1); a hidden test is only hidden. */
-const testName = (t: JudgeTestResult): string => (t.hidden ? 'Hidden' : t.name ? t.name : 'Sample');
-
 /**
  * One row per test; a package's tests under their group's row (its verdict, tests passed
  * and, on a scoring problem, its score), and what the validator told the author below a test.
@@ -116,7 +113,7 @@ function TestRows({ test: t, scoring, columns }: { test: JudgeTestResult; scorin
     <>
       <tr data-testid="verdict-row" data-status={t.status}>
         <td>{t.index}</td>
-        <td>{testName(t)}</td>
+        <td>{t.hidden ? 'Hidden' : 'Sample'}</td>
         <td className={`tone-${verdict.tone}`}>{verdict.label}</td>
         <td>{t.timeMs} ms</td>
         <td>{formatMemory(t.memoryKb)}</td>
@@ -142,7 +139,8 @@ function SampleDetail({ test }: { test: JudgeTestResult }) {
   return (
     <details className="sample-detail" open={test.status !== 'accepted'} data-testid="sample-detail">
       <summary>
-        Sample test {test.index}: {JUDGE_STATUS[test.status].label.toLowerCase()}
+        Sample test {test.index}
+        {test.name && ` (${test.name})`}: {JUDGE_STATUS[test.status].label.toLowerCase()}
       </summary>
       <div className="io-grid">
         <div className="stream">
