@@ -83,19 +83,28 @@ export class OutputValidator {
     const toSubmission = new PassThrough();
     const toValidator = new PassThrough();
     let validatorDone: Promise<{ result: ExecuteResponse; feedback: Record<string, string> }> | null = null;
+    // which ended first: each one's input is closed only once the other has ended, so the order is sure
+    let submissionEnded = false;
+    let validatorFirst = false;
     const startValidator = () =>
-      (validatorDone ??= this.runValidator(test, group, toValidator, (text) => toSubmission.write(text)).finally(() => toSubmission.end()));
+      (validatorDone ??= this.runValidator(test, group, toValidator, (text) => toSubmission.write(text)).finally(() => {
+        if (!submissionEnded) validatorFirst = true;
+        toSubmission.end();
+      }));
     let run: ExecuteResponse;
     try {
       run = await startSubmission(toSubmission, (text) => toValidator.write(text), () => void startValidator());
     } finally {
+      submissionEnded = true;
       toValidator.end();
     }
     const { result, feedback } = await startValidator();
-    // what the submission did wrong comes first when it broke a limit; else the validator's word
-    if (run.status === 'timeout' || run.status === 'memory_limit' || run.status === 'output_limit') return { run, verdict: { status: run.status } };
+    // as problemtools decides: the validator's word when it failed, or rejected before the submission
+    // ended (which may then wait or crash on its closed input); else the submission's own failure
+    // (a limit, a crash); else the validator's word
     const verdict = this.verdictOf(result, feedback);
-    if (verdict.status === 'accepted' && run.status !== 'ok') return { run, verdict: { status: run.status === 'killed' ? 'internal_error' : run.status } };
+    if (verdict.status === 'internal_error' || (verdict.status === 'wrong_answer' && validatorFirst)) return { run, verdict };
+    if (run.status !== 'ok') return { run, verdict: { status: run.status === 'killed' ? 'internal_error' : run.status } };
     return { run, verdict };
   }
 
