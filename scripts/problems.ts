@@ -16,7 +16,7 @@ import { createLogger } from '../backend/dist/log.js';
 import { loadPackage } from '../backend/dist/problems/load-package.js';
 import { PackageError } from '../backend/dist/problems/package-error.js';
 import { readPackage } from '../backend/dist/problems/package-files.js';
-import { importVerified, verifyPackage, type SolutionReport } from '../backend/dist/problems/verify-package.js';
+import { importVerified, verifyPackage, type SolutionReport, type VerifyReport } from '../backend/dist/problems/verify-package.js';
 import { startRunbox } from '../backend/dist/server.js';
 
 const [command, location] = process.argv.slice(2);
@@ -38,13 +38,21 @@ try {
   const loaded = await loadPackage(pkg, config, runbox.languages);
   for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
   const env = { runs: runbox.runs, config, logger, languages: runbox.languages, store: runbox.store };
+  const inputs = (report: VerifyReport) => {
+    const { validators, checked, failed } = report.inputValidation;
+    for (const f of failed) console.log(`FAIL ${f.test}: ${f.validator} ${f.message}`);
+    console.log(validators.length ? `input validators: ${validators.join(', ')}: ${checked - failed.length} of ${checked} inputs valid` : 'input validators: none runbox can run');
+    if (failed.length) status = 1;
+  };
   if (command === 'verify') {
     const report = await verifyPackage(loaded, env, print);
+    inputs(report);
     console.log(`time limit ${report.timeLimitMs} ms (from ${report.timeLimitFrom})`);
     console.log(`${report.passed} passed, ${report.failed} failed`);
     if (report.failed > 0) status = 1;
   } else {
     const imported = await importVerified(loaded, env, print);
+    inputs(imported.report);
     console.log(`time limit ${imported.report.timeLimitMs} ms (from ${imported.report.timeLimitFrom})`);
     console.log(`${imported.report.passed} passed, ${imported.report.failed} failed`);
     if (imported.refused) {

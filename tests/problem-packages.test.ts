@@ -90,6 +90,18 @@ describe('scripts/problems.ts verify: every solution of every test package gets 
     expect(failing.stdout).toMatch(/^FAIL submissions\/wrong_answer\/really_right\.py \(python\): expected wrong_answer, got accepted/m);
     expect(failing.stdout.trim().split('\n').at(-1)).toBe('4 passed, 1 failed');
     rmSync(path.dirname(copy), { recursive: true, force: true });
+
+    // test data its input validator refuses: reported, and the package fails
+    const invalid = path.join(mkdtempSync(path.join(os.tmpdir(), 'runbox-pkg-')), 'floatavg');
+    cpSync(path.join(PACKAGES, 'floatavg'), invalid, { recursive: true });
+    // n = 101: over the statement's bound, which the solutions would not notice
+    writeFileSync(path.join(invalid, 'data/secret/4.in'), `101\n${Array(101).fill(1).join(' ')}\n`);
+    writeFileSync(path.join(invalid, 'data/secret/4.ans'), '1\n');
+    const refused = await cli('verify', invalid);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^FAIL data\/secret\/4\.in: input_validators\/validate\.py exited 1/m);
+    expect(refused.stdout).toContain('input validators: input_validators/validate.py: 4 of 5 inputs valid');
+    rmSync(path.dirname(invalid), { recursive: true, force: true });
   }, 240_000);
 });
 

@@ -23,6 +23,8 @@ export interface LoadedPackage {
   timeLimitMs: number | null;
   metadata: ProblemMetadata;
   submissions: (PackageProgram & { expected: string })[];
+  /** input_validators/ programs runbox can run (checktestdata and VIVA files are not) */
+  inputValidators: PackageProgram[];
   /** what was left out and why (programs in languages not offered, include/ files) */
   warnings: string[];
 }
@@ -55,6 +57,8 @@ export async function loadPackage(pkg: PackageFiles, config: Config, languages: 
   const timeLimitMs = readTimeLimit(pkg, config);
   const { programs: submissions, skipped } = submissionsOf(pkg, languages);
   warnings.push(...skipped);
+  const validators = ['input_validators', 'input_format_validators'].map((dir) => programsIn(pkg, dir, languages));
+  for (const v of validators) warnings.push(...v.skipped.map((w) => `${w} (the input is not checked by it)`));
   if (!submissions.some((s) => s.expected === 'accepted')) throw new PackageError('submissions/accepted', 'has no solution in a language this server offers: the time limit and the package cannot be checked');
 
   const name = typeof metadata.name === 'object' ? (metadata.name.en ?? Object.values(metadata.name)[0]) : metadata.name;
@@ -99,6 +103,7 @@ export async function loadPackage(pkg: PackageFiles, config: Config, languages: 
     timeLimitMs,
     metadata,
     submissions,
+    inputValidators: validators.flatMap((v) => v.programs),
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import type { JudgeStatus } from '../protocol.js';
+import type { CachedBuild } from '../runs/compile-cache.js';
 import { judgeSubmission, type JudgeEnv } from '../judge/judge.js';
 import type { Problem, Store } from '../store/store.js';
 import type { LoadedPackage } from './load-package.js';
@@ -26,8 +27,17 @@ export interface SolutionReport {
   score?: number;
 }
 
+/** The package's input validators run on every test's input (each must exit 42). */
+export interface InputValidation {
+  validators: string[];
+  /** inputs checked, by each validator */
+  checked: number;
+  failed: { test: string; validator: string; message: string }[];
+}
+
 export interface VerifyReport {
   slug: string;
+  inputValidation: InputValidation;
   timeLimitMs: number;
   timeLimitFrom: string;
   solutions: SolutionReport[];
@@ -62,6 +72,7 @@ export async function settleTimeLimit(loaded: LoadedPackage, env: JudgeEnv): Pro
 }
 
 export async function verifyPackage(loaded: LoadedPackage, env: JudgeEnv, onSolution?: (report: SolutionReport) => void): Promise<VerifyReport> {
+  const inputValidation = await validateInputs(loaded, env);
   const timeLimitMs = await settleTimeLimit(loaded, env);
   const problem = asProblem(loaded, timeLimitMs);
   const solutions: SolutionReport[] = [];
@@ -85,6 +96,7 @@ export async function verifyPackage(loaded: LoadedPackage, env: JudgeEnv, onSolu
   const passed = solutions.filter((s) => s.passed).length;
   return {
     slug: loaded.problem.slug,
+    inputValidation,
     timeLimitMs,
     timeLimitFrom: loaded.problem.package.timeLimitFrom,
     solutions,
@@ -97,6 +109,10 @@ export async function verifyPackage(loaded: LoadedPackage, env: JudgeEnv, onSolu
 /** Verified, then stored (all or nothing): a package whose accepted solutions are not all accepted never goes live. */
 export async function importVerified(loaded: LoadedPackage, env: JudgeEnv & { store: Store }, onSolution?: (report: SolutionReport) => void) {
   const report = await verifyPackage(loaded, env, onSolution);
+  if (report.inputValidation.failed.length > 0) {
+    const [first] = report.inputValidation.failed;
+    return { report, outcome: null, refused: `${report.inputValidation.failed.length} test inputs are not valid (${first!.test}: ${first!.validator}: ${first!.message})` };
+  }
   const rejected = report.solutions.filter((s) => s.expected === 'accepted' && !s.passed);
   if (rejected.length > 0) return { report, outcome: null, refused: `accepted solutions not accepted: ${rejected.map((s) => `${s.path} (${s.status})`).join(', ')}` };
   const problem = asProblem(loaded, report.timeLimitMs);
@@ -126,4 +142,43 @@ function scoreChecks(solutions: SolutionReport[]): void {
     if (s.expected === 'accepted' && s.passed && (s.score ?? 0) < best) s.passed = false;
     if (s.expected === 'partially_accepted' && s.passed && (s.score ?? 0) >= best) s.passed = false;
   }
+}
+
+/** Each input validator on every test's input, as problemtools checks test data: it exits 42 for a valid input. */
+async function validateInputs(loaded: LoadedPackage, env: JudgeEnv): Promise<InputValidation> {
+  const failed: InputValidation['failed'] = [];
+  let checked = 0;
+  const { limits } = loaded.metadata;
+  for (const validator of loaded.inputValidators) {
+    let build: CachedBuild | undefined;
+    for (const test of loaded.problem.tests) {
+      const result = await env.runs.execute(
+        {
+          language: validator.language,
+          program: validator.program,
+          stdin: test.input,
+          args: [],
+          limits: {
+            timeMs: Math.min((limits.validation_time ?? 60) * 1000, env.config.runTimeMs),
+            cpuTimeMs: Math.min((limits.validation_time ?? 60) * 1000, env.config.runCpuMs),
+            memoryMb: Math.min(limits.validation_memory ?? 2048, env.config.runMemoryMb),
+            processes: env.config.runProcesses,
+            outputKb: env.config.outputKb,
+          },
+          build,
+        },
+        { onBuilt: (b) => (build = b) },
+      );
+      checked++;
+      if (result.compile && result.compile.status !== 'ok') {
+        failed.push({ test: `data/${test.name}.in`, validator: validator.path, message: `does not compile: ${result.compile.output.slice(0, 500)}` });
+        break;
+      }
+      if (result.exitCode !== 42) {
+        const said = (result.stdout + result.stderr).trim().slice(0, 500);
+        failed.push({ test: `data/${test.name}.in`, validator: validator.path, message: `exited ${result.exitCode ?? result.status}${said ? `: ${said}` : ''}` });
+      }
+    }
+  }
+  return { validators: loaded.inputValidators.map((v) => v.path), checked, failed };
 }

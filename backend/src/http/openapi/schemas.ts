@@ -206,6 +206,13 @@ export const problemSchemaOut = problemSummarySchema
 export const verifyReportSchema = z
   .object({
     slug: z.string(),
+    inputValidation: z
+      .object({
+        validators: z.array(z.string()),
+        checked: z.number().int(),
+        failed: z.array(z.object({ test: z.string(), validator: z.string(), message: z.string() })),
+      })
+      .meta({ description: "The package's input validators on every test's input (each exits 42 for a valid one)" }),
     timeLimitMs: z.number().int(),
     timeLimitFrom: z.string().meta({ description: '.timelimit, or accepted submissions (measured)' }),
     solutions: z.array(
