@@ -177,11 +177,6 @@ export class SubmissionQueue {
     return { records: rows.map(toRecord), total: Number(count?.n ?? 0) };
   }
 
-  /** Deletes a finished submission, its callback's state with it; false when there is no finished one of this id. */
-  async remove(id: string): Promise<boolean> {
-    return (await this.erase(id)) === 'erased';
-  }
-
   /** Takes up to `limit` queued submissions, oldest first, for `worker`. */
   async claim(worker: string, limit: number, leaseMs: number, now = Date.now()): Promise<ClaimedSubmission[]> {
     const rows = await this.db.all<{ seq: number; id: string; owner: string | null; request: string; attempts: number }>(

@@ -342,7 +342,10 @@ export function judge0Routes(deps: AppDeps): express.Router {
       throw new Judge0Error(400, { error: `submission cannot be deleted because its status is ${status.id} (${status.description})` });
     }
     const view = judge0View(record, viewOptions(who, record, fields, true));
-    if (!(await queue.remove(record.id))) throw notFound();
+    // gone from the store, as runbox's own DELETE leaves it (its idempotency keys too)
+    const erased = await queue.erase(record.id);
+    if (erased === 'gone') throw notFound();
+    if (erased === 'unfinished') throw new Judge0Error(400, { error: 'submission cannot be deleted because its status is 2 (Processing)' });
     res.json(view.body);
   });
 
