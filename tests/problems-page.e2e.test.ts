@@ -363,6 +363,27 @@ describe('an interactive package problem', () => {
 });
 
 describe('the admin page for problem packages', () => {
+  test("a large zip passes the playground's proxy whole, the admin's Bearer key with it; Basic credentials do not", async () => {
+    // 40 MB that do not compress, stored: the zip's directory, at its end, is read only if every byte came through
+    const big = new Uint8Array(40 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 65536) crypto.getRandomValues(big.subarray(i, i + 65536));
+    const zip = packageZip((files) => {
+      files[`${SLUG}/attachments/big.bin`] = big;
+    });
+    expect(zip.length).toBeGreaterThan(40 * 1024 * 1024);
+    const res = await fetch(`${web().appUrl}/api/admin/problems/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/zip', authorization: `Bearer ${ADMIN_KEY}` },
+      body: zip,
+    });
+    const report = (await res.json()) as { passed: number; failed: number };
+    expect([res.status, report.passed, report.failed]).toEqual([200, 5, 0]);
+    // a browser's Basic credentials (a playground behind a password) stay in the proxy: the API would refuse them (401)
+    const basic = await fetch(`${web().appUrl}/api/problems`, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect(basic.status).toBe(200);
+  }, 180000);
+
+
   test('verifies and imports a zip (report per solution), names the file and line of a broken package, refuses a wrong key', async () => {
     const context = await web().browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await web().newPage(context);
