@@ -723,14 +723,17 @@ describe('X-Auth-Token: runbox API keys, their quotas and caps, their own submis
     expect(first.json).toEqual({ submissions: [{ token: tokens[2] }, { token: tokens[1] }], meta: { current_page: 1, next_page: 2, prev_page: null, total_pages: 2, total_count: 3 } });
     const second = await j0('GET', '/submissions?page=2&per_page=2&fields=token', undefined, as);
     expect(second.json).toEqual({ submissions: [{ token: tokens[0] }], meta: { current_page: 2, next_page: null, prev_page: 1, total_pages: 2, total_count: 3 } });
+    // the admin's list holds them and the others' (an anonymous one here)
+    const anonymous = await create({ language_id: 71, source_code: 'print("anonymous")' });
     const admin = await j0('GET', '/submissions?per_page=100&fields=token', undefined, authUser);
     expect(admin.json.meta.total_count).toBeGreaterThan(3);
+    expect(admin.json.submissions.map((s: Json) => s.token)).toEqual(expect.arrayContaining([...tokens, anonymous]));
     expect((await j0('GET', '/submissions')).status).toBe(403);
     for (const [query, error] of [['page=0', 'invalid page: 0'], ['per_page=-1', 'invalid per_page: -1']]) {
       const reply = await j0('GET', `/submissions?${query}`, undefined, as);
       expect({ status: reply.status, body: reply.json }).toEqual({ status: 400, body: { error } });
     }
-    await Promise.all(tokens.map((t) => finished(t, '', as)));
+    await Promise.all([...tokens.map((t) => finished(t, '', as)), finished(anonymous)]);
   });
 
   test("a key's caps are its maxima: a limit above one is a 422 with the cap, and /config_info says so", async () => {
