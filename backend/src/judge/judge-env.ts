@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { LanguageSet } from '../languages/registry.js';
 import type { Logger } from '../log.js';
-import type { ExecuteResponse } from '../protocol.js';
+import type { CompileResult, ExecuteResponse, JudgeResponse, JudgeStatus, JudgeTestResult } from '../protocol.js';
 import type { RunLimits } from '../runs/run.js';
 import type { RunService } from '../runs/run-service.js';
 import type { Problem } from '../store/store.js';
@@ -30,3 +30,27 @@ export function testLimits(problem: Problem, config: Config): RunLimits {
   };
 }
 
+
+/** A judge answer's common part: the tests judged, counted and measured (the slowest, the largest). */
+export function judgeAnswer(
+  id: string,
+  problem: Problem,
+  language: string,
+  status: JudgeStatus,
+  compile: CompileResult | null,
+  tests: JudgeTestResult[],
+): JudgeResponse {
+  const memory = tests.map((t) => t.memoryKb).filter((m): m is number => m !== null);
+  return {
+    id,
+    problem: problem.slug,
+    language,
+    status,
+    passed: tests.filter((t) => t.status === 'accepted').length,
+    total: problem.tests.length,
+    timeMs: Math.max(0, ...tests.map((t) => t.timeMs)),
+    memoryKb: memory.length ? Math.max(...memory) : null,
+    compile,
+    tests,
+  };
+}

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Config } from '../config.js';
-import type { LanguageSet, LanguageSpec } from '../languages/registry.js';
-import type { Logger } from '../log.js';
+import type { LanguageSpec } from '../languages/registry.js';
 import type { CompileResult, ExecuteResponse, JudgeResponse, JudgeStatus, JudgeTestResult } from '../protocol.js';
 import type { CachedBuild } from '../runs/compile-cache.js';
 import type { Program } from '../runs/program.js';
-import type { RunLimits } from '../runs/run.js';
-import { RunCancelledError, type RunService } from '../runs/run-service.js';
+import { RunCancelledError } from '../runs/run-service.js';
 import type { Problem, ProblemTest } from '../store/store.js';
 import { judged } from '../observability/metrics.js';
 import { outputsMatch } from './compare.js';
 import { judgePackaged } from './package-judge.js';
-import { testLimits, type JudgeEnv } from './judge-env.js';
+import { judgeAnswer, testLimits, type JudgeEnv } from './judge-env.js';
 
 export type { JudgeEnv } from './judge-env.js';
 
@@ -47,20 +44,7 @@ async function judgePlain(problem: Problem, language: LanguageSpec, program: Pro
     tests.push(testResult(i + 1, test, run));
   }
   const failed = tests.find((t) => t.status !== 'accepted');
-  const memory = tests.map((t) => t.memoryKb).filter((m): m is number => m !== null);
-  const response: JudgeResponse = {
-    id,
-    problem: problem.slug,
-    language: language.id,
-    status: compile && compile.status !== 'ok' ? 'compile_error' : (failed?.status ?? 'accepted'),
-    passed: tests.filter((t) => t.status === 'accepted').length,
-    total: problem.tests.length,
-    timeMs: Math.max(0, ...tests.map((t) => t.timeMs)),
-    memoryKb: memory.length ? Math.max(...memory) : null,
-    compile,
-    tests,
-  };
-  return response;
+  return judgeAnswer(id, problem, language.id, compile && compile.status !== 'ok' ? 'compile_error' : (failed?.status ?? 'accepted'), compile, tests);
 }
 
 function testResult(index: number, test: ProblemTest, run: ExecuteResponse): JudgeTestResult {

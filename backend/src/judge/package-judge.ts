@@ -7,7 +7,7 @@ import { RunCancelledError } from '../runs/run-service.js';
 import type { StoredPackage } from '../problems/stored-package.js';
 import type { PackageGroup } from '../problems/test-data.js';
 import type { Problem, ProblemTest } from '../store/store.js';
-import { testLimits, type JudgeEnv } from './judge-env.js';
+import { judgeAnswer, testLimits, type JudgeEnv } from './judge-env.js';
 import { OutputValidator, ValidatorUnavailableError, type Verdict } from './output-validator.js';
 
 /**
@@ -66,18 +66,8 @@ export async function judgePackaged(problem: Problem, pkg: StoredPackage, langua
   const graded = gradeGroups(pkg, problem.tests, tests);
   const failed = tests.find((t) => t.status !== 'accepted');
   const status: JudgeStatus = compile && compile.status !== 'ok' ? 'compile_error' : pkg.type === 'scoring' ? graded.status : (failed?.status ?? 'accepted');
-  const memory = tests.map((t) => t.memoryKb).filter((m): m is number => m !== null);
   return {
-    id,
-    problem: problem.slug,
-    language: language.id,
-    status,
-    passed: tests.filter((t) => t.status === 'accepted').length,
-    total: problem.tests.length,
-    timeMs: Math.max(0, ...tests.map((t) => t.timeMs)),
-    memoryKb: memory.length ? Math.max(...memory) : null,
-    compile,
-    tests,
+    ...judgeAnswer(id, problem, language.id, status, compile, tests),
     groups: graded.groups,
     ...(pkg.type === 'scoring' && status !== 'compile_error' ? { score: graded.score } : {}),
   };
