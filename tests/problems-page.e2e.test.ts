@@ -23,7 +23,7 @@ const PACKAGE = 'tests/packages/floatavg';
 const SLUG = 'floatavg';
 
 /** The package's folder as a zip (entries under floatavg/, as an archive of the folder is); `edit` may change files first. */
-function packageZip(edit: (files: Record<string, Uint8Array>) => void = () => undefined): Buffer {
+function packageZip(edit: (files: Record<string, Uint8Array>) => void = () => undefined): Uint8Array<ArrayBuffer> {
   const files: Record<string, Uint8Array> = {};
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
@@ -34,7 +34,7 @@ function packageZip(edit: (files: Record<string, Uint8Array>) => void = () => un
   };
   walk(PACKAGE);
   edit(files);
-  return Buffer.from(zipSync(files));
+  return new Uint8Array(zipSync(files));
 }
 
 /**
@@ -43,7 +43,7 @@ function packageZip(edit: (files: Record<string, Uint8Array>) => void = () => un
  */
 const GUESS = 'guessnum';
 const guessSolution = 'lo, hi = 1, 10\nwhile True:\n    m = (lo + hi) // 2\n    print(m, flush=True)\n    r = input()\n    if r == "correct":\n        break\n    lo, hi = (m + 1, hi) if r == "higher" else (lo, m - 1)\n';
-function guessZip(): Buffer {
+function guessZip(): Uint8Array<ArrayBuffer> {
   const text: Record<string, string> = {
     'problem.yaml': 'name: Guess the number\nsource: runbox test suite\nsource_url: https://example.com/problems/guess\nauthor: A. Tester\nlicense: cc0\nvalidation: custom interactive\n',
     'problem_statement/problem.en.md':
@@ -73,7 +73,7 @@ function guessZip(): Buffer {
     ].join('\n'),
     'submissions/accepted/guess.py': guessSolution,
   };
-  return Buffer.from(zipSync(Object.fromEntries(Object.entries(text).map(([name, content]) => [`${GUESS}/${name}`, new TextEncoder().encode(content)]))));
+  return new Uint8Array(zipSync(Object.fromEntries(Object.entries(text).map(([name, content]) => [`${GUESS}/${name}`, new TextEncoder().encode(content)]))));
 }
 
 const right = 'n = int(input())\na = list(map(int, input().split()))\nprint(f"{sum(a) / n:.9f}")\n';
@@ -391,7 +391,7 @@ describe('the admin page for problem packages', () => {
     await page.getByRole('heading', { name: 'Problem packages' }).waitFor();
     expectHeadingsInOrder(await headingLevels(page));
     await page.getByLabel('Admin key').fill(ADMIN_KEY);
-    await page.getByLabel(/^Package \(\.zip/).setInputFiles({ name: 'floatavg.zip', mimeType: 'application/zip', buffer: packageZip() });
+    await page.getByLabel(/^Package \(\.zip/).setInputFiles({ name: 'floatavg.zip', mimeType: 'application/zip', buffer: Buffer.from(packageZip()) });
 
     const rows = () =>
       page.getByTestId('report-row').evaluateAll((trs) => trs.map((tr) => [...Array.from(tr.querySelectorAll('td'), (td) => (td as HTMLElement).innerText), tr.getAttribute('data-passed')]));
@@ -427,7 +427,7 @@ describe('the admin page for problem packages', () => {
     const broken = packageZip((files) => {
       files[`${SLUG}/problem.yaml`] = Buffer.from(readFileSync(`${PACKAGE}/problem.yaml`, 'utf8').replace('memory: 256', 'memory: lots'));
     });
-    await page.getByLabel(/^Package \(\.zip/).setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: broken });
+    await page.getByLabel(/^Package \(\.zip/).setInputFiles({ name: 'broken.zip', mimeType: 'application/zip', buffer: Buffer.from(broken) });
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByTestId('package-error').waitFor({ timeout: 60000 });
     await expect(page.getByTestId('package-error-where').innerText()).resolves.toMatch(/^problem\.yaml, line 6:/);
