@@ -37,12 +37,20 @@ const LICENSE = {
   identifier: 'LicenseRef-runbox-no-licence',
 };
 
-/** Examples of path parameters, by name: what Swagger UI's "Try it out" fills in and the code samples use. */
+/**
+ * Examples of path parameters, by name (or by path#name where a name means something else
+ * there): what Swagger UI's "Try it out" fills in and the code samples use. A route that
+ * gives its parameter an example keeps its own.
+ */
 const PATH_EXAMPLES: Record<string, string> = {
   id: 'Yq3mC0bX9k2LwT7v',
   slug: 'a-plus-b',
   asset: 'swagger-ui.css',
+  token: '0f63557e-1b71-4dd5-9340-fc588633ad03',
+  // Judge0's language ids are numbers (71 is its Python)
+  '/judge0/languages/{id}#id': '71',
 };
+const pathExample = (openApiPath: string, name: string): string | undefined => PATH_EXAMPLES[`${openApiPath}#${name}`] ?? PATH_EXAMPLES[name];
 
 /** Examples of request headers, by name (a visitor key as a browser makes one: random, 22-128 URL-safe characters). */
 const HEADER_EXAMPLES: Record<string, string> = {
@@ -126,7 +134,7 @@ function completed(doc: ZodOpenApiOperationObject, method: string, expressPath: 
   const operation = `${method} ${openApiPath}`;
   const names = [...expressPath.matchAll(/:(\w+)/g)].map((m) => m[1]!);
   const declared = doc.requestParams?.path as z.ZodObject | undefined;
-  const pathParams = names.length ? z.object(Object.fromEntries(names.map((n) => [n, withExample((declared?.shape[n] as z.ZodType | undefined) ?? z.string(), PATH_EXAMPLES[n])]))) : declared;
+  const pathParams = names.length ? z.object(Object.fromEntries(names.map((n) => [n, withExample((declared?.shape[n] as z.ZodType | undefined) ?? z.string(), pathExample(openApiPath, n))]))) : declared;
   const declaredHeaders = doc.requestParams?.header as z.ZodObject | undefined;
   const headerParams = declaredHeaders && z.object(Object.fromEntries(Object.entries(declaredHeaders.shape).map(([n, schema]) => [n, withExample(schema as z.ZodType, HEADER_EXAMPLES[n])])));
   const responses: Record<string, ZodOpenApiResponseObject> = {};
@@ -139,7 +147,7 @@ function completed(doc: ZodOpenApiOperationObject, method: string, expressPath: 
     responses[status] = { ...response, headers: { ...INSTANCE_HEADER, ...headers } as ZodOpenApiResponseObject['headers'] };
   }
   if (!doc.summary) throw new Error(`${operation} has no summary`);
-  const filledPath = openApiPath.replace(/\{(\w+)\}/g, (whole, name: string) => PATH_EXAMPLES[name] ?? whole);
+  const filledPath = openApiPath.replace(/\{(\w+)\}/g, (whole, name: string) => pathExample(openApiPath, name) ?? whole);
   return {
     operationId: generatedOperationId(method, openApiPath),
     ...doc,
