@@ -301,7 +301,7 @@ const entries = {
     env: 'RUNBOX_SUBMISSION_WAIT_MS',
     schema: positiveInt,
     default: '30000',
-    doc: 'Longest a GET /api/submissions/:id?wait=true holds before it answers the current state',
+    doc: 'Longest a ?wait=true holds before it answers: GET /api/submissions/:id (the current state then), POST /api/submissions (202 with the id then)',
   },
   submissionKeepSeconds: {
     env: 'RUNBOX_SUBMISSION_KEEP_SECONDS',
