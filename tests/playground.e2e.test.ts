@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { statSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
-import { consoleStderr, consoleText, OUTPUT_DIR, runAndWait, usePlayground } from './helpers/browser.js';
+import { consoleStderr, consoleText, OUTPUT_DIR, runAndWait, usePlayground, waitForEditor } from './helpers/browser.js';
 import { freePort } from './helpers/net.js';
 import type {} from '../frontend/lib/test-hooks.js';
 
@@ -230,6 +230,8 @@ describe('playground', () => {
     await reader.context().close();
 
     // deleting a tab asks first when it holds code; the program is one file again
+    // a tab's actions are the open tab's, beside the tab list
+    await page.getByRole('tab', { name: 'helper.py' }).click();
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete helper.py' }).click();
     expect(await tabs()).toEqual(['main.py']);
@@ -301,6 +303,155 @@ describe('playground', () => {
     await phone.close();
   }, 60000);
 
+});
+
+describe('what a newcomer tripped over (#22)', () => {
+  const inConsole = (page: Page) => page.evaluate(() => !!document.activeElement?.closest('[data-testid="console"]'));
+
+  test('the console is no keyboard trap: Esc then Tab (or Shift+Tab) leaves it, and the console says so', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('input()\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.getByTestId('live-status').waitFor();
+    await page.waitForFunction(() => !!document.activeElement?.closest('[data-testid="console"]'));
+    // Tab alone is the program's, as in a terminal; so are Ctrl+M (Enter) and Escape alone
+    await page.keyboard.press('Tab');
+    expect(await inConsole(page)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    expect(await inConsole(page)).toBe(false);
+    await page.getByTestId('console').click();
+    expect(await inConsole(page)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Shift+Tab');
+    expect(await inConsole(page)).toBe(false);
+    // Escape, then a key other than Tab: back to the program's keys
+    await page.getByTestId('console').click();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('a');
+    await page.keyboard.press('Tab');
+    expect(await inConsole(page)).toBe(true);
+    // a screen reader reads the way out where the focus is
+    const help = await page.evaluate(() => {
+      const input = document.activeElement!;
+      return (input.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+    });
+    expect(help).toMatch(/Esc.*then Tab/);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    await page.context().close();
+  }, 60000);
+
+  test('a share link never replaces code of your own without asking, as the history does', async () => {
+    const context = await web().browser.newContext();
+    const page = await openPage(context);
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('# my own work\n'));
+    await page.waitForFunction(() => (localStorage.getItem('runbox.playground.v1') ?? '').includes('# my own work'));
+    const made = await box().request('POST', '/api/snippets', { language: 'python', code: 'print("shared")\n' });
+    expect(made.status).toBe(201);
+    const questions: string[] = [];
+    let answer = false;
+    page.on('dialog', (d) => {
+      questions.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    });
+    // declined: the page keeps the visitor's code, and an edit saves that, not the snippet
+    await page.goto(`${web().appUrl}/s/${made.json.id}`);
+    await waitForEditor(page);
+    await page.waitForSelector('.app:not([data-snippet="loading"])');
+    expect(questions).toEqual([expect.stringMatching(/^Replace your current Python[ \d]* code with the shared snippet/)]);
+    await page.getByTestId('snippet-declined').waitFor();
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('# my own work\n');
+    await page.locator('.monaco-editor textarea').first().focus();
+    await page.keyboard.type('x');
+    await page.waitForFunction(() => (localStorage.getItem('runbox.playground.v1') ?? '').includes('# my own work'));
+    await page.goto(web().appUrl);
+    await waitForEditor(page);
+    expect(await page.evaluate(() => window.runbox!.getCode())).toContain('# my own work');
+    expect(await page.evaluate(() => window.runbox!.getCode())).not.toContain('shared');
+    // accepted: the snippet opens
+    answer = true;
+    await page.goto(`${web().appUrl}/s/${made.json.id}`);
+    await waitForEditor(page);
+    await page.getByTestId('snippet-note').waitFor();
+    expect(questions).toHaveLength(2);
+    expect(await page.evaluate(() => window.runbox!.getCode())).toBe('print("shared")\n');
+    await context.close();
+  }, 60000);
+
+  test('on a phone the output is in view after Run', async () => {
+    const phone = await web().browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const page = await openPage(phone);
+    await runWith(page, 'python', 'print("seen on a phone")\n');
+    expect((await stdout(page)).trim()).toBe('seen on a phone');
+    const seen = await page.evaluate(() => {
+      const c = document.querySelector('[data-testid="console"]')!.getBoundingClientRect();
+      // the console's first line is where a person sees it: on the screen, not clipped by its pane
+      const x = c.left + 30;
+      const y = c.top + 14;
+      return { onScreen: y > 0 && y < window.innerHeight, shown: !!document.elementFromPoint(x, y)?.closest('[data-testid="console"]') };
+    });
+    expect(seen).toEqual({ onScreen: true, shown: true });
+    await page.screenshot({ path: `${OUTPUT_DIR}/playground-phone-run.png` });
+    await phone.close();
+  }, 60000);
+
+  test('stdout and stderr keep their lines whole and in the order they were finished', async () => {
+    const page = await openPage();
+    // input given in advance: the console does not wait on prompts
+    await page.getByLabel('Input (stdin)').fill('unused');
+    await runWith(page, 'python', 'import os, time\nos.write(1, b"8\\n10")\ntime.sleep(0.3)\nos.write(2, b"1\\n3\\n")\ntime.sleep(0.3)\nos.write(1, b"0\\n")\n');
+    expect(await stdout(page)).toBe('8\n1\n3\n100');
+    expect(await consoleStderr(page)).toBe('1\n3');
+    // blocks of thousands of lines: Python buffers stdout in 8 KiB blocks (cut mid-line), stderr by line
+    await runWith(page, 'python', 'import sys\nfor i in range(4000):\n    (sys.stdout if i % 2 else sys.stderr).write(f"{i}\\n")\n');
+    const lines = (await stdout(page)).split('\n');
+    expect([...lines].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 4000 }, (_, i) => String(i)));
+    const errors = (await consoleStderr(page)).split('\n');
+    expect(errors).toEqual(Array.from({ length: 2000 }, (_, i) => String(2 * i)));
+    expect(lines.filter((l) => Number(l) % 2 === 1)).toEqual(Array.from({ length: 2000 }, (_, i) => String(2 * i + 1)));
+    await page.context().close();
+  }, 90000);
+
+  test('another file can be made the entry; the entry keeps a source file name', async () => {
+    const context = await web().browser.newContext();
+    const page = await openPage(context);
+    const tabs = () => page.getByRole('tab').evaluateAll((ts) => ts.map((t) => (t as HTMLElement).dataset.file));
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() => window.runbox!.setCode('print("from main")\n'));
+    await page.getByRole('button', { name: 'Add a file' }).click();
+    await page.keyboard.type('other');
+    await page.keyboard.press('Enter');
+    await page.evaluate(() => window.runbox!.setCode('print("from other")\n'));
+    expect(await tabs()).toEqual(['main.py', 'other.py']);
+
+    // the entry may not lose its .py without being told why
+    await page.getByRole('tab', { name: /main\.py/ }).click();
+    await page.getByRole('button', { name: 'Rename main.py' }).click();
+    await page.getByLabel('File name').fill('notes.txt');
+    await expect(page.getByTestId('file-name-problem').innerText()).resolves.toMatch(/entry.*\.py/);
+    await page.getByLabel('File name').press('Enter');
+    expect(await page.getByLabel('File name').count()).toBe(1);
+    await page.getByLabel('File name').press('Escape');
+    expect(await tabs()).toEqual(['main.py', 'other.py']);
+
+    // another file made the entry runs
+    await page.getByRole('tab', { name: 'other.py' }).click();
+    await page.getByRole('button', { name: 'Make other.py the entry file' }).click();
+    expect(await tabs()).toEqual(['other.py', 'main.py']);
+    await runAndWait(page);
+    expect(await badge(page)).toBe('Success');
+    expect((await stdout(page)).trim()).toBe('from other');
+    // main.py, no longer the entry, may hold notes
+    await page.getByRole('tab', { name: 'main.py' }).click();
+    await page.getByRole('button', { name: 'Rename main.py' }).click();
+    await page.getByLabel('File name').fill('notes.txt');
+    await page.getByLabel('File name').press('Enter');
+    expect(await tabs()).toEqual(['other.py', 'notes.txt']);
+    await context.close();
+  }, 90000);
 });
 
 describe('live runs in the console', () => {

@@ -1,7 +1,7 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
-import { MAX_FILES, renameProblem, type FileDraft } from '../lib/program-files';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { entryNameProblem, MAX_FILES, renameProblem, type FileDraft } from '../lib/program-files';
 
 export interface FileTabsProps {
   files: readonly FileDraft[];
@@ -14,64 +14,113 @@ export interface FileTabsProps {
   /** the tab whose name is being typed (a new tab), if any */
   editing: number | null;
   onEditing(index: number | null): void;
+  /** makes a file the entry point (the first tab); without it no file but the first can be */
+  onMakeEntry?(index: number): void;
+  /** the endings the entry file may have (the language's source files); without them any */
+  entryExtensions?: readonly string[];
+  /** the id of the element that shows the open file (role tabpanel), when the page has one */
+  panelId?: string;
 }
 
+/** The id of a file's tab, for its panel's aria-labelledby. */
+export const fileTabId = (index: number) => `file-tab-${index}`;
+
 /**
- * The program's files as tabs: click to open one, double-click (or ✎) to rename, ✕ to
- * delete, + to add. The first tab is the entry point (the file that runs). A name is
- * checked as it is typed with the API's own rules; Enter keeps it, Escape gives it up.
+ * The program's files as tabs (the WAI-ARIA tabs pattern: a tab list of tabs only, arrow
+ * keys between them, the open file in a tab panel): click or arrow to open one; the open
+ * file's actions beside the list: rename (or double-click the tab), make it the entry
+ * point, delete, and + to add a file. The first tab is the entry point (the file that runs,
+ * marked ▸). A name is checked as it is typed with the API's own rules (and an entry keeps
+ * its language's ending); Enter keeps it, Escape gives it up.
  */
-export default function FileTabs({ files, active, onSelect, onAdd, onRename, onDelete, editing, onEditing }: FileTabsProps) {
+export default function FileTabs({ files, active, onSelect, onAdd, onRename, onDelete, editing, onEditing, onMakeEntry, entryExtensions, panelId }: FileTabsProps) {
+  const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const current = files[active]!;
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const last = files.length - 1;
+    const next = { ArrowRight: active === last ? 0 : active + 1, ArrowLeft: active === 0 ? last : active - 1, Home: 0, End: last }[e.key];
+    if (next === undefined) return;
+    e.preventDefault();
+    onSelect(next);
+    tabs.current[next]?.focus();
+  };
   return (
-    <div className="file-tabs" role="tablist" aria-label="Files">
-      {files.map((file, i) =>
-        editing === i ? (
+    <div className="file-tabs">
+      <div className="tab-list" role="tablist" aria-label="Files" onKeyDown={onKeyDown}>
+        {files.map((file, i) => (
+          <button
+            key={file.name}
+            ref={(el) => {
+              tabs.current[i] = el;
+            }}
+            type="button"
+            role="tab"
+            id={fileTabId(i)}
+            className={`file-tab${i === active ? ' active' : ''}`}
+            aria-selected={i === active}
+            aria-controls={panelId}
+            tabIndex={i === active ? 0 : -1}
+            data-file={file.name}
+            title={i === 0 ? `${file.name}: the entry point (the file that runs)` : `${file.name} (double-click to rename)`}
+            onClick={() => onSelect(i)}
+            onDoubleClick={() => onEditing(i)}
+          >
+            {file.name}
+            {i === 0 && files.length > 1 && (
+              <>
+                <span className="entry-mark" aria-hidden="true">
+                  {' '}
+                  ▸
+                </span>
+                <span className="visually-hidden"> (entry point)</span>
+              </>
+            )}
+          </button>
+        ))}
+      </div>
+      <div className="tab-actions">
+        {editing !== null && files[editing] ? (
           <NameInput
-            key={`edit-${i}`}
-            initial={file.name}
-            others={files.filter((_, j) => j !== i).map((f) => f.name)}
+            key={`edit-${editing}`}
+            initial={files[editing].name}
+            others={files.filter((_, j) => j !== editing).map((f) => f.name)}
+            entryExtensions={editing === 0 ? entryExtensions : undefined}
             onDone={(name) => {
+              const file = files[editing]!;
               onEditing(null);
-              if (name !== null && name !== file.name) onRename(i, name);
+              if (name !== null && name !== file.name) onRename(editing, name);
             }}
           />
         ) : (
-          <span key={file.name} className={`file-tab${i === active ? ' active' : ''}`}>
-            <button
-              type="button"
-              role="tab"
-              aria-selected={i === active}
-              data-file={file.name}
-              title={i === 0 ? `${file.name}: the entry point (the file that runs)` : `${file.name} (double-click to rename)`}
-              onClick={() => onSelect(i)}
-              onDoubleClick={() => onEditing(i)}
-            >
-              {file.name}
-              {i === 0 && files.length > 1 && <span className="entry-mark"> ▸</span>}
-            </button>
-            <button type="button" className="tab-action" aria-label={`Rename ${file.name}`} title="Rename" onClick={() => onEditing(i)}>
+          <>
+            <button type="button" className="tab-action" aria-label={`Rename ${current.name}`} title={`Rename ${current.name}`} onClick={() => onEditing(active)}>
               ✎
             </button>
+            {onMakeEntry && active > 0 && (
+              <button type="button" className="tab-action" aria-label={`Make ${current.name} the entry file`} title={`Make ${current.name} the entry point (the file that runs)`} onClick={() => onMakeEntry(active)}>
+                ▸
+              </button>
+            )}
             {files.length > 1 && (
-              <button type="button" className="tab-action" aria-label={`Delete ${file.name}`} title="Delete" onClick={() => onDelete(i)}>
+              <button type="button" className="tab-action" aria-label={`Delete ${current.name}`} title={`Delete ${current.name}`} onClick={() => onDelete(active)}>
                 ✕
               </button>
             )}
-          </span>
-        ),
-      )}
-      <button type="button" className="tab-add" aria-label="Add a file" title={`Add a file (at most ${MAX_FILES})`} onClick={onAdd} disabled={files.length >= MAX_FILES}>
-        +
-      </button>
+          </>
+        )}
+        <button type="button" className="tab-add" aria-label="Add a file" title={`Add a file (at most ${MAX_FILES})`} onClick={onAdd} disabled={files.length >= MAX_FILES}>
+          +
+        </button>
+      </div>
     </div>
   );
 }
 
-/** The name field of a tab being named: the API's rules checked as it is typed. */
-function NameInput({ initial, others, onDone }: { initial: string; others: string[]; onDone(name: string | null): void }) {
+/** The name field of a tab being named: the API's rules (and the entry's ending) checked as it is typed. */
+function NameInput({ initial, others, entryExtensions, onDone }: { initial: string; others: string[]; entryExtensions?: readonly string[]; onDone(name: string | null): void }) {
   const [name, setName] = useState(initial);
   const ref = useRef<HTMLInputElement>(null);
-  const problem = renameProblem(name, others);
+  const problem = renameProblem(name, others) ?? (entryExtensions ? entryNameProblem(name, entryExtensions) : null);
   // Enter or Escape ends the naming; the blur that follows as the field goes must not end it again
   const ended = useRef(false);
   const end = (result: string | null) => {
@@ -93,6 +142,7 @@ function NameInput({ initial, others, onDone }: { initial: string; others: strin
         ref={ref}
         aria-label="File name"
         aria-invalid={problem !== null}
+        aria-describedby={problem ? 'file-name-problem' : undefined}
         title={problem ?? 'Enter keeps the name, Escape gives it up'}
         value={name}
         spellCheck={false}
@@ -110,7 +160,7 @@ function NameInput({ initial, others, onDone }: { initial: string; others: strin
         onBlur={() => end(problem ? null : name)}
       />
       {problem && (
-        <span className="name-problem" role="alert" data-testid="file-name-problem">
+        <span className="name-problem" role="alert" id="file-name-problem" data-testid="file-name-problem">
           {problem}
         </span>
       )}

@@ -4,14 +4,17 @@ import '@xterm/xterm/css/xterm.css';
 import type { FitAddon } from '@xterm/addon-fit';
 import type { Terminal } from '@xterm/xterm';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { LineJoiner, type Stream } from '../lib/console-lines';
 import type { Theme } from '../lib/theme';
 import '../lib/test-hooks';
 
 /** What the playground does with the console. */
 export interface ConsoleHandle {
   clear(): void;
-  /** Program output: stderr is drawn in red. */
+  /** Program output: stderr is drawn in red; a line is drawn once it is whole (see LineJoiner). */
   write(stream: 'stdout' | 'stderr', text: string): void;
+  /** Draws the unfinished lines still held (the run is over). */
+  flush(): void;
   focus(): void;
 }
 
@@ -37,6 +40,13 @@ const COLORS: Record<Theme, { background: string; foreground: string; cursor: st
 const RED = 1; // palette index of the stderr colour
 const STDERR_ON = `\x1b[3${RED}m`;
 const DEFAULT_FG = '\x1b[39m';
+/**
+ * How long an unfinished line waits for the rest of it before it is drawn alone: short
+ * while the program may be asking for input (a prompt), longer when its input is closed.
+ */
+const HOLD_MS = { inputOpen: 100, inputClosed: 1000 };
+/** The id of the console's help text, which its input names (aria-describedby). */
+const HELP_ID = 'console-keys';
 
 /**
  * A terminal-like console (xterm.js): program output as it arrives, stdout and stderr apart,
@@ -60,15 +70,34 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
     if (terminal.current) terminal.current.write(data);
     else pending.current.push(data);
   };
+  const joiner = useRef(new LineJoiner((stream, text) => write(stream === 'stderr' ? `${STDERR_ON}${text}${DEFAULT_FG}` : text)));
+  /** per stream, the timer that draws its unfinished line alone */
+  const holdTimers = useRef<Partial<Record<Stream, ReturnType<typeof setTimeout>>>>({});
+  const stopTimers = () => {
+    for (const timer of Object.values(holdTimers.current)) clearTimeout(timer);
+    holdTimers.current = {};
+  };
 
   useImperativeHandle(ref, () => ({
     clear() {
       pending.current = [];
       line.current = '';
+      stopTimers();
+      joiner.current.reset();
       terminal.current?.reset();
     },
     write(stream, text) {
-      write(stream === 'stderr' ? `${STDERR_ON}${text}${DEFAULT_FG}` : text);
+      joiner.current.add(stream, text);
+      clearTimeout(holdTimers.current[stream]);
+      if (joiner.current.holds(stream)) {
+        const wait = latest.current.inputOpen ? HOLD_MS.inputOpen : HOLD_MS.inputClosed;
+        holdTimers.current[stream] = setTimeout(() => joiner.current.flush(stream), wait);
+      }
+    },
+    flush() {
+      stopTimers();
+      joiner.current.flush('stdout');
+      joiner.current.flush('stderr');
     },
     focus() {
       terminal.current?.focus();
@@ -92,10 +121,18 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
       const fit: FitAddon = new FitAddon();
       term.loadAddon(fit);
       term.open(box.current);
+      term.textarea?.setAttribute('aria-describedby', HELP_ID);
       fit.fit();
       observer = new ResizeObserver(() => fit.fit());
       observer.observe(box.current);
+      // Escape, then Tab or Shift+Tab, moves the focus out (as VS Code's terminal does); Tab alone is the program's
+      let escaped = false;
       term.attachCustomKeyEventHandler((e) => {
+        if (e.type === 'keydown' && !['Shift', 'Control', 'Alt', 'Meta'].includes(e.key)) {
+          const leave = escaped && e.key === 'Tab';
+          escaped = e.key === 'Escape';
+          if (leave) return false; // not the terminal's: the browser moves the focus
+        }
         // Ctrl/Cmd+Enter runs (the page handles it); Ctrl+C with a selection copies
         if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) return false;
         if (e.type === 'keydown' && e.key === 'c' && e.ctrlKey && term.hasSelection()) return false;
@@ -108,6 +145,7 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
     });
     return () => {
       disposed = true;
+      stopTimers();
       observer?.disconnect();
       terminal.current?.dispose();
       terminal.current = null;
@@ -128,12 +166,14 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
     for (const ch of data) {
       if (ch === '\x03') {
         term.write('^C\r\n');
+        joiner.current.lineEnded();
         line.current = '';
         return onInterrupt();
       } else if (!inputOpen) {
         continue;
       } else if (ch === '\r' || ch === '\n') {
         term.write('\r\n');
+        joiner.current.lineEnded();
         onInput(`${line.current}\n`);
         line.current = '';
       } else if (ch === '\x04') {
@@ -152,7 +192,14 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
     }
   }
 
-  return <div className="console" ref={box} data-testid="console" aria-label="Console" />;
+  return (
+    <>
+      <p id={HELP_ID} className="visually-hidden">
+        Keys typed here go to the running program, Tab included. To leave the console press Esc, then Tab (or Shift+Tab).
+      </p>
+      <div className="console" ref={box} data-testid="console" aria-label="Console" />
+    </>
+  );
 }
 
 /** The console's text as shown, lines joined where they only wrapped; with `color`, only what is drawn in it. */

@@ -19,10 +19,10 @@ import { joinArgs, splitArgs } from '../lib/args';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { LiveRun } from '../lib/live';
-import { defaultFileName, draftsOf, newFileName, programFields, type FileDraft } from '../lib/program-files';
+import { defaultFileName, draftsOf, newFileName, programFields, sourceExtensions, type FileDraft } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
 import { visitorForRun, visitorKey } from '../lib/visitor';
-import FileTabs from './FileTabs';
+import FileTabs, { fileTabId } from './FileTabs';
 import HistoryPanel from './HistoryPanel';
 import KeepHistoryToggle from './KeepHistoryToggle';
 import LanguageSelect from './LanguageSelect';
@@ -78,7 +78,19 @@ async function copyToClipboard(text: string): Promise<boolean> {
  */
 const programKey = (language: string, files: readonly FileDraft[], stdin: string, args: string) => JSON.stringify([language, files, stdin, args]);
 
-type SnippetState = 'none' | 'loading' | 'loaded' | 'missing' | 'failed';
+type SnippetState = 'none' | 'loading' | 'loaded' | 'declined' | 'missing' | 'failed';
+
+/**
+ * Whether code coming in (a snippet's, a history entry's) would replace code of the visitor's
+ * own: `mine` is what the visitor has in that language (undefined: nothing of theirs), and
+ * their language's template unchanged is nothing of theirs either.
+ */
+function replacesOwnCode(mine: readonly FileDraft[] | undefined, incoming: readonly FileDraft[], template: readonly FileDraft[]): boolean {
+  const same = (a: readonly FileDraft[], b: readonly FileDraft[]) => JSON.stringify(a) === JSON.stringify(b);
+  return mine !== undefined && !same(mine, incoming) && !same(mine, template);
+}
+
+const replaceQuestion = (languageName: string, what: string) => `Replace your current ${languageName} code with ${what}? Your code in the editor will be lost.`;
 
 /** Where a live run is: from Run to its result. */
 type RunPhase = 'idle' | 'starting' | 'compiling' | 'running';
@@ -113,6 +125,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   /** the live run going on: Stop, input typed into the console */
   const liveRun = useRef<LiveRun | null>(null);
   const consoleRef = useRef<ConsoleHandle>(null);
+  const consoleBox = useRef<HTMLDivElement>(null);
   /** runs finished on this page, for the browser tests to wait on */
   const [finishedRuns, setFinishedRuns] = useState(0);
   const [result, setResult] = useState<ExecuteResponse | null>(null);
@@ -167,9 +180,18 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     Promise.all([fetchSnippet(snippetId), known.catch(() => [] as LanguageInfo[])]).then(
       ([s, languageList]) => {
         if (!live) return;
+        const info = languageList.find((l) => l.id === s.language);
+        const drafts = draftsOf(info, s);
+        // as the history does: the visitor's own saved code is not replaced without asking
+        const legacy = saved?.code?.[s.language];
+        const mine = (saved ? savedPrograms(saved)[s.language] : undefined) ?? (legacy !== undefined ? [{ name: defaultFileName(info), content: legacy }] : undefined);
+        const template = [{ name: defaultFileName(info), content: info?.template ?? '' }];
+        if (replacesOwnCode(mine, drafts, template) && !window.confirm(replaceQuestion(info?.name ?? s.language, 'the shared snippet'))) {
+          setSnippet('declined');
+          return;
+        }
         loadProgram(s, languageList);
         // its own link is this program's link: sharing it unchanged makes no new snippet
-        const drafts = draftsOf(languageList.find((l) => l.id === s.language), s);
         setLinks((l) => ({ ...l, [programKey(s.language, drafts, s.stdin, joinArgs(s.args))]: snippetLink(snippetId) }));
         setSnippet('loaded');
       },
@@ -211,6 +233,11 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     setEditingTab(files.length);
   };
   const renameTab = (index: number, name: string) => editFiles((fs) => fs.map((f, i) => (i === index ? { ...f, name } : f)));
+  /** The file that runs becomes this one: it moves to the front, where the entry is. */
+  const makeEntry = (index: number) => {
+    editFiles((fs) => [fs[index]!, ...fs.filter((_, i) => i !== index)]);
+    selectTab(0);
+  };
   const deleteTab = (index: number) => {
     const file = files[index]!;
     if (file.content.trim() !== '' && !window.confirm(`Delete ${file.name}? Its code will be lost.`)) return;
@@ -250,6 +277,8 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     setInputOpen(stdin === '');
     consoleRef.current?.clear();
     consoleRef.current?.focus();
+    // the output is where the eyes go next, also on a phone where it sits below the editor
+    consoleBox.current?.scrollIntoView({ block: 'nearest' });
     const ranFiles = files.map((f) => f.name);
     const current = new LiveRun({ language: ranLanguage, ...programFields(infoOf(ranLanguage), files), stdin, args: splitArgs(args) }, visitorForRun(), {
       onStarted: () => setPhase(compiled ? 'compiling' : 'running'),
@@ -259,7 +288,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     });
     liveRun.current = current;
     try {
-      const { result: r, reason } = await current.done;
+      const { result: r, reason } = await current.done.finally(() => consoleRef.current?.flush());
       setResult(r);
       setStopReason(reason ?? null);
       setDiagnostics(diagnose(ranLanguage, r, ranFiles));
@@ -290,10 +319,8 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   /** Whether loading code over the editor's may go ahead: asks first when that would lose the visitor's own code. */
   const mayReplace = (lang: string, incoming: FileDraft[]) => {
     const mine = programs[lang] ?? (lang in legacyCode ? programOf(lang) : undefined);
-    const same = (a: readonly FileDraft[], b: readonly FileDraft[]) => JSON.stringify(a) === JSON.stringify(b);
-    if (mine === undefined || same(mine, incoming) || same(mine, [{ name: defaultFileName(infoOf(lang)), content: templateOf(lang) }])) return true;
-    const name = languages.find((l) => l.id === lang)?.name ?? lang;
-    return window.confirm(`Replace your current ${name} code with this entry's? Your code in the editor will be lost.`);
+    if (!replacesOwnCode(mine, incoming, [{ name: defaultFileName(infoOf(lang)), content: templateOf(lang) }])) return true;
+    return window.confirm(replaceQuestion(infoOf(lang)?.name ?? lang, "this entry's"));
   };
 
   const openEntry = async (entry: HistoryEntry) => {
@@ -316,6 +343,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       if (ran) {
         consoleRef.current?.write('stdout', ran.stdout);
         consoleRef.current?.write('stderr', ran.stderr);
+        consoleRef.current?.flush();
       }
     } catch (err) {
       setError(isNotFound(err) ? 'That entry is no longer in your history.' : errorMessage(err, 'Could not open that entry.'));
@@ -360,12 +388,24 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
         <button type="button" onClick={() => setHistoryOpen((o) => !o)} aria-expanded={historyOpen} aria-controls="history-panel" aria-label="History">
           History
         </button>
-        <span className="hint">Ctrl/⌘+Enter runs · Ctrl+C in the console stops · Ctrl+M (⌃⇧M on Mac): Tab leaves the editor</span>
+        <span className="hint">Ctrl/⌘+Enter runs · Ctrl+C in the console stops · Esc then Tab leaves the console · Ctrl+M (⌃⇧M on Mac): Tab leaves the editor</span>
       </Toolbar>
       <main className="panes">
         <section className="editor-pane" aria-label="Editor">
-          <FileTabs files={files} active={active} onSelect={selectTab} onAdd={addTab} onRename={renameTab} onDelete={deleteTab} editing={editingTab} onEditing={setEditingTab} />
-          <div className="editor-body">
+          <FileTabs
+            files={files}
+            active={active}
+            onSelect={selectTab}
+            onAdd={addTab}
+            onRename={renameTab}
+            onDelete={deleteTab}
+            editing={editingTab}
+            onEditing={setEditingTab}
+            onMakeEntry={makeEntry}
+            entryExtensions={sourceExtensions(infoOf(language))}
+            panelId="file-panel"
+          />
+          <div className="editor-body" role="tabpanel" id="file-panel" aria-labelledby={fileTabId(active)}>
             <ProgramEditor
               language={language}
               languages={languages}
@@ -384,6 +424,11 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
           {snippet === 'loaded' && (
             <p className="info" data-testid="snippet-note">
               Opened a shared snippet. Edit and run it freely; Share again to link your version.
+            </p>
+          )}
+          {snippet === 'declined' && (
+            <p className="info" data-testid="snippet-declined">
+              Kept your own code: the shared snippet was not opened. Open its link again to see it.
             </p>
           )}
           {snippetError && (
@@ -462,7 +507,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
               <Verdict result={judged} />
             </>
           )}
-          <div className="stream">
+          <div className="stream" ref={consoleBox}>
             <h3 id="console-label">Console: output as it happens; type here when the program asks for input</h3>
             <LiveConsole
               ref={consoleRef}

@@ -43,6 +43,19 @@ export function renameProblem(name: string, others: readonly string[]): string |
 }
 
 /**
+ * Why the entry file (the one that runs) may not be named `name`: it must stay a source file
+ * of its language (`extensions`, e.g. .py), else the server has nothing to run.
+ */
+export function entryNameProblem(name: string, extensions: readonly string[]): string | null {
+  if (extensions.length === 0 || extensions.includes(extension(name))) return null;
+  return `The entry file (the one that runs) must end in ${extensions.join(' or ')}. To keep notes in it, make another file the entry first (▸).`;
+}
+
+/** The language's source endings (.py; .ts, .mts, ...), which an entry file's name ends in. */
+export const sourceExtensions = (language: LanguageInfo | undefined): string[] =>
+  language ? (language.sourceExtensions ?? [extension(language.sourceFile)]).filter((e) => e !== '') : [];
+
+/**
  * What the API is given: a program of one tab with the language's own name is `code` (the
  * server names it, as Java's public class needs); anything else is `files`, in tab order.
  */
