@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { WebSocket } from 'ws';
 import { consoleStderr, consoleText, OUTPUT_DIR, runAndWait, usePlayground, waitForEditor } from './helpers/browser.js';
@@ -452,6 +452,60 @@ describe('what a newcomer tripped over (#22)', () => {
     expect(await tabs()).toEqual(['other.py', 'notes.txt']);
     await context.close();
   }, 90000);
+
+  test("an API message about a file names the file's tab, not files[0].name", async () => {
+    const context = await web().browser.newContext();
+    const page = await openPage(context);
+    // saved before the entry's name was checked in the page: the entry is notes.txt
+    await page.evaluate(() => localStorage.setItem('runbox.playground.v1', JSON.stringify({ language: 'python', files: { python: [{ name: 'notes.txt', content: 'print(1)\n' }] }, stdin: '', args: '' })));
+    await page.reload();
+    await waitForEditor(page);
+    await runAndWait(page);
+    const message = await page.getByTestId('api-error').innerText();
+    expect(message).toMatch(/notes\.txt is the entry file .*must end in \.py/);
+    expect(message).not.toMatch(/files\[|main: true/);
+    await context.close();
+  }, 60000);
+
+  test('program arguments are split as a shell splits them: quotes and backslashes', async () => {
+    const page = await openPage();
+    await page.getByLabel('Program arguments').fill(String.raw`--name="John Doe" 'it''s' a\ b "say \"hi\"" '' x"y z"`);
+    await runWith(page, 'python', 'import sys, json\nprint(json.dumps(sys.argv[1:]))\n');
+    expect(JSON.parse(await stdout(page))).toEqual(['--name=John Doe', 'its', 'a b', 'say "hi"', '', 'xy z']);
+    await page.context().close();
+  });
+
+  test('axe finds nothing critical or serious on the playground (light and dark); the file tabs are tabs; headings go down one level at a time', async () => {
+    const axe = readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+    for (const scheme of ['light', 'dark'] as const) {
+      const context = await web().browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
+      const page = await openPage(context);
+      await page.selectOption('select[aria-label="Language"]', 'python');
+      await page.getByRole('button', { name: 'Add a file' }).click();
+      await page.keyboard.press('Enter');
+      await runWith(page, 'python', 'print("checked")\n');
+      await page.addScriptTag({ content: axe });
+      const violations = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+        const { violations } = await axe.run(document);
+        return violations.filter((v) => v.impact === 'critical' || v.impact === 'serious').map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+      });
+      expect(violations).toEqual([]);
+      const levels = await page.locator('h1, h2, h3, h4, h5, h6').evaluateAll((hs) => hs.map((h) => Number(h.tagName[1])));
+      expect(levels[0]).toBe(1);
+      for (let i = 1; i < levels.length; i++) expect(levels[i]! - levels[i - 1]!).toBeLessThanOrEqual(1);
+      // the tab list holds tabs only; arrow keys move between them; the editor is their panel
+      expect(await page.locator('[role="tablist"] > :not([role="tab"])').count()).toBe(0);
+      await page.getByRole('tab', { name: /main\.py/ }).click();
+      await page.keyboard.press('ArrowRight');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-file'))).toBe('file2.py');
+      expect(await page.getByRole('tab', { selected: true }).getAttribute('data-file')).toBe('file2.py');
+      await page.keyboard.press('ArrowLeft');
+      expect(await page.getByRole('tab', { selected: true }).getAttribute('data-file')).toBe('main.py');
+      expect(await page.getByRole('tabpanel', { name: /main\.py/ }).count()).toBe(1);
+      await context.close();
+    }
+  }, 120000);
 });
 
 describe('live runs in the console', () => {

@@ -19,7 +19,7 @@ import { joinArgs, splitArgs } from '../lib/args';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { LiveRun } from '../lib/live';
-import { defaultFileName, draftsOf, newFileName, programFields, sourceExtensions, type FileDraft } from '../lib/program-files';
+import { defaultFileName, draftsOf, inFileNames, newFileName, programFields, sourceExtensions, type FileDraft } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
 import { visitorForRun, visitorKey } from '../lib/visitor';
 import FileTabs, { fileTabId } from './FileTabs';
@@ -294,7 +294,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       setDiagnostics(diagnose(ranLanguage, r, ranFiles));
       if (r.submissionId) setHistoryVersion((v) => v + 1);
     } catch (err) {
-      setError(errorMessage(err, 'Something went wrong while running your code.'));
+      setError(inFileNames(errorMessage(err, 'Something went wrong while running your code.'), ranFiles));
     } finally {
       liveRun.current = null;
       setPhase('idle');
@@ -312,7 +312,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
         setLinks((l) => ({ ...l, [shareKey]: link }));
         setShared({ key: shareKey, link, copied: await copyToClipboard(link) });
       } catch (err) {
-        setShareError(`Could not share: ${errorMessage(err, 'something went wrong.')}`);
+        setShareError(`Could not share: ${inFileNames(errorMessage(err, 'something went wrong.'), files.map((f) => f.name))}`);
       }
     });
 
@@ -418,7 +418,10 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
             />
           </div>
         </section>
-        <section className="io-pane">
+        <section className="io-pane" aria-labelledby="io-heading">
+          <h2 id="io-heading" className="visually-hidden">
+            Input and output
+          </h2>
           {historyOpen && <HistoryPanel id="history-panel" languages={languages} refresh={historyVersion} onOpen={(e) => void openEntry(e)} />}
           {snippet === 'loading' && <p className="placeholder">Opening the shared snippet…</p>}
           {snippet === 'loaded' && (

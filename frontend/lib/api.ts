@@ -93,6 +93,14 @@ async function call<T>(path: string, { method = 'GET', body, visitor }: CallOpti
   throw describeFailure(res, parsed as Partial<ErrorResponse> | null);
 }
 
+/** How long to wait, from a 429's retryAfter (or Retry-After) seconds. */
+function waitWords(seconds: number | undefined): string {
+  if (!seconds || !Number.isFinite(seconds) || seconds <= 0) return 'Wait a little and run again.';
+  if (seconds < 90) return `Wait ${Math.ceil(seconds)} s and run again.`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 90 ? `Wait ${minutes} min and run again.` : `Wait about ${Math.round(minutes / 60)} h and run again.`;
+}
+
 function describeFailure(res: Response, body: Partial<ErrorResponse> | null): ApiError {
   const detail = body?.message ? `: ${body.message}` : '';
   const field = typeof body?.field === 'string' ? body.field : null;
@@ -104,7 +112,7 @@ function describeFailure(res: Response, body: Partial<ErrorResponse> | null): Ap
     case 413:
       return new ApiError(`Too large${detail || ': the code or input is over the size limit'}`, 413, field);
     case 429:
-      return new ApiError('Too many runs in a short time. Wait a moment and run again.', 429);
+      return new ApiError(`Too many runs in a short time${body?.quota ? ` (the ${body.quota} quota)` : ''}. ${waitWords(body?.retryAfter ?? Number(res.headers.get('retry-after')))}`, 429);
     case 502:
       return new ApiError('Cannot reach the runbox server. Check that it is running and try again.', 502);
     case 503:

@@ -56,6 +56,17 @@ export const sourceExtensions = (language: LanguageInfo | undefined): string[] =
   language ? (language.sourceExtensions ?? [extension(language.sourceFile)]).filter((e) => e !== '') : [];
 
 /**
+ * An API message in the page's words: a field of a file (files[0].name) is the file's own
+ * name, as its tab shows it, and main: true is the tab's ▸.
+ */
+export function inFileNames(message: string, names: readonly string[]): string {
+  return message
+    .replace(/files\[(\d+)\]\.name \(([^)]*)\)/g, '$2')
+    .replace(/files\[(\d+)\](?:\.(?:name|content))?/g, (field, i: string) => names[Number(i)] ?? field)
+    .replace('(the first; mark another with main: true)', '(the first tab; make another file the entry with ▸)');
+}
+
+/**
  * What the API is given: a program of one tab with the language's own name is `code` (the
  * server names it, as Java's public class needs); anything else is `files`, in tab order.
  */
