@@ -18,6 +18,18 @@ export class OutputBytes {
   get streams(): Record<OutputStream, Buffer> {
     return { stdout: Buffer.concat(this.chunks.stdout), stderr: Buffer.concat(this.chunks.stderr), output: Buffer.concat(this.chunks.output) };
   }
+
+  /**
+   * The streams (as base64) whose text in `result` is not their bytes (invalid UTF-8 became
+   * U+FFFD), for a queued submission to keep; undefined when every text is its bytes.
+   */
+  lostIn(result: Record<OutputStream, string>): Partial<Record<OutputStream, string>> | undefined {
+    const lost: Partial<Record<OutputStream, string>> = {};
+    for (const [stream, bytes] of Object.entries(this.streams) as [OutputStream, Buffer][]) {
+      if (!bytes.equals(Buffer.from(result[stream]))) lost[stream] = bytes.toString('base64');
+    }
+    return Object.keys(lost).length ? lost : undefined;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { KeyStore } from '../store/store.js';
 import { callbackAttempted, submissionFinished } from '../observability/metrics.js';
 import type { RunLimits } from '../runs/run.js';
 import { QueueFullError, RunCancelledError, ShuttingDownError, type RunService } from '../runs/run-service.js';
+import { OutputBytes } from '../runs/output-bytes.js';
 import { IDEMPOTENCY_KEEP_MS } from '../store/idempotency-keys.js';
 import type { ClaimedSubmission, SubmissionOutcome, SubmissionQueue, SubmissionRecord, StoredRequest } from '../store/submission-queue.js';
 import type { CallbackPolicy } from './callback-address.js';
@@ -376,24 +377,4 @@ const storedStdin = (request: StoredRequest): string | Buffer => (request.stdinE
 /** The language compiling with the request's own flags, where it takes some (checked when it was submitted). */
 function withCompilerOptions(language: LanguageSpec, request: StoredRequest): LanguageSpec {
   return request.compilerOptions?.length && language.compilerOptions ? language.compilerOptions.with(request.compilerOptions) : language;
-}
-
-/** A run's output bytes as they came (each stream up to its cap), for what its text lost. */
-class OutputBytes {
-  private readonly chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[], output: [] as Buffer[] };
-
-  readonly push = (stream: 'stdout' | 'stderr', data: Buffer): void => {
-    this.chunks[stream].push(data);
-    this.chunks.output.push(data);
-  };
-
-  /** The streams (base64) whose text is not their bytes (invalid UTF-8 became U+FFFD); undefined when none is. */
-  lostIn(result: { stdout: string; stderr: string; output: string }): SubmissionOutcome['outputBytes'] {
-    const lost: NonNullable<SubmissionOutcome['outputBytes']> = {};
-    for (const stream of ['stdout', 'stderr', 'output'] as const) {
-      const bytes = Buffer.concat(this.chunks[stream]);
-      if (!bytes.equals(Buffer.from(result[stream]))) lost[stream] = bytes.toString('base64');
-    }
-    return Object.keys(lost).length ? lost : undefined;
-  }
 }
