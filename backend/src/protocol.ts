@@ -401,6 +401,8 @@ export interface ProblemPackageView {
   statementHtml: string;
   type: 'pass-fail' | 'scoring';
   interactive: boolean;
+  /** how output is judged: the default validator's flags (float_tolerance 1e-6 ...), or the package's own validator */
+  validation: { kind: 'default'; flags: string[] } | { kind: 'custom' };
   /** an interactive problem's sample interaction protocols (lines starting > from the program, < to it) */
   interactions: { name: string; text: string }[];
   outputLimitKb: number;
@@ -410,6 +412,45 @@ export interface ProblemPackageView {
   sourceUrl: string | null;
   author: string | null;
   license: string;
+}
+
+/** One example solution of a package, judged (POST /api/admin/problems/verify, scripts/problems.ts). */
+export interface SolutionReport {
+  /** submissions/accepted/fast.cpp */
+  path: string;
+  language: string;
+  /** its folder: accepted, wrong_answer, time_limit_exceeded, run_time_error, partially_accepted */
+  expected: string;
+  status: JudgeStatus;
+  /** its slowest test, against the limit */
+  slowestMs: number;
+  limitMs: number;
+  /** its verdict is the one its folder names */
+  passed: boolean;
+  /** a scoring problem's score */
+  score?: number;
+}
+
+/** The package's input validators run on every test's input (each must exit 42). */
+export interface InputValidation {
+  validators: string[];
+  /** inputs checked, by each validator */
+  checked: number;
+  failed: { test: string; validator: string; message: string }[];
+}
+
+/** A package checked the way problemtools' verifyproblem checks it. */
+export interface VerifyReport {
+  slug: string;
+  inputValidation: InputValidation;
+  timeLimitMs: number;
+  /** .timelimit, or accepted submissions (measured) */
+  timeLimitFrom: string;
+  solutions: SolutionReport[];
+  passed: number;
+  failed: number;
+  /** what was left out and why (programs in languages not offered, include/ files) */
+  warnings: string[];
 }
 
 export interface ProblemResponse extends ProblemSummary {

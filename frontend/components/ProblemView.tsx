@@ -149,11 +149,10 @@ export default function ProblemView({ slug }: { slug: string }) {
       const done: SampleRun[] = [];
       setRuns({ done, pending: inputs.length });
       const limits = { timeMs: problem.timeLimitMs, cpuTimeMs: problem.timeLimitMs, memoryMb: problem.memoryLimitMb };
-      const packaged = problem.package !== undefined;
       try {
         for (const [i, { label, input, expected }] of inputs.entries()) {
           const result = await execute({ language, ...programFields(current, files), stdin: input, args: [], limits });
-          const check = expected !== null && result.status === 'ok' ? checkSample(result.stdout, expected, packaged) : null;
+          const check = expected !== null && result.status === 'ok' ? checkSample(result.stdout, expected, problem.package) : null;
           done.push({ label, input, expected, result, check });
           const over = result.status === 'compile_error';
           setRuns({ done: [...done], pending: over ? 0 : inputs.length - i - 1 });
@@ -254,7 +253,7 @@ export default function ProblemView({ slug }: { slug: string }) {
             )}
             {submitting && <p className="placeholder">Running your program on every test…</p>}
             {verdict && <Verdict result={verdict} />}
-            {runs && <SampleRuns runs={runs.done} pending={runs.pending} packaged={problem.package !== undefined} />}
+            {runs && <SampleRuns runs={runs.done} pending={runs.pending} ownValidator={problem.package?.validation.kind === 'custom'} />}
             {!verdict && !runs && !busy && !error && (
               <p className="placeholder">Run on the samples (or on your own input) to try your program; Submit to have it judged on the sample and hidden tests.</p>
             )}

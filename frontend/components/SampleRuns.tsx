@@ -19,8 +19,8 @@ export interface SampleRunsProps {
   runs: SampleRun[];
   /** runs still to come (they are shown as they finish) */
   pending: number;
-  /** a package's problem: its judge may accept output that differs here */
-  packaged: boolean;
+  /** a package's problem with a validator of its own: it may accept output that differs here */
+  ownValidator: boolean;
 }
 
 /** What a run said, in words: the run's status, or whether a sample's output matches its answer. */
@@ -34,7 +34,7 @@ function outcome(run: SampleRun): { label: string; tone: Tone } {
  * Runs on the samples or on custom input: not a submission, nothing is judged or kept. Each
  * sample shows its input, the expected output and the program's, and whether they match.
  */
-export default function SampleRuns({ runs, pending, packaged }: SampleRunsProps) {
+export default function SampleRuns({ runs, pending, ownValidator }: SampleRunsProps) {
   const samples = runs.filter((r) => r.expected !== null);
   const matching = samples.filter((r) => r.check?.matches).length;
   const compiled = runs.find((r) => r.result.compile?.output)?.result.compile ?? null;
@@ -57,10 +57,9 @@ export default function SampleRuns({ runs, pending, packaged }: SampleRunsProps)
           <RunDetail key={i} run={run} />
         ),
       )}
-      {packaged && samples.length > 0 && pending === 0 && matching < samples.length && (
+      {ownValidator && samples.length > 0 && pending === 0 && matching < samples.length && (
         <p className="notice" role="note">
-          Compared word by word, numbers as written. This problem&rsquo;s judge may still accept a difference (a rounding within its tolerance, or
-          another right answer): Submit to know.
+          Compared with the sample&rsquo;s answer. This problem has a checker of its own, which may accept another right answer: Submit to know.
         </p>
       )}
     </section>

@@ -16,6 +16,7 @@ import type {
   ProgramFile,
   SnippetCreated,
   SnippetResponse,
+  VerifyReport,
 } from '../../backend/src/protocol.js';
 
 export type {
@@ -200,34 +201,7 @@ export function submitSolution(slug: string, input: { language: string; code?: s
 
 /* ---------- problem packages (the admin's page) ---------- */
 
-/**
- * One example solution of a package, judged: the API's PackageVerifyReport (the answer's
- * schema in backend/src/http/openapi/schemas.ts; its type is not in protocol.ts).
- */
-export interface SolutionReport {
-  /** submissions/accepted/fast.cpp */
-  path: string;
-  language: string;
-  /** its folder: accepted, wrong_answer, time_limit_exceeded, run_time_error, partially_accepted */
-  expected: string;
-  status: JudgeStatus;
-  slowestMs: number;
-  limitMs: number;
-  /** its verdict is the one its folder names */
-  passed: boolean;
-  score?: number;
-}
-
-export interface VerifyReport {
-  slug: string;
-  timeLimitMs: number;
-  /** .timelimit, or accepted submissions (measured) */
-  timeLimitFrom: string;
-  solutions: SolutionReport[];
-  passed: number;
-  failed: number;
-  warnings: string[];
-}
+export type { SolutionReport, VerifyReport } from '../../backend/src/protocol.js';
 
 export type PackageAction = 'verify' | 'import';
 

@@ -1,13 +1,13 @@
 /**
- * What a run on a sample printed, against the sample's answer, the judge's way as far as the
- * page knows it: a problem made through the API compares as its judge does (trailing
- * whitespace ignored, backend/src/judge/compare.ts); a package's problem token by token as
- * the format's default validator does without flags (backend/src/problems/default-validator.ts).
- * A package's own flags (a float tolerance) or its own validator are not sent to the page,
- * so there a difference is a hint and Submit decides.
+ * What a run on a sample printed, against the sample's answer, the judge's way: a problem
+ * made through the API compares as its judge does (trailing whitespace ignored,
+ * backend/src/judge/compare.ts); a package's problem as the format's default validator does
+ * with the package's flags (backend/src/problems/default-validator.ts). A package with a
+ * validator of its own is not judged here: there a difference is a hint and Submit decides.
  */
 import { outputsMatch } from '../../backend/src/judge/compare.js';
-import { compareOutput, type DefaultValidatorFlags } from '../../backend/src/problems/default-validator.js';
+import { compareOutput, parseDefaultValidatorFlags, type DefaultValidatorFlags } from '../../backend/src/problems/default-validator.js';
+import type { ProblemPackageView } from '../../backend/src/protocol.js';
 
 export interface SampleCheck {
   matches: boolean;
@@ -18,9 +18,10 @@ export interface SampleCheck {
 /** The default validator's settings when a package names none. */
 const DEFAULT_FLAGS: DefaultValidatorFlags = { caseSensitive: false, spaceChangeSensitive: false, floatAbsolute: null, floatRelative: null };
 
-export function checkSample(output: string, expected: string, packaged: boolean): SampleCheck {
-  if (packaged) {
-    const { accepted, message } = compareOutput(output, expected, DEFAULT_FLAGS);
+export function checkSample(output: string, expected: string, pkg: ProblemPackageView | undefined): SampleCheck {
+  if (pkg) {
+    const parsed = pkg.validation.kind === 'default' ? parseDefaultValidatorFlags(pkg.validation.flags) : DEFAULT_FLAGS;
+    const { accepted, message } = compareOutput(output, expected, typeof parsed === 'string' ? DEFAULT_FLAGS : parsed);
     return { matches: accepted, message };
   }
   const matches = outputsMatch(output, expected);

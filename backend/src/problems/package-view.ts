@@ -7,6 +7,7 @@ export function packageView(pkg: StoredPackage): ProblemPackageView {
     statementHtml: pkg.statementHtml,
     type: pkg.type,
     interactive: pkg.validation.kind === 'custom' && pkg.validation.interactive,
+    validation: pkg.validation.kind === 'default' ? { kind: 'default', flags: pkg.validation.flags } : { kind: 'custom' },
     interactions: pkg.interactions,
     outputLimitKb: pkg.outputLimitKb,
     groups: pkg.groups.map((g) => g.path).filter((path) => path !== ''),

@@ -1,4 +1,4 @@
-import type { JudgeStatus } from '../protocol.js';
+import type { InputValidation, JudgeStatus, SolutionReport, VerifyReport } from '../protocol.js';
 import type { CachedBuild } from '../runs/compile-cache.js';
 import { judgeSubmission, type JudgeEnv } from '../judge/judge.js';
 import type { Problem, Store } from '../store/store.js';
@@ -12,39 +12,7 @@ import { EXPECTED_STATUS } from './package-programs.js';
  * judged under it, each passing when its verdict is the one its folder names.
  */
 
-export interface SolutionReport {
-  /** submissions/accepted/fast.cpp */
-  path: string;
-  language: string;
-  /** the folder: accepted, wrong_answer, time_limit_exceeded, run_time_error, partially_accepted */
-  expected: string;
-  status: JudgeStatus;
-  /** its slowest test, against the limit */
-  slowestMs: number;
-  limitMs: number;
-  passed: boolean;
-  /** a scoring problem's score */
-  score?: number;
-}
-
-/** The package's input validators run on every test's input (each must exit 42). */
-export interface InputValidation {
-  validators: string[];
-  /** inputs checked, by each validator */
-  checked: number;
-  failed: { test: string; validator: string; message: string }[];
-}
-
-export interface VerifyReport {
-  slug: string;
-  inputValidation: InputValidation;
-  timeLimitMs: number;
-  timeLimitFrom: string;
-  solutions: SolutionReport[];
-  passed: number;
-  failed: number;
-  warnings: string[];
-}
+export type { InputValidation, SolutionReport, VerifyReport } from '../protocol.js';
 
 /** The loaded package as the judge takes it, under `timeLimitMs`. */
 export function asProblem(loaded: LoadedPackage, timeLimitMs: number): Problem {

@@ -1240,6 +1240,15 @@ export interface components {
             /** @enum {string} */
             type: "pass-fail" | "scoring";
             interactive: boolean;
+            /** @description How output is judged: the default validator's flags (float_tolerance 1e-6 ...), or the package's own validator */
+            validation: {
+                /** @constant */
+                kind: "default";
+                flags: string[];
+            } | {
+                /** @constant */
+                kind: "custom";
+            };
             /** @description An interactive problem's sample interaction protocols: lines starting > come from the program, < go to it */
             interactions: {
                 name: string;

@@ -18,6 +18,7 @@ import {
   type JudgeResponse,
   type LanguageInfo,
   type ProblemResponse,
+  type VerifyReport,
   type ProblemSummary,
   type ProgramFile,
   type SnippetCreated,
@@ -184,6 +185,9 @@ export const problemPackageViewSchema = z
     statementHtml: z.string().meta({ description: "The statement as HTML (sanitised; math typeset by KaTeX, so the page needs KaTeX's stylesheet)" }),
     type: z.enum(['pass-fail', 'scoring']),
     interactive: z.boolean(),
+    validation: z
+      .union([z.object({ kind: z.literal('default'), flags: z.array(z.string()) }), z.object({ kind: z.literal('custom') })])
+      .meta({ description: "How output is judged: the default validator's flags (float_tolerance 1e-6 ...), or the package's own validator" }),
     interactions: z.array(z.object({ name: z.string(), text: z.string() })).meta({ description: "An interactive problem's sample interaction protocols: lines starting > come from the program, < go to it" }),
     outputLimitKb: z.number().int(),
     groups: z.array(z.string()).meta({ description: 'Test groups below data/, in the order judged' }),
@@ -430,6 +434,7 @@ same<Same<z.infer<typeof snippetSchema>, SnippetResponse>>();
 same<Same<z.infer<typeof judgeResultSchema>, JudgeResponse>>();
 same<Same<z.infer<typeof problemSummarySchema>, ProblemSummary>>();
 same<Same<z.infer<typeof problemSchemaOut>, ProblemResponse>>();
+same<Same<z.infer<typeof verifyReportSchema>, VerifyReport>>();
 same<Same<z.infer<typeof historyEntrySchema>, HistoryEntry>>();
 same<Same<z.infer<typeof historyItemSchema>, HistoryItem>>();
 same<Same<z.infer<typeof errorSchema>, ErrorResponse>>();
