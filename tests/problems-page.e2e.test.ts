@@ -310,7 +310,6 @@ describe('a package problem on its page', () => {
         '[data-testid="limits"]',
         '[data-testid="sample-run"] summary *',
         '[data-testid="sample-run-diff"]',
-        '.sample-runs .notice',
         '.custom-input summary',
         '[data-testid="run-summary"]',
       ]);
