@@ -85,7 +85,10 @@ describe('scripts/problems.ts verify: every solution of every test package gets 
     const copy = path.join(mkdtempSync(path.join(os.tmpdir(), 'runbox-pkg-')), 'pairsum');
     cpSync(path.join(PACKAGES, 'pairsum'), copy, { recursive: true });
     writeFileSync(path.join(copy, 'submissions/wrong_answer/really_right.py'), 'n = int(input())\nprint(1, n - 1)\n');
+    // Python 2, told by its shebang as the format says: left out with a warning, not judged as Python 3
+    writeFileSync(path.join(copy, 'submissions/accepted/old.py'), '#!/usr/bin/env python2\nn = input()\nprint 1, n - 1\n');
     const failing = await cli('verify', copy);
+    expect(failing.stderr).toMatch(/warning: submissions\/accepted\/old\.py: Python 2/);
     expect(failing.code).toBe(1);
     expect(failing.stdout).toMatch(/^FAIL submissions\/wrong_answer\/really_right\.py \(python\): expected wrong_answer, got accepted/m);
     expect(failing.stdout.trim().split('\n').at(-1)).toBe('4 passed, 1 failed');

@@ -54,7 +54,7 @@ export async function loadPackage(pkg: PackageFiles, config: Config, languages: 
   };
   const memoryLimitMb = capped(limits.memory, 2048, config.runMemoryMb, 'memory');
   const outputLimitKb = Math.round(capped(limits.output, 8, 64, 'output') * MIB);
-  const timeLimitMs = readTimeLimit(pkg, config);
+  const timeLimitMs = readTimeLimit(pkg, config, warnings);
   const { programs: submissions, skipped } = submissionsOf(pkg, languages);
   warnings.push(...skipped);
   const validators = ['input_validators', 'input_format_validators'].map((dir) => programsIn(pkg, dir, languages));
@@ -124,11 +124,13 @@ function outputValidation(pkg: PackageFiles, metadata: ProblemMetadata, mode: Re
   return { kind: 'custom', interactive: mode.interactive, language: validator!.language.id, files: validator!.program.files.map((f) => ({ name: f.name, content: String(f.content) })), flags };
 }
 
-/** `.timelimit` (seconds, as DOMjudge and the ICPC archives write it), in ms; null without one. */
-function readTimeLimit(pkg: PackageFiles, config: Config): number | null {
+/** `.timelimit` (seconds of CPU, as DOMjudge and the ICPC archives write it), in ms; null without one. */
+function readTimeLimit(pkg: PackageFiles, config: Config, warnings: string[]): number | null {
   const file = pkg.files.get('.timelimit');
   if (!file) return null;
   const seconds = Number(file.toString('utf8').trim());
   if (!Number.isFinite(seconds) || seconds <= 0) throw new PackageError('.timelimit', 'must hold a number of seconds');
-  return Math.min(Math.round(seconds * 1000), config.runTimeMs);
+  const asked = Math.round(seconds * 1000);
+  if (asked > config.runCpuMs) warnings.push(`.timelimit ${seconds} s is over this server's CPU maximum: ${config.runCpuMs} ms is used (RUNBOX_RUN_CPU_MS)`);
+  return Math.min(asked, config.runCpuMs);
 }

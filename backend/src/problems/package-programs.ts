@@ -39,6 +39,11 @@ export function programsIn(pkg: PackageFiles, dir: string, languages: LanguageSe
       continue;
     }
     const texts = files.map(([name, data]) => ({ name, content: textOf(`${path}${files.length > 1 || name !== key ? `/${name}` : ''}`, data) }));
+    // the format tells Python 2 from 3 by the shebang; runbox runs Python 3 only
+    if (found.sourceExtensions.includes('.py') && texts.some((f) => f.name.endsWith('.py') && /^#!.*python2/.test(f.content))) {
+      skipped.push(`${path}: Python 2 (its shebang), which runbox does not run`);
+      continue;
+    }
     const entry = entryOf(found, texts, key);
     programs.push({ path, language: found, program: { files: [entry, ...texts.filter((f) => f !== entry)], entry } });
   }
