@@ -517,7 +517,8 @@ describe('every attribute a client sends, and what comes back', () => {
   });
 
   test('max_processes_and_or_threads: a program that needs more threads fails; stack_limit and number_of_runs are taken and shown', async () => {
-    const threads = 'import threading\nts = [threading.Thread(target=lambda: None) for _ in range(8)]\nfor t in ts: t.start()\nfor t in ts: t.join()\nprint("ok")';
+    // the threads wait for each other: all 8 are alive at once, however fast the machine starts them
+    const threads = 'import threading\ngo = threading.Event()\nts = [threading.Thread(target=go.wait, daemon=True) for _ in range(8)]\nfor t in ts: t.start()\ngo.set()\nfor t in ts: t.join()\nprint("ok")';
     const few = await run({ language_id: 71, source_code: threads, max_processes_and_or_threads: 2 });
     expect(few).toMatchObject({ status: { id: 11 }, max_processes_and_or_threads: 2 });
     expect(few.stderr).toMatch(/thread/);

@@ -253,6 +253,9 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     if (!window.confirm(question)) return false;
     current.kill();
     await current.done.catch(() => undefined);
+    // and its own Run has wound up (its last lines drawn, the slot let go): that comes a few
+    // promise turns after `done`, so wait one task for it
+    await new Promise((resolve) => setTimeout(resolve, 0));
     return true;
   };
 
