@@ -100,9 +100,13 @@ describe('shared snippets', () => {
     expect(second).not.toBe(first);
     expect(posts).toBe(2);
 
-    // this browser has its own code saved ("second"); opening the first link still shows the snippet
+    // this browser has its own code saved ("second"): opening the first link asks before it shows
+    // the snippet over it (#22: a share link never replaces your code without asking); yes shows it
+    const asked: string[] = [];
+    context.once('page', (p) => p.once('dialog', (d) => (asked.push(d.message()), void d.accept())));
     const opened = await web().openPage(context, first);
     await opened.getByTestId('snippet-note').waitFor();
+    expect(asked).toHaveLength(1);
     expect(await code(opened)).toBe('print("first")\n');
     // and merely opening a snippet does not replace this browser's own saved code
     const own = await web().openPage(context);
