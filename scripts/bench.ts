@@ -151,11 +151,15 @@ function commit(): string {
   }
 }
 
-/** Latency is measured on an idle server: the previous run's cleanup and pool refill done. */
+/**
+ * Latency is measured on an idle server: the previous run's cleanup and pool refill done.
+ * The pool tops itself up only once half of it is gone (user-pool.ts): more than half ready
+ * is a pool at rest, not one still filling.
+ */
 async function waitIdle(url: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const h = (await (await fetch(`${url}/api/health`)).json()) as { runs: { active: number; queued: number; usersReady: number; cleanupsPending?: number } };
-    if (h.runs.active === 0 && h.runs.queued === 0 && h.runs.usersReady >= POOL && !h.runs.cleanupsPending) return;
+    if (h.runs.active === 0 && h.runs.queued === 0 && h.runs.usersReady * 2 > POOL && !h.runs.cleanupsPending) return;
     await new Promise((r) => setTimeout(r, 10));
   }
 }
