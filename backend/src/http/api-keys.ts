@@ -186,6 +186,16 @@ export async function admitRun<M extends LimitMaxima | undefined = undefined>(
   return { caller, maxima, finish: ticket.finish };
 }
 
+/**
+ * Work that waits in a queue (submissions) or keeps something (a snippet): `units` of it
+ * counted against the caller's rate and daily quotas, all or none (a refused batch costs
+ * nothing); no run slot is held (a queued submission takes its key's when it starts).
+ */
+export async function countQueuedWork(deps: KeyDeps, req: Request, res: Response, units = 1): Promise<void> {
+  const admitted = await admitRun(deps, req, res, { hold: false, units });
+  void admitted.finish();
+}
+
 /** The quota check alone, for a caller already known (the live socket's upgrade). Throws a 429 HttpError. */
 export async function admitCaller(deps: Pick<KeyDeps, 'quotas'>, caller: Caller, options: { hold?: boolean; units?: number } = {}): Promise<RunTicket> {
   try {

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import { snippetRequestSchema, type SnippetCreated, type SnippetResponse } from '../protocol.js';
 import { ID_PATTERN } from '../store/ids.js';
 import type { Snippet } from '../store/store.js';
-import { admitRun } from './api-keys.js';
+import { countQueuedWork } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { describeRoute, errors, json, jsonBody } from './openapi/registry.js';
@@ -31,8 +31,7 @@ export function snippetRoutes(deps: AppDeps, requireJson: express.RequestHandler
     const program = programOf(config, language, body);
     checkSizes(config, body);
     // a snippet is kept for RUNBOX_SNIPPET_KEEP_DAYS: saving one counts as a run, so no caller can fill the store
-    const admitted = await admitRun(deps, req, res, { hold: false });
-    void admitted.finish();
+    await countQueuedWork(deps, req, res);
     const snippet = await store.createSnippet({ language: language.id, code: program.entry.content, files: body.files ?? null, stdin: body.stdin ?? '', args: body.args ?? [] });
     res.status(201).location(`/api/snippets/${snippet.id}`).json(created(req, snippet));
   });

@@ -8,7 +8,7 @@ import type { NewQueuedSubmission, SubmissionRecord } from '../store/submission-
 import { submissionBatchSchema, submissionRequestSchema, type SubmissionRequest } from '../submission-protocol.js';
 import { submissionView } from '../submissions/submission-view.js';
 import type { Caller } from '../keys/quotas.js';
-import { admitRun, callerOf, cappedMaxima, mayRead, ownerOf } from './api-keys.js';
+import { callerOf, countQueuedWork, cappedMaxima, mayRead, ownerOf } from './api-keys.js';
 import type { AppDeps } from './app.js';
 import { decodeContent } from './content-encoding.js';
 import { badField, HttpError } from './errors.js';
@@ -110,16 +110,6 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
         },
       };
     });
-
-  /**
-   * Counts the submissions against the caller's rate and daily quotas, all of them or none
-   * (a refused batch costs nothing); they hold no run slot while they wait: the worker
-   * takes one of the key's slots when each starts.
-   */
-  const admit = async (req: express.Request, res: express.Response, units: number) => {
-    const admitted = await admitRun(deps, req, res, { hold: false, units });
-    void admitted.finish();
-  };
 
   const readable = async (req: express.Request, res: express.Response, ids: readonly string[]) => {
     const caller = await callerOf(req, res, deps);
@@ -229,7 +219,7 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
     let id: string;
     try {
       const item = await prepare(caller, body, '');
-      await admit(req, res, 1);
+      await countQueuedWork(deps, req, res, 1);
       [id] = (await enqueue([item], key ?? undefined)) as [string];
     } catch (err) {
       // nothing was queued: the key is free for the client's retry
@@ -258,7 +248,7 @@ export function submissionRoutes(deps: AppDeps, requireJson: express.RequestHand
     const caller = await callerOf(req, res, deps);
     const items: NewQueuedSubmission[] = [];
     for (const [i, s] of body.submissions.entries()) items.push(await prepare(caller, s, `submissions.${i}.`));
-    await admit(req, res, items.length);
+    await countQueuedWork(deps, req, res, items.length);
     const ids = await enqueue(items);
     res.status(202).json({ ids });
   });

@@ -7,7 +7,7 @@ import type { ZodOpenApiResponseObject } from 'zod-openapi';
 import type { Caller } from '../../keys/quotas.js';
 import { submissionsEnqueued } from '../../observability/metrics.js';
 import type { NewQueuedSubmission, SubmissionRecord } from '../../store/submission-queue.js';
-import { admitRun, cappedMaxima, clientAddress, identify, mayRead, ownerOf } from '../api-keys.js';
+import { cappedMaxima, countQueuedWork, clientAddress, identify, mayRead, ownerOf } from '../api-keys.js';
 import type { AppDeps } from '../app.js';
 import { toHttpError } from '../app.js';
 import { HttpError } from '../errors.js';
@@ -125,11 +125,6 @@ export function judge0Routes(deps: AppDeps): express.Router {
         return null;
       },
     });
-  /** Counts against the caller's rate and daily quotas, all or none; no run slot is held while they wait. */
-  const admit = async (req: Request, res: Response, units: number) => {
-    const admitted = await admitRun(deps, req, res, { hold: false, units });
-    void admitted.finish();
-  };
   /** Queues them; their tokens. */
   const enqueue = async (items: NewQueuedSubmission[]): Promise<string[]> => {
     const ids = await queue.enqueue(items);
@@ -179,7 +174,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
     const base64 = isTrue(param(req, 'base64_encoded'));
     const checked = await check(who, { ...req.query, ...bodyOf(req) }, base64);
     if ('errors' in checked) throw new Judge0Error(422, checked.errors);
-    await admit(req, res, 1);
+    await countQueuedWork(deps, req, res, 1);
     const [token] = await enqueue([checked.submission]);
     if (!isTrue(param(req, 'wait'))) return void res.status(201).json({ token });
     const record = await waitFor(token!, res);
@@ -219,7 +214,7 @@ export function judge0Routes(deps: AppDeps): express.Router {
       else valid.push({ index, item: checked.submission });
     }
     if (valid.length === 0) throw new Judge0Error(422, answers);
-    await admit(req, res, valid.length);
+    await countQueuedWork(deps, req, res, valid.length);
     const tokens = await enqueue(valid.map((v) => v.item));
     for (const [i, v] of valid.entries()) answers[v.index] = { token: tokens[i]! };
     res.status(201).json(answers);
