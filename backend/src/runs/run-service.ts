@@ -33,8 +33,8 @@ export class RunService {
   private readonly cleanups = new Set<Promise<void>>();
   /** live slots handed out and not yet free */
   private liveHeld = 0;
-  /** live slots whose program is running */
-  private liveRunning = 0;
+  /** programs running outside the run slots (live runs, interactive validators): shutdown waits for them too */
+  private unslottedRunning = 0;
 
   constructor(
     private readonly env: RunEnvironment,
@@ -111,13 +111,13 @@ export class RunService {
           return Promise.reject(new ShuttingDownError('server is shutting down'));
         }
         state = 'running';
-        this.liveRunning++;
+        this.unslottedRunning++;
         const signal = this.runSignal(hooks);
         return new Promise<ExecuteResponse>((resolve, reject) => {
           this.run(req, { ...hooks, signal }, resolve)
             .catch(reject)
             .finally(() => {
-              this.liveRunning--;
+              this.unslottedRunning--;
               free();
             });
         });
@@ -135,11 +135,11 @@ export class RunService {
    */
   executeCompanion(req: RunRequest, hooks: RunHooks = {}): Promise<ExecuteResponse> {
     const signal = this.runSignal(hooks);
-    this.liveRunning++;
+    this.unslottedRunning++;
     return new Promise<ExecuteResponse>((resolve, reject) => {
       this.run(req, { ...hooks, signal }, resolve)
         .catch(reject)
-        .finally(() => this.liveRunning--);
+        .finally(() => this.unslottedRunning--);
     });
   }
 
@@ -168,7 +168,7 @@ export class RunService {
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
     const deadline = Date.now() + graceMs;
-    while (this.limit.activeCount + this.limit.pendingCount + this.liveRunning > 0) {
+    while (this.limit.activeCount + this.limit.pendingCount + this.unslottedRunning > 0) {
       if (Date.now() >= deadline) this.abort.abort();
       await new Promise((r) => setTimeout(r, 20));
     }
