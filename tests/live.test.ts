@@ -244,7 +244,7 @@ describe('messages that break the protocol: an error, then the connection closes
   const cases: [string, unknown[], { field?: string; message: RegExp }, number][] = [
     ['not JSON', ['{"type": "start",'], { message: /not valid JSON/ }, 1008],
     ['a JSON value that is not an object', ['[1, 2]'], { message: /JSON object/ }, 1008],
-    ['an unknown type', [{ type: 'launch' }], { field: 'type', message: /start, stdin, stdin-eof, kill/ }, 1008],
+    ['an unknown type', [{ type: 'launch' }], { field: 'type', message: /start, stdin, stdin-eof, resize, kill/ }, 1008],
     ['no type', [{ language: 'python' }], { field: 'type', message: /start, stdin/ }, 1008],
     ['stdin before start', [{ type: 'stdin', data: 'x' }], { message: /first message must be start/ }, 1008],
     ['a field start does not have', [{ ...start, stdn: 'typo' }], { field: 'stdn', message: /not a known field/ }, 1008],

@@ -94,7 +94,8 @@ describe('playground', () => {
     const page = await openPage();
     await runWith(page, 'python', 'def f():\n    return 1 / 0\n\nf()\n');
     expect(await badge(page)).toBe('Runtime error');
-    expect(await consoleStderr(page)).toMatch(/ZeroDivisionError/);
+    // on the console's terminal the trace is part of the one stream a terminal shows
+    expect(await stdout(page)).toMatch(/ZeroDivisionError/);
     expect(await page.evaluate(() => window.runboxEditor!.markers())).toEqual([{ line: 2, message: expect.stringMatching(/ZeroDivisionError/) }]);
     await page.context().close();
   });
@@ -555,7 +556,7 @@ describe('live runs in the console', () => {
     await page.context().close();
   });
 
-  test('in the console, Ctrl+D ends the input and Ctrl+C stops the program', async () => {
+  test('in the console, Ctrl+D ends the input and Ctrl+C interrupts the program (SIGINT)', async () => {
     const page = await openPage();
     await page.selectOption('select[aria-label="Language"]', 'python');
     await page.evaluate(() => window.runbox!.setCode('import sys\nlines = sys.stdin.read().splitlines()\nprint(len(lines), "lines:", lines)\n'));
@@ -566,25 +567,86 @@ describe('live runs in the console', () => {
     await page.keyboard.type('twx');
     await page.keyboard.press('Backspace');
     await page.keyboard.type('o');
+    // as in any terminal: the first Ctrl+D hands over the unfinished line, the second, on nothing, is the end
+    await page.keyboard.press('Control+D');
     await page.keyboard.press('Control+D');
     await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
     expect(await stdout(page)).toBe("one\ntwo2 lines: ['one', 'two']");
 
+    // Ctrl+C is the terminal's interrupt: Python's KeyboardInterrupt
     await page.evaluate(() => window.runbox!.setCode('input()\n'));
     await page.getByRole('button', { name: 'Run code' }).click();
     await page.getByTestId('live-status').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-testid="live-status"]')?.textContent?.startsWith('Running'), undefined, { timeout: 30000 });
     await page.getByTestId('console').click();
     await page.keyboard.press('Control+C');
     await page.waitForSelector('.app[data-runs-finished="2"]', { timeout: 5000 });
-    expect(await badge(page)).toBe('Stopped');
+    expect(await stdout(page)).toMatch(/\^C.*KeyboardInterrupt/s);
+    expect(await page.getByTestId('exit').innerText()).toBe('SIGINT');
     await page.context().close();
   });
 
-  test('stdout and stderr are told apart: stderr is drawn in red', async () => {
+  test('on the terminal: a C prompt shows before any input, isatty is true, Node readline exits', async () => {
     const page = await openPage();
-    await runWith(page, 'python', 'import sys\nprint("to stdout")\nprint("to stderr", file=sys.stderr)\n');
+    await page.selectOption('select[aria-label="Language"]', 'c');
+    await page.evaluate(() => window.runbox!.setCode('#include <stdio.h>\n#include <unistd.h>\nint main(void) {\n  char name[64];\n  printf("tty %d %d. Name? ", isatty(0), isatty(1));\n  if (scanf("%63s", name) != 1) return 1;\n  printf("Hello, %s!\\n", name);\n  return 0;\n}\n'));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    // printf without a newline, no fflush: a terminal's stdout is line-buffered, and scanf flushes it
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('tty 1 1. Name? '), undefined, { timeout: 60000 });
+    await page.getByTestId('console').click();
+    await page.keyboard.type('Ada');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    expect(await stdout(page)).toBe('tty 1 1. Name? Ada\nHello, Ada!');
+    expect(await badge(page)).toBe('Success');
+
+    await page.selectOption('select[aria-label="Language"]', 'javascript');
+    await page.evaluate(() => window.runbox!.setCode("const rl = require('node:readline').createInterface({ input: process.stdin, output: process.stdout });\nrl.question('Your name? ', (name) => {\n  console.log(`Hi ${name}`);\n  rl.close();\n});\n"));
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('Your name? '), undefined, { timeout: 30000 });
+    await page.getByTestId('console').click();
+    await page.keyboard.type('Grace');
+    await page.keyboard.press('Enter');
+    // readline's close ends the program: no wait for a time limit
+    await page.waitForSelector('.app[data-runs-finished="2"]', { timeout: 10000 });
+    expect(await stdout(page)).toBe('Your name? Grace\nHi Grace');
+    expect(await badge(page)).toBe('Success');
+    await page.context().close();
+  }, 120000);
+
+  test('on the terminal: the program gets the console\'s size, and a new one when the console is resized', async () => {
+    const page = await openPage();
+    await page.selectOption('select[aria-label="Language"]', 'python');
+    await page.evaluate(() =>
+      window.runbox!.setCode('import os, signal, sys\nsignal.signal(signal.SIGWINCH, lambda *_: print("now", *os.get_terminal_size(), flush=True))\nprint("size", *os.get_terminal_size(), flush=True)\nsys.stdin.readline()\n'),
+    );
+    await page.getByRole('button', { name: 'Run code' }).click();
+    await page.waitForFunction(() => window.runboxConsole?.text().includes('size '), undefined, { timeout: 30000 });
+    const first = await page.evaluate(() => window.runboxConsole!.size());
+    expect(await stdout(page)).toContain(`size ${first.cols} ${first.rows}`);
+    await page.setViewportSize({ width: 900, height: 700 });
+    await page.waitForFunction((cols) => window.runboxConsole!.size().cols !== cols, first.cols, { timeout: 10000 });
+    const second = await page.evaluate(() => window.runboxConsole!.size());
+    await page.waitForFunction((s) => window.runboxConsole!.text().includes(`now ${s.cols} ${s.rows}`), second, { timeout: 10000 });
+    await page.getByTestId('console').click();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.app[data-runs-finished="1"]', { timeout: 30000 });
+    expect(await badge(page)).toBe('Success');
+    await page.context().close();
+  }, 60000);
+
+  test('with input given in advance (pipes) stderr is drawn in red; on the terminal it is in the one stream, in order', async () => {
+    const page = await openPage();
+    const code = 'import sys\nprint("to stdout", flush=True)\nprint("to stderr", file=sys.stderr)\n';
+    await page.getByLabel('Input (stdin)').fill('unused');
+    await runWith(page, 'python', code);
     expect(await stdout(page)).toBe('to stdout\nto stderr');
     expect(await consoleStderr(page)).toBe('to stderr');
+    await page.getByLabel('Input (stdin)').fill('');
+    await page.evaluate(() => window.runbox!.setCode('import sys\nprint(sys.stdout.isatty(), sys.stderr.isatty())\nprint("to stderr", file=sys.stderr)\n'));
+    await runAndWait(page);
+    expect(await stdout(page)).toBe('True True\nto stderr');
+    expect(await consoleStderr(page)).toBe('');
     await page.context().close();
   });
 

@@ -15,7 +15,11 @@
  *     environment (a language's own variables, known only with the run: no env(1) exec per
  *     run). An empty fd 4 (closed without a run) discards the jail.
  *     Then: stdin becomes a file (stdin_mode "file": everything on fd 0, read to the end,
- *     in a memfd, as a shell's `< file`) so /dev/stdin can be opened by path; then forks
+ *     in a memfd, as a shell's `< file`) so /dev/stdin can be opened by path, or stays the
+ *     pipe it is ("pipe"), or ("tty:COLSxROWS", a live run's terminal) the program gets a
+ *     pseudo-terminal of the jail's own /dev/pts as its controlling terminal and stdin,
+ *     stdout and stderr, and this process relays between it and fds 0 and 1 (see relay());
+ *     then forks
  *     the program: rlimits, every capability and group dropped, the run's uid/gid, exec.
  *     The program is pid 3, never pid 1, so signals behave as anywhere else; this process
  *     stays as its root supervisor and, when the program exits, kills whatever it left in
@@ -34,10 +38,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -102,9 +110,6 @@ static void close_from(int first) {
  * and tells, unasked, "exit ID STATUS" (the raw wait status) when a jail has ended. If this
  * process dies, every jail dies with it (bwrap --die-with-parent).
  */
-#include <poll.h>
-#include <sys/signalfd.h>
-
 #define MAX_JAILS 1024
 #define MAX_DATA 4
 #define MAX_DATA_BYTES 16384 /* well inside a pipe's buffer: written whole before exec */
@@ -341,6 +346,7 @@ static int serve(void) {
   return 0;
 }
 
+
 /* ---- inside --------------------------------------------------------------------- */
 
 struct run {
@@ -348,6 +354,9 @@ struct run {
   uid_t uid;
   gid_t gid;
   const char *stdin_mode;
+  /* stdin_mode "tty:COLSxROWS": a terminal of that size */
+  int tty;
+  unsigned short cols, rows;
   char **argv;
   char **env; /* NAME=value entries, NULL-terminated */
 };
@@ -391,6 +400,16 @@ static void parse_run(char *buf, size_t len, struct run *run) {
   run->uid = (uid_t)number(fields[6], "uid");
   run->gid = (gid_t)number(fields[7], "gid");
   run->stdin_mode = fields[8];
+  run->tty = 0;
+  if (strncmp(run->stdin_mode, "tty:", 4) == 0) {
+    unsigned cols, rows;
+    char end;
+    if (sscanf(run->stdin_mode + 4, "%ux%u%c", &cols, &rows, &end) != 2 || cols == 0 || rows == 0 || cols > 65535 || rows > 65535)
+      die("bad terminal size %s", run->stdin_mode);
+    run->tty = 1;
+    run->cols = (unsigned short)cols;
+    run->rows = (unsigned short)rows;
+  }
   unsigned long argc = number(fields[9], "argc");
   if (run->uid == 0 || run->gid == 0) die("refusing to run as root");
   if (argc == 0 || argc > 4096) die("bad argc %lu", argc);
@@ -480,25 +499,205 @@ static void default_signals(void) {
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
 }
 
+/* ---- the terminal (stdin_mode "tty:...") ------------------------------------------ */
+
+/*
+ * A live run's terminal. Its master side stays with this supervisor, which relays: what the
+ * server sends on fd 0 goes to the terminal's input (the line discipline echoes it, makes
+ * Ctrl+C a SIGINT, Ctrl+D an end of input), what the program writes to it goes out on fd 1.
+ * fd 0 carries frames, so that a window size can travel with the keystrokes:
+ *   'd' LEN(4 bytes, big-endian) BYTES      input for the terminal
+ *   'w' 4 COLS(2 bytes) ROWS(2 bytes)       a new window size (the program gets SIGWINCH)
+ * Every fd is non-blocking and nothing is read while what was read last is not passed on:
+ * a program that never reads its input stops the relay taking more (the server's pipe
+ * fills, and the server stops reading its client), one that floods its terminal is only
+ * read as fast as the server takes fd 1; neither grows a buffer here.
+ */
+#define FRAME_HEADER 5
+#define MAX_FRAME (1u << 20)
+
+static void set_nonblocking(int fd, int on) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+}
+
+/* Opens a terminal of the jail's own devpts; returns the master, the run user's slave in *slave. */
+static int open_terminal(const struct run *run, int *slave) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) die("cannot open a terminal: %s", strerror(errno));
+  char name[64];
+  if (unlockpt(master) != 0 || ptsname_r(master, name, sizeof name) != 0) die("cannot unlock the terminal: %s", strerror(errno));
+  *slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (*slave < 0) die("cannot open %s: %s", name, strerror(errno));
+  /* the run user's alone, as login(1) leaves a terminal (the mode first: this process keeps
+     CAP_CHOWN but not CAP_FOWNER, so once it is not the owner it may not change the mode) */
+  if (fchmod(*slave, 0600) != 0 || fchown(*slave, run->uid, run->gid) != 0) die("cannot hand %s over: %s", name, strerror(errno));
+  struct winsize size = {.ws_row = run->rows, .ws_col = run->cols};
+  if (ioctl(master, TIOCSWINSZ, &size) != 0) die("cannot size the terminal: %s", strerror(errno));
+  return master;
+}
+
+/* In the program's process: the terminal becomes its controlling terminal and its stdio. */
+static void attach_terminal(int slave) {
+  if (setsid() < 0) die("setsid: %s", strerror(errno));
+  if (ioctl(slave, TIOCSCTTY, 0) != 0) die("cannot make the terminal controlling: %s", strerror(errno));
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+    if (dup2(slave, fd) < 0) die("dup2: %s", strerror(errno));
+  if (slave > STDERR_FILENO) close(slave);
+}
+
+/* The frame being read from fd 0: its header so far, then what of its body is left. */
+static struct {
+  unsigned char header[FRAME_HEADER];
+  unsigned header_len;
+  unsigned char type;
+  uint32_t left;
+  unsigned char size[4];
+  unsigned size_len;
+} frame;
+static unsigned char input[65536];
+static size_t input_len, input_off;
+
+/* Passes what was read from fd 0 on; returns 0 when the master cannot take more now, -1 on a broken frame. */
+static int feed_terminal(int master) {
+  while (input_off < input_len) {
+    if (frame.header_len < FRAME_HEADER) {
+      frame.header[frame.header_len++] = input[input_off++];
+      if (frame.header_len < FRAME_HEADER) continue;
+      frame.type = frame.header[0];
+      frame.left = (uint32_t)frame.header[1] << 24 | (uint32_t)frame.header[2] << 16 | (uint32_t)frame.header[3] << 8 | frame.header[4];
+      frame.size_len = 0;
+      if ((frame.type != 'd' && frame.type != 'w') || (frame.type == 'w' && frame.left != 4) || frame.left > MAX_FRAME) return -1;
+    } else if (frame.type == 'w') {
+      frame.size[frame.size_len++] = input[input_off++];
+      frame.left--;
+    } else {
+      size_t n = input_len - input_off < frame.left ? input_len - input_off : frame.left;
+      ssize_t w = write(master, input + input_off, n);
+      if (w < 0 && (errno == EAGAIN || errno == EINTR)) return 0;
+      if (w < 0) w = (ssize_t)n; /* the terminal is gone: the input with it */
+      input_off += (size_t)w;
+      frame.left -= (uint32_t)w;
+    }
+    if (frame.left == 0) {
+      if (frame.type == 'w') {
+        struct winsize size = {.ws_col = (unsigned short)(frame.size[0] << 8 | frame.size[1]), .ws_row = (unsigned short)(frame.size[2] << 8 | frame.size[3])};
+        if (size.ws_col && size.ws_row) ioctl(master, TIOCSWINSZ, &size);
+      }
+      frame.header_len = 0;
+    }
+  }
+  return 1;
+}
+
+static void drain_terminal(int master, int quiet_ms);
+
+/* Relays until the program has exited; returns its wait status. */
+static int relay(pid_t program, int master) {
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK); /* SIGCHLD is blocked since before the fork */
+  if (sfd < 0) die("signalfd: %s", strerror(errno));
+  set_nonblocking(master, 1);
+  set_nonblocking(STDIN_FILENO, 1);
+  set_nonblocking(STDOUT_FILENO, 1);
+  static char output[65536];
+  size_t output_len = 0, output_off = 0;
+  int input_open = 1, terminal_open = 1, status = 0;
+  for (;;) {
+    pid_t pid = waitpid(program, &status, WNOHANG);
+    if (pid == program) break;
+    if (pid < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
+    int input_waits = input_off < input_len;
+    struct pollfd fds[4] = {
+        {.fd = input_open && !input_waits ? STDIN_FILENO : -1, .events = POLLIN},
+        {.fd = terminal_open ? master : -1, .events = (output_off == output_len ? POLLIN : 0) | (input_waits ? POLLOUT : 0)},
+        {.fd = output_off < output_len ? STDOUT_FILENO : -1, .events = POLLOUT},
+        {.fd = sfd, .events = POLLIN},
+    };
+    if (poll(fds, 4, -1) < 0) {
+      if (errno == EINTR) continue;
+      die("poll: %s", strerror(errno));
+    }
+    if (fds[3].revents) {
+      struct signalfd_siginfo info;
+      while (read(sfd, &info, sizeof info) == sizeof info) {
+      }
+    }
+    if (fds[0].revents) {
+      ssize_t n = read(STDIN_FILENO, input, sizeof input);
+      if (n > 0) input_len = (size_t)n, input_off = 0;
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) input_open = 0;
+    }
+    if (input_off < input_len && feed_terminal(master) < 0) input_open = 0, input_off = input_len;
+    if (output_off == output_len && fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(master, output, sizeof output);
+      if (n > 0) output_len = (size_t)n, output_off = 0;
+      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) terminal_open = 0; /* EIO: no one holds the terminal */
+    }
+    if (output_off < output_len) {
+      ssize_t w = write(STDOUT_FILENO, output + output_off, output_len - output_off);
+      if (w > 0) output_off += (size_t)w;
+      else if (w < 0 && errno != EAGAIN && errno != EINTR) output_off = output_len; /* the server is gone */
+    }
+    if (!terminal_open && output_off == output_len) {
+      /* nothing holds the terminal any more: only the exit is left to wait for */
+      for (;;) {
+        pid_t done = waitpid(program, &status, 0);
+        if (done == program) break;
+        if (done < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
+      }
+      break;
+    }
+  }
+  close(sfd);
+  set_nonblocking(STDOUT_FILENO, 0);
+  if (output_off < output_len) write_all(STDOUT_FILENO, output + output_off, output_len - output_off);
+  /* the program's last words, still in the terminal; leftovers holding it are killed next */
+  drain_terminal(master, 50);
+  return status;
+}
+
+/* Passes on what the terminal still holds, until no one holds it or it stays quiet `quiet_ms`. */
+static void drain_terminal(int master, int quiet_ms) {
+  static char buf[65536];
+  for (;;) {
+    struct pollfd fd = {.fd = master, .events = POLLIN};
+    int ready = poll(&fd, 1, quiet_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return;
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) return;
+    if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0) return;
+  }
+}
+
 /*
  * Ends the jail with the program: every process left in the pid namespace (a setsid
  * double-forked sleeper, say) is killed as soon as the program itself has exited, so
  * bubblewrap's init, which waits for all of them, returns at once. The program's status
  * becomes ours, a signal as 128+N, as a shell reports it.
  */
-static int supervise(pid_t program) {
-  /* all it still needs is to kill the run user's processes */
+static int supervise(pid_t program, int master) {
+  /* all it still needs is to kill the run user's processes (and, for a terminal, to set
+     its window size, which its owner may do) */
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {{0}};
   data[0].effective = data[0].permitted = 1u << CAP_KILL;
   if (syscall(SYS_capset, &hdr, data) != 0) die("capset: %s", strerror(errno));
   int status;
-  for (;;) {
-    pid_t pid = waitpid(program, &status, 0);
-    if (pid == program) break;
-    if (pid < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
-  }
+  if (master >= 0) status = relay(program, master);
+  else
+    for (;;) {
+      pid_t pid = waitpid(program, &status, 0);
+      if (pid == program) break;
+      if (pid < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
+    }
   kill(-1, SIGKILL);
+  /* what the program's leftovers wrote before they died */
+  if (master >= 0) drain_terminal(master, 1000);
   /* the raw status, on the fd the program never had: exit(137) is not a SIGKILL */
   dprintf(STATUS_FD, "exit %d\n", status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -507,26 +706,40 @@ static int supervise(pid_t program) {
 
 static int inside(void) {
   static char buf[MAX_RUN_BYTES];
-  struct run run;
+  struct run run = {0};
   if (write_all(STATUS_FD, "ready\n", 6) < 0) _exit(SETUP_FAILED);
   size_t len = read_run(buf, sizeof buf);
   if (len == 0) _exit(0);
   parse_run(buf, len, &run);
 
-  if (strcmp(run.stdin_mode, "file") == 0) stdin_to_file();
-  else if (strcmp(run.stdin_mode, "pipe") == 0) stdin_to_pipe(run.uid, run.gid);
-  else die("bad stdin mode %s", run.stdin_mode);
-
+  /* first: bwrap may have closed fd 5 already, and a terminal opened now could get its number */
   close(CONTROL_FD);
   close(SECCOMP_FD); /* bwrap has loaded it */
+  int master = -1, slave = -1;
+  if (run.tty) master = open_terminal(&run, &slave);
+  else if (strcmp(run.stdin_mode, "file") == 0) stdin_to_file();
+  else if (strcmp(run.stdin_mode, "pipe") == 0) stdin_to_pipe(run.uid, run.gid);
+  else die("bad stdin mode %s", run.stdin_mode);
+  /* the relay learns of the exit through a signalfd: no SIGCHLD may come before it exists */
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  if (run.tty) sigprocmask(SIG_BLOCK, &chld, NULL);
   pid_t program = fork();
   if (program < 0) die("fork: %s", strerror(errno));
   if (program > 0) {
-    /* the supervisor stays root and out of the program's reach; it holds no stream of the run */
-    close(STDIN_FILENO);
-    close(STDOUT_FILENO);
+    /* the supervisor stays root and out of the program's reach. It holds no stream of the
+       run, or, for a terminal, only the master side and the server's two pipes to it */
+    if (run.tty) close(slave);
+    else close(STDIN_FILENO), close(STDOUT_FILENO);
     close(STDERR_FILENO);
-    return supervise(program);
+    return supervise(program, master);
+  }
+  if (run.tty) {
+    attach_terminal(slave);
+    /* full-screen and coloured programs look up the terminal they are on; the run's own
+       variables (set below) may name another */
+    if (setenv("TERM", "xterm-256color", 1) != 0) die("cannot set TERM");
   }
   /* the output pipes are the program's own, so /dev/stdout and /dev/stderr open by path */
   for (int fd = STDOUT_FILENO; fd <= STDERR_FILENO; fd++) {

@@ -118,6 +118,9 @@ int main(void) {
   /* pushing keystrokes into a terminal someone else reads (the kernel compares 32 bits) */
   refuse_if("ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
   refuse_if("ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
+  /* another line discipline on a terminal (n_gsm, n_hdlc...): kernel code behind past
+     escalations, and nothing a program on runbox's terminal needs */
+  refuse_if("ioctl", EPERM, SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSETD));
 
   rc = seccomp_export_bpf(ctx, STDOUT_FILENO);
   if (rc < 0) fail("export", rc);

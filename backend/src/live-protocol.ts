@@ -13,6 +13,13 @@ import { VISITOR_KEY } from './visitor-key.js';
  * /api/execute (a typo must not silently drop input).
  * Server -> client: `started`, `compile` (compiled languages), `stdout`/`stderr` as the
  * output arrives, then `exit` and the socket closes; or `error` and the socket closes.
+ *
+ * A `start` with `terminal: { cols, rows }` runs the program on a pseudo-terminal (isatty
+ * is true; its stdin, stdout and stderr are the terminal): `stdin` is typed into the
+ * terminal, whose line discipline echoes it and makes Ctrl+C (\x03) an interrupt and
+ * Ctrl+D (\x04) an end of input (`stdin-eof` is one Ctrl+D); `resize` changes its window;
+ * everything the terminal shows comes back as `stdout`, with a terminal's \r\n line ends.
+ * Without `terminal` the program has pipes, as on /api/execute.
  * Clients ignore fields they do not know: the server may add some.
  */
 
@@ -35,6 +42,15 @@ export const LIVE_CLOSE = {
   internalError: 1011,
 } as const;
 
+/** The largest window a terminal may have, either side (the kernel keeps 16 bits of each). */
+export const MAX_TERMINAL_SIDE = 1000;
+const terminalSide = z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_TERMINAL_SIDE, `must be at most ${MAX_TERMINAL_SIDE}`);
+/** A terminal's window in characters. */
+export const terminalSizeSchema = z.strictObject({ cols: terminalSide, rows: terminalSide }, { error: 'must be an object { cols, rows }' });
+
+/** A terminal's window: columns and rows of characters. */
+export type TerminalSize = z.infer<typeof terminalSizeSchema>;
+
 export function liveClientMessageSchema(maxima: LimitMaxima) {
   return z.discriminatedUnion(
     'type',
@@ -43,12 +59,15 @@ export function liveClientMessageSchema(maxima: LimitMaxima) {
         type: z.literal('start'),
         /** the visitor's history key (a browser cannot set X-Runbox-Visitor on a WebSocket) */
         visitor: z.string({ error: 'must be a string' }).regex(VISITOR_KEY, 'must be 22 to 128 characters of A-Z, a-z, 0-9, - and _').optional(),
+        /** run on a pseudo-terminal of this window size */
+        terminal: terminalSizeSchema.optional(),
       }),
       z.strictObject({ type: z.literal('stdin'), data: z.string({ error: 'is required and must be a string' }) }),
+      terminalSizeSchema.extend({ type: z.literal('resize') }),
       z.strictObject({ type: z.literal('stdin-eof') }),
       z.strictObject({ type: z.literal('kill') }),
     ],
-    { error: 'must be one of start, stdin, stdin-eof, kill' },
+    { error: 'must be one of start, stdin, stdin-eof, resize, kill' },
   );
 }
 export type LiveClientMessage = z.infer<ReturnType<typeof liveClientMessageSchema>>;

@@ -16,6 +16,13 @@ export interface ConsoleHandle {
   /** Draws the unfinished lines still held (the run is over). */
   flush(): void;
   focus(): void;
+  /** The console's window in characters (a terminal run starts with it), once xterm has loaded. */
+  size(): TerminalSize | null;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
 }
 
 export interface LiveConsoleProps {
@@ -31,6 +38,16 @@ export interface LiveConsoleProps {
   onEndOfInput(): void;
   /** Ctrl+C without a selection: stop the program. */
   onInterrupt(): void;
+  /**
+   * The program runs on a pseudo-terminal: every key goes to it as it is pressed (the
+   * terminal's line discipline echoes, edits lines, makes Ctrl+C an interrupt and Ctrl+D an
+   * end of input), and output is drawn as a terminal draws it (stderr is in it, uncoloured).
+   */
+  terminal: boolean;
+  /** Keys for the terminal (terminal runs). */
+  onKeys(data: string): void;
+  /** The console's window changed size (terminal runs follow it). */
+  onResize(size: TerminalSize): void;
 }
 
 const COLORS: Record<Theme, { background: string; foreground: string; cursor: string; red: string; selectionBackground: string }> = {
@@ -87,6 +104,8 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
       terminal.current?.reset();
     },
     write(stream, text) {
+      // a terminal has drawn its lines already, whole or not, and has no colour for stderr
+      if (latest.current.terminal) return write(text);
       joiner.current.add(stream, text);
       clearTimeout(holdTimers.current[stream]);
       if (joiner.current.holds(stream)) {
@@ -101,6 +120,9 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
     },
     focus() {
       terminal.current?.focus();
+    },
+    size() {
+      return terminal.current ? { cols: terminal.current.cols, rows: terminal.current.rows } : null;
     },
   }));
 
@@ -139,9 +161,11 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
         return true;
       });
       term.onData((data) => typed(term, data));
+      // the event carries more than the size (colsChanged...): the protocol takes only the size
+      term.onResize(({ cols, rows }) => latest.current.onResize({ cols, rows }));
       terminal.current = term;
       for (const data of pending.current.splice(0)) term.write(data);
-      window.runboxConsole = { text: () => screenText(term), stderr: () => screenText(term, RED) };
+      window.runboxConsole = { text: () => screenText(term), stderr: () => screenText(term, RED), size: () => ({ cols: term.cols, rows: term.rows }) };
     });
     return () => {
       disposed = true;
@@ -158,9 +182,18 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
     if (terminal.current) terminal.current.options.theme = COLORS[theme];
   }, [theme]);
 
+  // a terminal's output has its own \r\n line ends, and a bare \n moves down only (full-screen programs rely on it)
+  useEffect(() => {
+    if (terminal.current) terminal.current.options.convertEol = !props.terminal;
+  }, [props.terminal]);
+
   /** The line discipline: what a keystroke (or a paste) does. */
   function typed(term: Terminal, data: string) {
     const { running, inputOpen, onInput, onEndOfInput, onInterrupt } = latest.current;
+    if (latest.current.terminal) {
+      if (running) latest.current.onKeys(data);
+      return;
+    }
     if (data.startsWith('\x1b')) return; // arrows, function keys: no line editing beyond Backspace
     if (!running) return;
     for (const ch of data) {
@@ -195,7 +228,7 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
   return (
     <>
       <p id={HELP_ID} className="visually-hidden">
-        Keys typed here go to the running program, Tab included. To leave the console press Esc, then Tab (or Shift+Tab).
+        Keys typed here go to the running program, Tab included (the program runs in a terminal unless input is given in the Input box). To leave the console press Esc, then Tab (or Shift+Tab).
       </p>
       <div className="console" ref={box} data-testid="console" aria-label="Console" />
     </>

@@ -95,9 +95,10 @@ const replaceQuestion = (languageName: string, what: string) => `Replace your cu
 /** Where a live run is: from Run to its result. */
 type RunPhase = 'idle' | 'starting' | 'compiling' | 'running';
 
-function phaseText(phase: Exclude<RunPhase, 'idle'>, inputOpen: boolean): string {
+function phaseText(phase: Exclude<RunPhase, 'idle'>, inputOpen: boolean, onTerminal: boolean): string {
   if (phase === 'starting') return 'Starting…';
   if (phase === 'compiling') return 'Compiling…';
+  if (onTerminal) return 'Running in a terminal: type in the console when the program asks (Enter sends a line, Ctrl+D ends the input, Ctrl+C interrupts, Stop ends it).';
   if (inputOpen) return 'Running: type in the console when the program asks for input (Enter sends a line, Ctrl+D ends the input, Ctrl+C stops).';
   return 'Running (its input is closed: empty the Input box to type input in the console instead). Ctrl+C in the console stops it.';
 }
@@ -122,6 +123,8 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [phase, setPhase] = useState<RunPhase>('idle');
   /** whether what the visitor types in the console goes to the running program */
   const [inputOpen, setInputOpen] = useState(false);
+  /** the run going on has a terminal (no input given in advance): keys go to it as typed */
+  const [onTerminal, setOnTerminal] = useState(false);
   /** the live run going on: Stop, input typed into the console */
   const liveRun = useRef<LiveRun | null>(null);
   const consoleRef = useRef<ConsoleHandle>(null);
@@ -278,6 +281,10 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     setPhase('starting');
     // input given in advance is all of it; else the console is the input
     setInputOpen(stdin === '');
+    // input given in advance goes through a pipe, byte for byte, as on /api/execute; a run
+    // the visitor types into gets a terminal, as programs that ask for input expect
+    const terminal = stdin === '' ? (consoleRef.current?.size() ?? { cols: 80, rows: 24 }) : undefined;
+    setOnTerminal(terminal !== undefined);
     consoleRef.current?.clear();
     consoleRef.current?.focus();
     // the output is where the eyes go next, also on a phone where it sits below the editor
@@ -288,7 +295,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       onCompiled: () => setPhase('running'),
       onOutput: (stream, text) => consoleRef.current?.write(stream, text),
       onNotice: setInputNotice,
-    });
+    }, terminal);
     liveRun.current = current;
     try {
       const { result: r, reason } = await current.done.finally(() => consoleRef.current?.flush());
@@ -496,7 +503,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
           )}
           {phase !== 'idle' && (
             <p className="live-status" role="status" data-testid="live-status">
-              {phaseText(phase, inputOpen)}
+              {phaseText(phase, inputOpen, onTerminal)}
             </p>
           )}
           {inputNotice && (
@@ -526,6 +533,9 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
                 liveRun.current?.endInput();
               }}
               onInterrupt={stop}
+              terminal={phase !== 'idle' && onTerminal}
+              onKeys={(data) => liveRun.current?.write(data)}
+              onResize={(size) => liveRun.current?.resize(size)}
             />
           </div>
         </section>

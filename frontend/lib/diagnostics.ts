@@ -119,7 +119,7 @@ export function runtimeDiagnostics(language: string, stderr: string, files: read
 
 /**
  * Where a run's or a verdict's failure points in the code: the compiler's messages, else the
- * crash trace (a run's stderr, or the first crashing test's for a verdict).
+ * crash trace (a run's stderr, or its stdout on a terminal, or the first crashing test's for a verdict).
  */
 export function diagnose(language: string, r: ExecuteResponse | JudgeResponse, files: readonly string[]): Diagnostic[] {
   if (r.status === 'compile_error') return compileDiagnostics(language, r.compile?.output ?? '', files);
@@ -127,5 +127,6 @@ export function diagnose(language: string, r: ExecuteResponse | JudgeResponse, f
     const crashed = r.tests.find((t) => t.status === 'runtime_error' && t.stderr);
     return crashed?.stderr ? runtimeDiagnostics(language, crashed.stderr, files) : [];
   }
-  return r.status === 'ok' ? [] : runtimeDiagnostics(language, r.stderr, files);
+  // a run on a terminal has one stream: its trace is in stdout, with a terminal's line ends
+  return r.status === 'ok' ? [] : runtimeDiagnostics(language, r.stderr || r.stdout.replace(/\r\n/g, '\n'), files);
 }

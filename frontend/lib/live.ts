@@ -1,4 +1,4 @@
-import { LIVE_PATH, liveServerMessageSchema, type LiveClientMessage } from '../../backend/src/live-protocol.js';
+import { LIVE_PATH, liveServerMessageSchema, type LiveClientMessage, type TerminalSize } from '../../backend/src/live-protocol.js';
 import { API_BASE, ApiError, type CompileResult, type ExecuteResponse, type ProgramInput } from './api.js';
 
 /** What a live run tells the page while it goes on. */
@@ -33,8 +33,14 @@ function liveUrl(): string {
 export class LiveRun {
   readonly done: Promise<LiveResult>;
   private readonly ws: WebSocket;
+  private readonly onTerminal: boolean;
 
-  constructor(input: ProgramInput, visitor: string | null, events: LiveEvents) {
+  /**
+   * With `terminal` (the console's size) the program runs on a pseudo-terminal: write()
+   * sends keys to it and resize() follows the console; without, it has pipes.
+   */
+  constructor(input: ProgramInput, visitor: string | null, events: LiveEvents, terminal?: TerminalSize) {
+    this.onTerminal = terminal !== undefined;
     this.ws = new WebSocket(liveUrl());
     this.done = new Promise<LiveResult>((resolve, reject) => {
       let opened = false;
@@ -43,7 +49,7 @@ export class LiveRun {
       this.ws.onopen = () => {
         opened = true;
         const program = input.files ? { files: input.files } : { code: input.code ?? '' };
-        this.send({ type: 'start', language: input.language, ...program, stdin: input.stdin, args: input.args, ...(visitor ? { visitor } : {}) });
+        this.send({ type: 'start', language: input.language, ...program, stdin: input.stdin, args: input.args, ...(visitor ? { visitor } : {}), ...(terminal ? { terminal } : {}) });
         if (input.stdin) this.endInput();
       };
       this.ws.onmessage = (event) => {
@@ -86,6 +92,11 @@ export class LiveRun {
   /** The end of the input (Ctrl+D). */
   endInput(): void {
     this.send({ type: 'stdin-eof' });
+  }
+
+  /** The console's new size, for a program on a terminal. */
+  resize(size: TerminalSize): void {
+    if (this.onTerminal) this.send({ type: 'resize', ...size });
   }
 
   /** Stops the program; `done` still settles, with the status `killed`. */

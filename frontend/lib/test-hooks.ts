@@ -11,8 +11,8 @@ declare global {
      * instead ("typescript": Monaco's TypeScript worker).
      */
     runboxEditor?: { markers(owner?: string): { line: number; message: string }[] };
-    /** What the console shows: all of it, and only what is drawn in the stderr colour. */
-    runboxConsole?: { text(): string; stderr(): string };
+    /** What the console shows: all of it, and only what is drawn in the stderr colour; its window in characters. */
+    runboxConsole?: { text(): string; stderr(): string; size(): { cols: number; rows: number } };
   }
 }
 

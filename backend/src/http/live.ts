@@ -16,6 +16,7 @@ import type { AppDeps } from './app.js';
 import { HttpError } from './errors.js';
 import { keepSubmission } from './history-routes.js';
 import { LiveStdin } from './live-stdin.js';
+import { TerminalInput } from '../sandbox/terminal-input.js';
 import { bodyLimitBytes, checkSizes, limitMaxima, parseBody, programOf, resolveLanguage, runRequest } from './validate.js';
 import { visitorKey } from './visitor.js';
 import { describeRoute, errors, jsonBody, quotaHeaders } from './openapi/registry.js';
@@ -145,9 +146,11 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
     summary: 'Live run (WebSocket)',
     description:
       'Upgrade to a WebSocket (ws:// or wss://). One connection runs one program. Every message is JSON text: the client sends LiveClientMessage ' +
-      '(start first and once, then stdin, stdin-eof, kill), the server LiveServerMessage (started, compile, stdout, stderr, then exit or error, then it closes: ' +
+      '(start first and once, then stdin, stdin-eof, resize, kill), the server LiveServerMessage (started, compile, stdout, stderr, then exit or error, then it closes: ' +
       '1000 done, 1001 shutting down, 1003 binary message, 1008 protocol error, 1009 too big, 1011 server fault). A browser page must be of this origin ' +
-      "or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. The API key goes in the upgrade's headers: " +
+      "or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. start's terminal { cols, rows } runs the program on a " +
+      'pseudo-terminal (isatty true; stdin is typed into it, Ctrl+C and Ctrl+D work as in a terminal, resize changes its window, all it shows comes as stdout); ' +
+      "without it the program has pipes. The API key goes in the upgrade's headers: " +
       "the connection is one run of its caller's quotas (refused 401 or 429 before any WebSocket exists). Without an upgrade this answers 426.",
     tags: ['runs'],
     requestParams: { header: z.object({ Upgrade: z.literal('websocket'), Connection: z.string().meta({ description: 'Upgrade' }) }) },
@@ -321,8 +324,8 @@ interface SessionContext {
  */
 class LiveSession {
   private phase: 'waiting' | 'running' | 'over' = 'waiting';
-  /** the program's stdin: a pipe it reads while the run goes on */
-  private readonly input: LiveStdin;
+  /** the program's stdin: a pipe (or a terminal) it reads while the run goes on; made with the start */
+  private input: LiveStdin | null = null;
   /** everything the program was given, kept with the run in the visitor's history */
   private inputText = '';
   private inputBytes = 0;
@@ -342,7 +345,6 @@ class LiveSession {
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     ws.on('error', () => undefined); // a broken connection ends in 'close' as well
     ws.on('close', () => this.abandon());
-    this.input = new LiveStdin(ws, context.deps.config.liveStdinBufferKb);
     this.startTimer = setTimeout(() => this.notStarted(), context.deps.config.liveStartTimeoutMs);
     this.idleTimer = setTimeout(() => this.idle(), context.deps.config.liveIdleMs);
     this.stopPinging = keepAlive(ws);
@@ -373,7 +375,10 @@ class LiveSession {
       case 'stdin':
         return this.feed(message.data);
       case 'stdin-eof':
-        return void this.input.end();
+        return void this.input!.end();
+      case 'resize':
+        if (!(this.input!.input instanceof TerminalInput)) return this.send({ type: 'error', field: 'type', message: 'resize is for a run started with terminal: this one has pipes' });
+        return this.input!.resize({ cols: message.cols, rows: message.rows });
       case 'kill':
         return this.stop.abort(new RunStop('killed', 'stopped by the client'));
     }
@@ -393,13 +398,14 @@ class LiveSession {
       return this.refuse(err);
     }
     this.phase = 'running';
+    this.input = new LiveStdin(this.ws, deps.config.liveStdinBufferKb, start.terminal);
     clearTimeout(this.startTimer);
     this.idleTimer.refresh();
     if (start.stdin) this.feed(start.stdin);
     const hooks = liveHooks((message) => this.send(message));
     let result: ExecuteResponse;
     try {
-      result = await this.slot.execute(runRequest(start, language, program, this.input.stream, maxima), {
+      result = await this.slot.execute(runRequest(start, language, program, this.input.input, maxima), {
         ...hooks,
         // waiting for a user and compiling are the server's time, not the program's idling
         onStarted: (id) => {
@@ -438,10 +444,10 @@ class LiveSession {
     if (this.inputBytes + bytes > capKb * 1024) {
       return this.send({ type: 'error', field: 'stdin', message: `stdin may total at most ${capKb} KiB: this input was refused` });
     }
-    if (this.input.stream.writableEnded) return this.send({ type: 'error', field: 'stdin', message: 'stdin was closed (stdin-eof): this input was refused' });
+    if (!this.input!.open) return this.send({ type: 'error', field: 'stdin', message: 'stdin was closed (stdin-eof): this input was refused' });
     this.inputBytes += bytes;
     this.inputText += data;
-    this.input.write(data);
+    this.input!.write(data);
   }
 
   private notStarted(): void {
@@ -501,6 +507,6 @@ class LiveSession {
     clearTimeout(this.idleTimer);
     this.stopPinging();
     if (!this.stop.signal.aborted) this.stop.abort(new RunStop('killed', 'the client went away'));
-    this.input.close();
+    this.input?.close();
   }
 }

@@ -12,6 +12,7 @@ import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
 import { compiledSources, programBytes, type AnyProgram } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
+import { TerminalInput } from '../sandbox/terminal-input.js';
 import { copyWorkspaceFile, makeWorkspaceDir, readWorkspaceFiles, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
@@ -39,8 +40,11 @@ export interface CompileLimits {
 export interface RunRequest {
   language: LanguageSpec;
   program: AnyProgram;
-  /** Input given in advance (text or bytes), or a stream fed while the program runs (a live run). */
-  stdin: string | Buffer | Readable;
+  /**
+   * Input given in advance (text or bytes), or a stream fed while the program runs (a live
+   * run), or a terminal's input (a live run on a pseudo-terminal; the compile keeps pipes).
+   */
+  stdin: string | Buffer | Readable | TerminalInput;
   args: readonly string[];
   limits: RunLimits;
   /** Lower compile limits than the server's; each missing one is the server's. */
@@ -444,6 +448,7 @@ function logRun(logger: Logger, r: ExecuteResponse, req: RunRequest, timings: { 
     files: req.program.files.length,
     codeBytes: programBytes(req.program),
     stdinBytes: typeof req.stdin === 'string' || Buffer.isBuffer(req.stdin) ? Buffer.byteLength(req.stdin) : null,
+    terminal: req.stdin instanceof TerminalInput,
     outputBytes: Buffer.byteLength(r.output),
     truncated: r.truncated,
     processLimitHit: r.processLimitHit,

@@ -6,6 +6,7 @@ import { accountFiles, jailRootArgs, type JailRootPlan } from './jail-root.js';
 import type { JailLauncher, JailProcess } from './jail-launcher.js';
 import { watchCpu } from './cpu-watchdog.js';
 import { OutputCollector, type OutputChunk } from './output.js';
+import { TerminalInput } from './terminal-input.js';
 import type { RunUser } from './users.js';
 
 /**
@@ -68,9 +69,11 @@ export interface JailRun {
   env?: Readonly<Record<string, string>>;
   /**
    * Input given in advance, text or bytes (the program sees a regular file, as after `< file`),
-   * or a stream fed while the program runs (the program sees a pipe; ending the stream is EOF).
+   * or a stream fed while the program runs (the program sees a pipe; ending the stream is EOF),
+   * or a terminal's input (the program runs on a pseudo-terminal: its stdin, stdout and
+   * stderr, everything it writes coming back as stdout).
    */
-  stdin: string | Buffer | Readable;
+  stdin: string | Buffer | Readable | TerminalInput;
   limits: JailLimits;
   onOutput?: (chunk: OutputChunk) => void;
   /** The output's bytes as they came (up to the cap), for a caller that needs what text decoding loses. */
@@ -133,6 +136,13 @@ function envFields(env: Readonly<Record<string, string>>): string[] {
   const entries = Object.entries(env);
   for (const [name] of entries) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new JailSetupError(`bad variable name ${JSON.stringify(name)}`);
   return [String(entries.length), ...entries.map(([name, value]) => `${name}=${value}`)];
+}
+
+/** How the launcher gives the program its input: a file, a pipe, or a terminal of this size. */
+function stdinMode(stdin: JailRun['stdin']): string {
+  if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) return 'file';
+  if (stdin instanceof TerminalInput) return `tty:${stdin.size.cols}x${stdin.size.rows}`;
+  return 'pipe';
 }
 
 const PREPARE_TIMEOUT_MS = 15000;
@@ -261,7 +271,7 @@ export class Jail {
         String(limits.openFiles),
         String(this.user.uid),
         String(this.user.gid),
-        typeof run.stdin === 'string' || Buffer.isBuffer(run.stdin) ? 'file' : 'pipe',
+        stdinMode(run.stdin),
         String(run.command.length),
         ...run.command,
         ...envFields(run.env ?? {}),
@@ -270,6 +280,7 @@ export class Jail {
       const started = performance.now();
       this.proc.control.end(fields.map((f) => `${f}\0`).join(''));
       if (typeof run.stdin === 'string' || Buffer.isBuffer(run.stdin)) this.proc.stdin.end(run.stdin);
+      else if (run.stdin instanceof TerminalInput) run.stdin.stream.pipe(this.proc.stdin);
       else run.stdin.pipe(this.proc.stdin);
       const wallTimer = setTimeout(() => this.kill('timeout'), limits.wallMs);
       // the CPU limit of the whole run (all processes and threads); RLIMIT_CPU above is per process, in seconds

@@ -1,3 +1,4 @@
+import type { PassThrough } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import type { CompileResult, ExecuteResponse } from '../../protocol.js';
 import { RunStop } from '../../runs/run.js';
@@ -122,7 +123,7 @@ class PistonSession {
     try {
       const body = parsePistonRequest(message);
       // a key's caps lower the maxima: a limit asked above them is refused as one above the server's
-      job = pistonJob(body, runtimes, deps.config, cappedMaxima(this.admission.caller, limitMaxima(deps.config, deps.config.liveTimeMs)), this.input.stream);
+      job = pistonJob(body, runtimes, deps.config, cappedMaxima(this.admission.caller, limitMaxima(deps.config, deps.config.liveTimeMs)), this.input.input as PassThrough) // Piston's runs have pipes, never a terminal;
     } catch (err) {
       return this.fail(err instanceof PistonError ? err.message : 'the run failed inside the server');
     }
