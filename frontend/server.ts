@@ -83,6 +83,9 @@ function proxyLive(req: IncomingMessage, socket: Duplex, head: Buffer, pathname:
   };
   const forwarded = req.headers['x-forwarded-for'];
   if (forwarded) headers['x-forwarded-for'] = String(forwarded);
+  // the API tells a browser (one with an Origin) why it turned a connection away over the
+  // WebSocket itself, since a page never sees a refused upgrade's answer
+  if (origin !== undefined) headers.origin = origin;
   for (const name of ['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']) {
     const value = req.headers[name];
     if (typeof value === 'string') headers[name] = value;

@@ -201,6 +201,15 @@ describe('one server on SQLite', () => {
     expect(Number(over.headers.get('retry-after'))).toBeLessThanOrEqual(60);
     expect(over.headers.get('ratelimit-policy')).toBe('3;w=60');
     expect(over.json.message).toMatch(/3 runs per minute/);
+    // a live run: a plain client is refused at the upgrade; a browser, never shown that
+    // answer, gets the WebSocket, the same words in an error, and a close (try again later)
+    expect(await liveRefusal(server.url, bearer(key))).toMatchObject({ status: 429, body: { quota: 'rate', limit: 3 } });
+    const browser = await LiveClient.open(server.url, { headers: { ...bearer(key), origin: server.url } });
+    const told = (await browser.waitFor((m) => m.type === 'error')).message as { status?: number; quota?: string; retryAfter?: number; message: string };
+    expect(told).toMatchObject({ type: 'error', status: 429, quota: 'rate', message: expect.stringMatching(/3 runs per minute/) });
+    expect(told.retryAfter).toBeGreaterThan(0);
+    expect(told.retryAfter).toBeLessThanOrEqual(60);
+    expect(await browser.closed).toEqual({ code: 1013, reason: 'Too many requests' });
     // a refused request is not counted as a run, and other keys are not affected
     const usage = await httpRequest(`${server.url}/api/admin/keys/${key.slice(4, 20)}/usage`, 'GET', undefined, admin);
     expect(usage.json.total.runs).toBe(3);

@@ -61,6 +61,10 @@ describe('the start timeout, the idle limit and the stdin cap', () => {
   test('connections that never start a run hold the live slots only until the start timeout', async () => {
     const held = [await LiveClient.open(url()), await LiveClient.open(url())];
     await expect(LiveClient.open(url())).rejects.toMatchObject({ status: 503 });
+    // a browser's page is told over the WebSocket, which it can read (it cannot read a 503)
+    const browser = await LiveClient.open(url(), { headers: { origin: url() } });
+    expect((await browser.waitFor((m) => m.type === 'error')).message).toMatchObject({ status: 503, retryAfter: 10, message: expect.stringMatching(/live/) });
+    expect((await browser.closed).code).toBe(1013);
     for (const live of held) {
       expect((await live.waitFor((m) => m.type === 'error')).message).toEqual({ type: 'error', message: 'no start message within 2 s' });
       expect(await live.closed).toEqual({ code: 1008, reason: 'no start in time' });

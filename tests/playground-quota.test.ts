@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { PlaygroundBrowser, runAndWait } from './helpers/browser.js';
 import { findLeftovers, NOTHING_LEFT } from './helpers/leftovers.js';
 import { freePort } from './helpers/net.js';
 import { killServerProcesses, startServerProcess, stopServerProcess, type ServerProcess } from './helpers/server-process.js';
@@ -15,6 +16,7 @@ import { killServerProcesses, startServerProcess, stopServerProcess, type Server
 let api: ServerProcess;
 let playground: ChildProcess;
 let playgroundPort: number;
+let browser: PlaygroundBrowser | undefined;
 
 beforeAll(async () => {
   api = await startServerProcess({ RUNBOX_ANON_RUNS_PER_MINUTE: '2', RUNBOX_ANON_CONCURRENT_RUNS: '0', RUNBOX_ANON_RUNS_PER_DAY: '0', RUNBOX_TRUST_PROXY: '127.0.0.1', RUNBOX_USER_POOL: '1' });
@@ -35,6 +37,7 @@ afterAll(async () => {
   // SIGTERM first, as an operator stops it: the server deletes its pooled users itself (a
   // SIGKILL left them for the next untagged server's sweep, and a tagged suite in between
   // counted them as its own leftovers)
+  await browser?.close();
   if (api) await stopServerProcess(api);
   await killServerProcesses();
   expect(await findLeftovers()).toEqual(NOTHING_LEFT);
@@ -69,4 +72,23 @@ describe('anonymous quotas through the playground', () => {
     // another visitor is not held up by the first one's runs
     expect((await runFrom('127.0.0.3')).body.status).toBe('ok');
   }, 60000);
+});
+
+describe('a live run over the quota, in the playground', () => {
+  test('the console run says which quota and how long to wait (a browser never sees the upgrade refused)', async () => {
+    // the windows are whole minutes: three runs straddling a minute's end would all be let in
+    const secondsLeft = 60 - new Date().getUTCSeconds();
+    if (secondsLeft < 20) await new Promise((r) => setTimeout(r, secondsLeft * 1000 + 500));
+    // Chromium comes from 127.0.0.1: a visitor of its own to the API behind the playground
+    browser = await PlaygroundBrowser.start(api.url);
+    const page = await browser.openPage();
+    await page.evaluate(() => window.runbox!.setCode('print("in")'));
+    for (let i = 0; i < 2; i++) {
+      await runAndWait(page);
+      expect(await page.locator('[data-testid="status-badge"]').innerText()).toBe('Success');
+    }
+    await runAndWait(page);
+    expect(await page.getByTestId('api-error').innerText()).toMatch(/^Too many runs in a short time \(the rate quota\)\. Wait \d+ s and run again\.$/);
+    await page.context().close();
+  }, 120000);
 });

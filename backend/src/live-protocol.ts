@@ -36,6 +36,8 @@ export const LIVE_CLOSE = {
   unsupportedData: 1003,
   /** a message that breaks the protocol; `error` says how */
   protocolError: 1008,
+  /** a browser's connection refused for a quota or a full server: `error` says how long to wait */
+  tryAgainLater: 1013,
   /** a message over the size limit */
   tooBig: 1009,
   /** the server failed; `error` says so */
@@ -81,7 +83,18 @@ export const liveServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stderr'), data: z.string() }),
   /** the same object /api/execute answers; `reason` says why the server stopped the run, when it did */
   z.object({ type: z.literal('exit'), result: executeResponseSchema, reason: z.string().optional() }),
-  /** `field` names the part of the client's message that was refused */
-  z.object({ type: z.literal('error'), message: z.string(), field: z.string().optional() }),
+  /**
+   * `field` names the part of the client's message that was refused. A browser's connection
+   * refused before its run (a quota, a bad key, a full server) is told so here, with the
+   * HTTP `status` other clients get at the upgrade, the `quota` and `retryAfter` seconds.
+   */
+  z.object({
+    type: z.literal('error'),
+    message: z.string(),
+    field: z.string().optional(),
+    status: z.number().int().optional(),
+    quota: z.string().optional(),
+    retryAfter: z.number().optional(),
+  }),
 ]);
 export type LiveServerMessage = z.infer<typeof liveServerMessageSchema>;

@@ -103,9 +103,22 @@ function waitWords(seconds: number | undefined): string {
 }
 
 function describeFailure(res: Response, body: Partial<ErrorResponse> | null): ApiError {
+  const retry = Number(res.headers.get('retry-after'));
+  return describeRefusal(res.status, body as RefusalBody | null, Number.isFinite(retry) && retry > 0 ? retry : undefined);
+}
+
+/** What a refusal says of itself (an ErrorResponse's fields the page puts in words). */
+type RefusalBody = Partial<Pick<ErrorResponse, 'error' | 'message' | 'field' | 'retryAfter'>> & { quota?: string };
+
+/**
+ * A refusal in words for the person at the keyboard: an HTTP answer's, or a live run's
+ * (a browser's WebSocket refused for a quota or a full server says the same in an `error`).
+ */
+export function describeRefusal(status: number, body: RefusalBody | null, retryAfter?: number): ApiError {
   const detail = body?.message ? `: ${body.message}` : '';
   const field = typeof body?.field === 'string' ? body.field : null;
-  switch (res.status) {
+  const wait = body?.retryAfter ?? retryAfter;
+  switch (status) {
     case 400:
       return new ApiError(`${body?.error ?? 'Invalid request'}${detail}`, 400, field);
     case 404:
@@ -113,16 +126,14 @@ function describeFailure(res: Response, body: Partial<ErrorResponse> | null): Ap
     case 413:
       return new ApiError(`Too large${detail || ': the code or input is over the size limit'}`, 413, field);
     case 429:
-      return new ApiError(`Too many runs in a short time${body?.quota ? ` (the ${body.quota} quota)` : ''}. ${waitWords(body?.retryAfter ?? Number(res.headers.get('retry-after')))}`, 429);
+      return new ApiError(`Too many runs in a short time${body?.quota ? ` (the ${body.quota} quota)` : ''}. ${waitWords(wait)}`, 429);
     case 502:
       return new ApiError('Cannot reach the runbox server. Check that it is running and try again.', 502);
     case 503:
-    case 504: {
-      const retry = res.headers.get('retry-after');
-      return new ApiError(`The server is busy${retry ? `; try again in ${retry} s` : '; try again shortly'}.`, res.status);
-    }
+    case 504:
+      return new ApiError(`The server is busy${wait ? `; try again in ${wait} s` : '; try again shortly'}.`, status);
     default:
-      return new ApiError(`Unexpected answer from the server (HTTP ${res.status})${detail}.`, res.status);
+      return new ApiError(`Unexpected answer from the server (HTTP ${status})${detail}.`, status);
   }
 }
 

@@ -1,5 +1,5 @@
 import { LIVE_PATH, liveServerMessageSchema, type LiveClientMessage, type TerminalSize } from '../../backend/src/live-protocol.js';
-import { API_BASE, ApiError, type CompileResult, type ExecuteResponse, type ProgramInput } from './api.js';
+import { API_BASE, ApiError, describeRefusal, type CompileResult, type ExecuteResponse, type ProgramInput } from './api.js';
 
 /** What a live run tells the page while it goes on. */
 export interface LiveEvents {
@@ -46,6 +46,8 @@ export class LiveRun {
       let opened = false;
       let outcome: LiveResult | null = null;
       let refusal: string | null = null;
+      /** the connection was turned away before the run: the server's words for it, as for a fetch */
+      let turnedAway: ApiError | null = null;
       this.ws.onopen = () => {
         opened = true;
         const program = input.files ? { files: input.files } : { code: input.code ?? '' };
@@ -72,11 +74,13 @@ export class LiveRun {
           case 'error':
             // input the server refused is a notice; anything else ends the connection next
             if (parsed.field === 'stdin') return events.onNotice?.(parsed.message);
+            if (parsed.status !== undefined) turnedAway = describeRefusal(parsed.status, parsed);
             refusal = parsed.message;
         }
       };
       this.ws.onclose = () => {
         if (outcome) return resolve(outcome);
+        if (turnedAway) return reject(turnedAway);
         if (refusal) return reject(new ApiError(`The run was refused: ${refusal}`));
         if (opened) return reject(new ApiError('The connection to the server was lost; the run was stopped.'));
         void whyRefused().then((message) => reject(new ApiError(message)));

@@ -151,7 +151,8 @@ export function streamRoutes(deps: AppDeps, requireJson: express.RequestHandler)
       "or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. start's terminal { cols, rows } runs the program on a " +
       'pseudo-terminal (isatty true; stdin is typed into it, Ctrl+C and Ctrl+D work as in a terminal, resize changes its window, all it shows comes as stdout); ' +
       "without it the program has pipes. The API key goes in the upgrade's headers: " +
-      "the connection is one run of its caller's quotas (refused 401 or 429 before any WebSocket exists). Without an upgrade this answers 426.",
+      "the connection is one run of its caller's quotas (refused 401 or 429 before any WebSocket exists; a browser, which is never shown that answer, " +
+      'gets the WebSocket, an error { message, status, quota?, retryAfter? }, then a close: 1013 for 429 and 503, 1008 otherwise). Without an upgrade this answers 426.',
     tags: ['runs'],
     requestParams: { header: z.object({ Upgrade: z.literal('websocket'), Connection: z.string().meta({ description: 'Upgrade' }) }) },
     responses: {
@@ -207,6 +208,22 @@ export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: rea
     for (const [name, value] of Object.entries(upgradeHeaders.get(req) ?? {})) lines.push(`${name}: ${value}`);
   });
 
+  /**
+   * Turns a connection away. A browser is never shown an upgrade's answer (its page sees only
+   * that the WebSocket failed), so a page of an allowed origin gets the WebSocket, told why in
+   * an `error` (with the HTTP status, the quota and how long to wait), then closed at once;
+   * other clients get the plain HTTP answer.
+   */
+  const refuse = (req: IncomingMessage, socket: Duplex, head: Buffer, status: number, body: ErrorResponse, headers: Record<string, string> = {}) => {
+    if (req.headers.origin === undefined) return refuseUpgrade(socket, status, body, headers);
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      const retryAfter = Number(headers['Retry-After']);
+      const quota = (body as { quota?: unknown }).quota;
+      sendOpen(ws, { type: 'error', message: body.message ?? body.error, status, ...(typeof quota === 'string' ? { quota } : {}), ...(retryAfter > 0 ? { retryAfter } : {}) });
+      ws.close(status === 429 || status === 503 ? LIVE_CLOSE.tryAgainLater : LIVE_CLOSE.protocolError, body.error);
+    });
+  };
+
   /** Who calls and whether its quotas let one more run in; then a live slot, then the WebSocket. */
   const letIn = async (req: IncomingMessage, socket: Duplex, head: Buffer, open: LiveSocketRoute['open']) => {
     let admission: LiveAdmission;
@@ -214,9 +231,9 @@ export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: rea
       const caller = await identify(req.headers, clientAddress(req, config), deps);
       admission = { caller, ticket: await admitCaller(deps, caller) };
     } catch (err) {
-      if (err instanceof HttpError) return refuseUpgrade(socket, err.status, err.body, err.headers);
+      if (err instanceof HttpError) return refuse(req, socket, head, err.status, err.body, err.headers);
       deps.logger.error('live run admission failed', { error: (err as Error)?.message });
-      return refuseUpgrade(socket, 500, { error: 'Internal error' });
+      return refuse(req, socket, head, 500, { error: 'Internal error' });
     }
     if (socket.destroyed) return void admission.ticket.finish(); // gone while its quotas were counted
     let slot: LiveSlot;
@@ -226,11 +243,11 @@ export function attachLiveSocket(server: Server, deps: AppDeps, otherRoutes: rea
       void admission.ticket.finish();
       if (err instanceof LiveRunsFullError) {
         refused('live_full');
-        return refuseUpgrade(socket, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
+        return refuse(req, socket, head, 503, { error: 'Too many live runs', message: err.message }, { 'Retry-After': '10' });
       }
       if (err instanceof ShuttingDownError) {
         refused('shutting_down');
-        return refuseUpgrade(socket, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
+        return refuse(req, socket, head, 503, { error: 'Shutting down', message: 'the server is restarting; try again shortly' }, { 'Retry-After': '5' });
       }
       throw err;
     }

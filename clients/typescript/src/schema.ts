@@ -214,7 +214,7 @@ export interface paths {
         };
         /**
          * Live run (WebSocket)
-         * @description Upgrade to a WebSocket (ws:// or wss://). One connection runs one program. Every message is JSON text: the client sends LiveClientMessage (start first and once, then stdin, stdin-eof, resize, kill), the server LiveServerMessage (started, compile, stdout, stderr, then exit or error, then it closes: 1000 done, 1001 shutting down, 1003 binary message, 1008 protocol error, 1009 too big, 1011 server fault). A browser page must be of this origin or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. start's terminal { cols, rows } runs the program on a pseudo-terminal (isatty true; stdin is typed into it, Ctrl+C and Ctrl+D work as in a terminal, resize changes its window, all it shows comes as stdout); without it the program has pipes. The API key goes in the upgrade's headers: the connection is one run of its caller's quotas (refused 401 or 429 before any WebSocket exists). Without an upgrade this answers 426.
+         * @description Upgrade to a WebSocket (ws:// or wss://). One connection runs one program. Every message is JSON text: the client sends LiveClientMessage (start first and once, then stdin, stdin-eof, resize, kill), the server LiveServerMessage (started, compile, stdout, stderr, then exit or error, then it closes: 1000 done, 1001 shutting down, 1003 binary message, 1008 protocol error, 1009 too big, 1011 server fault). A browser page must be of this origin or RUNBOX_CORS_ORIGINS (else 403); the history key goes in start's visitor field. start's terminal { cols, rows } runs the program on a pseudo-terminal (isatty true; stdin is typed into it, Ctrl+C and Ctrl+D work as in a terminal, resize changes its window, all it shows comes as stdout); without it the program has pipes. The API key goes in the upgrade's headers: the connection is one run of its caller's quotas (refused 401 or 429 before any WebSocket exists; a browser, which is never shown that answer, gets the WebSocket, an error { message, status, quota?, retryAfter? }, then a close: 1013 for 429 and 503, 1008 otherwise). Without an upgrade this answers 426.
          */
         get: operations["liveRun"];
         put?: never;
@@ -1652,6 +1652,9 @@ export interface components {
             type: "error";
             message: string;
             field?: string;
+            status?: number;
+            quota?: string;
+            retryAfter?: number;
         };
         LiveClientMessage: {
             language: string;
