@@ -162,6 +162,16 @@ describe('the front door', () => {
     const exit = await client.exit();
     expect(exit.result).toMatchObject({ status: 'ok', exitCode: 0 });
     expect(client.text('stdout')).toContain('hello runbox');
+
+    // on a terminal, in the container's jails as on the host: its own devpts, the prompt
+    // before any input, the line discipline's echo
+    const tty = await LiveClient.open(base, { ca });
+    tty.send({ type: 'start', language: 'python', code: 'import os, sys\nprint(sys.stdin.isatty(), os.ttyname(0), os.listdir("/dev/pts"))\nname = input("name? ")\nprint("hello " + name)', terminal: { cols: 90, rows: 30 } });
+    await tty.waitForOutput('name? ');
+    tty.send({ type: 'stdin', data: 'tty\r' });
+    const ttyExit = await tty.exit();
+    expect(ttyExit.result).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(tty.text('stdout')).toMatch(/^True \/dev\/pts\/0 \['(0|ptmx)', '(0|ptmx)'\]\r\nname\? tty\r\nhello tty\r\n$/);
   });
 
   test('plain HTTP redirects to the HTTPS port compose publishes', async () => {
