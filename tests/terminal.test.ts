@@ -129,6 +129,29 @@ describe('the terminal is no way out', () => {
     expect(exit.result.stdout).toContain('bye');
   }, 60000);
 
+  test('a background process writing on after the program exited is killed with the jail, not waited for', async () => {
+    const exit = await (await onTerminal('bash', '(trap "" HUP; while true; do printf .; sleep 0.01; done) & sleep 0.2; echo bye')).exit(30000);
+    expect(exit.result).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(exit.result.timeMs).toBeLessThan(5000);
+    expect(exit.result.stdout).toContain('bye');
+  }, 60000);
+
+  test('a program that closes its terminal and opens /dev/tty again is still heard and still read', async () => {
+    const code = 'exec 0<&- 1>&- 2>&-\nsleep 0.5\nexec </dev/tty >/dev/tty 2>&1\necho again\nread line\necho "got $line"\n';
+    const client = await onTerminal('bash', code);
+    await client.waitForOutput('again', 10000);
+    client.send({ type: 'stdin', data: 'more\r' });
+    const exit = await client.exit(10000);
+    expect(exit.result.status).toBe('ok');
+    expect(client.text()).toContain('got more');
+  }, 60000);
+
+  test('no pseudo-terminal of its own: ptmx is closed to the program, with a terminal or pipes', async () => {
+    const code = 'try:\n    open("/dev/ptmx", "rb+")\n    print("opened")\nexcept OSError as e:\n    print("refused", e.errno)\n';
+    expect((await (await onTerminal('python', code)).exit()).result.stdout).toBe('refused 13\r\n');
+    expect((await server().execute({ language: 'python', code })).stdout).toBe('refused 13\n');
+  }, 60000);
+
   test('a program flooding its terminal ends at the output cap, the server unharmed', async () => {
     const client = await onTerminal('bash', 'yes flood');
     const exit = await client.exit(30000);

@@ -8,6 +8,7 @@ import { accountFiles, jailRootArgs, planJailRoot } from '../backend/src/sandbox
 import { loadLanguages } from '../backend/src/languages/load.js';
 import { forksRefused } from '../backend/src/sandbox/cgroups.js';
 import { OutputCollector } from '../backend/src/sandbox/output.js';
+import { TerminalInput } from '../backend/src/sandbox/terminal-input.js';
 import { isRunUserName, runUserName } from '../backend/src/sandbox/users.js';
 import { ID_PATTERN, newId } from '../backend/src/store/ids.js';
 import { partsInside } from '../backend/src/util/fs.js';
@@ -58,6 +59,45 @@ describe('ids', () => {
     expect(ids.every((id) => ID_PATTERN.test(id))).toBe(true);
     expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe("a terminal's input frames", () => {
+  /** The frames written so far: [type, payload]. */
+  function frames(input: TerminalInput): [string, Buffer][] {
+    const all: Buffer[] = [];
+    let chunk: Buffer | null;
+    while ((chunk = input.stream.read() as Buffer | null) !== null) all.push(chunk);
+    const bytes = Buffer.concat(all);
+    const out: [string, Buffer][] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const length = bytes.readUInt32BE(at + 1);
+      out.push([bytes.toString('latin1', at, at + 1), bytes.subarray(at + 5, at + 5 + length)]);
+      at += 5 + length;
+    }
+    return out;
+  }
+
+  test('input goes in frames of at most 64 KiB, whole and in order', () => {
+    const input = new TerminalInput({ cols: 80, rows: 24 }, 1024 * 1024);
+    const typed = Buffer.alloc(200 * 1024, 'abc');
+    input.write(typed);
+    const got = frames(input);
+    expect(got.map(([type, data]) => [type, data.length])).toEqual([['d', 65536], ['d', 65536], ['d', 65536], ['d', 8192]]);
+    expect(Buffer.concat(got.map(([, data]) => data)).equals(typed)).toBe(true);
+  });
+
+  test('resizes while input waits unread hold only the latest size, sent once the input is taken', async () => {
+    const input = new TerminalInput({ cols: 80, rows: 24 }, 16);
+    expect(input.write('x'.repeat(100_000))).toBe(false); // past the readable side's 16 KiB too
+    const waiting = input.stream.writableLength;
+    for (let i = 1; i <= 10000; i++) input.resize({ cols: (i % 900) + 1, rows: 40 });
+    expect(input.stream.writableLength).toBe(waiting);
+    const got = frames(input);
+    await new Promise((resolve) => setImmediate(resolve)); // 'drain' comes once the data was read
+    got.push(...frames(input));
+    const sizes = got.filter(([type]) => type === 'w').map(([, data]) => [data.readUInt16BE(0), data.readUInt16BE(2)]);
+    expect(sizes).toEqual([[(10000 % 900) + 1, 40]]);
   });
 });
 

@@ -590,8 +590,6 @@ static int feed_terminal(int master) {
   return 1;
 }
 
-static void drain_terminal(int master, int quiet_ms);
-
 /* Relays until the program has exited; returns its wait status. */
 static int relay(pid_t program, int master) {
   sigset_t chld;
@@ -604,19 +602,23 @@ static int relay(pid_t program, int master) {
   set_nonblocking(STDOUT_FILENO, 1);
   static char output[65536];
   size_t output_len = 0, output_off = 0;
-  int input_open = 1, terminal_open = 1, status = 0;
+  /* held: some process has the terminal open (a read of the master gives EIO when none has) */
+  int input_open = 1, held = 1, status = 0;
   for (;;) {
     pid_t pid = waitpid(program, &status, WNOHANG);
     if (pid == program) break;
     if (pid < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
-    int input_waits = input_off < input_len;
+    int input_waits = input_off < input_len, output_waits = output_off < output_len;
+    /* The master is watched only while nothing waits to go out: with its last holder gone
+       it reports POLLHUP whatever is asked, and watching it then would spin the loop. While
+       no one holds it, it is read again every 100 ms: the program may open /dev/tty anew. */
     struct pollfd fds[4] = {
         {.fd = input_open && !input_waits ? STDIN_FILENO : -1, .events = POLLIN},
-        {.fd = terminal_open ? master : -1, .events = (output_off == output_len ? POLLIN : 0) | (input_waits ? POLLOUT : 0)},
-        {.fd = output_off < output_len ? STDOUT_FILENO : -1, .events = POLLOUT},
+        {.fd = held && !output_waits ? master : -1, .events = POLLIN | (input_waits ? POLLOUT : 0)},
+        {.fd = output_waits ? STDOUT_FILENO : -1, .events = POLLOUT},
         {.fd = sfd, .events = POLLIN},
     };
-    if (poll(fds, 4, -1) < 0) {
+    if (poll(fds, 4, held ? -1 : 100) < 0) {
       if (errno == EINTR) continue;
       die("poll: %s", strerror(errno));
     }
@@ -631,31 +633,23 @@ static int relay(pid_t program, int master) {
       else if (n == 0 || (errno != EAGAIN && errno != EINTR)) input_open = 0;
     }
     if (input_off < input_len && feed_terminal(master) < 0) input_open = 0, input_off = input_len;
-    if (output_off == output_len && fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (!output_waits && (fds[1].revents || !held)) {
       ssize_t n = read(master, output, sizeof output);
-      if (n > 0) output_len = (size_t)n, output_off = 0;
-      else if (n == 0 || (errno != EAGAIN && errno != EINTR)) terminal_open = 0; /* EIO: no one holds the terminal */
+      if (n > 0) output_len = (size_t)n, output_off = 0, held = 1;
+      else if (n < 0 && errno == EAGAIN) held = 1; /* open again, nothing written yet */
+      else if (!(n < 0 && errno == EINTR)) held = 0; /* EIO: no one holds it now */
     }
     if (output_off < output_len) {
       ssize_t w = write(STDOUT_FILENO, output + output_off, output_len - output_off);
       if (w > 0) output_off += (size_t)w;
       else if (w < 0 && errno != EAGAIN && errno != EINTR) output_off = output_len; /* the server is gone */
     }
-    if (!terminal_open && output_off == output_len) {
-      /* nothing holds the terminal any more: only the exit is left to wait for */
-      for (;;) {
-        pid_t done = waitpid(program, &status, 0);
-        if (done == program) break;
-        if (done < 0 && errno != EINTR) die("waitpid: %s", strerror(errno));
-      }
-      break;
-    }
   }
   close(sfd);
   set_nonblocking(STDOUT_FILENO, 0);
   if (output_off < output_len) write_all(STDOUT_FILENO, output + output_off, output_len - output_off);
-  /* the program's last words, still in the terminal; leftovers holding it are killed next */
-  drain_terminal(master, 50);
+  /* what the terminal still holds is passed on once leftovers are killed (supervise()):
+     a background writer would keep a drain before that going for ever */
   return status;
 }
 
@@ -720,6 +714,10 @@ static int inside(void) {
   else if (strcmp(run.stdin_mode, "file") == 0) stdin_to_file();
   else if (strcmp(run.stdin_mode, "pipe") == 0) stdin_to_pipe(run.uid, run.gid);
   else die("bad stdin mode %s", run.stdin_mode);
+  /* No pseudo-terminal of the program's own: each one counts against the host's (shared by
+     every devpts instance, kernel.pty.max), and a run holding them all would leave every
+     other run without its terminal. The jail's ptmx is root's, so root may close it. */
+  if (chmod("/dev/pts/ptmx", 0600) != 0) die("cannot close /dev/pts/ptmx: %s", strerror(errno));
   /* the relay learns of the exit through a signalfd: no SIGCHLD may come before it exists */
   sigset_t chld;
   sigemptyset(&chld);

@@ -3,6 +3,9 @@ import { MAX_TERMINAL_SIDE, type TerminalSize } from '../live-protocol.js';
 
 export type { TerminalSize };
 
+/** The most input one frame carries (the relay's own cap is 1 MiB). */
+const FRAME_BYTES = 64 * 1024;
+
 /**
  * A live run's input when the program has a terminal: what is typed and the window's size,
  * on one stream to the jail's supervisor, which relays it into the terminal (runbox-jail.c,
@@ -27,16 +30,38 @@ export class TerminalInput {
   /** Keystrokes (or pasted text) for the terminal; false once the program is behind in reading. */
   write(data: string | Buffer): boolean {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (bytes.length === 0) return true;
-    const header = Buffer.alloc(5);
-    header.write('d', 0, 'latin1');
-    header.writeUInt32BE(bytes.length, 1);
-    return this.stream.write(Buffer.concat([header, bytes]));
+    let flowing = true;
+    // frames of at most FRAME_BYTES: the relay refuses a larger one
+    for (let at = 0; at < bytes.length; at += FRAME_BYTES) {
+      const part = bytes.subarray(at, at + FRAME_BYTES);
+      const header = Buffer.alloc(5);
+      header.write('d', 0, 'latin1');
+      header.writeUInt32BE(part.length, 1);
+      flowing = this.stream.write(Buffer.concat([header, part]));
+    }
+    return flowing;
   }
 
-  /** A new window size: the program gets SIGWINCH. */
+  /**
+   * A new window size: the program gets SIGWINCH. Only the latest counts: while earlier
+   * input waits unread, a size waits with it and a newer one replaces it, so a client
+   * resizing without end holds nine bytes here, never a queue.
+   */
   resize(size: TerminalSize): void {
     checkSize(size);
+    const waiting = this.pendingSize !== null;
+    this.pendingSize = size;
+    if (waiting) return;
+    if (!this.stream.writableNeedDrain) return this.sendSize();
+    this.stream.once('drain', () => this.sendSize());
+  }
+
+  private pendingSize: TerminalSize | null = null;
+
+  private sendSize(): void {
+    const size = this.pendingSize;
+    this.pendingSize = null;
+    if (!size || this.stream.writableEnded) return;
     const frame = Buffer.alloc(9);
     frame.write('w', 0, 'latin1');
     frame.writeUInt32BE(4, 1);
