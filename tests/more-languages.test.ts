@@ -1,4 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { diagnose } from '../frontend/lib/diagnostics.js';
 import type { ExecuteResponse } from '../backend/src/protocol.js';
 import { LiveClient } from './helpers/live.js';
@@ -198,6 +201,38 @@ describe('language specifics', () => {
       'func main() {\n\tfmt.Println(os.Getenv("GOTOOLCHAIN"), os.Getenv("GOTELEMETRY"), strings.TrimPrefix(os.Getenv("GOCACHE"), os.Getenv("HOME")))\n}\n';
     const r = await server().execute({ language: 'go', code });
     expect(r).toMatchObject({ status: 'ok', stdout: 'local off /.cache/go-build\n' });
+  });
+
+  test('go: each compile starts from its own copy of the build cache prepared at start; a run that wrecks its copy harms no other run', async () => {
+    const prepared = server().config.archiveDir;
+    const source = readdirSync(prepared).find((name) => name.startsWith('go-build-cache-'));
+    expect(source).toBeDefined();
+    const tree = path.join(prepared, source!);
+    const snapshot = () => {
+      const files: Record<string, string> = {};
+      const walk = (dir: string) => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const p = path.join(dir, e.name);
+          if (e.isDirectory()) walk(p);
+          else files[path.relative(tree, p)] = `${statSync(p).mode.toString(8)} ${statSync(p).uid} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+        }
+      };
+      walk(tree);
+      return files;
+    };
+    const before = snapshot();
+    expect(Object.keys(before).length).toBeGreaterThan(10);
+    // root's and read-only: nothing a run could write even if it reached the tree
+    for (const info of Object.values(before)) expect(info).toMatch(/^100444 0 /);
+    // the run's copy is its own: it empties every file of it and removes the rest
+    const wreck =
+      fresh('go') +
+      'package main\n\nimport (\n\t"fmt"\n\t"io/fs"\n\t"os"\n\t"path/filepath"\n)\n\n' +
+      'func main() {\n\tn := 0\n\tfilepath.WalkDir(os.Getenv("GOCACHE"), func(p string, d fs.DirEntry, err error) error {\n\t\tif err == nil && !d.IsDir() && os.WriteFile(p, []byte("x"), 0o600) == nil {\n\t\t\tn++\n\t\t}\n\t\treturn nil\n\t})\n\tfmt.Println("overwrote", n > 10)\n}\n';
+    expect(await server().execute({ language: 'go', code: wreck })).toMatchObject({ status: 'ok', stdout: 'overwrote true\n' });
+    expect(snapshot()).toEqual(before);
+    const next = await server().execute({ language: 'go', code: fresh('go') + 'package main\n\nimport "fmt"\n\nfunc main() {\n\tfmt.Println("fine")\n}\n' });
+    expect(next).toMatchObject({ status: 'ok', stdout: 'fine\n' });
   });
 
   test('go: the go command’s caches are the run’s own, fresh for every run and never part of the cached build', async () => {

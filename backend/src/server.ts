@@ -8,6 +8,7 @@ import { judge0CallbackFormat } from './http/judge0/view.js';
 import { takeInstanceLock, type InstanceLock } from './instance-lock.js';
 import { attachLiveSocket } from './http/live.js';
 import { pistonSocketRoute } from './http/piston/connect.js';
+import { prepareBuildCaches } from './languages/build-caches.js';
 import { prepareCompilerArchives } from './languages/compiler-archives.js';
 import { loadLanguages } from './languages/load.js';
 import type { LanguageSet } from './languages/registry.js';
@@ -100,6 +101,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   const isolation = await probeIsolation(isolationSettings, cgroups, probeUser, (user) => jailSetup(user, 1, runEnvironment), config.requiredLayers);
 
   const compilerArchives = await prepareCompilerArchives(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);
+  const buildCaches = await prepareBuildCaches(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);
   const compileCache = config.compileCacheMb > 0 ? await CompileCache.open(ownDir(config.cacheDir), config.compileCacheMb * 1024 * 1024) : null;
 
   const store = countStoreErrors(await openStore(config, logger));
@@ -132,7 +134,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
 
   const users = new RunUserPool(config.userPool, accounts, logger, (user) => Jail.prepare(jailSetup(user, 1, runEnvironment)));
   users.start();
-  const runs = new RunService({ config, users, compileCache, compilerArchives, toolchains: languages.toolchains, cgroups, isolation: isolationSettings, logger });
+  const runs = new RunService({ config, users, compileCache, compilerArchives, buildCaches, toolchains: languages.toolchains, cgroups, isolation: isolationSettings, logger });
   const unwatchRuns = watchRuns(runs, config.userPool);
   const unwatchQueue = watchSubmissionQueue(store.submissionQueue);
   const submissions = new SubmissionWorker({

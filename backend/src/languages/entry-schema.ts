@@ -105,6 +105,18 @@ export const languageEntrySchema = z
         command: plainArgv,
       })
       .optional(),
+    /**
+     * A compiler cache prepared once per toolchain version (Go's build cache): the language's
+     * own compile of `sample`, in a home of its own, leaves `dir` (below the home) filled; a
+     * copy of it is each compile's starting cache, so a first build does not start cold.
+     */
+    buildCache: z
+      .strictObject({
+        dir: relativeDir,
+        sampleFile: z.string().regex(FILE_NAME, 'must be a plain file name'),
+        sample: z.string().min(1),
+      })
+      .optional(),
     /** Packages the language offers (e.g. numpy): each checked at start; the ones present are listed by /api/languages. */
     packages: z
       .strictObject({
@@ -151,6 +163,10 @@ export const languageEntrySchema = z
     for (const [name, value] of Object.entries(entry.env)) check(value, ['home'], ['env', name]);
     entry.compilerArchive?.command.forEach((arg, i) => check(arg, ['archive'], ['compilerArchive', 'command', i]));
     entry.packages?.check.forEach((arg, i) => check(arg, ['package'], ['packages', 'check', i]));
+    if (entry.buildCache && !entry.compile) ctx.addIssue({ code: 'custom', message: 'a build cache is made by the compile: this language has none', path: ['buildCache'] });
+    if (entry.buildCache && !entry.writableDirs.some((d) => entry.buildCache!.dir === d || entry.buildCache!.dir.startsWith(`${d}/`))) {
+      ctx.addIssue({ code: 'custom', message: 'must be below one of writableDirs (per-run directories, never part of a cached build)', path: ['buildCache', 'dir'] });
+    }
   });
 
 export type LanguageEntry = z.output<typeof languageEntrySchema>;

@@ -57,6 +57,8 @@ export interface LanguageSpec {
   sourceError?(code: string): string | null;
   compile?(ctx: CommandContext): string[];
   compilerArchive?: CompilerArchiveRecipe;
+  /** A compiler cache made once (the compile of `sample`) that each compile starts from: `dir` below the home. */
+  buildCache?: { readonly dir: string; readonly sampleFile: string; readonly sample: string };
   run(ctx: CommandContext): string[];
   /** Environment variables the compile and the run get, for a run whose home is `home`. */
   env(home: string): Record<string, string>;
@@ -104,6 +106,7 @@ export function languageFromEntry(entry: LanguageEntry, entryFile: string, compi
     ...(compilerArchive
       ? { compilerArchive: { sampleFile: compilerArchive.sampleFile, sample: compilerArchive.sample, command: (archive: string) => expandArgv(compilerArchive.command, { archive }) } }
       : {}),
+    ...(entry.buildCache ? { buildCache: entry.buildCache } : {}),
     run: (ctx) => expandArgv(entry.run, values(ctx), { sources: ctx.sources }),
     env: (home) => Object.fromEntries(Object.entries(entry.env).map(([name, value]) => [name, expandTemplate(value, { home })])),
     writableDirs: entry.writableDirs,

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { v4 as uuidv4 } from 'uuid';
 import type { Config } from '../config.js';
+import type { PreparedBuildCache } from '../languages/build-caches.js';
 import type { LanguageSpec } from '../languages/registry.js';
 import type { Logger } from '../log.js';
 import type { CompileResult, ExecuteResponse, RunStatus } from '../protocol.js';
@@ -13,7 +14,7 @@ import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache 
 import { compiledSources, programBytes, type AnyProgram } from './program.js';
 import type { RunUser } from '../sandbox/users.js';
 import { TerminalInput } from '../sandbox/terminal-input.js';
-import { copyWorkspaceFile, makeWorkspaceDir, readWorkspaceFiles, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
+import { copyWorkspaceFile, copyWorkspaceTree, makeWorkspaceDir, readWorkspaceFiles, removeWorkspaceFile, writeWorkspaceFile } from '../sandbox/workspace.js';
 import { cleanupFailed, compileCacheLookup, runFinished } from '../observability/metrics.js';
 
 /**
@@ -70,6 +71,8 @@ export interface RunEnvironment {
   compileCache: CompileCache | null;
   /** Compiler startup archives by language id. */
   compilerArchives: Readonly<Record<string, string | null>>;
+  /** Prepared compiler caches by language id (build-caches.ts): each compile starts from a copy. */
+  buildCaches?: Readonly<Record<string, PreparedBuildCache | null>>;
   /** Toolchain banners by language id: part of the compile cache key. */
   toolchains: Readonly<Record<string, string | null>>;
   cgroups: CgroupDriver | null;
@@ -220,6 +223,8 @@ async function buildProgram(
   const runJail = Jail.prepare(jailSetup(user, 2, env));
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
+  const prepared = env.buildCaches?.[language.id];
+  if (prepared) copyWorkspaceTree(user, prepared.dir, prepared.source);
   const compile = await compilePhase(await firstJail, command, language.env(user.home), limits, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache

@@ -54,6 +54,20 @@ export function copyWorkspaceFile(user: RunUser, name: string, from: string, mod
   }
 }
 
+/**
+ * Copies a root-only tree of directories and regular files (a prepared compiler cache) to
+ * `name` below the home: the user's own copy of every file and directory, anything else in
+ * the tree skipped. Each run gets its own, so what one run does to it no other run sees.
+ */
+export function copyWorkspaceTree(user: RunUser, name: string, from: string): void {
+  makeWorkspaceDir(user, name);
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const inside = `${name}/${entry.name}`;
+    if (entry.isDirectory()) copyWorkspaceTree(user, inside, path.join(from, entry.name));
+    else if (entry.isFile()) copyWorkspaceFile(user, inside, path.join(from, entry.name));
+  }
+}
+
 /** Makes a directory below the home (and its parents) for the user: a language's per-run cache. */
 export function makeWorkspaceDir(user: RunUser, name: string): void {
   const parts = partsInside(name);
