@@ -12,6 +12,9 @@ export interface PreparedBuildCache {
   dir: string;
   /** the prepared tree: directories and regular files only */
   source: string;
+  /** its directories that hold something, parents first, and its files: relative paths, listed once here rather than walked per run */
+  dirs: readonly string[];
+  files: readonly string[];
 }
 
 /**
@@ -39,7 +42,7 @@ export async function prepareBuildCaches(
     const hash = createHash('sha256').update(banner).update('\0').update(recipe.sample).digest('hex').slice(0, 16);
     const target = path.join(dir, `${lang.id}-build-cache-${hash}`);
     if (await pathExists(target)) {
-      caches[lang.id] = { dir: recipe.dir, source: target };
+      caches[lang.id] = { dir: recipe.dir, source: target, ...(await listTree(target)) };
       continue;
     }
     const home = await mkdtemp(path.join(os.tmpdir(), 'runbox-build-cache-'));
@@ -61,7 +64,7 @@ export async function prepareBuildCaches(
         await execa('cp', ['-a', made, partial]); // the scratch home is on another filesystem
       });
       await rename(partial, target);
-      caches[lang.id] = { dir: recipe.dir, source: target };
+      caches[lang.id] = { dir: recipe.dir, source: target, ...(await listTree(target)) };
     } finally {
       await rm(home, { recursive: true, force: true });
     }
@@ -79,4 +82,22 @@ async function sealTree(dir: string): Promise<void> {
     else await rm(entry, { force: true });
   }
   await chmod(dir, 0o555);
+}
+
+/** The non-empty directories (parents first) and the regular files of a sealed tree, relative to it. */
+async function listTree(root: string, below = ''): Promise<{ dirs: string[]; files: string[] }> {
+  const dirs: string[] = [];
+  const files: string[] = [];
+  for (const entry of await readdir(path.join(root, below), { withFileTypes: true })) {
+    const name = below ? `${below}/${entry.name}` : entry.name;
+    if (entry.isFile()) files.push(name);
+    else if (entry.isDirectory()) {
+      const inner = await listTree(root, name);
+      // an empty one is left to the compiler, which makes what it needs (go: its 256 buckets)
+      if (inner.files.length === 0) continue;
+      dirs.push(name, ...inner.dirs);
+      files.push(...inner.files);
+    }
+  }
+  return { dirs, files };
 }

@@ -224,7 +224,7 @@ async function buildProgram(
   jails.push(runJail);
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
   const prepared = env.buildCaches?.[language.id];
-  if (prepared) copyWorkspaceTree(user, prepared.dir, prepared.source);
+  if (prepared) copyWorkspaceTree(user, prepared.dir, prepared.source, prepared);
   const compile = await compilePhase(await firstJail, command, language.env(user.home), limits, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache

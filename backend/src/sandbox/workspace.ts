@@ -43,7 +43,11 @@ export function copyWorkspaceFile(user: RunUser, name: string, from: string, mod
   const parts = partsInside(name);
   if (!parts) throw new Error(`refusing to write outside the workspace: ${JSON.stringify(name)}`);
   makeWorkspaceDirs(user, parts.slice(0, -1));
-  const target = path.join(user.home, ...parts);
+  copyOwnedFile(user, from, path.join(user.home, ...parts), mode);
+}
+
+/** `from` copied to `target` (which must not exist), then handed to the user. */
+function copyOwnedFile(user: RunUser, from: string, target: string, mode: number): void {
   copyFileSync(from, target, constants.COPYFILE_EXCL);
   const fd = openSync(target, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
@@ -55,17 +59,21 @@ export function copyWorkspaceFile(user: RunUser, name: string, from: string, mod
 }
 
 /**
- * Copies a root-only tree of directories and regular files (a prepared compiler cache) to
- * `name` below the home: the user's own copy of every file and directory, anything else in
- * the tree skipped. Each run gets its own, so what one run does to it no other run sees.
+ * Copies a root-only tree (a prepared compiler cache: `dirs` parents first, then `files`,
+ * relative to `from`) to `name` below the home, each directory and file the user's own. Each
+ * run gets its own copy, so what one run does to it no other run sees. Made before anything
+ * of the run has run: none of it may exist yet (mkdir and O_EXCL refuse what does).
  */
-export function copyWorkspaceTree(user: RunUser, name: string, from: string): void {
+export function copyWorkspaceTree(user: RunUser, name: string, from: string, tree: { dirs: readonly string[]; files: readonly string[] }): void {
   makeWorkspaceDir(user, name);
-  for (const entry of readdirSync(from, { withFileTypes: true })) {
-    const inside = `${name}/${entry.name}`;
-    if (entry.isDirectory()) copyWorkspaceTree(user, inside, path.join(from, entry.name));
-    else if (entry.isFile()) copyWorkspaceFile(user, inside, path.join(from, entry.name));
+  const parts = partsInside(name)!;
+  const base = path.join(user.home, ...parts);
+  for (const dir of tree.dirs) {
+    const target = path.join(base, dir);
+    mkdirSync(target, { mode: 0o700 });
+    lchownSync(target, user.uid, user.gid);
   }
+  for (const file of tree.files) copyOwnedFile(user, path.join(from, file), path.join(base, file), 0o600);
 }
 
 /** Makes a directory below the home (and its parents) for the user: a language's per-run cache. */
