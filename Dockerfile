@@ -43,8 +43,9 @@ FROM debian:bookworm-slim
 # scripts/backup.ts when DATABASE_URL is set. No sudo, on purpose.
 # The optional toolchains (scripts/toolchain-packages.sh, the same table and list as
 # scripts/setup.sh's RUNBOX_TOOLCHAINS): "default" is all of them (C, TypeScript, Go, Rust, Ruby,
-# Bash, PHP); Go and Rust are the heavy ones, e.g. --build-arg TOOLCHAINS="c typescript ruby bash
-# php" leaves them out; "none" for none. Python packages besides numpy, as Debian builds them
+# Bash, PHP, and "formatters": black and clang-format, the playground's Format for Python and
+# C++); Go and Rust are the heavy ones, e.g. --build-arg TOOLCHAINS="c typescript ruby bash php
+# formatters" leaves them out; "none" for none. Python packages besides numpy, as Debian builds them
 # (python3-<name>): --build-arg PYTHON_PACKAGES="requests sympy".
 ARG TOOLCHAINS=default
 ARG PYTHON_PACKAGES=""

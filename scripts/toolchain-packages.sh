@@ -6,13 +6,15 @@
 #
 # prints the packages to install, one per line. The toolchain list "default" (also when
 # the argument is missing) means all of them, "none" or an empty list none. The core four (JavaScript, Python, C++,
-# Java) are not in the list: they are always installed. Python packages are named as on PyPI
-# and map to Debian's own build, python3-<name>.
+# Java) are not in the list: they are always installed; "formatters" is the playground's Format
+# for them (black for Python, clang-format for C++), while gofmt comes with Go, rustfmt with
+# Rust and clang-format with C. Python packages are named as on PyPI and map to Debian's own
+# build, python3-<name>.
 # An unknown toolchain name is an error, so a typo never silently drops a language.
 set -eu
 
 # what setup and the image install when nothing else is asked for
-DEFAULT_TOOLCHAINS="c typescript go rust ruby bash php"
+DEFAULT_TOOLCHAINS="c typescript go rust ruby bash php formatters"
 
 distro=${1:?usage: toolchain-packages.sh debian [toolchains] [python packages]}
 toolchains=${2-default}
@@ -24,15 +26,18 @@ case "$distro" in debian) ;; *) echo "toolchain-packages: unknown distribution '
 
 for toolchain in $toolchains; do
   case "$distro:$toolchain" in
-    # C: gcc; TypeScript: Node 24 strips the types itself
-    debian:c) echo gcc ;;
+    # C: gcc, and clang-format to format it; TypeScript: Node 24 strips the types itself
+    debian:c) echo gcc; echo clang-format ;;
     debian:typescript) ;;
-    # Go and Rust are the heavy ones (a few hundred MB each); rustc links with `cc` (gcc)
+    # Go and Rust are the heavy ones (a few hundred MB each); rustc links with `cc` (gcc);
+    # golang-go has gofmt, Rust's formatter is a package of its own
     debian:go) echo golang-go ;;
-    debian:rust) echo rustc; echo gcc ;;
+    debian:rust) echo rustc; echo gcc; echo rustfmt ;;
     debian:ruby) echo ruby ;;
     debian:bash) echo bash ;;
     debian:php) echo php-cli ;;
+    # the core languages' formatters (the playground's Format): Python's and C++'s
+    debian:formatters) echo black; echo clang-format ;;
     *) echo "toolchain-packages: unknown toolchain '$toolchain' (known: $DEFAULT_TOOLCHAINS)" >&2; exit 2 ;;
   esac
 done

@@ -153,7 +153,7 @@ describe('the document', () => {
     expect(doc.components.securitySchemes.apiKeyHeader).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     // this server lets anonymous clients in ({}), under their own quotas
     expect(doc.security).toEqual([{}, { apiKey: [] }, { apiKeyHeader: [] }]);
-    const open = ['get /api/health', 'get /api/openapi.json', 'get /api/docs', 'get /api/docs/{asset}', 'get /metrics'];
+    const open = ['get /', 'get /api/health', 'get /api/openapi.json', 'get /api/docs', 'get /api/docs/{asset}', 'get /metrics'];
     for (const [p, item] of Object.entries(doc.paths as Record<string, Json>)) {
       for (const [method, op] of Object.entries(item)) {
         const at = `${method} ${p}`;

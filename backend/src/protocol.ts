@@ -108,6 +108,17 @@ export function executeRequestSchema(maxima: LimitMaxima) {
 
 export type ExecuteRequest = z.infer<ReturnType<typeof executeRequestSchema>>;
 
+/** POST /api/format: one file of code to format (its size is checked with the code cap, 413). */
+export const formatRequestSchema = z.strictObject({
+  language: language(),
+  code: z.string({ error: 'is required and must be a string' }),
+});
+export type FormatRequest = z.infer<typeof formatRequestSchema>;
+
+/** POST /api/format's answer: the code as the language's formatter writes it. */
+export const formatResponseSchema = z.object({ code: z.string() });
+export type FormatResponse = z.infer<typeof formatResponseSchema>;
+
 /**
  * `encoding` of /api/execute's and /api/submissions' requests, as integrators know it from
  * Judge0's `base64_encoded` and Piston's file `encoding`: `base64` means every content field
@@ -168,6 +179,8 @@ export const executeResponseSchema = z.object({
    * processes and threads, `limits.cpuTimeMs`) or `wall` (`limits.timeMs`).
    */
   timeLimit: z.enum(['cpu', 'wall']).optional(),
+  /** With `timeLimit`: that limit, in ms (what the playground says: "CPU time, 2 s"). */
+  timeLimitMs: z.number().int().optional(),
   compile: compileResultSchema.nullable(),
   /** set when the run was kept in the visitor's history (the request carried X-Runbox-Visitor) */
   submissionId: z.string().optional(),
@@ -184,6 +197,12 @@ export interface PackageInfo {
   version: string | null;
 }
 
+/** A short program of the playground's Examples menu. */
+export interface LanguageExample {
+  title: string;
+  code: string;
+}
+
 /** A language this server offers (its toolchain was found at start). */
 export interface LanguageInfo {
   id: string;
@@ -195,6 +214,8 @@ export interface LanguageInfo {
   template: string;
   /** A problem's starting code; `{title}` stands for the problem's title. */
   starter?: string;
+  /** The playground's Examples menu: short programs in the language, by title. */
+  examples: LanguageExample[];
   /** Monaco's language id. */
   monaco: string;
   /** The source file's usual name (the editor's model). */
@@ -203,6 +224,8 @@ export interface LanguageInfo {
   sourceExtensions: string[];
   /** Packages installed for the language (e.g. numpy), with their versions. */
   packages: PackageInfo[];
+  /** The formatter POST /api/format runs for the language ("gofmt"); absent: the language has none here. */
+  formatter?: string;
 }
 
 export interface HealthResponse {

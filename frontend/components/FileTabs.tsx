@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Diagnostic } from '../lib/diagnostics';
 import { entryNameProblem, MAX_FILES, renameProblem, type FileDraft } from '../lib/program-files';
 
 export interface FileTabsProps {
@@ -20,10 +21,34 @@ export interface FileTabsProps {
   entryExtensions?: readonly string[];
   /** the id of the element that shows the open file (role tabpanel), when the page has one */
   panelId?: string;
+  /** where the last run's errors and warnings are: every tab with any is marked, open or not */
+  diagnostics?: readonly Pick<Diagnostic, 'file' | 'severity'>[];
 }
 
 /** The id of a file's tab, for its panel's aria-labelledby. */
 export const fileTabId = (index: number) => `file-tab-${index}`;
+
+const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** A file's errors and warnings: counted, and in words ("1 error, 2 warnings"). */
+interface Problems {
+  errors: number;
+  warnings: number;
+  words: string;
+}
+
+/** What the last run found in a file; null for nothing. */
+function problemsOf(file: string, diagnostics: readonly Pick<Diagnostic, 'file' | 'severity'>[]): Problems | null {
+  const mine = diagnostics.filter((d) => d.file === file);
+  if (mine.length === 0) return null;
+  const errors = mine.filter((d) => d.severity === 'error').length;
+  const warnings = mine.length - errors;
+  const words = [errors > 0 && counted(errors, 'error'), warnings > 0 && counted(warnings, 'warning')].filter(Boolean).join(', ');
+  return { errors, warnings, words };
+}
+
+/** A tab's name, as a screen reader says it: "main.py (entry point)", "utils.py, 1 error". */
+const tabName = (file: string, entry: boolean, problems: Problems | null) => `${file}${entry ? ' (entry point)' : ''}${problems ? `, ${problems.words}` : ''}`;
 
 /**
  * The program's files as tabs (the WAI-ARIA tabs pattern: a tab list of tabs only, arrow
@@ -31,11 +56,14 @@ export const fileTabId = (index: number) => `file-tab-${index}`;
  * file's actions beside the list: rename (or double-click the tab), make it the entry
  * point, delete, and + to add a file. The first tab is the entry point (the file that runs,
  * marked ▸). A name is checked as it is typed with the API's own rules (and an entry keeps
- * its language's ending); Enter keeps it, Escape gives it up.
+ * its language's ending); Enter keeps it, Escape gives it up. A tab whose file the last run's
+ * errors point into is marked, and its name says how many ("utils.py, 1 error"): an error in
+ * a file not open is seen too.
  */
-export default function FileTabs({ files, active, onSelect, onAdd, onRename, onDelete, editing, onEditing, onMakeEntry, entryExtensions, panelId }: FileTabsProps) {
+export default function FileTabs({ files, active, onSelect, onAdd, onRename, onDelete, editing, onEditing, onMakeEntry, entryExtensions, panelId, diagnostics = [] }: FileTabsProps) {
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
   const current = files[active]!;
+  const problems = files.map((file) => problemsOf(file.name, diagnostics));
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const last = files.length - 1;
     const next = { ArrowRight: active === last ? 0 : active + 1, ArrowLeft: active === 0 ? last : active - 1, Home: 0, End: last }[e.key];
@@ -61,20 +89,19 @@ export default function FileTabs({ files, active, onSelect, onAdd, onRename, onD
             aria-controls={panelId}
             tabIndex={i === active ? 0 : -1}
             data-file={file.name}
-            title={i === 0 ? `${file.name}: the entry point (the file that runs)` : `${file.name} (double-click to rename)`}
+            aria-label={tabName(file.name, i === 0 && files.length > 1, problems[i])}
+            title={`${i === 0 ? `${file.name}: the entry point (the file that runs)` : `${file.name} (double-click to rename)`}${problems[i] ? `; the last run: ${problems[i].words}` : ''}`}
             onClick={() => onSelect(i)}
             onDoubleClick={() => onEditing(i)}
           >
             {file.name}
             {i === 0 && files.length > 1 && (
-              <>
-                <span className="entry-mark" aria-hidden="true">
-                  {' '}
-                  ▸
-                </span>
-                <span className="visually-hidden"> (entry point)</span>
-              </>
+              <span className="entry-mark" aria-hidden="true">
+                {' '}
+                ▸
+              </span>
             )}
+            {problems[i] && <ProblemMark {...problems[i]} />}
           </button>
         ))}
       </div>
@@ -113,6 +140,15 @@ export default function FileTabs({ files, active, onSelect, onAdd, onRename, onD
         </button>
       </div>
     </div>
+  );
+}
+
+/** A tab's count of errors (of warnings when it has none), drawn (its name says it in words). */
+function ProblemMark({ errors, warnings }: Problems) {
+  return (
+    <span className={`problem-mark ${errors > 0 ? 'errors' : 'warnings'}`} aria-hidden="true" data-testid="tab-problems">
+      {errors > 0 ? errors : warnings}
+    </span>
   );
 }
 

@@ -48,6 +48,8 @@ export interface LiveConsoleProps {
   onKeys(data: string): void;
   /** The console's window changed size (terminal runs follow it). */
   onResize(size: TerminalSize): void;
+  /** Its text size in px (the window is refitted: more or fewer characters). */
+  fontSize?: number;
 }
 
 const COLORS: Record<Theme, { background: string; foreground: string; cursor: string; red: string; selectionBackground: string }> = {
@@ -64,6 +66,7 @@ const DEFAULT_FG = '\x1b[39m';
 const HOLD_MS = { inputOpen: 100, inputClosed: 1000 };
 /** The id of the console's help text, which its input names (aria-describedby). */
 const HELP_ID = 'console-keys';
+const FONT_SIZE = 13;
 
 /**
  * A terminal-like console (xterm.js): program output as it arrives, stdout and stderr apart,
@@ -71,9 +74,13 @@ const HELP_ID = 'console-keys';
  * takes one back, Enter sends the line to the program's stdin, Ctrl+D ends the input and
  * Ctrl+C stops the program.
  */
-export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) {
+export default function LiveConsole({ ref, theme, fontSize = FONT_SIZE, ...props }: LiveConsoleProps) {
   const box = useRef<HTMLDivElement>(null);
   const terminal = useRef<Terminal | null>(null);
+  const fitter = useRef<FitAddon | null>(null);
+  /** the text size when xterm finishes loading */
+  const fontSizeNow = useRef(fontSize);
+  fontSizeNow.current = fontSize;
   /** output written before xterm finished loading */
   const pending = useRef<string[]>([]);
   const line = useRef('');
@@ -136,12 +143,13 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
         convertEol: true,
         cursorBlink: true,
         fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace",
-        fontSize: 13,
+        fontSize: fontSizeNow.current,
         scrollback: 5000,
         theme: COLORS[themeNow.current],
       });
       const fit: FitAddon = new FitAddon();
       term.loadAddon(fit);
+      fitter.current = fit;
       term.open(box.current);
       term.textarea?.setAttribute('aria-describedby', HELP_ID);
       fit.fit();
@@ -173,6 +181,7 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
       observer?.disconnect();
       terminal.current?.dispose();
       terminal.current = null;
+      fitter.current = null;
     };
     // once: the terminal lives as long as the component, and reads props through refs
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -181,6 +190,13 @@ export default function LiveConsole({ ref, theme, ...props }: LiveConsoleProps) 
   useEffect(() => {
     if (terminal.current) terminal.current.options.theme = COLORS[theme];
   }, [theme]);
+
+  // another text size: as many characters as now fit (a terminal run is told the new size)
+  useEffect(() => {
+    if (!terminal.current || terminal.current.options.fontSize === fontSize) return;
+    terminal.current.options.fontSize = fontSize;
+    fitter.current?.fit();
+  }, [fontSize]);
 
   // a terminal's output has its own \r\n line ends, and a bare \n moves down only (full-screen programs rely on it)
   useEffect(() => {

@@ -1,13 +1,15 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type CSSProperties } from 'react';
 import {
   createSnippet,
   errorMessage,
   fetchHistoryItem,
   fetchLanguages,
   fetchSnippet,
+  formatCode,
+  FormatFailed,
   isNotFound,
   type ExecuteResponse,
   type HistoryEntry,
@@ -17,16 +19,23 @@ import {
 } from '../lib/api';
 import { joinArgs, splitArgs } from '../lib/args';
 import { diagnose, type Diagnostic } from '../lib/diagnostics';
+import { oneFile, stockPrograms } from '../lib/examples';
 import { useCodeTestHook, useSingleFlight } from '../lib/editor-hooks';
 import { LiveRun } from '../lib/live';
 import { defaultFileName, draftsOf, inFileNames, newFileName, programFields, sourceExtensions, type FileDraft } from '../lib/program-files';
 import { useTheme } from '../lib/theme';
+import { EDITOR_WIDTH, FONT_SIZE, useStoredNumber } from '../lib/view-prefs';
 import { visitorForRun, visitorKey } from '../lib/visitor';
+import DownloadButton from './DownloadButton';
+import ExamplesMenu from './ExamplesMenu';
 import FileTabs, { fileTabId } from './FileTabs';
+import FontSizeControl from './FontSizeControl';
 import HistoryPanel from './HistoryPanel';
 import KeepHistoryToggle from './KeepHistoryToggle';
 import LanguageSelect from './LanguageSelect';
 import LiveConsole, { type ConsoleHandle } from './LiveConsole';
+import type { CodeEditorHandle } from './CodeEditor';
+import PaneSplitter from './PaneSplitter';
 import ProgramEditor from './ProgramEditor';
 import ResultPanel from './ResultPanel';
 import Toolbar from './Toolbar';
@@ -81,13 +90,14 @@ const programKey = (language: string, files: readonly FileDraft[], stdin: string
 type SnippetState = 'none' | 'loading' | 'loaded' | 'declined' | 'missing' | 'failed';
 
 /**
- * Whether code coming in (a snippet's, a history entry's) would replace code of the visitor's
- * own: `mine` is what the visitor has in that language (undefined: nothing of theirs), and
- * their language's template unchanged is nothing of theirs either.
+ * Whether code coming in (a snippet's, a history entry's, an example) would replace code of
+ * the visitor's own: `mine` is what the visitor has in that language (undefined: nothing of
+ * theirs), and what the language comes with (`stock`: its template, an example) unchanged is
+ * nothing of theirs either.
  */
-function replacesOwnCode(mine: readonly FileDraft[] | undefined, incoming: readonly FileDraft[], template: readonly FileDraft[]): boolean {
+function replacesOwnCode(mine: readonly FileDraft[] | undefined, incoming: readonly FileDraft[], stock: readonly (readonly FileDraft[])[]): boolean {
   const same = (a: readonly FileDraft[], b: readonly FileDraft[]) => JSON.stringify(a) === JSON.stringify(b);
-  return mine !== undefined && !same(mine, incoming) && !same(mine, template);
+  return mine !== undefined && !same(mine, incoming) && !stock.some((s) => same(mine, s));
 }
 
 const replaceQuestion = (languageName: string, what: string) => `Replace your current ${languageName} code with ${what}? Your code in the editor will be lost.`;
@@ -153,6 +163,17 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   const [shared, setShared] = useState<{ key: string; link: string; copied: boolean } | null>(null);
   const [sharing, startShare] = useSingleFlight();
   const [shareError, setShareError] = useState<string | null>(null);
+  /** the visitor's text size (editor; the console's a pixel less) and the editor's share of the width */
+  const [fontSize, setFontSize] = useStoredNumber(FONT_SIZE);
+  const [editorWidth, setEditorWidth] = useStoredNumber(EDITOR_WIDTH);
+  const panes = useRef<HTMLElement>(null);
+  /** the console takes the page below the toolbar */
+  const [consoleMax, setConsoleMax] = useState(false);
+  /** the editor's undoable edits (Format's) */
+  const editorHandle = useRef<CodeEditorHandle | null>(null);
+  const [formatting, startFormat] = useSingleFlight();
+  /** why the last Format did not format: what happened, and the formatter's own words; shown while its file is */
+  const [formatError, setFormatError] = useState<{ language: string; file: string; summary: string; detail?: string } | null>(null);
 
   /** Puts a program (a snippet's, a history entry's) into the editor and the fields. */
   const loadProgram = useCallback((p: ProgramInput & { code: string }, known: readonly LanguageInfo[]) => {
@@ -188,8 +209,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
         // as the history does: the visitor's own saved code is not replaced without asking
         const legacy = saved?.code?.[s.language];
         const mine = (saved ? savedPrograms(saved)[s.language] : undefined) ?? (legacy !== undefined ? [{ name: defaultFileName(info), content: legacy }] : undefined);
-        const template = [{ name: defaultFileName(info), content: info?.template ?? '' }];
-        if (replacesOwnCode(mine, drafts, template) && !window.confirm(replaceQuestion(info?.name ?? s.language, 'the shared snippet'))) {
+        if (replacesOwnCode(mine, drafts, stockPrograms(info)) && !window.confirm(replaceQuestion(info?.name ?? s.language, 'the shared snippet'))) {
           setSnippet('declined');
           return;
         }
@@ -326,11 +346,42 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
       }
     });
 
+  /** The language's formatter (found by the server), for its source files: Format and Shift+Alt+F. */
+  const formatter = infoOf(language)?.formatter;
+  const formattable = formatter !== undefined && sourceExtensions(infoOf(language)).some((ext) => files[active]!.name.endsWith(ext));
+  /** Formats the open tab as an edit Ctrl+Z undoes; the formatter's error (a syntax error) is shown, its line marked. */
+  const format = () =>
+    startFormat(async () => {
+      const [lang, file, code] = [language, files[active]!.name, source];
+      setFormatError(null);
+      try {
+        const formatted = await formatCode(lang, code);
+        if (!editorHandle.current?.replaceCode(code, formatted)) return setFormatError({ language: lang, file, summary: `${file} changed while it was being formatted: Format it again.` });
+        // the lines moved: an earlier run's markers would point at the wrong ones
+        if (formatted !== code) setDiagnostics([]);
+      } catch (err) {
+        if (!(err instanceof FormatFailed)) return setFormatError({ language: lang, file, summary: `Could not format ${file}: ${errorMessage(err, 'something went wrong.')}` });
+        setFormatError({ language: lang, file, summary: `${formatter ?? 'The formatter'} could not format ${file}${err.line ? ` (line ${err.line})` : ''}:`, detail: err.message });
+        if (err.line) setDiagnostics([{ file, line: err.line, column: 1, message: err.message, severity: 'error' }]);
+      }
+    });
+
   /** Whether loading code over the editor's may go ahead: asks first when that would lose the visitor's own code. */
-  const mayReplace = (lang: string, incoming: FileDraft[]) => {
+  const mayReplace = (lang: string, incoming: FileDraft[], what = "this entry's") => {
     const mine = programs[lang] ?? (lang in legacyCode ? programOf(lang) : undefined);
-    if (!replacesOwnCode(mine, incoming, [{ name: defaultFileName(infoOf(lang)), content: templateOf(lang) }])) return true;
-    return window.confirm(replaceQuestion(infoOf(lang)?.name ?? lang, "this entry's"));
+    if (!replacesOwnCode(mine, incoming, stockPrograms(infoOf(lang)))) return true;
+    return window.confirm(replaceQuestion(infoOf(lang)?.name ?? lang, what));
+  };
+
+  /** The editor's program becomes one the language comes with (an example, the template), once the visitor agrees. */
+  const loadStock = (code: string, what: string) => {
+    const incoming = oneFile(infoOf(language), code);
+    if (!mayReplace(language, incoming, what)) return;
+    setKeepLocal(true);
+    setPrograms((p) => ({ ...p, [language]: incoming }));
+    selectTab(0);
+    setEditingTab(null);
+    setDiagnostics([]);
   };
 
   const openEntry = async (entry: HistoryEntry) => {
@@ -360,6 +411,19 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
     }
   };
 
+  // Escape puts a maximised console back, except where Escape is another's: in the console
+  // while a program runs it is the program's key, and an open menu closes itself first
+  useEffect(() => {
+    if (!consoleMax) return;
+    const onKey = (e: KeyboardEvent) => {
+      const at = e.target instanceof Element ? e.target : null;
+      if (e.key !== 'Escape' || at?.closest('[data-own-escape]') || (liveRun.current && at?.closest('[data-testid="console"]'))) return;
+      setConsoleMax(false);
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [consoleMax]);
+
   // Ctrl/Cmd+Enter anywhere on the page (inside the editor Monaco handles it itself)
   const runRef = useRef(run);
   runRef.current = run;
@@ -375,7 +439,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
   }, []);
 
   return (
-    <div className="app" data-snippet={snippet} data-runs-finished={finishedRuns}>
+    <div className={consoleMax ? 'app console-max' : 'app'} data-snippet={snippet} data-runs-finished={finishedRuns}>
       <Toolbar current="playground" theme={theme} onToggleTheme={toggleTheme}>
         <LanguageSelect
           languages={languages}
@@ -386,35 +450,57 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
             setEditingTab(null);
           }}
         />
+        <ExamplesMenu
+          language={infoOf(language)}
+          onChoose={(example) => loadStock(example.code, `the example “${example.title}”`)}
+          onReset={() => loadStock(templateOf(language), 'the template')}
+        />
         <button type="button" className="run" onClick={() => void run()} aria-label="Run code">
           Run ▶
         </button>
         <button type="button" className="stop" onClick={stop} disabled={phase === 'idle'} aria-label="Stop" title="Stop the program (Ctrl+C in the console)">
           Stop ■
         </button>
+        {formatter && (
+          <button
+            type="button"
+            onClick={() => void format()}
+            disabled={formatting || !formattable}
+            aria-busy={formatting}
+            aria-label="Format"
+            title={formattable ? `Format this file with ${formatter} (Shift+Alt+F); Ctrl+Z undoes it` : `${formatter} formats ${sourceExtensions(infoOf(language)).join(', ')} files`}
+          >
+            {formatting ? 'Formatting…' : 'Format'}
+          </button>
+        )}
         <button type="button" onClick={() => void share()} disabled={sharing} aria-busy={sharing} aria-label="Share">
           {sharing ? 'Sharing…' : 'Share'}
         </button>
         <button type="button" onClick={() => setHistoryOpen((o) => !o)} aria-expanded={historyOpen} aria-controls="history-panel" aria-label="History">
           History
         </button>
+        <FontSizeControl size={fontSize} min={FONT_SIZE.min} max={FONT_SIZE.max} onChange={setFontSize} />
         <span className="hint">Ctrl/⌘+Enter runs · Ctrl+C in the console stops · Esc then Tab leaves the console · Ctrl+M (⌃⇧M on Mac): Tab leaves the editor</span>
       </Toolbar>
-      <main className="panes">
-        <section className="editor-pane" aria-label="Editor">
-          <FileTabs
-            files={files}
-            active={active}
-            onSelect={selectTab}
-            onAdd={addTab}
-            onRename={renameTab}
-            onDelete={deleteTab}
-            editing={editingTab}
-            onEditing={setEditingTab}
-            onMakeEntry={makeEntry}
-            entryExtensions={sourceExtensions(infoOf(language))}
-            panelId="file-panel"
-          />
+      <main className="panes" ref={panes} style={{ '--editor-width': `${editorWidth}%` } as CSSProperties}>
+        <section className="editor-pane" id="editor-pane" aria-label="Editor">
+          <div className="editor-head">
+            <FileTabs
+              files={files}
+              active={active}
+              onSelect={selectTab}
+              onAdd={addTab}
+              onRename={renameTab}
+              onDelete={deleteTab}
+              editing={editingTab}
+              onEditing={setEditingTab}
+              onMakeEntry={makeEntry}
+              entryExtensions={sourceExtensions(infoOf(language))}
+              panelId="file-panel"
+              diagnostics={diagnostics}
+            />
+            <DownloadButton files={files} language={language} />
+          </div>
           <div className="editor-body" role="tabpanel" id="file-panel" aria-labelledby={fileTabId(active)}>
             <ProgramEditor
               language={language}
@@ -425,9 +511,28 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
               diagnostics={diagnostics.filter((d) => d.file === files[active]!.name)}
               onChange={setSource}
               onRun={() => void run()}
+              onFormat={formattable ? () => void format() : undefined}
+              handle={editorHandle}
+              fontSize={fontSize}
             />
           </div>
+          {formatError?.language === language && formatError.file === files[active]!.name && (
+            <div className="error" role="alert" data-testid="format-error">
+              {formatError.summary}
+              {formatError.detail && <pre>{formatError.detail}</pre>}
+            </div>
+          )}
         </section>
+        <PaneSplitter
+          value={editorWidth}
+          min={EDITOR_WIDTH.min}
+          max={EDITOR_WIDTH.max}
+          fallback={EDITOR_WIDTH.fallback}
+          onChange={setEditorWidth}
+          container={panes}
+          controls="editor-pane"
+          label="Width of the editor"
+        />
         <section className="io-pane" aria-labelledby="io-heading">
           <h2 id="io-heading" className="visually-hidden">
             Input and output
@@ -521,7 +626,18 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
             </>
           )}
           <div className="stream" ref={consoleBox}>
-            <h3 id="console-label">Console: output as it happens; type here when the program asks for input</h3>
+            <div className="stream-head">
+              <h3 id="console-label">Console: output as it happens; type here when the program asks for input</h3>
+              <button
+                type="button"
+                className="console-max-toggle"
+                aria-label={consoleMax ? 'Restore console' : 'Maximise console'}
+                title={consoleMax ? 'Back to the editor and the output (Esc)' : 'The console takes the page (Esc comes back)'}
+                onClick={() => setConsoleMax((m) => !m)}
+              >
+                <span aria-hidden="true">{consoleMax ? '⤡' : '⤢'}</span> {consoleMax ? 'Restore' : 'Maximise'}
+              </button>
+            </div>
             <LiveConsole
               ref={consoleRef}
               theme={theme}
@@ -536,6 +652,7 @@ export default function Playground({ snippetId }: { snippetId?: string }) {
               terminal={phase !== 'idle' && onTerminal}
               onKeys={(data) => liveRun.current?.write(data)}
               onResize={(size) => liveRun.current?.resize(size)}
+              fontSize={fontSize - 1}
             />
           </div>
         </section>

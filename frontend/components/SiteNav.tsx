@@ -1,7 +1,11 @@
 import Link from 'next/link';
+import { API_DOCS_URL } from '../lib/api';
 import type { Theme } from '../lib/theme';
 
-/** The links between the app's pages, in every page's header (the admin's page is not linked: admins know its address). */
+/**
+ * The links between the app's pages, in every page's header (the admin's page is not linked:
+ * admins know its address), and the API's reference, a page of the API's own (not this app's).
+ */
 export type SitePage = 'playground' | 'problems' | 'status' | 'admin';
 
 export function SiteNav({ current }: { current: SitePage }) {
@@ -16,6 +20,9 @@ export function SiteNav({ current }: { current: SitePage }) {
       <Link href="/status" aria-current={current === 'status' ? 'page' : undefined}>
         Status
       </Link>
+      <a href={API_DOCS_URL} data-testid="nav-api-docs">
+        API docs
+      </a>
     </nav>
   );
 }

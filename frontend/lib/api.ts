@@ -2,6 +2,7 @@ import type {
   CompileResult,
   ErrorResponse,
   ExecuteResponse,
+  FormatResponse,
   HealthResponse,
   HistoryEntry,
   HistoryItem,
@@ -174,6 +175,33 @@ export interface ProgramInput {
 /** Runs a program; with a visitor key the run is kept in that visitor's history. */
 export function execute(input: ProgramInput, visitor: string | null = null): Promise<ExecuteResponse> {
   return call<ExecuteResponse>('/api/execute', { method: 'POST', body: input, visitor });
+}
+
+/** The formatter's refusal of the code (422): its own message (a syntax error), and the line it names. */
+export class FormatFailed extends ApiError {
+  constructor(
+    message: string,
+    readonly line: number | null,
+  ) {
+    super(message, 422);
+  }
+}
+
+/**
+ * Formats one file of code with its language's formatter (the language's `formatter`): the
+ * code as the formatter writes it, or a FormatFailed saying why it would not.
+ */
+export async function formatCode(language: string, code: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(`${API_BASE}/api/format`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ language, code }), cache: 'no-store' });
+  } catch {
+    throw new ApiError('Cannot reach the runbox server. Check that it is running and try again.');
+  }
+  const body = (await res.json().catch(() => null)) as (Partial<FormatResponse> & Partial<ErrorResponse>) | null;
+  if (res.ok && typeof body?.code === 'string') return body.code;
+  if (res.status === 422) throw new FormatFailed(body?.message ?? 'The formatter could not format this code.', typeof body?.line === 'number' ? body.line : null);
+  throw describeFailure(res, body);
 }
 
 export function createSnippet(input: ProgramInput): Promise<SnippetCreated> {

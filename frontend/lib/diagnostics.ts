@@ -32,19 +32,19 @@ const RULES: Record<string, Rules> = {
     runtimeFrame: /\bat [\w$.<>]+\((?<file>[\w$]+\.java):(?<line>\d+)\)/g,
     innermost: 'first',
   },
-  // File "/home/exec_.../main.py", line 2, in f
+  // File "main.py", line 2, in f
   python: { runtimeFrame: /File "(?<file>[^"]*)", line (?<line>\d+)/g, innermost: 'last' },
-  // /home/exec_.../main.js:2   or   at f (/home/exec_.../main.js:2:9)
-  javascript: { runtimeFrame: /(?<file>\/home\/[^\s:()]+\.[cm]?js):(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+  // main.js:2   or   at f (main.js:2:9)   or   at file:///home/exec_.../main.mjs:2:9 (a result kept from before)
+  javascript: { runtimeFrame: /(?:file:\/\/)?(?<file>[\w./-]+\.[cm]?js):(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
   // main.c:2:11: error: expected expression before ';' token
   c: { compile: /^(?<file>[^\s:][^:\n]*):(?<line>\d+):(?<column>\d+): (?<severity>error|warning): (?<message>.*)$/gm, innermost: 'first' },
   // Node strips the types and runs: a syntax error is a crash too
-  // file:///home/exec_.../main.ts:1   or   at f (/home/exec_.../main.ts:2:9)
-  typescript: { runtimeFrame: /(?<file>\/home\/[^\s:()]+\.[cm]?ts):(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
-  // ./main.go:5:2: undefined: y          panic: ... main.f(...)\n\t/home/exec_.../main.go:6
+  // main.ts:1   or   at f (main.ts:2:9)   (file:///home/exec_.../main.ts:1 in a result kept from before)
+  typescript: { runtimeFrame: /(?:file:\/\/)?(?<file>[\w./-]+\.[cm]?ts):(?<line>\d+)(?::(?<column>\d+))?/g, innermost: 'first' },
+  // ./main.go:5:2: undefined: y          panic: ... main.f(...)\n\tmain.go:6 +0x1d
   go: {
     compile: /^(?<file>[^\s:][^:\n]*\.go):(?<line>\d+):(?<column>\d+): (?<message>.*)$/gm,
-    runtimeFrame: /(?<file>\/home\/[^\s:()]+\.go):(?<line>\d+)/g,
+    runtimeFrame: /(?<file>[\w./-]+\.go):(?<line>\d+)/g,
     innermost: 'first',
   },
   // error[E0308]: mismatched types\n --> main.rs:2:18      panicked at 'boom', main.rs:3:20
@@ -57,16 +57,18 @@ const RULES: Record<string, Rules> = {
   ruby: { runtimeFrame: /(?<file>[\w./-]+\.rb):(?<line>\d+)/g, innermost: 'first' },
   // main.sh: line 4: nosuchcommand: command not found
   bash: { runtimeFrame: /(?<file>[\w./-]+\.sh): line (?<line>\d+)/g, innermost: 'first' },
-  // Fatal error: Uncaught RuntimeException: boom in /home/exec_.../main.php:4
-  // Parse error: syntax error, unexpected token ";" in /home/exec_.../main.php on line 2
+  // Fatal error: Uncaught RuntimeException: boom in main.php:4
+  // Parse error: syntax error, unexpected token ";" in main.php on line 2
   php: { runtimeFrame: /(?<file>[\w./-]+\.php)(?::| on line )(?<line>\d+)/g, innermost: 'first' },
 };
 
 /**
- * The program's file a compiler or a trace names: the path as given (text/strings.h), under
- * the run's home (/home/exec_.../lib/math.js), or a bare name Java's traces use (Greeter.java
- * for com/example/Greeter.java). A one-file program's is its file whatever it is called (Java
- * names it after the public class). Null for a file not the program's (a library's frame).
+ * The program's file a compiler or a trace names: the path as given (text/strings.h, and
+ * lib/math.js: the server shows paths in the run's home as the user's own), under the run's
+ * home (/home/exec_.../lib/math.js, in results kept from before it did), or a bare name
+ * Java's traces use (Greeter.java for com/example/Greeter.java). A one-file program's is its
+ * file whatever it is called (Java names it after the public class). Null for a file not the
+ * program's (a library's frame, named by its absolute path).
  */
 function programFile(named: string, files: readonly string[]): string | null {
   const inHome = /^\/home\/[^/]+\//.test(named);

@@ -12,9 +12,10 @@ import { metricsEndpoint } from '../observability/metrics-endpoint.js';
 import { refused, type RefusalReason } from '../observability/metrics.js';
 import { countRequests } from '../observability/http-metrics.js';
 import { HttpError } from './errors.js';
-import { apiDocsRoutes } from './openapi/docs-routes.js';
+import { apiDocsRoutes, apiIndexRoute } from './openapi/docs-routes.js';
 import { describeMetrics, liveMessageSchemas } from './openapi/app-docs.js';
 import { executeRoutes } from './execute-routes.js';
+import { formatRoutes } from './format-routes.js';
 import { historyRoutes } from './history-routes.js';
 import { keyRoutes } from './key-routes.js';
 import { streamRoutes } from './live.js';
@@ -69,19 +70,24 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   };
 
+  // the docs page's way back: the playground's address, else / (the playground, where the docs are reached through it)
+  const languageNames = deps.languages.info.map((l) => l.name);
   // the contract and its docs page are public, whoever calls
-  app.use('/api', apiDocsRoutes(app, () => ({ schemas: liveMessageSchemas(config), anonymous: config.anonymous })));
+  app.use('/api', apiDocsRoutes(app, () => ({ schemas: liveMessageSchemas(config), anonymous: config.anonymous, languages: languageNames }), config.publicUrl ? `${config.publicUrl}/` : '/'));
   // who calls (an API key, the admin, or an anonymous client) for every route; 401 here
   app.use('/api', authenticate(deps));
   // Piston v2's API, for the tools written for Piston (its own errors: { message })
   app.use('/api/v2', pistonRoutes(deps));
   app.use('/api', executeRoutes(deps, requireJson), streamRoutes(deps, requireJson), snippetRoutes(deps, requireJson), historyRoutes(deps), problemRoutes(deps, requireJson), problemPackageRoutes(deps), keyRoutes(deps, requireJson));
   app.use('/api', submissionRoutes(deps, requireJson));
+  app.use('/api', formatRoutes(deps, requireJson));
   // Judge0 CE's API, for apps written for Judge0 (its own callers: X-Auth-Token; its own errors)
   app.use(JUDGE0_PREFIX, judge0Routes(deps));
   // not under /api: the public nginx server passes only /api/ (and the playground) on
   describeMetrics(app);
   app.get('/metrics', metricsEndpoint({ networks: config.metricsNetworks, token: config.metricsToken }));
+  // the API server's own address: an index of the above, not Express's "Cannot GET /"
+  apiIndexRoute(app, { languages: languageNames, playground: config.publicUrl ? `${config.publicUrl}/` : null });
   app.use('/api', (_req, _res, next) => next(new HttpError(404, { error: 'Not found' })));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

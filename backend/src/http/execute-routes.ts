@@ -40,7 +40,7 @@ export function executeRoutes(deps: AppDeps, requireJson: express.RequestHandler
   describeRoute(router, 'get', '/languages', {
     operationId: 'listLanguages',
     summary: 'Languages and toolchain versions',
-    description: "The languages this server offers (their toolchains were found at start), each with its aliases, the toolchain's real version, its installed packages and the playground's template.",
+    description: "The languages this server offers (their toolchains were found at start), each with its aliases, the toolchain's real version, its installed packages, the playground's template and its examples.",
     tags: ['runs'],
     responses: { 200: json('Every language', z.array(languageSchema)) },
   });

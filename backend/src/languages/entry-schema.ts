@@ -41,6 +41,15 @@ const regexSource = z.string().refine((s) => {
   }
 }, 'must be a valid regular expression');
 
+/** A regular expression with a capturing group (invalid ones are regexSource's to report). */
+const hasGroup = (source: string) => {
+  try {
+    return new RegExp(`${source}|`).exec('')!.length > 1;
+  } catch {
+    return true;
+  }
+};
+
 export const languageEntrySchema = z
   .strictObject({
     /** The API's name for the language; the file must be named <id>.json. */
@@ -88,6 +97,21 @@ export const languageEntrySchema = z
     template: z.string().min(1),
     /** A problem's starting code (read stdin, print the answer); `{title}` is the problem's title. */
     starter: z.string().optional(),
+    /**
+     * The playground's Examples menu: short programs, each with what a test gives it on stdin
+     * (`input`) and what it must then print exactly (`output`: a test runs every example).
+     */
+    examples: z
+      .array(
+        z.strictObject({
+          title: z.string().min(1).max(60),
+          code: z.string().min(1),
+          input: z.string().optional(),
+          output: z.string(),
+        }),
+      )
+      .max(8)
+      .default([]),
     /** Environment of the compile and the run, values templated on {home}. */
     env: z
       .record(
@@ -115,6 +139,21 @@ export const languageEntrySchema = z
         dir: relativeDir,
         sampleFile: z.string().regex(FILE_NAME, 'must be a plain file name'),
         sample: z.string().min(1),
+      })
+      .optional(),
+    /**
+     * The playground's Format (POST /api/format): a formatter that reads the program on stdin
+     * and writes it formatted on stdout, or exits non-zero with its message (a syntax error).
+     * It runs in a jail like any run. `command` may name {file}, the source file's name
+     * (clang-format's --assume-filename); `{{` and `}}` are literal braces.
+     */
+    format: z
+      .strictObject({
+        command: plainArgv,
+        /** Commands looked up on the sandbox PATH: all must be there (and the template must format) for the language to offer Format. Default: command[0]. */
+        toolchain: z.array(commandName).min(1).optional(),
+        /** Where the formatter's message names the line: its first group is the line number. */
+        errorLine: regexSource.refine(hasGroup, 'must have a group: the line number').optional(),
       })
       .optional(),
     /** Packages the language offers (e.g. numpy): each checked at start; the ones present are listed by /api/languages. */
@@ -163,6 +202,12 @@ export const languageEntrySchema = z
     for (const [name, value] of Object.entries(entry.env)) check(value, ['home'], ['env', name]);
     entry.compilerArchive?.command.forEach((arg, i) => check(arg, ['archive'], ['compilerArchive', 'command', i]));
     entry.packages?.check.forEach((arg, i) => check(arg, ['package'], ['packages', 'check', i]));
+    entry.format?.command.forEach((arg, i) => check(arg, ['file'], ['format', 'command', i]));
+    if (entry.format && !COMMAND.test(entry.format.command[0] ?? '')) ctx.addIssue({ code: 'custom', message: 'must be a command name', path: ['format', 'command', 0] });
+    const titles = entry.examples.map((e) => e.title.toLowerCase());
+    titles.forEach((title, i) => {
+      if (titles.indexOf(title) !== i) ctx.addIssue({ code: 'custom', message: 'must differ from the other examples\' titles (the menu shows them)', path: ['examples', i, 'title'] });
+    });
     if (entry.buildCache && !entry.compile) ctx.addIssue({ code: 'custom', message: 'a build cache is made by the compile: this language has none', path: ['buildCache'] });
     if (entry.buildCache && !entry.writableDirs.some((d) => entry.buildCache!.dir === d || entry.buildCache!.dir.startsWith(`${d}/`))) {
       ctx.addIssue({ code: 'custom', message: 'must be below one of writableDirs (per-run directories, never part of a cached build)', path: ['buildCache', 'dir'] });

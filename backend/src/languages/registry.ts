@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import path, { extname } from 'node:path';
 import type { LanguageEntry } from './entry-schema.js';
 import { SOURCE_RULES, type SourceRule } from './source-rules.js';
 import { expandArgv, expandTemplate, type TemplateValues } from './templates.js';
@@ -74,9 +74,29 @@ export interface LanguageSpec {
   compilerOptions?: { problem(options: readonly string[]): string | null; with(options: readonly string[]): LanguageSpec };
   template: string;
   starter?: string;
+  /** The playground's examples, each with the input a test gives it and the output it must print. */
+  examples: readonly LanguageExample[];
   packages?: { readonly names: readonly string[]; check(pkg: string): string[] };
+  /**
+   * The entry's formatter (offered only where its toolchain is found: OfferedLanguages):
+   * it reads the program on stdin and writes it formatted on stdout.
+   */
+  format?: LanguageFormatter;
   /** The entry's file, for messages. */
   entryFile: string;
+}
+
+export type LanguageExample = LanguageEntry['examples'][number];
+
+export interface LanguageFormatter {
+  /** Its name as /api/languages gives it: the command's ("gofmt"). */
+  name: string;
+  /** Commands that must be on the sandbox PATH. */
+  toolchain: readonly string[];
+  /** Its command line for the source file `file` (the name the language gives the code). */
+  command(file: string): string[];
+  /** Finds the line its error message names (the first group). */
+  errorLine?: RegExp;
 }
 
 export function languageFromEntry(entry: LanguageEntry, entryFile: string, compilerOptions: readonly string[] = []): LanguageSpec {
@@ -87,7 +107,7 @@ export function languageFromEntry(entry: LanguageEntry, entryFile: string, compi
     for (const [name, derive] of Object.entries(rule?.placeholders ?? {})) Object.defineProperty(out, name, { get: () => derive(ctx.code), enumerable: true });
     return out;
   };
-  const { compile, compilerArchive, packages } = entry;
+  const { compile, compilerArchive, packages, format } = entry;
   return {
     id: entry.id,
     name: entry.name,
@@ -113,8 +133,44 @@ export function languageFromEntry(entry: LanguageEntry, entryFile: string, compi
     ...(entry.outOfMemory !== undefined ? { outOfMemory: new RegExp(entry.outOfMemory, 'm') } : {}),
     template: entry.template,
     ...(entry.starter !== undefined ? { starter: entry.starter } : {}),
+    examples: entry.examples,
     ...(packages ? { packages: { names: packages.names, check: (pkg: string) => expandArgv(packages.check, { package: pkg }) } } : {}),
+    ...(format
+      ? {
+          format: {
+            name: path.basename(format.command[0]!),
+            toolchain: format.toolchain ?? [format.command[0]!],
+            command: (file: string) => expandArgv(format.command, { file }),
+            ...(format.errorLine !== undefined ? { errorLine: new RegExp(format.errorLine, 'm') } : {}),
+          },
+        }
+      : {}),
     entryFile,
+  };
+}
+
+/**
+ * A language's formatter as a language of its own, so that formatting is a run like any
+ * other (a fresh user, a jail, the run limits): nothing to compile, and its run is the
+ * formatter reading the code on its stdin. The run's file is the language's, so {file}
+ * names it.
+ */
+export function formatterLanguage(lang: LanguageSpec, formatter: LanguageFormatter): LanguageSpec {
+  return {
+    ...lang,
+    toolchain: { commands: formatter.toolchain, paths: lang.toolchain.paths },
+    run: (ctx) => formatter.command(ctx.file),
+    // none of the language's compile, checks, environment or per-run directories: a formatter reads and writes its pipes
+    compile: undefined,
+    sourceError: undefined,
+    compilerOptions: undefined,
+    compilerArchive: undefined,
+    buildCache: undefined,
+    outOfMemory: undefined,
+    packages: undefined,
+    format: undefined,
+    env: () => ({}),
+    writableDirs: [],
   };
 }
 

@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { LanguageInfo, PackageInfo } from '../protocol.js';
-import { LanguageSet, type LanguageSpec } from './registry.js';
+import { formatterLanguage, LanguageSet, type LanguageSpec } from './registry.js';
 
 export interface ToolchainVersion {
   version: string | null;
@@ -44,15 +44,23 @@ export class OfferedLanguages extends LanguageSet {
     readonly toolchains: Readonly<Record<string, string>>,
     /** Entries left out, and why (logged at start). */
     readonly missing: readonly { id: string; reason: string }[],
+    /** By language id, the languages whose formatter was found: each as the language a format run runs (registry.ts formatterLanguage). */
+    private readonly formatters: Readonly<Record<string, LanguageSpec>> = {},
   ) {
     super(all);
+  }
+
+  /** What formats `lang`'s code on this server (a run's language), or undefined. */
+  formatter(lang: LanguageSpec): LanguageSpec | undefined {
+    return Object.hasOwn(this.formatters, lang.id) ? this.formatters[lang.id] : undefined;
   }
 }
 
 /**
  * Checks each entry's toolchain: every command it names is on the sandbox PATH and the
  * version command answers. Only those languages are offered; their packages are checked
- * the same way (the entry's names and the operator's extra ones).
+ * the same way (the entry's names and the operator's extra ones), and so is their
+ * formatter (its commands are there and it formats the template).
  */
 export async function probeLanguages(set: LanguageSet, sandboxPath: string, extraPackages: Readonly<Record<string, readonly string[]>> = {}): Promise<OfferedLanguages> {
   const probed = await Promise.all(
@@ -61,17 +69,30 @@ export async function probeLanguages(set: LanguageSet, sandboxPath: string, extr
       if (absent.length > 0) return { lang, reason: `not on the sandbox PATH: ${absent.join(', ')}` };
       const { version, banner } = await probeVersion(lang, sandboxPath);
       if (!version || !banner) return { lang, reason: `\`${lang.versionCommand.join(' ')}\` did not report a version` };
-      const packages = await probePackages(lang, [...(lang.packages?.names ?? []), ...(extraPackages[lang.id] ?? [])], sandboxPath);
-      return { lang, version, banner, packages, reason: undefined };
+      const [packages, formats] = await Promise.all([probePackages(lang, [...(lang.packages?.names ?? []), ...(extraPackages[lang.id] ?? [])], sandboxPath), probeFormatter(lang, sandboxPath)]);
+      return { lang, version, banner, packages, formats, reason: undefined };
     }),
   );
   const offered = probed.filter((p) => p.version !== undefined);
   return new OfferedLanguages(
     offered.map((p) => p.lang),
-    offered.map((p) => languageInfo(p.lang, p.version!, p.packages!)),
+    offered.map((p) => languageInfo(p.lang, p.version!, p.packages!, p.formats!)),
     Object.fromEntries(offered.map((p) => [p.lang.id, p.banner!])),
     probed.flatMap((p) => (p.reason !== undefined ? [{ id: p.lang.id, reason: p.reason }] : [])),
+    Object.fromEntries(offered.flatMap((p) => (p.formats ? [[p.lang.id, formatterLanguage(p.lang, p.lang.format!)]] : []))),
   );
+}
+
+/**
+ * Whether the language's formatter is there and works: its commands are on the sandbox
+ * PATH and it formats the language's own template (run as the version command is).
+ */
+async function probeFormatter(lang: LanguageSpec, sandboxPath: string): Promise<boolean> {
+  const format = lang.format;
+  if (!format || format.toolchain.some((c) => !findCommand(c, sandboxPath))) return false;
+  const [cmd, ...args] = format.command(lang.defaultSourceFile);
+  const result = await execa(cmd!, args, { env: { PATH: sandboxPath }, extendEnv: false, reject: false, timeout: 20000, input: lang.template, cwd: '/' });
+  return result.exitCode === 0;
 }
 
 async function probePackages(lang: LanguageSpec, names: readonly string[], sandboxPath: string): Promise<PackageInfo[]> {
@@ -87,7 +108,7 @@ async function probePackages(lang: LanguageSpec, names: readonly string[], sandb
   return found.filter((p) => p !== null);
 }
 
-function languageInfo(lang: LanguageSpec, version: string, packages: PackageInfo[]): LanguageInfo {
+function languageInfo(lang: LanguageSpec, version: string, packages: PackageInfo[], formats: boolean): LanguageInfo {
   return {
     id: lang.id,
     name: lang.name,
@@ -96,9 +117,11 @@ function languageInfo(lang: LanguageSpec, version: string, packages: PackageInfo
     compiled: Boolean(lang.compile),
     template: lang.template,
     ...(lang.starter !== undefined ? { starter: lang.starter } : {}),
+    examples: lang.examples.map(({ title, code }) => ({ title, code })),
     monaco: lang.monaco,
     sourceFile: lang.defaultSourceFile,
     sourceExtensions: [...lang.sourceExtensions],
     packages,
+    ...(formats ? { formatter: lang.format!.name } : {}),
   };
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import type { CompileResult, ExecuteResponse, RunStatus } from '../protocol.js';
 import type { CgroupDriver } from '../sandbox/cgroups.js';
 import { Jail, type JailIsolation, type JailLimits, type JailResult, type JailSetup } from '../sandbox/jail.js';
-import type { OutputChunk } from '../sandbox/output.js';
+import { HomeRelativeOutput, withoutHome, type OutputChunk } from '../sandbox/output.js';
 import { killAllOfUid } from '../sandbox/proc.js';
 import type { RunUserPool } from '../sandbox/user-pool.js';
 import { collectArtifacts, compileCacheKey, type CachedBuild, type CompileCache } from './compile-cache.js';
@@ -225,7 +225,7 @@ async function buildProgram(
   runJail.catch(() => undefined); // awaited by the caller or discarded in cleanup
   const prepared = env.buildCaches?.[language.id];
   if (prepared) copyWorkspaceTree(user, prepared.dir, prepared.source, prepared);
-  const compile = await compilePhase(await firstJail, command, language.env(user.home), limits, env, hooks);
+  const compile = await compilePhase(await firstJail, command, user.home, language.env(user.home), limits, env, hooks);
   if (compile.status === 'ok' && (key || hooks.onBuilt)) {
     // taken before the program runs: what the run does to its home never reaches the cache
     // a language's per-run caches (writableDirs) are the compiler's, not the build's
@@ -287,9 +287,10 @@ function compileLimits(req: RunRequest, config: Config): CompileLimits {
 /**
  * `languageEnv` (Go's caches in the home, say) goes to the launcher with the command: the
  * jail's own environment is fixed before the language is known (pooled users come with a
- * jail ready), and the compile cache key stays free of the home.
+ * jail ready), and the compile cache key stays free of the home. The compiler's messages
+ * name the files as the user did (withoutHome), so a cached build's messages fit any run.
  */
-async function compilePhase(jail: Jail, command: string[], languageEnv: Record<string, string>, limits: CompileLimits, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
+async function compilePhase(jail: Jail, command: string[], home: string, languageEnv: Record<string, string>, limits: CompileLimits, env: RunEnvironment, hooks: RunHooks): Promise<CompileResult> {
   const { config } = env;
   const result = await jail.run({
     command,
@@ -306,7 +307,7 @@ async function compilePhase(jail: Jail, command: string[], languageEnv: Record<s
   });
   return {
     status: compileStatus(result),
-    output: result.output,
+    output: withoutHome(result.output, home),
     exitCode: result.exitCode,
     timeMs: result.wallMs,
     cached: false,
@@ -324,15 +325,24 @@ async function runPhase(
 ): Promise<ExecuteResponse> {
   const { limits, program, language } = req;
   const context = { file: program.entry.name, code: program.entry.content, sources: compiledSources(language, program), memoryMb: limits.memoryMb };
-  const result = await jail.run({
-    command: [...language.run(context), ...req.args],
-    env: language.env(user.home),
-    stdin: req.stdin,
-    limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
-    onOutput: hooks.onOutput,
-    onOutputBytes: hooks.onOutputBytes,
-    signal: hooks.signal,
-  });
+  // traces name the user's files as they did (main.py, not <home>/main.py): in stderr, and in
+  // the one stream of a terminal; a program's stdout through a pipe is its data, left as written
+  const shown = new HomeRelativeOutput(user.home, new Set(req.stdin instanceof TerminalInput ? ['stdout', 'stderr'] : ['stderr']), hooks.onOutput);
+  let result: JailResult;
+  try {
+    result = await jail.run({
+      command: [...language.run(context), ...req.args],
+      env: language.env(user.home),
+      stdin: req.stdin,
+      limits: jailLimits(env, { wallMs: limits.timeMs, cpuMs: limits.cpuTimeMs, memoryMb: limits.memoryMb, processes: limits.processes, outputKb: limits.outputKb }),
+      onOutput: shown.push,
+      // base64 answers carry the bytes exactly as the program wrote them
+      onOutputBytes: hooks.onOutputBytes,
+      signal: hooks.signal,
+    });
+  } finally {
+    shown.release();
+  }
   const { processLimitHit } = result;
   const status = runStatus(result, req, processLimitHit, hooks.signal);
   const timeLimit = status === 'timeout' ? timeLimitHit(result, req.limits.cpuTimeMs) : undefined;
@@ -340,9 +350,9 @@ async function runPhase(
     id,
     language: req.language.id,
     status,
-    output: result.output,
-    stdout: result.stdout,
-    stderr: result.stderr,
+    output: shown.output,
+    stdout: shown.stdout,
+    stderr: shown.stderr,
     exitCode: result.exitCode,
     signal: result.signal,
     timeMs: result.wallMs,
@@ -351,7 +361,7 @@ async function runPhase(
     truncated: result.truncated,
     processLimitHit,
     processLimit: limits.processes,
-    ...(timeLimit ? { timeLimit } : {}),
+    ...(timeLimit ? { timeLimit, timeLimitMs: timeLimit === 'cpu' ? limits.cpuTimeMs : limits.timeMs } : {}),
     compile,
   };
 }

@@ -154,7 +154,7 @@ export interface paths {
         };
         /**
          * Languages and toolchain versions
-         * @description The languages this server offers (their toolchains were found at start), each with its aliases, the toolchain's real version, its installed packages and the playground's template.
+         * @description The languages this server offers (their toolchains were found at start), each with its aliases, the toolchain's real version, its installed packages, the playground's template and its examples.
          */
         get: operations["listLanguages"];
         put?: never;
@@ -617,6 +617,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/format": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Format code with the language's formatter
+         * @description Formats `code` with the language's formatter (gofmt, rustfmt, black, clang-format: each language's `formatter` in GET /api/languages; a language without one is a 400 naming `language`) and answers the formatted code. The formatter runs as any run does, in a fresh jail under the server's run limits, and counts against the caller's quotas as a run. The formatter's own error (a syntax error in the code) is a 422 whose `message` is its words and `line` the line they name.
+         */
+        post: operations["formatCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/judge0/submissions": {
         parameters: {
             query?: never;
@@ -889,6 +909,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This server's index: what it is and where its documents are
+         * @description What opening the API server's own address finds: its name, version, languages and links to the API reference, this document, health and languages. JSON, or a page of the same links for a browser (Accept: text/html). Open to everyone. Through nginx or the playground, / is the playground.
+         */
+        get: operations["getApiIndex"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1048,6 +1088,11 @@ export interface components {
             template: string;
             /** @description A problem's starting code; {title} stands for the problem's title */
             starter?: string;
+            /** @description The playground's Examples menu: short programs in the language, by title */
+            examples: {
+                title: string;
+                code: string;
+            }[];
             /** @description Monaco's language id */
             monaco: string;
             /** @description The source file's usual name */
@@ -1059,6 +1104,8 @@ export interface components {
                 name: string;
                 version: string | null;
             }[];
+            /** @description The formatter POST /api/format runs for the language (gofmt, rustfmt, black, clang-format), found at start; absent: no formatter here */
+            formatter?: string;
         };
         /** @description A run's result: /api/execute's answer and a live run's exit message */
         RunResult: {
@@ -1079,6 +1126,7 @@ export interface components {
             processLimit: number;
             /** @enum {string} */
             timeLimit?: "cpu" | "wall";
+            timeLimitMs?: number;
             compile: {
                 /** @enum {string} */
                 status: "ok" | "compile_error" | "timeout" | "memory_limit" | "output_limit";
@@ -1388,6 +1436,7 @@ export interface components {
             processLimit: number;
             /** @enum {string} */
             timeLimit?: "cpu" | "wall";
+            timeLimitMs?: number;
             compile: {
                 /** @enum {string} */
                 status: "ok" | "compile_error" | "timeout" | "memory_limit" | "output_limit";
@@ -1459,6 +1508,9 @@ export interface components {
             id: string;
             /** @description The new delivery (X-Runbox-Delivery) */
             deliveryId: string;
+        };
+        FormatResult: {
+            code: string;
         };
         /** @description A submission: the attributes asked for with `fields` (default: token, time, memory, stdout, stderr, compile_output, message, status), in this order */
         Judge0Submission: {
@@ -1590,6 +1642,26 @@ export interface components {
         Judge0ConfigInfo: {
             [key: string]: boolean | number | string[];
         };
+        ApiIndex: {
+            name: string;
+            /** @description The API's version (the document's info.version) */
+            version: string;
+            /** @description What runbox is, naming the languages this server offers */
+            description: string;
+            /** @description How many languages this server offers (GET /api/languages lists them) */
+            languages: number;
+            /** @description Paths on this server, and the playground */
+            links: {
+                /** @description The API reference, as a page */
+                docs: string;
+                /** @description This API as an OpenAPI 3.1 document */
+                openapi: string;
+                health: string;
+                languages: string;
+                /** @description The playground (RUNBOX_PUBLIC_URL), when this server knows it */
+                playground?: string;
+            };
+        };
         LiveServerMessage: {
             /** @constant */
             type: "started";
@@ -1634,6 +1706,7 @@ export interface components {
                 processLimit: number;
                 /** @enum {string} */
                 timeLimit?: "cpu" | "wall";
+                timeLimitMs?: number;
                 compile: {
                     /** @enum {string} */
                     status: "ok" | "compile_error" | "timeout" | "memory_limit" | "output_limit";
@@ -5749,6 +5822,158 @@ export interface operations {
             };
         };
     };
+    formatCode: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "language": "python",
+                 *       "code": "print( \"Hello,\"+\" world!\" )\n"
+                 *     }
+                 */
+                "application/json": {
+                    language: string;
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The code as the formatter writes it */
+            200: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    /** @description The caller's windowed quotas, e.g. `60;w=60, 1000;w=86400` (runs per 60 s, per day) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The limit of the window closest to running out */
+                    "RateLimit-Limit"?: number;
+                    /** @description Runs left in that window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window ends */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormatResult"];
+                };
+            };
+            /** @description A field is invalid: `field` names it (unknown fields, a malformed visitor key, an unsupported language, and an X-API-Key header that is empty or names another key than Authorization included) */
+            400: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No API key where one is needed (RUNBOX_ANONYMOUS=false, or the admin key), the key sent is unknown or revoked, or an Authorization header is not `Bearer <key>` */
+            401: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: the admin API is off, this client may not, or a requested limit is over the API key's cap (`field` names it, `cap` says it) */
+            403: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Code, stdin or the whole body is over its cap: `field` names it */
+            413: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not UTF-8 JSON (`Content-Type: application/json`) */
+            415: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The formatter could not format the code: `message` is the formatter's own (a syntax error), `line` the line it names when it names one; or it ran out of a run limit */
+            422: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: nginx's rate limit in front, or a quota of the API key (or of anonymous clients, per address): `quota` names it (rate, daily, concurrency) and RateLimit-* describe it. Wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The caller's windowed quotas, e.g. `60;w=60, 1000;w=86400` (runs per 60 s, per day) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The limit of the window closest to running out */
+                    "RateLimit-Limit"?: number;
+                    /** @description Runs left in that window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window ends */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed (logged); nothing about it is sent */
+            500: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Busy (the run queue is full) or shutting down: wait `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     judge0ListSubmissions: {
         parameters: {
             query?: {
@@ -7012,6 +7237,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: nginx's rate limit in front, or a quota of the API key (or of anonymous clients, per address): `quota` names it (rate, daily, concurrency) and RateLimit-* describe it. Wait `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    /** @description The caller's windowed quotas, e.g. `60;w=60, 1000;w=86400` (runs per 60 s, per day) */
+                    "RateLimit-Policy"?: string;
+                    /** @description The limit of the window closest to running out */
+                    "RateLimit-Limit"?: number;
+                    /** @description Runs left in that window */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window ends */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server failed (logged); nothing about it is sent */
+            500: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getApiIndex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The index */
+            200: {
+                headers: {
+                    /** @description Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment */
+                    "X-Runbox-Instance"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiIndex"];
+                    "text/html": string;
                 };
             };
             /** @description Too many requests: nginx's rate limit in front, or a quota of the API key (or of anonymous clients, per address): `quota` names it (rate, daily, concurrency) and RateLimit-* describe it. Wait `Retry-After` seconds */

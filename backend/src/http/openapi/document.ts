@@ -8,14 +8,20 @@ import { registeredRoutes } from '../registered-routes.js';
 import { errors, routeDoc } from './registry.js';
 
 /** The backend package's version: the API's (backend/package.json from src/ and dist/ alike). */
-const VERSION = (JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json'), 'utf8')) as { version: string }).version;
+export const VERSION = (JSON.parse(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json'), 'utf8')) as { version: string }).version;
 
 const INSTANCE_HEADER = {
   'X-Runbox-Instance': { description: 'Which server answered (RUNBOX_INSTANCE, or main): for operators of a load-balanced deployment', schema: { type: 'string' as const } },
 };
 
-const DESCRIPTION = `Run untrusted JavaScript, Python, C++ and Java in a fresh Linux user per run, inside a
-bubblewrap allowlist jail with seccomp, namespaces, cgroups and rlimits.
+/** What runbox is, in one line, naming the languages this server offers (those whose toolchain it found at start). */
+export function summary(languages: readonly string[]): string {
+  const named = languages.length > 1 ? `${languages.slice(0, -1).join(', ')} and ${languages.at(-1)}` : languages[0];
+  const which = named ? ` in ${languages.length} language${languages.length === 1 ? '' : 's'} (${named})` : '';
+  return `Run untrusted code${which} in a fresh Linux user per run, inside a bubblewrap allowlist jail with seccomp, namespaces, cgroups and rlimits.`;
+}
+
+const DESCRIPTION = (languages: readonly string[]) => `${summary(languages)}
 
 - Errors are JSON (\`Error\`): \`error\`, and \`field\` naming the request field at fault.
 - \`503\` (queue full, shutting down) and \`429\` (rate limited, by nginx in front or by the
@@ -63,6 +69,8 @@ export interface DocumentOptions {
   schemas?: ZodOpenApiComponentsObject['schemas'];
   /** Whether clients without an API key are let in (RUNBOX_ANONYMOUS); true unless said. */
   anonymous?: boolean;
+  /** The names of the languages this server offers, for the description (none: the document of no server). */
+  languages?: readonly string[];
 }
 
 /**
@@ -85,7 +93,7 @@ export function buildOpenApiDocument(app: express.Express, options: DocumentOpti
   return createDocument(
     {
     openapi: '3.1.0',
-    info: { title: 'runbox API', version: VERSION, description: DESCRIPTION, license: LICENSE },
+    info: { title: 'runbox API', version: VERSION, description: DESCRIPTION(options.languages ?? []), license: LICENSE },
     servers: [{ url: '/', description: 'this server' }],
     tags: [
       { name: 'runs', description: 'Running code: at once, streamed, or live over a WebSocket' },
@@ -136,7 +144,9 @@ function completed(doc: ZodOpenApiOperationObject, method: string, expressPath: 
   const declared = doc.requestParams?.path as z.ZodObject | undefined;
   const pathParams = names.length ? z.object(Object.fromEntries(names.map((n) => [n, withExample((declared?.shape[n] as z.ZodType | undefined) ?? z.string(), pathExample(openApiPath, n))]))) : declared;
   const declaredHeaders = doc.requestParams?.header as z.ZodObject | undefined;
-  const headerParams = declaredHeaders && z.object(Object.fromEntries(Object.entries(declaredHeaders.shape).map(([n, schema]) => [n, withExample(schema as z.ZodType, HEADER_EXAMPLES[n])])));
+  // a required header's example only: Swagger UI's Try it out sends every example it is given, and
+  // an optional visitor key sent so would keep everyone's tried-out runs in one shared history
+  const headerParams = declaredHeaders && z.object(Object.fromEntries(Object.entries(declaredHeaders.shape).map(([n, schema]) => [n, withExample(schema as z.ZodType, required(schema as z.ZodType) ? HEADER_EXAMPLES[n] : undefined)])));
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   // behind the API-key check (no security of its own): a malformed key header is a 400, an unknown or revoked key a 401
   const keyChecked = doc.security === undefined ? errors(400, 401) : {};
@@ -156,6 +166,8 @@ function completed(doc: ZodOpenApiOperationObject, method: string, expressPath: 
     'x-codeSamples': [codeSample(method, filledPath, { ...doc, requestParams: { ...doc.requestParams, ...(headerParams ? { header: headerParams } : {}) } })],
   };
 }
+
+const required = (schema: z.ZodType): boolean => !schema.safeParse(undefined).success;
 
 /** A parameter's schema with an example, its own description and other metadata kept. */
 function withExample(schema: z.ZodType, example: string | undefined): z.ZodType {
@@ -188,7 +200,7 @@ function curlSample(method: string, path: string, doc: ZodOpenApiOperationObject
   const headers = doc.requestParams?.header as z.ZodObject | undefined;
   for (const [name, schema] of Object.entries(headers?.shape ?? {}) as [string, z.ZodType][]) {
     const example = (z.globalRegistry.get(schema) as { example?: unknown } | undefined)?.example;
-    if (typeof example === 'string' && !schema.safeParse(undefined).success) lines.push(`-H '${name}: ${example}'`);
+    if (typeof example === 'string' && required(schema)) lines.push(`-H '${name}: ${example}'`);
   }
   const media = (doc.requestBody as { content?: Record<string, { example?: unknown }> } | undefined)?.content?.['application/json'];
   if (media?.example !== undefined) lines.push("-H 'content-type: application/json'", `-d '${JSON.stringify(media.example).replaceAll("'", "'\\''")}'`);

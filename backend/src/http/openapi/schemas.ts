@@ -94,10 +94,12 @@ export const languageSchema = z
     compiled: z.boolean(),
     template: z.string().meta({ description: "The playground's hello world" }),
     starter: z.string().optional().meta({ description: "A problem's starting code; {title} stands for the problem's title" }),
+    examples: z.array(z.object({ title: z.string(), code: z.string() })).meta({ description: "The playground's Examples menu: short programs in the language, by title" }),
     monaco: z.string().meta({ description: "Monaco's language id" }),
     sourceFile: z.string().meta({ description: "The source file's usual name" }),
     sourceExtensions: z.array(z.string()).meta({ description: 'How source files end: of a program of several files, the entry file must end so (and these are compiled)' }),
     packages: z.array(z.object({ name: z.string(), version: z.string().nullable() })).meta({ description: 'Packages installed for the language, with their versions (null: not installed)' }),
+    formatter: z.string().optional().meta({ description: 'The formatter POST /api/format runs for the language (gofmt, rustfmt, black, clang-format), found at start; absent: no formatter here' }),
   })
   .meta({ id: 'Language' });
 
