@@ -359,8 +359,10 @@ describe('optional toolchains (scripts/toolchain-packages.sh)', () => {
     expect(optional.length).toBeGreaterThan(0);
     for (const id of optional) expect({ id, status: packages('debian', id).status }).toEqual({ id, status: 0 });
     const sorted = (list: string[]) => [...new Set(list)].sort();
-    expect(sorted(packages('debian', 'default').list)).toEqual(sorted(packages('debian', optional.join(' ')).list));
-    expect(packages('debian', 'go rust').list).toEqual(['golang-go', 'rustc', 'gcc']);
+    // and the core languages' formatters (the playground's Format: black, clang-format)
+    expect(sorted(packages('debian', 'default').list)).toEqual(sorted(packages('debian', `${optional.join(' ')} formatters`).list));
+    expect(packages('debian', 'formatters').list).toEqual(['black', 'clang-format']);
+    expect(packages('debian', 'go rust').list).toEqual(['golang-go', 'rustc', 'gcc', 'rustfmt']);
     expect(packages('debian', 'none').list).toEqual([]);
     // no Alpine image is built or tested any more: no Alpine column either
     expect(packages('alpine', 'c').status).toBe(2);
