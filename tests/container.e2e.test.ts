@@ -78,7 +78,7 @@ describe('the API container', () => {
     const host = inspected.HostConfig;
     expect(host.Privileged).toBe(false);
     expect(host.CapDrop).toEqual(['ALL']);
-    expect([...(host.CapAdd as string[])].sort()).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'NET_ADMIN', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_ADMIN']);
+    expect([...(host.CapAdd as string[])].sort()).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'NET_ADMIN', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_ADMIN', 'SYS_CHROOT']);
     const seccomp = (host.SecurityOpt as string[]).find((o) => o.startsWith('seccomp'))!;
     // compose hands the engine the profile's contents: Docker's default plus pivot_root
     expect(seccomp).toContain('pivot_root');

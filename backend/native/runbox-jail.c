@@ -38,6 +38,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,11 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/signalfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -170,6 +176,463 @@ static int data_pipe(const char *hex) {
   return p[0];
 }
 
+
+/* ---- the template (serve --template ARGS...) ---------------------------------------- */
+
+/*
+ * A jail built once (docs/jail-launcher.md). `serve --template ARGS` builds the allowlisted
+ * root at start, from bubblewrap-style ARGS (the same plan jail-root.ts gives bwrap), in a
+ * mount namespace of its own whose every mount is private: a tmpfs root holding the
+ * read-only binds (submounts included), links and directories, a /dev of the usual devices,
+ * every mount point a run needs made in advance; then every mount and tmpfs made read-only
+ * and the namespace pivoted into that root, so it holds nothing of the host but what the
+ * plan binds (no host mount made before, a run's home above all, is kept alive by it).
+ * The namespace is kept by an fd. A spawn whose ARGV starts with "@template" then forks from
+ * it (enter_template): a copy of that namespace plus fresh pid, ipc, uts, cgroup and network
+ * namespaces; the run's own tmpfs /tmp, /dev/shm, /run/runbox and home parent, its devpts
+ * and /proc; the capabilities of the plan, the syscall filter; exec of the command.
+ * Namespace, capability and /dev /proc flags in ARGS are settings for every run.
+ */
+#define TEMPLATE_ROOT "/run/runbox-template"
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#define SYS_move_mount 429
+#endif
+#define MAX_TMPFS 64
+
+static struct {
+  int ns;            /* the template's mount namespace, or -1: bwrap only */
+  int flags;         /* CLONE_NEW* of every run besides the mount namespace */
+  int die_with_parent, new_session;
+  char hostname[65];
+  unsigned long long keep_caps;
+  char dev[256], proc[256];
+  /* while building: where the root is being made (paths of the plan are below it); "" in a run */
+  const char *root;
+  /* while building: the tmpfs mounts made, made read-only at the end (superblock and mount) */
+  char tmpfs[MAX_TMPFS][PATH_MAX];
+  int ntmpfs;
+} tpl = {.ns = -1, .root = ""};
+
+static int cap_number(const char *name) {
+  static const char *const names[] = {"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP"};
+  for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
+    if (strcmp(names[i], name) == 0) return i;
+  return -1;
+}
+
+static char *in_root(const char *path, char *buf, size_t cap) {
+  snprintf(buf, cap, "%s%s", tpl.root, path);
+  return buf;
+}
+
+static int make_mountpoint(const char *target, int as_dir) {
+  struct stat st;
+  if (lstat(target, &st) == 0) return 0;
+  if (as_dir) return mkdir(target, 0755);
+  int fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
+static int bind_readonly(const char *source, const char *target) {
+  struct stat st;
+  if (stat(source, &st) != 0 || make_mountpoint(target, S_ISDIR(st.st_mode)) != 0) return -1;
+  /* submounts come along: build_template makes every one of them read-only at the end */
+  if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
+  return mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+}
+
+static int mount_tmpfs(const char *target, unsigned perms, unsigned long size) {
+  char opts[64];
+  if (size) snprintf(opts, sizeof opts, "mode=%o,size=%lu", perms, size);
+  else snprintf(opts, sizeof opts, "mode=%o", perms);
+  if (make_mountpoint(target, 1) != 0 || mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) return -1;
+  if (tpl.ntmpfs < MAX_TMPFS) snprintf(tpl.tmpfs[tpl.ntmpfs++], PATH_MAX, "%s", target);
+  return 0;
+}
+
+/* The bubblewrap options of the plan, applied to the template (in its namespace). Returns an error message or NULL. */
+static const char *apply_template_args(char **a, int n, char *why, size_t cap, int build) {
+  char t[PATH_MAX];
+  unsigned perms = 0755;
+  unsigned long size = 0;
+  int have_perms = 0;
+  for (int i = 0; i < n; i++) {
+    const char *o = a[i];
+#define NEED(k) if (i + (k) >= n) return snprintf(why, cap, "%s needs %d arguments", o, k), why
+    if (!strcmp(o, "--die-with-parent")) tpl.die_with_parent = 1;
+    else if (!strcmp(o, "--new-session")) tpl.new_session = 1;
+    else if (!strcmp(o, "--unshare-pid")) tpl.flags |= CLONE_NEWPID;
+    else if (!strcmp(o, "--unshare-ipc")) tpl.flags |= CLONE_NEWIPC;
+    else if (!strcmp(o, "--unshare-uts")) tpl.flags |= CLONE_NEWUTS;
+    else if (!strcmp(o, "--unshare-net")) tpl.flags |= CLONE_NEWNET;
+    else if (!strcmp(o, "--unshare-cgroup-try")) tpl.flags |= CLONE_NEWCGROUP;
+    else if (!strcmp(o, "--hostname")) { NEED(1); snprintf(tpl.hostname, sizeof tpl.hostname, "%s", a[++i]); }
+    else if (!strcmp(o, "--cap-drop")) { NEED(1); if (strcmp(a[++i], "ALL")) return snprintf(why, cap, "--cap-drop %s: only ALL", a[i]), why; tpl.keep_caps = 0; }
+    else if (!strcmp(o, "--cap-add")) { NEED(1); int c = cap_number(a[++i]); if (c < 0) return snprintf(why, cap, "unknown capability %s", a[i]), why; tpl.keep_caps |= 1ULL << c; }
+    else if (!strcmp(o, "--seccomp")) { NEED(1); i++; }
+    else if (!strcmp(o, "--perms")) { NEED(1); perms = (unsigned)strtoul(a[++i], NULL, 8); have_perms = 1; continue; }
+    else if (!strcmp(o, "--size")) { NEED(1); size = strtoul(a[++i], NULL, 10); continue; }
+    else if (!build && (!strcmp(o, "--dir") || !strcmp(o, "--tmpfs") || !strcmp(o, "--remount-ro"))) i++;
+    else if (!build && (!strcmp(o, "--ro-bind") || !strcmp(o, "--symlink"))) i += 2;
+    else if (!strcmp(o, "--dir")) {
+      NEED(1); in_root(a[++i], t, sizeof t);
+      if (mkdir(t, 0755) != 0 && errno != EEXIST) return snprintf(why, cap, "mkdir %s: %s", a[i], strerror(errno)), why;
+      if (chmod(t, have_perms ? perms : 0755) != 0) return snprintf(why, cap, "chmod %s: %s", a[i], strerror(errno)), why;
+    } else if (!strcmp(o, "--ro-bind")) {
+      NEED(2); in_root(a[i + 2], t, sizeof t);
+      if (bind_readonly(a[i + 1], t) != 0) return snprintf(why, cap, "bind %s: %s", a[i + 1], strerror(errno)), why;
+      i += 2;
+    } else if (!strcmp(o, "--symlink")) {
+      NEED(2); in_root(a[i + 2], t, sizeof t);
+      if (symlink(a[i + 1], t) != 0) return snprintf(why, cap, "symlink %s: %s", a[i + 2], strerror(errno)), why;
+      i += 2;
+    } else if (!strcmp(o, "--tmpfs")) {
+      NEED(1); in_root(a[++i], t, sizeof t);
+      if (mount_tmpfs(t, have_perms ? perms : 0755, size) != 0) return snprintf(why, cap, "tmpfs %s: %s", a[i], strerror(errno)), why;
+    } else if (!strcmp(o, "--remount-ro")) {
+      NEED(1); in_root(a[++i], t, sizeof t);
+      if (mount(NULL, t, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0) return snprintf(why, cap, "remount %s: %s", a[i], strerror(errno)), why;
+    } else if (!strcmp(o, "--dev") || !strcmp(o, "--proc")) {
+      NEED(1); in_root(a[++i], t, sizeof t);
+      snprintf(!strcmp(o, "--dev") ? tpl.dev : tpl.proc, sizeof tpl.dev, "%s", a[i]);
+      if (build && make_mountpoint(t, 1) != 0) return snprintf(why, cap, "mkdir %s: %s", a[i], strerror(errno)), why;
+    } else return snprintf(why, cap, "unknown template option %s", o), why;
+    have_perms = 0, size = 0;
+#undef NEED
+  }
+  return NULL;
+}
+
+/* mountinfo's escapes (\040 for a space...) undone in place */
+static void unescape_mountinfo(char *s) {
+  char *w = s;
+  for (char *r = s; *r; r++, w++) {
+    if (r[0] == '\\' && r[1] >= '0' && r[1] <= '7' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0' && r[3] <= '7') {
+      *w = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+      r += 3;
+    } else *w = *r;
+  }
+  *w = '\0';
+}
+
+/*
+ * Every mount at or below `below` read-only, nosuid and nodev (noexec kept where it was),
+ * as bubblewrap does after a recursive bind: a mount inside an allowlisted tree (a volume
+ * under /opt, say) would otherwise keep the host's flags, writable by every run. Device
+ * binds below `keep_dev` keep their devices. Returns 0 or -1.
+ */
+static int readonly_below(const char *below, const char *keep_dev) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) return -1;
+  char *line = NULL;
+  size_t cap = 0;
+  int ok = 0;
+  size_t len = strlen(below), dev_len = keep_dev ? strlen(keep_dev) : 0;
+  while (getline(&line, &cap, f) > 0) {
+    char *fields[7] = {0}, *save = NULL;
+    int k = 0;
+    for (char *tok = strtok_r(line, " ", &save); tok && k < 7; tok = strtok_r(NULL, " ", &save)) fields[k++] = tok;
+    if (k < 6) continue;
+    char *point = fields[4], *opts = fields[5];
+    unescape_mountinfo(point);
+    if (strncmp(point, below, len) != 0 || (point[len] != '\0' && point[len] != '/')) continue;
+    unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID;
+    int device = keep_dev && strncmp(point, keep_dev, dev_len) == 0 && point[dev_len] == '/';
+    if (!device) flags |= MS_NODEV;
+    if (strstr(opts, "noexec")) flags |= MS_NOEXEC;
+    if (mount(NULL, point, NULL, flags, NULL) != 0) ok = -1;
+  }
+  free(line);
+  fclose(f);
+  return ok;
+}
+
+/* The template's /dev, made once: bwrap's --dev (the usual devices bound, the links, pts and shm as mount points for each run). */
+static const char *build_dev(char *why, size_t cap) {
+  char t[PATH_MAX], in[512];
+  in_root(tpl.dev, t, sizeof t);
+  if (mount_tmpfs(t, 0755, 65536) != 0) return snprintf(why, cap, "tmpfs /dev: %s", strerror(errno)), why;
+  static const char *const devices[] = {"null", "zero", "full", "random", "urandom", "tty"};
+  for (size_t k = 0; k < sizeof devices / sizeof *devices; k++) {
+    char host[64];
+    snprintf(host, sizeof host, "/dev/%s", devices[k]);
+    snprintf(in, sizeof in, "%s/%s", tpl.dev, devices[k]);
+    in_root(in, t, sizeof t);
+    if (make_mountpoint(t, 0) != 0 || mount(host, t, NULL, MS_BIND, NULL) != 0) return snprintf(why, cap, "bind %s: %s", host, strerror(errno)), why;
+  }
+  static const char *const dirs[] = {"pts", "shm"};
+  for (size_t k = 0; k < sizeof dirs / sizeof *dirs; k++) {
+    snprintf(in, sizeof in, "%s/%s", tpl.dev, dirs[k]);
+    if (mkdir(in_root(in, t, sizeof t), 0755) != 0) return snprintf(why, cap, "mkdir /dev/%s: %s", dirs[k], strerror(errno)), why;
+  }
+  static const char *const links[][2] = {{"pts/ptmx", "ptmx"}, {"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
+  for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
+    snprintf(in, sizeof in, "%s/%s", tpl.dev, links[k][1]);
+    if (symlink(links[k][0], in_root(in, t, sizeof t)) != 0) return snprintf(why, cap, "a /dev link: %s", strerror(errno)), why;
+  }
+  return NULL;
+}
+
+/* In the build child: the root built, then read-only all through. Returns an error message or NULL. */
+static const char *build_root(char **args, int n, char *why, size_t cap) {
+  char t[PATH_MAX], dev[PATH_MAX];
+  if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return "cannot make a private mount namespace";
+  tpl.root = TEMPLATE_ROOT;
+  if (mount("tmpfs", TEMPLATE_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") != 0) return "cannot mount the template's root";
+  snprintf(tpl.tmpfs[tpl.ntmpfs++], PATH_MAX, "%s", TEMPLATE_ROOT);
+  const char *err = apply_template_args(args, n, why, cap, 1);
+  if (err) return err;
+  /* what every run mounts over */
+  static const char *const points[] = {"/tmp", "/run", "/run/runbox"};
+  for (size_t k = 0; k < sizeof points / sizeof *points; k++)
+    if (make_mountpoint(in_root(points[k], t, sizeof t), 1) != 0) return "cannot make the run's mount points";
+  if (tpl.dev[0] && (err = build_dev(why, cap))) return err;
+  in_root(tpl.dev, dev, sizeof dev);
+  /* every tmpfs of the template read-only at its superblock (runs share them), then every mount read-only */
+  for (int k = tpl.ntmpfs - 1; k >= 0; k--)
+    if (mount(NULL, tpl.tmpfs[k], NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0) return snprintf(why, cap, "cannot make %s read-only: %s", tpl.tmpfs[k], strerror(errno)), why;
+  if (readonly_below(TEMPLATE_ROOT, tpl.dev[0] ? dev : NULL) != 0) return "cannot make every mount of the template read-only";
+  /* the namespace keeps the root alone: the host's mounts (homes mounted then) go */
+  if (chdir(TEMPLATE_ROOT) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0 || chdir("/") != 0) return "cannot pivot into the template";
+  tpl.root = "";
+  return NULL;
+}
+
+/* Builds the template; 0, or -1 with the reason on stderr (serve then answers bwrap only). */
+static int build_template(char **args, int n) {
+  /* the settings every run takes (namespaces, capabilities, /dev and /proc) are serve's own */
+  char why[512];
+  if (apply_template_args(args, n, why, sizeof why, 0)) return fprintf(stderr, "runbox-jail: template: %s\n", why), -1;
+  int sync[2], hold[2];
+  if (pipe2(sync, O_CLOEXEC) < 0) return -1;
+  if (pipe2(hold, O_CLOEXEC) < 0) return close(sync[0]), close(sync[1]), -1;
+  if (mkdir(TEMPLATE_ROOT, 0700) != 0 && errno != EEXIST) return perror("mkdir " TEMPLATE_ROOT), -1;
+  pid_t parent = getpid();
+  pid_t child = fork();
+  if (child < 0) return -1;
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    close(sync[0]), close(hold[1]);
+    why[0] = '\0';
+    const char *err = build_root(args, n, why, sizeof why);
+    if (err) {
+      fprintf(stderr, "runbox-jail: template: %s%s%s (%s)\n", err, why[0] && err != why ? ": " : "", err != why ? why : "", strerror(errno));
+      _exit(1);
+    }
+    if (write(sync[1], "k", 1) != 1) _exit(1);
+    char c;
+    while (read(hold[0], &c, 1) < 0 && errno == EINTR) {} /* until serve holds the namespace (or is gone) */
+    _exit(0);
+  }
+  close(sync[1]), close(hold[0]);
+  char k;
+  int ok = read(sync[0], &k, 1) == 1;
+  close(sync[0]);
+  if (ok) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/mnt", child);
+    tpl.ns = open(path, O_RDONLY | O_CLOEXEC);
+  }
+  close(hold[1]);
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  return tpl.ns >= 0 ? 0 : -1;
+}
+
+/* ---- a run from the template ---- */
+
+static void enter_fail(const char *what) {
+  dprintf(STATUS_FD, "cannot start the jail: %s: %s\n", what, strerror(errno));
+  _exit(SETUP_FAILED);
+}
+
+/* /proc of the jail's pid namespace, with what bwrap covers read-only and the kernel's knobs too */
+static void make_proc(void) {
+  if (mount("proc", tpl.proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) enter_fail("proc");
+  static const char *const covered[] = {"sys", "sysrq-trigger", "irq", "bus"};
+  char t[PATH_MAX];
+  for (size_t k = 0; k < sizeof covered / sizeof *covered; k++) {
+    snprintf(t, sizeof t, "%s/%s", tpl.proc, covered[k]);
+    if (access(t, F_OK) != 0) continue;
+    if (mount(t, t, NULL, MS_BIND | MS_REC, NULL) != 0 || mount(NULL, t, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) enter_fail(t);
+  }
+}
+
+/* The run's own options: --perms/--size --tmpfs, --perms --dir, --perms --file FD PATH, --bind. Returns the index after "--". */
+static int apply_run_args(char **a, int n, int home_tree) {
+  char opts[64];
+  unsigned perms = 0755;
+  int have_perms = 0;
+  unsigned long size = 0;
+  for (int i = 0; i < n; i++) {
+    const char *o = a[i];
+    if (!strcmp(o, "--")) return i + 1;
+    if (i + 1 >= n) enter_fail(o);
+    if (!strcmp(o, "--perms")) { perms = (unsigned)strtoul(a[++i], NULL, 8); have_perms = 1; continue; }
+    if (!strcmp(o, "--size")) { size = strtoul(a[++i], NULL, 10); continue; }
+    if (!strcmp(o, "--tmpfs")) {
+      snprintf(opts, sizeof opts, "mode=%o,size=%lu", have_perms ? perms : 0755, size ? size : 65536);
+      if (mount("tmpfs", a[++i], "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) enter_fail(a[i]);
+    } else if (!strcmp(o, "--dir")) {
+      i++;
+      if (mkdir(a[i], have_perms ? perms : 0755) != 0 && errno != EEXIST) enter_fail(a[i]);
+      if (have_perms && chmod(a[i], perms) != 0) enter_fail(a[i]);
+    } else if (!strcmp(o, "--file")) {
+      if (i + 2 >= n) enter_fail(o);
+      int from = atoi(a[i + 1]);
+      int fd = open(a[i + 2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, have_perms ? perms : 0644);
+      if (fd < 0) enter_fail(a[i + 2]);
+      char buf[16384];
+      for (;;) {
+        ssize_t got = read(from, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) enter_fail(a[i + 2]);
+        if (got == 0) break;
+        if (write_all(fd, buf, (size_t)got) < 0) enter_fail(a[i + 2]);
+      }
+      close(fd);
+      close(from);
+      i += 2;
+    } else if (!strcmp(o, "--bind")) {
+      /* the home's mount, cloned before entering the template (open_tree), attached here and
+         made private: nothing mounted under the home propagates in or out */
+      if (i + 2 >= n) enter_fail(o);
+      const char *home = a[i + 2];
+      if (syscall(SYS_move_mount, home_tree, "", AT_FDCWD, home, MOVE_MOUNT_F_EMPTY_PATH) != 0) enter_fail(a[i + 1]);
+      close(home_tree);
+      if (mount(NULL, home, NULL, MS_PRIVATE, NULL) != 0) enter_fail(a[i + 1]);
+      if (mount(NULL, home, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | MS_NODEV, NULL) != 0) enter_fail(a[i + 1]);
+      i += 2;
+    } else {
+      errno = EINVAL;
+      enter_fail(o);
+    }
+    have_perms = 0, size = 0;
+  }
+  errno = EINVAL;
+  enter_fail("no command after --");
+  return -1;
+}
+
+static void loopback_up(void) {
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = {0};
+  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+  if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) != 0) enter_fail("lo");
+  ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+  if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0) enter_fail("lo up");
+  close(s);
+}
+
+/* Only the plan's capabilities, in every set; none of the rest in the bounding set. */
+static void keep_only(unsigned long long keep) {
+  for (int cap = 0; cap <= 63; cap++) {
+    int held = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+    if (held < 0) break;
+    if (held && !(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) enter_fail("capability bounding set");
+  }
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {{0}};
+  data[0].effective = data[0].permitted = data[0].inheritable = (unsigned)keep;
+  data[1].effective = data[1].permitted = data[1].inheritable = (unsigned)(keep >> 32);
+  if (syscall(SYS_capset, &hdr, data) != 0) enter_fail("capset");
+}
+
+/* A process of the jail's setup that runs no code of the run: no capability, no new privileges, no fd. */
+static void powerless(void) {
+  keep_only(0);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) enter_fail("no_new_privs");
+  close_from(0);
+}
+
+static void load_filter(int fd) {
+  /* BPF_MAXINSNS instructions at most: one more is read to tell a longer filter */
+  static struct sock_filter code[4096 + 1];
+  size_t len = 0;
+  for (;;) {
+    ssize_t n = read(fd, (char *)code + len, sizeof code - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) enter_fail("the syscall filter");
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len == sizeof code) { errno = E2BIG; enter_fail("the syscall filter is too long"); }
+  }
+  if (len == 0 || len % sizeof *code) { errno = EINVAL; enter_fail("the syscall filter"); }
+  struct sock_fprog prog = {.len = (unsigned short)(len / sizeof *code), .filter = code};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) enter_fail("seccomp");
+}
+
+/* waits for `child`; its exit as an exit status (128 + signal when killed) */
+static int wait_as(pid_t child) {
+  int status;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR) return 1;
+  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* In serve's forked child, fds placed and the template's namespace entered (cwd and root its root): the jail, then the command. Never returns. */
+static void enter_template(char **args, int n, char **env, int home_tree) {
+  if (tpl.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (unshare(CLONE_NEWNS | tpl.flags) != 0) enter_fail("unshare");
+  if ((tpl.flags & CLONE_NEWUTS) && tpl.hostname[0] && sethostname(tpl.hostname, strlen(tpl.hostname)) != 0) enter_fail("sethostname");
+  if (tpl.flags & CLONE_NEWNET) loopback_up();
+  pid_t init = fork();
+  if (init < 0) enter_fail("fork");
+  if (init > 0) {
+    /* the monitor, outside the jail's pid namespace: ends as the jail's init does (the run's end), as bwrap's */
+    powerless();
+    _exit(wait_as(init));
+  }
+  /* pid 1 of the jail */
+  if (tpl.die_with_parent) prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (tpl.dev[0]) {
+    char pts[PATH_MAX];
+    snprintf(pts, sizeof pts, "%s/pts", tpl.dev);
+    if (mount("devpts", pts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") != 0) enter_fail("devpts");
+  }
+  if (tpl.proc[0]) make_proc();
+  int command = apply_run_args(args, n, home_tree);
+  if (chdir("/") != 0) enter_fail("chdir");
+  pid_t program = fork();
+  if (program < 0) enter_fail("fork");
+  if (program == 0) {
+    if (tpl.new_session) setsid();
+    keep_only(tpl.keep_caps);
+    load_filter(SECCOMP_FD);
+    /* PWD as bwrap leaves it (its cwd after the pivot), so a program sees the same environment under both */
+    int nenv = 0;
+    while (env[nenv]) nenv++;
+    char **with_pwd = calloc((size_t)nenv + 2, sizeof *with_pwd);
+    if (!with_pwd) enter_fail("environment");
+    int k = 0;
+    for (int e = 0; e < nenv; e++)
+      if (strncmp(env[e], "PWD=", 4) != 0) with_pwd[k++] = env[e];
+    with_pwd[k++] = "PWD=/";
+    execve(args[command], &args[command], with_pwd);
+    enter_fail(args[command]);
+  }
+  /* the init: nothing of root's left, reaps all, ends with the command */
+  powerless();
+  int status = 0;
+  for (;;) {
+    pid_t pid = wait(&status);
+    if (pid == program) break;
+    if (pid < 0 && errno != EINTR) _exit(1);
+  }
+  _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+}
+
 static void spawn(char **f, int n) {
   /* f: spawn id seccomp ncg cg... nenv env... ndata data... argv... */
   if (n < 5) return say("err ? malformed spawn\n");
@@ -225,6 +688,23 @@ static void spawn(char **f, int n) {
     }
     int filter = open(seccomp, O_RDONLY | O_CLOEXEC);
     if (filter < 0) child_fail(status_fd, seccomp);
+    /* a jail from the template: the home (a mount made after the template) is taken along
+       as a detached copy of its mount, and the template's namespace as an fd, entered once
+       the fds are placed */
+    int templated = strcmp(argv[0], "@template") == 0, home_tree = -1, template_ns = -1;
+    if (templated) {
+      const char *home = NULL;
+      for (int k = 1; argv[k] && argv[k + 1] && strcmp(argv[k], "--") != 0; k++)
+        if (strcmp(argv[k], "--bind") == 0) home = argv[k + 1];
+      if (!home) { errno = EINVAL; child_fail(status_fd, "a template jail needs --bind HOME"); }
+      if (tpl.ns < 0) { errno = ENOSYS; child_fail(status_fd, "no template (serve started without --template)"); }
+      int tree = (int)syscall(SYS_open_tree, AT_FDCWD, home, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+      if (tree < 0) child_fail(status_fd, "open_tree");
+      home_tree = fcntl(tree, F_DUPFD_CLOEXEC, 16);
+      template_ns = fcntl(tpl.ns, F_DUPFD_CLOEXEC, 16);
+      if (home_tree < 0 || template_ns < 0) child_fail(status_fd, "dup");
+      close(tree);
+    }
     /* move everything above the last target first, so no dup2 below overwrites a source */
     int ends[6 + MAX_DATA];
     for (int k = 0; k < 5; k++) {
@@ -240,13 +720,22 @@ static void spawn(char **f, int n) {
     }
     for (int k = 0; k < 6 + ndata; k++)
       if (dup2(ends[k], k) < 0) child_fail(ends[3], "dup2");
-    close_from(6 + ndata);
+    if (templated && (dup2(home_tree, 6 + ndata) < 0 || dup2(template_ns, 7 + ndata) < 0)) child_fail(3, "dup2");
+    close_from(6 + ndata + 2 * templated);
     /* bwrap, its init and the supervisor are the last the OOM killer should pick; the
        program puts itself back to 0 */
     int oom = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
     if (oom >= 0) {
       if (write(oom, "-1000", 5) != 5) { /* not fatal: only a preference */ }
       close(oom);
+    }
+    if (templated) {
+      /* the namespace's fd goes before anything of the run: no run may setns back */
+      if (setns(7 + ndata, CLONE_NEWNS) != 0) child_fail(3, "setns");
+      close(7 + ndata);
+      int count = 0;
+      while (argv[1 + count]) count++;
+      enter_template(&argv[1], count, env, 6 + ndata);
     }
     execvpe(argv[0], argv, env);
     child_fail(3, argv[0]);
@@ -298,8 +787,9 @@ static void reap(void) {
   }
 }
 
-static int serve(void) {
+static int serve(char **template_args, int template_n) {
   close_from(3); /* whatever the server inherited stays out of every jail */
+  if (template_n > 0 && build_template(template_args, template_n) != 0) return 1;
   /* the server gone (even by SIGKILL, even if someone else holds our stdin): so are we, and
      our jails with us (--die-with-parent) */
   pid_t server = getppid();
@@ -809,9 +1299,12 @@ static int probe(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve();
+  if (argc == 2 && strcmp(argv[1], "serve") == 0) return serve(NULL, 0);
+  if (argc >= 3 && strcmp(argv[1], "serve") == 0 && strcmp(argv[2], "--template") == 0) return serve(&argv[3], argc - 3);
+  /* builds the template as serve would and says whether it could (the server's choice of bwrap instead) */
+  if (argc >= 2 && strcmp(argv[1], "template-check") == 0) return build_template(&argv[2], argc - 2) == 0 ? 0 : 1;
   if (argc == 2 && strcmp(argv[1], "inside") == 0) return inside();
   if (argc == 2 && strcmp(argv[1], "probe") == 0) return probe();
-  fprintf(stderr, "usage: runbox-jail serve | inside | probe\n");
+  fprintf(stderr, "usage: runbox-jail serve [--template BWRAP-OPTIONS...] | template-check BWRAP-OPTIONS... | inside | probe\n");
   return 2;
 }

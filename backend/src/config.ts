@@ -147,6 +147,12 @@ const entries = {
     doc: 'Directory every runbox server on one kernel shares (compose: the data volume): each locks its own slice of RUNBOX_RUN_UIDS there',
   },
   homeRoot: { env: 'RUNBOX_HOME_ROOT', schema: z.string().startsWith('/'), default: '/home', doc: 'Where run users get their homes' },
+  jail: {
+    env: 'RUNBOX_JAIL',
+    schema: z.enum(['template', 'bubblewrap']),
+    default: 'template',
+    doc: 'How jails are made: `template`, runbox-jail builds the allowlisted root once and forks each jail from it (docs/jail-launcher.md), falling back to bubblewrap where this kernel refuses a step; or `bubblewrap` launched per jail',
+  },
   stateDir: { env: 'RUNBOX_STATE_DIR', schema: z.string().startsWith('/'), default: '/run/runbox', doc: 'Root-only directory for per-run sandbox files' },
   cacheDir: { env: 'RUNBOX_CACHE_DIR', schema: z.string().startsWith('/'), default: '/var/cache/runbox', doc: 'Root-only directory of the compile cache' },
   archiveDir: {

@@ -251,7 +251,8 @@ export type IsolationLayer = (typeof ISOLATION_LAYERS)[number];
 /** What a jail probed at start really enforces. */
 export interface IsolationReport {
   runUserPerRun: boolean;
-  jail: 'bubblewrap';
+  /** bubblewrap per run, or runbox's launcher forking each jail from a root built once (RUNBOX_JAIL) */
+  jail: 'bubblewrap' | 'template';
   /** allowlist: the run's / holds only what toolchains need; host: the host's tree is visible. */
   rootfs: 'allowlist' | 'host';
   seccomp: boolean;

@@ -21,7 +21,7 @@ import { jailSetup } from './runs/run.js';
 import { RunService } from './runs/run-service.js';
 import { Jail } from './sandbox/jail.js';
 import { detectCgroups } from './sandbox/cgroups.js';
-import { probeIsolation } from './sandbox/isolation.js';
+import { fallBackToBubblewrap, probeIsolation } from './sandbox/isolation.js';
 import { openSandbox } from './sandbox/sandbox-setup.js';
 import { claimUidSlice, type UidSlice } from './sandbox/uid-slices.js';
 import { v4 as uuidv4 } from 'uuid';
@@ -87,6 +87,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   const stateDir = ownDir(config.stateDir);
   await prepareStateDir(stateDir);
   const { isolation: isolationSettings, accounts } = await openSandbox(config, stateDir, languages.all, uids);
+  if (isolationSettings.templateRefused !== undefined) logger.warn('RUNBOX_JAIL=template: the template cannot be built here, jails are bubblewrap\'s', { reason: isolationSettings.templateRefused });
   if (!cgroups) logger.warn('no usable cgroup: memory limits are not enforced and CPU/memory are not measured');
 
   const swept = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
@@ -98,7 +99,14 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
     const [user] = await accounts.create([uuidv4()]);
     return { user: user!, destroy: () => accounts.removeNow([user!.name]) };
   };
-  const isolation = await probeIsolation(isolationSettings, cgroups, probeUser, (user) => jailSetup(user, 1, runEnvironment), config.requiredLayers);
+  const probe = () => probeIsolation(isolationSettings, cgroups, probeUser, (user) => jailSetup(user, 1, runEnvironment), config.requiredLayers);
+  const isolation = await probe().catch(async (err: Error) => {
+    // the template built, but a jail from it does not work here (a syscall a container's profile refuses, say)
+    if (isolationSettings.kind !== 'template') throw err;
+    logger.warn("RUNBOX_JAIL=template: a jail from the template failed the start-up probe, jails are bubblewrap's", { reason: err.message });
+    fallBackToBubblewrap(isolationSettings, err.message);
+    return probe();
+  });
 
   const compilerArchives = await prepareCompilerArchives(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);
   const buildCaches = await prepareBuildCaches(languages.all, languages.toolchains, config.archiveDir, config.sandboxPath);

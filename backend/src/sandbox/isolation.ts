@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import type { IsolationLayer, IsolationReport } from '../protocol.js';
 import type { CgroupDriver } from './cgroups.js';
 import { Jail, type JailIsolation, type JailSetup } from './jail.js';
-import { HOSTS_FILE, LAUNCHER_IN_JAIL, planJailRoot, stageEtc } from './jail-root.js';
+import { HOSTS_FILE, LAUNCHER_IN_JAIL, planJailRoot, stageEtc, templateArgs } from './jail-root.js';
 import { JailLauncher } from './jail-launcher.js';
 import type { RunUser } from './users.js';
 
@@ -19,6 +19,10 @@ export interface IsolationSettings {
   sandboxPath: string;
   toolchainCommands: readonly string[];
   extraReadOnly: readonly string[];
+  /** RUNBOX_JAIL: bubblewrap per jail, or the launcher's template built once */
+  jail: 'bubblewrap' | 'template';
+  /** where homes are: the template makes the directory runs mount their home's parent over */
+  homeRoot: string;
 }
 
 /**
@@ -52,7 +56,39 @@ export async function prepareIsolation(settings: IsolationSettings): Promise<Jai
     launcher,
     etcDir,
   });
-  return { network: settings.network, root, stateDir: settings.stateDir, launcher: new JailLauncher(launcher), bwrap: bwrap.stdout.trim(), seccompFilter };
+  const template = settings.jail === 'template' ? await buildableTemplate(launcher, templateArgs(root, settings.homeRoot)) : null;
+  const kind = template && 'args' in template ? 'template' : 'bubblewrap';
+  return {
+    kind,
+    ...(template && 'refused' in template ? { templateRefused: template.refused } : {}),
+    network: settings.network,
+    root,
+    stateDir: settings.stateDir,
+    launcher: new JailLauncher(launcher, template && 'args' in template ? template.args : null),
+    bwrap: bwrap.stdout.trim(),
+    seccompFilter,
+  };
+}
+
+/**
+ * Whether this kernel (or container) lets the launcher build the template: it is built once
+ * as serve would build it. When a step is refused, jails are bubblewrap's (the fallback the
+ * server logs, and /api/health reports as `jail`).
+ */
+async function buildableTemplate(launcher: string, args: string[]): Promise<{ args: string[] } | { refused: string }> {
+  const check = await execa(launcher, ['template-check', ...args], { reject: false, timeout: 30000 });
+  return check.exitCode === 0 ? { args } : { refused: String(check.stderr || check.message || 'exit ' + check.exitCode).trim() };
+}
+
+/**
+ * Jails made by bubblewrap from now on, where jails from the template were asked for and
+ * failed (`reason`): the template's helper stops, the same isolation otherwise.
+ */
+export function fallBackToBubblewrap(isolation: JailIsolation, reason: string): void {
+  // not waited for: the helper's child process does not hold the event loop, and a server still
+  // starting has nothing else that does (awaiting it ended the process, code 0, in a container)
+  void isolation.launcher.stop();
+  Object.assign(isolation, { kind: 'bubblewrap', templateRefused: reason, launcher: isolation.launcher.withoutTemplate() });
 }
 
 /** What the launcher's probe mode prints, one `key=value` a line. */
@@ -101,7 +137,7 @@ export async function probeIsolation(
   }
   const report: IsolationReport = {
     runUserPerRun: seen.uid === String(user.uid),
-    jail: 'bubblewrap',
+    jail: isolation.kind,
     rootfs: seen.shadow === 'absent' && seen.sys === 'absent' ? 'allowlist' : 'host',
     seccomp: seen.seccomp === '2',
     userNamespaces: seen.userns === 'allowed' ? 'allowed' : 'blocked',

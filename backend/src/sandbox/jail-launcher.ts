@@ -72,7 +72,16 @@ export class JailLauncher {
   private readonly spawning = new Map<string, Pending>();
   private readonly running = new Map<string, (exit: JailExit) => void>();
 
-  constructor(private readonly tool: string) {}
+  constructor(
+    private readonly tool: string,
+    /** the template's plan: the helper builds it at its start, and jails spawned with argv `@template ...` fork from it */
+    private readonly template: readonly string[] | null = null,
+  ) {}
+
+  /** The same helper without the template: its jails are bubblewrap's (the fallback). */
+  withoutTemplate(): JailLauncher {
+    return new JailLauncher(this.tool, null);
+  }
 
   spawn(request: JailSpawn): Promise<JailProcess> {
     const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`);
@@ -104,7 +113,7 @@ export class JailLauncher {
 
   private start(): ChildProcess {
     if (this.child) return this.child;
-    const child = spawn(this.tool, ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(this.tool, this.template ? ['serve', '--template', ...this.template] : ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
     child.stdin!.on('error', () => undefined); // a dead helper is reported through 'exit'
     createInterface({ input: child.stdout! }).on('line', (line) => this.onLine(child, line));
     const gone = (reason: string) => {

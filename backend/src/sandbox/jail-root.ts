@@ -212,6 +212,36 @@ export function jailRootArgs(plan: JailRootPlan, jail: JailRootInstance): string
   return args.list;
 }
 
+/**
+ * The arguments for one jail forked from the template (runbox-jail's `@template`, the
+ * launcher built once: docs/jail-launcher.md): only what is the run's own, on a root whose
+ * mount points exist already and which is read-only. Its scratch space, /run/runbox for the
+ * account files, the home's parent as a tmpfs of its own (the template cannot hold a
+ * directory per run), the home bound there; then the launcher.
+ */
+export function templateRunArgs(jail: JailRootInstance): string[] {
+  return [
+    '--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/tmp',
+    '--perms', '1777', '--size', String(jail.tmpBytes), '--tmpfs', '/dev/shm',
+    '--perms', '0755', '--size', '65536', '--tmpfs', path.dirname(ACCOUNT_FILES.passwd),
+    '--perms', '0444', '--file', String(ACCOUNT_FDS.passwd), ACCOUNT_FILES.passwd,
+    '--perms', '0444', '--file', String(ACCOUNT_FDS.group), ACCOUNT_FILES.group,
+    '--perms', '0755', '--size', '4096', '--tmpfs', path.dirname(jail.home),
+    '--perms', '0700', '--dir', jail.home,
+    '--bind', jail.home, jail.home,
+    '--', LAUNCHER_IN_JAIL, 'inside',
+  ];
+}
+
+/** The template's arguments: the shared plan, and the directories a run mounts over that the plan does not make. */
+export function templateArgs(plan: JailRootPlan, homeRoot: string): string[] {
+  const args = new Args();
+  for (const made of ['/etc', '/run', '/dev', '/proc']) args.mark(made);
+  args.add(...plan.shared);
+  args.dirs(homeRoot);
+  return args.list;
+}
+
 const BASE_PASSWD = 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n';
 const BASE_GROUP = 'root:x:0:\nnogroup:x:65534:\n';
 

@@ -2,7 +2,7 @@ import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { jailPrepared } from '../observability/metrics.js';
 import type { CgroupDriver, PhaseCgroup } from './cgroups.js';
-import { accountFiles, jailRootArgs, type JailRootPlan } from './jail-root.js';
+import { accountFiles, jailRootArgs, templateRunArgs, type JailRootPlan } from './jail-root.js';
 import type { JailLauncher, JailProcess } from './jail-launcher.js';
 import { watchCpu } from './cpu-watchdog.js';
 import { OutputCollector, type OutputChunk } from './output.js';
@@ -39,6 +39,10 @@ export interface JailLimits {
 }
 
 export interface JailIsolation {
+  /** bubblewrap per jail, or the launcher's template built once (RUNBOX_JAIL) */
+  kind: 'bubblewrap' | 'template';
+  /** RUNBOX_JAIL=template asked for, and why the template could not be built here (jails are bubblewrap's) */
+  templateRefused?: string;
   network: boolean;
   /** The allowlisted root every jail is built from. */
   root: JailRootPlan;
@@ -191,7 +195,10 @@ export class Jail {
     try {
       const accounts = accountFiles(user);
       const proc = await isolation.launcher.spawn({
-        argv: [isolation.bwrap, ...jailRootArgs(isolation.root, { home: user.home, tmpBytes: setup.tmpBytes })],
+        argv:
+          isolation.kind === 'template'
+            ? ['@template', ...templateRunArgs({ home: user.home, tmpBytes: setup.tmpBytes })]
+            : [isolation.bwrap, ...jailRootArgs(isolation.root, { home: user.home, tmpBytes: setup.tmpBytes })],
         env: setup.env,
         cgroupProcs: cgroup?.procsFiles ?? [],
         seccompFilter: isolation.seccompFilter,

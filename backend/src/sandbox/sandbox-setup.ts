@@ -25,6 +25,8 @@ export async function openSandbox(config: Config, stateDir: string, languages: r
     sandboxPath: config.sandboxPath,
     toolchainCommands: [...new Set(languages.flatMap((lang) => lang.toolchain.commands))],
     extraReadOnly: [config.archiveDir, ...new Set(languages.flatMap((lang) => lang.toolchain.paths))],
+    jail: config.jail,
+    homeRoot: config.homeRoot,
   });
   const accounts = new RunAccounts({
     tool: path.join(config.nativeDir, 'runbox-accounts'),

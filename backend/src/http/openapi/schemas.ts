@@ -51,7 +51,7 @@ export const errorSchema = z
 export const isolationSchema = z
   .object({
     runUserPerRun: z.boolean(),
-    jail: z.literal('bubblewrap'),
+    jail: z.enum(['bubblewrap', 'template']),
     rootfs: z.enum(['allowlist', 'host']),
     seccomp: z.boolean(),
     userNamespaces: z.enum(['blocked', 'allowed']),
