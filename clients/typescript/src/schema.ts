@@ -1057,8 +1057,8 @@ export interface components {
         /** @description What a jail probed at start really enforces on this host */
         Isolation: {
             runUserPerRun: boolean;
-            /** @constant */
-            jail: "bubblewrap";
+            /** @enum {string} */
+            jail: "bubblewrap" | "template";
             /** @enum {string} */
             rootfs: "allowlist" | "host";
             seccomp: boolean;
