@@ -2,7 +2,7 @@
  * Where a run's CPU goes, phase by phase, each measured on its own for the whole machine
  * (/proc/stat, background taken off) with the server idle:
  *   - user admin: run users made and deleted through the accounts helper, in the pool's batches
- *   - jail: one jail built (bwrap, namespaces, allowlisted root, cgroup, filter), `true`
+ *   - jail: one jail built (forked from the template or bwrap's, namespaces, mounts, cgroup, filter), `true`
  *     run in it, torn down, next to `true` spawned bare
  *   - HTTP and bookkeeping: what is left of a run through the API once the bare program,
  *     the user admin and the jail are taken off
@@ -27,6 +27,8 @@ export interface PhaseCosts {
   jailMs: number;
   /** Wall time from Jail.prepare() called to the launcher waiting at its gate (a pooled jail's preparation). */
   jailPrepareP50Ms: number;
+  /** How the jails were made (RUNBOX_JAIL, or bubblewrap where the template was refused). */
+  jailKind: string;
 }
 
 const SAMPLE_MS = 1000;
@@ -80,7 +82,7 @@ export async function measurePhases(count: number): Promise<PhaseCosts> {
     });
     await accounts.removeNow([user!.name]);
     prepares.sort((a, b) => a - b);
-    return { userAdminMs, jailMs: jailed - bare, jailPrepareP50Ms: prepares[Math.floor(prepares.length / 2)]! };
+    return { userAdminMs, jailMs: jailed - bare, jailKind: isolation.kind, jailPrepareP50Ms: prepares[Math.floor(prepares.length / 2)]! };
   } finally {
     await accounts.close();
     await isolation.launcher.stop();

@@ -191,10 +191,10 @@ async function main(): Promise<void> {
     console.log(s);
   };
   try {
-    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { isolation: { cgroup: string } };
+    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { isolation: { cgroup: string; jail: string } };
     say(`# runbox benchmark${values.title ? `: ${values.title}` : ''}, ${new Date().toISOString().slice(0, 10)}`);
     say();
-    say(`Machine: ${machine()}; cgroup ${health.isolation.cgroup}. Code: ${commit()}. Produced by \`node scripts/bench.ts ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}\`.`);
+    say(`Machine: ${machine()}; cgroup ${health.isolation.cgroup}; jails: ${health.isolation.jail} (RUNBOX_JAIL). Code: ${commit()}. Produced by \`node scripts/bench.ts ${process.argv.slice(2).map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}\`.`);
     say('Bare = the same command lines as the language entries, run directly as root (no user, namespaces, cgroup or HTTP).');
     say();
     if (SECTIONS.has('latency')) await latency(server.url, say);
@@ -413,7 +413,7 @@ async function phases(url: string, say: Say): Promise<void> {
     say('|---|---:|');
     say(`| the program itself (bare \`${bareCommand.join(' ')}\`) | ${ms(bare)} |`);
     say(`| user admin: create + delete, batched (runbox-accounts) | ${ms(p.userAdminMs)} |`);
-    say(`| jail: bwrap, namespaces, launcher, \`true\` in it, teardown, outside the server process (minus \`true\` bare) | ${ms(p.jailMs)} |`);
+    say(`| jail (${p.jailKind}): launch, namespaces, mounts, \`true\` in it, teardown, outside the server process (minus \`true\` bare) | ${ms(p.jailMs)} |`);
     say(`| HTTP, cgroup files, bookkeeping, cleanup (the rest) | ${ms(rest)} |`);
     say(`| **through the API, all of it** | **${ms(api)}** |`);
     say(`| sandbox and server over bare | ${ms(api - bare)} |`);
