@@ -9,24 +9,49 @@ export interface OutputChunk {
   text: string;
 }
 
+/** Each stream's text, and both interleaved in the order they came; every piece passed on to `onChunk`. */
+class StreamTexts {
+  private readonly text: Record<StreamName, string> = { stdout: '', stderr: '' };
+  private combined = '';
+
+  constructor(private readonly onChunk?: (chunk: OutputChunk) => void) {}
+
+  protected append(stream: StreamName, text: string): void {
+    if (!text) return;
+    this.text[stream] += text;
+    this.combined += text;
+    this.onChunk?.({ stream, text });
+  }
+
+  get stdout(): string {
+    return this.text.stdout;
+  }
+  get stderr(): string {
+    return this.text.stderr;
+  }
+  get output(): string {
+    return this.combined;
+  }
+}
+
 /**
  * Collects stdout and stderr separately, each capped at `capBytes`, and keeps their
  * interleaving in arrival order. Decoding is streaming UTF-8 with replacement characters:
  * a multi-byte character split across reads is joined, invalid bytes become U+FFFD.
  */
-export class OutputCollector {
+export class OutputCollector extends StreamTexts {
   private readonly decoders = { stdout: new StringDecoder('utf8'), stderr: new StringDecoder('utf8') };
   private readonly bytes = { stdout: 0, stderr: 0 };
-  private readonly text = { stdout: '', stderr: '' };
-  private combined = '';
   truncated = false;
 
   constructor(
     private readonly capBytes: number,
-    private readonly onChunk?: (chunk: OutputChunk) => void,
+    onChunk?: (chunk: OutputChunk) => void,
     /** Each stream's bytes as they came, up to the cap (the text may have lost some: invalid UTF-8). */
     private readonly onBytes?: (stream: StreamName, data: Buffer) => void,
-  ) {}
+  ) {
+    super(onChunk);
+  }
 
   /** Takes a chunk; returns false once the stream went over its cap (the rest is dropped). */
   push(stream: StreamName, data: Buffer): boolean {
@@ -45,23 +70,6 @@ export class OutputCollector {
   /** Flushes bytes of an incomplete character at the end of either stream. */
   finish(): void {
     for (const stream of ['stdout', 'stderr'] as const) this.append(stream, this.decoders[stream].end());
-  }
-
-  private append(stream: StreamName, text: string): void {
-    if (!text) return;
-    this.text[stream] += text;
-    this.combined += text;
-    this.onChunk?.({ stream, text });
-  }
-
-  get stdout(): string {
-    return this.text.stdout;
-  }
-  get stderr(): string {
-    return this.text.stderr;
-  }
-  get output(): string {
-    return this.combined;
   }
 }
 
@@ -104,15 +112,13 @@ const HOLD_MS = 20;
  * waits on a clock, and the text is exactly what withoutHome makes of the whole stream.
  * Keeps the streams and their interleaving as they were passed on.
  */
-export class HomeRelativeOutput {
+export class HomeRelativeOutput extends StreamTexts {
   private readonly pattern: RegExp;
   /** the prefixes a chunk's end is checked against: the homes' path and its file:// URL */
   private readonly prefixes: readonly string[];
   /** a chunk's end that is a home's path up to its last hex digit, the '/' still to come */
   private readonly unfinished: RegExp;
   private readonly held: Record<StreamName, string> = { stdout: '', stderr: '' };
-  private readonly text: Record<StreamName, string> = { stdout: '', stderr: '' };
-  private combined = '';
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -121,6 +127,7 @@ export class HomeRelativeOutput {
     private readonly streams: ReadonlySet<StreamName>,
     private readonly emit?: (chunk: OutputChunk) => void,
   ) {
+    super(emit);
     const { pattern, start } = homePattern(home);
     this.pattern = pattern;
     this.prefixes = [start, `file://${start}`];
@@ -129,15 +136,18 @@ export class HomeRelativeOutput {
 
   /** Takes a chunk as the collector passes it on. */
   readonly push = (chunk: OutputChunk): void => {
-    if (!this.streams.has(chunk.stream)) return this.pass(chunk.stream, chunk.text);
+    if (!this.streams.has(chunk.stream)) return this.append(chunk.stream, chunk.text);
     const text = this.held[chunk.stream] + chunk.text;
-    // past the last whole path in the home, the longest end that may still become one waits
+    // one pass: the paths taken out, and where the last one ended; past it, the longest end
+    // that may still become one waits
     let searchedTo = 0;
-    for (const m of text.matchAll(this.pattern)) searchedTo = m.index + m[0].length;
+    const rewritten = text.replace(this.pattern, (found: string, at: number) => {
+      searchedTo = at + found.length;
+      return '';
+    });
     const waiting = this.partialEnd(text, searchedTo);
-    const ready = text.slice(0, text.length - waiting);
     this.held[chunk.stream] = text.slice(text.length - waiting);
-    this.pass(chunk.stream, ready.replace(this.pattern, ''));
+    this.append(chunk.stream, rewritten.slice(0, rewritten.length - waiting));
     if (waiting > 0 && this.emit && !this.timer) this.timer = setTimeout(() => this.release(), HOLD_MS);
   };
 
@@ -148,7 +158,7 @@ export class HomeRelativeOutput {
     for (const stream of ['stdout', 'stderr'] as const) {
       const rest = this.held[stream];
       this.held[stream] = '';
-      this.pass(stream, rest);
+      this.append(stream, rest);
     }
   }
 
@@ -162,22 +172,5 @@ export class HomeRelativeOutput {
       if (this.prefixes.some((p) => p.startsWith(end))) return n;
     }
     return 0;
-  }
-
-  private pass(stream: StreamName, text: string): void {
-    if (!text) return;
-    this.text[stream] += text;
-    this.combined += text;
-    this.emit?.({ stream, text });
-  }
-
-  get stdout(): string {
-    return this.text.stdout;
-  }
-  get stderr(): string {
-    return this.text.stderr;
-  }
-  get output(): string {
-    return this.combined;
   }
 }
