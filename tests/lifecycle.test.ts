@@ -49,8 +49,9 @@ describe('start-up sweep', () => {
     // nobody cleaned up: the crash case (the run's user and any pooled users remain)
     expect((await findLeftovers()).users.length).toBeGreaterThan(0);
 
-    // no pool, so that every exec_ user seen now would be a leftover the sweep missed
-    const next = await startServerProcess({ RUNBOX_USER_POOL: '0' });
+    // no pool and no spare cgroups (its start-up probe's cgroup would be kept), so that every
+    // exec_ user or cgroup seen now would be a leftover the sweep missed
+    const next = await startServerProcess({ RUNBOX_USER_POOL: '0', RUNBOX_SPARE_CGROUPS: '0' });
     expect(next.logs()).toContain('removed leftovers of an earlier server');
     expect(await findLeftovers()).toEqual(NOTHING_LEFT);
     next.child.kill('SIGTERM');

@@ -103,7 +103,7 @@ const entries = {
   userPool: {
     env: 'RUNBOX_USER_POOL',
     schema: z.coerce.number().int().min(0),
-    default: '4',
+    default: '8',
     doc: 'Fresh run users created ahead of time (each used once); 0 creates them per request',
   },
   runTimeMs: { env: 'RUNBOX_RUN_TIME_MS', schema: positiveInt, default: '5000', doc: 'Run phase: wall-clock limit (ms), the maximum a request may ask for' },
@@ -179,6 +179,12 @@ const entries = {
     schema: z.enum(['auto', 'v1', 'v2', 'none']),
     default: 'auto',
     doc: 'cgroup mode for memory/pids/CPU accounting; auto detects v2, then v1',
+  },
+  spareCgroups: {
+    env: 'RUNBOX_SPARE_CGROUPS',
+    schema: z.coerce.number().int().min(0).max(256),
+    default: '16',
+    doc: "Ended phases' cgroups kept, reset, for the next phases instead of made and removed each time (only those left nearly empty; v2 needs kernel 6.12+ to reset the memory peak); 0 makes a fresh one per phase",
   },
   hiddenPaths: {
     env: 'RUNBOX_HIDDEN_PATHS',

@@ -81,7 +81,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
   const languages = await probeLanguages(entries, config.sandboxPath, config.extraPackages);
   for (const { id, reason } of languages.missing) logger.warn('language not offered: toolchain not found', { language: id, reason });
   if (languages.all.length === 0) throw new Error(`no language's toolchain was found on the sandbox PATH (${config.sandboxPath})`);
-  const cgroups = await detectCgroups(config.cgroup);
+  const cgroups = await detectCgroups(config.cgroup, config.spareCgroups);
   // servers sharing a host (RUNBOX_INSTANCE) keep their state and caches apart
   const ownDir = (dir: string) => path.join(dir, config.instance || 'main');
   const stateDir = ownDir(config.stateDir);
@@ -168,6 +168,8 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
     await store.close();
     throw err;
   });
+  // spare cgroups only once the server is up: a start that fails leaves none behind, shutdown sweeps them
+  cgroups?.keepSpares(true);
   const live = attachLiveSocket(server, appDeps, [pistonSocketRoute(appDeps)]);
   await submissions.start();
   const address = server.address() as AddressInfo;
@@ -195,6 +197,7 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
         unwatchQueue();
         // after the last request: a judge submission being kept still writes
         await store.close();
+        cgroups?.keepSpares(false); // a cleanup still under way removes its cgroup
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
         for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
         await Promise.all([accounts.close(), isolationSettings.launcher.stop()]);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmdirSync, writeFileSync, writeSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +27,7 @@ export interface CgroupUsage {
 export interface PhaseCgroup {
   /** Files a process writes "0" to, to move itself in (one per v1 hierarchy). */
   readonly procsFiles: string[];
-  /** Sets the limits of a fresh cgroup, once. */
+  /** Sets the limits of a fresh (or recycled: reset) cgroup, once. */
   setLimits(limits: CgroupLimits): Promise<void>;
   usage(): Promise<CgroupUsage>;
   /** CPU used so far by everything inside (ms), read now; null when unreadable. */
@@ -36,14 +36,19 @@ export interface PhaseCgroup {
   killAll(): Promise<void>;
   /** Whether no process is inside (one read of cgroup.procs; an unreadable one is not empty). */
   isEmpty(): boolean;
-  /** Kills everything inside and removes the cgroup. */
+  /** Kills everything inside, then keeps the cgroup for a later phase (see SpareCgroups) or removes it. */
   destroy(): Promise<void>;
 }
 
 export interface CgroupDriver {
   readonly version: CgroupVersion;
   create(name: string): Promise<PhaseCgroup>;
-  /** Removes cgroups left by a crashed server: those whose names start with `prefix`. */
+  /**
+   * Whether ended phases' cgroups are kept for later phases (off until the server is up, and
+   * again once it shuts down: turning it off forgets the spares, the sweep then removes them).
+   */
+  keepSpares(on: boolean): void;
+  /** Removes cgroups left by a crashed server: those whose names start with `prefix`, spares included. */
   sweep(prefix: string): Promise<number>;
 }
 
@@ -154,11 +159,92 @@ async function cgroupMounts(): Promise<Mount[]> {
   return mounts;
 }
 
+/**
+ * What a recycled cgroup's counters already held when it was handed on: the kernel offers no
+ * reset for these, so a phase counts from here.
+ */
+interface Baseline {
+  oomKills: number;
+  forksRefused: number;
+  /** v2: cpu.stat's usage_usec cannot be reset (v1's cpuacct.usage is set to 0). */
+  cpuUsec: number;
+}
+
+const FRESH: Baseline = { oomKills: 0, forksRefused: 0, cpuUsec: 0 };
+
+/**
+ * A phase's cgroup is handed to the next phase only when what it still holds is about what a
+ * hello world or a fork bomb leaves (kernel objects, a little page cache: 0.3-1.1 MiB measured); one a
+ * compile or a big program filled (files in the home stay charged until the home is gone) is
+ * removed instead, so no phase starts inside another's memory. The next phase's peak starts
+ * from what is held (the kernel restarts it there), so a peak may include up to this much
+ * that an earlier phase left: far below any memory limit, and page cache the kernel reclaims
+ * before it would refuse the phase anything.
+ */
+const RECYCLE_MAX_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Empty phase cgroups kept for the next phases (RUNBOX_SPARE_CGROUPS). Making and removing a
+ * memory cgroup is kernel work (per-CPU counters, RCU-deferred frees); resetting an empty one
+ * is a few writes. Only cgroups with nothing inside are kept, with their counters' baselines;
+ * sweep() (start-up and shutdown) forgets them as it removes them.
+ */
+class SpareCgroups<T> {
+  private readonly spare: { cgroup: T; baseline: Baseline }[] = [];
+  private keeping = false;
+  constructor(
+    private readonly capacity: number,
+    /** What a forgotten spare holds open (v2's memory.peak file). */
+    private readonly release: (cgroup: T) => void = () => undefined,
+  ) {}
+
+  take(): { cgroup: T; baseline: Baseline } | undefined {
+    return this.spare.pop();
+  }
+
+  hasRoom(): boolean {
+    return this.keeping && this.spare.length < this.capacity;
+  }
+
+  keepFromNowOn(on: boolean): void {
+    this.keeping = on;
+    if (!on) this.forgetAll();
+  }
+
+  keep(cgroup: T, baseline: Baseline): void {
+    this.spare.push({ cgroup, baseline });
+  }
+
+  forgetAll(): void {
+    for (const { cgroup } of this.spare.splice(0)) this.release(cgroup);
+  }
+}
+
+/**
+ * cgroup.procs drops a process when it exits, pids.current only once it is reaped: a phase
+ * that started while one was still a zombie would lose a process or thread of its limit.
+ */
+async function noTasksLeft(pidsDir: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (readNow(path.join(pidsDir, 'pids.current'))?.trim() === '0') return true;
+    await sleep(2);
+  }
+  return false;
+}
+
+const oomKillsIn = (events: string | null) => Number(/oom_kill (\d+)/.exec(events ?? '')?.[1] ?? 0);
+
 class V1Driver implements CgroupDriver {
   readonly version = 'v1';
-  constructor(private readonly roots: { memory: string; pids: string; cpuacct: string }) {}
+  private readonly spares: SpareCgroups<string>;
+  constructor(
+    private readonly roots: { memory: string; pids: string; cpuacct: string },
+    spareCount: number,
+  ) {
+    this.spares = new SpareCgroups(spareCount);
+  }
 
-  static async detect(): Promise<V1Driver | null> {
+  static async detect(spareCount: number): Promise<V1Driver | null> {
     const mounts = (await cgroupMounts()).filter((m) => m.fsType === 'cgroup');
     const find = (controller: string) => mounts.find((m) => m.superOptions.includes(controller))?.point;
     const memory = find('memory');
@@ -171,7 +257,7 @@ class V1Driver implements CgroupDriver {
     } catch {
       return null; // read-only cgroupfs: not ours to use
     }
-    return new V1Driver(roots);
+    return new V1Driver(roots, spareCount);
   }
 
   private dirs(name: string) {
@@ -182,41 +268,72 @@ class V1Driver implements CgroupDriver {
   private hasMemsw: boolean | null = null;
 
   async create(name: string): Promise<PhaseCgroup> {
-    const dirs = this.dirs(name);
-    const all = Object.values(dirs);
+    const spare = this.spares.take();
+    if (spare) return this.phase(spare.cgroup, spare.baseline);
+    const all = Object.values(this.dirs(name));
     try {
       for (const dir of all) mkdirSync(dir);
     } catch (err) {
       await Promise.allSettled(all.map(removeDir));
       throw err;
     }
+    return this.phase(name, FRESH);
+  }
+
+  private phase(name: string, baseline: Baseline): PhaseCgroup {
+    const dirs = this.dirs(name);
+    const all = Object.values(dirs);
     const memsw = path.join(dirs.memory, 'memory.memsw.limit_in_bytes');
     const hasMemsw = (this.hasMemsw ??= existsSync(memsw));
     return {
       procsFiles: all.map((d) => path.join(d, 'cgroup.procs')),
-      // once, on the fresh (unlimited) cgroup: both limits only come down, the memory limit
-      // first, as memsw may never be below it; with swap accounting on, swap is capped too,
-      // or the limit would only move pages to swap
+      // once, on an unlimited cgroup (fresh, or reset when recycled): both limits only come
+      // down, the memory limit first, as memsw may never be below it; with swap accounting
+      // on, swap is capped too, or the limit would only move pages to swap
       setLimits: async (limits) => {
         const bytes = String(limits.memoryBytes);
         writeFileSync(path.join(dirs.memory, 'memory.limit_in_bytes'), bytes);
         if (hasMemsw) writeFileSync(memsw, bytes);
         writeFileSync(path.join(dirs.pids, 'pids.max'), String(limits.pids));
       },
-      usage: () => this.usage(name),
+      usage: async () => this.usage(dirs, baseline),
       cpuMsNow: () => nanosToMs(readNow(path.join(dirs.cpuacct, 'cpuacct.usage'))),
       killAll: () => killUntilEmpty(all),
       // every process joins the three together: one of them tells
       isEmpty: () => readNow(path.join(dirs.pids, 'cgroup.procs')) === '',
       // the jail has ended: the cgroups are empty, and removeDir kills whatever is not
       destroy: async () => {
-        await Promise.all(all.map(removeDir));
+        const next = this.spares.hasRoom() ? await this.resetForNext(dirs, all, hasMemsw) : null;
+        if (next) this.spares.keep(name, next);
+        else await Promise.all(all.map(removeDir));
       },
     };
   }
 
-  private async usage(name: string): Promise<CgroupUsage> {
-    const dirs = this.dirs(name);
+  /** Empties the counters and lifts the limits of an ended phase's cgroups; null when they should go instead. */
+  private async resetForNext(dirs: { memory: string; pids: string; cpuacct: string }, all: string[], hasMemsw: boolean): Promise<Baseline | null> {
+    try {
+      await killUntilEmpty(all);
+      const held = Number(readNow(path.join(dirs.memory, 'memory.usage_in_bytes')) ?? Infinity);
+      if (!(held <= RECYCLE_MAX_BYTES) || !(await noTasksLeft(dirs.pids))) return null;
+      // memsw may never be below the memory limit: it is lifted first
+      if (hasMemsw) writeFileSync(path.join(dirs.memory, 'memory.memsw.limit_in_bytes'), '-1');
+      writeFileSync(path.join(dirs.memory, 'memory.limit_in_bytes'), '-1');
+      writeFileSync(path.join(dirs.pids, 'pids.max'), 'max');
+      writeFileSync(path.join(dirs.cpuacct, 'cpuacct.usage'), '0');
+      writeFileSync(path.join(dirs.memory, 'memory.max_usage_in_bytes'), '0'); // restarts at what it holds now
+      writeFileSync(path.join(dirs.memory, 'memory.failcnt'), '0');
+      return {
+        oomKills: oomKillsIn(readNow(path.join(dirs.memory, 'memory.oom_control'))),
+        forksRefused: forksRefused(readNow(path.join(dirs.pids, 'pids.events'))),
+        cpuUsec: 0,
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  private usage(dirs: { memory: string; pids: string; cpuacct: string }, baseline: Baseline): CgroupUsage {
     const cpu = readNow(path.join(dirs.cpuacct, 'cpuacct.usage'));
     const peak = readNow(path.join(dirs.memory, 'memory.max_usage_in_bytes'));
     const oomControl = readNow(path.join(dirs.memory, 'memory.oom_control'));
@@ -227,28 +344,81 @@ class V1Driver implements CgroupDriver {
       cpuMs: nanosToMs(cpu),
       peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
       // kernels before 4.13 have no oom_kill counter: a hit limit is the best evidence left
-      oomKilled: oomKills !== undefined ? Number(oomKills) > 0 : Number(failcnt ?? 0) > 0,
-      processLimitHit: forksRefused(pidsEvents) > 0,
+      oomKilled: oomKills !== undefined ? Number(oomKills) > baseline.oomKills : Number(failcnt ?? 0) > 0,
+      processLimitHit: forksRefused(pidsEvents) > baseline.forksRefused,
     };
   }
 
+  keepSpares(on: boolean): void {
+    this.spares.keepFromNowOn(on);
+  }
+
   async sweep(prefix: string): Promise<number> {
+    this.spares.forgetAll();
     let n = 0;
     for (const root of Object.values(this.roots)) n += await sweepChildren(root, prefix);
     return n;
   }
 }
 
+/** cgroup v2's memory.peak, read and reset through one open file (a reset counts for its file only, kernel 6.12+). */
+class PeakFile {
+  private constructor(private readonly fd: number) {}
+
+  static open(dir: string): PeakFile | null {
+    const file = path.join(dir, 'memory.peak');
+    try {
+      return new PeakFile(openSync(file, 'r+'));
+    } catch {
+      // read-only before 6.12 (without CAP_DAC_OVERRIDE that refuses the open); kernels before 5.19 have none
+      try {
+        return new PeakFile(openSync(file, 'r'));
+      } catch {
+        return null;
+      }
+    }
+  }
+
+  read(): number | null {
+    try {
+      const buf = Buffer.alloc(32);
+      return Number(buf.toString('utf8', 0, readSync(this.fd, buf, 0, buf.length, 0)));
+    } catch {
+      return null;
+    }
+  }
+
+  /** Whether the peak now restarts from the current usage (writes are refused before 6.12). */
+  reset(): boolean {
+    try {
+      writeSync(this.fd, 'reset\n');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
 class V2Driver implements CgroupDriver {
   readonly version = 'v2';
-  constructor(private readonly runsRoot: string) {}
+  private readonly spares: SpareCgroups<{ name: string; peak: PeakFile }>;
+  constructor(
+    private readonly runsRoot: string,
+    spareCount: number,
+  ) {
+    this.spares = new SpareCgroups(spareCount, (spare) => spare.peak.close());
+  }
 
   /**
    * Our own cgroup becomes the parent of the run cgroups. cgroup v2 forbids enabling
    * controllers for children of a cgroup that holds processes, so the server first moves
    * itself into a leaf of its own (what a privileged container has to do to delegate).
    */
-  static async detect(): Promise<V2Driver | null> {
+  static async detect(spareCount: number): Promise<V2Driver | null> {
     const mount = (await cgroupMounts()).find((m) => m.fsType === 'cgroup2');
     if (!mount) return null;
     const self = (await readText('/proc/self/cgroup'))?.split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
@@ -266,25 +436,45 @@ class V2Driver implements CgroupDriver {
       const runsRoot = path.join(base, PARENT);
       await mkdir(runsRoot, { recursive: true });
       await writeFile(path.join(runsRoot, 'cgroup.subtree_control'), '+memory +pids');
-      return new V2Driver(runsRoot);
+      return new V2Driver(runsRoot, spareCount);
     } catch {
       return null;
     }
   }
 
   async create(name: string): Promise<PhaseCgroup> {
+    const spare = this.spares.take();
+    if (spare) return this.phase(spare.cgroup.name, spare.cgroup.peak, spare.baseline);
     const dir = path.join(this.runsRoot, name);
     mkdirSync(dir);
     const swap = path.join(dir, 'memory.swap.max');
     if (existsSync(swap)) writeFileSync(swap, '0');
+    return this.phase(name, PeakFile.open(dir), FRESH);
+  }
+
+  private phase(name: string, peak: PeakFile | null, baseline: Baseline): PhaseCgroup {
+    const dir = path.join(this.runsRoot, name);
+    const cpuMsNow = () => {
+      const usec = usecToMs(readNow(path.join(dir, 'cpu.stat')));
+      return usec === null ? null : usec - Math.round(baseline.cpuUsec / 1000);
+    };
     return {
       procsFiles: [path.join(dir, 'cgroup.procs')],
       setLimits: async (limits) => {
         writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
         writeFileSync(path.join(dir, 'pids.max'), String(limits.pids));
       },
-      usage: () => this.usage(name),
-      cpuMsNow: () => usecToMs(readNow(path.join(dir, 'cpu.stat'))),
+      usage: async () => {
+        const events = readNow(path.join(dir, 'memory.events'));
+        const peakBytes = peak?.read() ?? null;
+        return {
+          cpuMs: cpuMsNow(),
+          peakMemoryKb: peakBytes === null ? null : Math.round(peakBytes / 1024),
+          oomKilled: oomKillsIn(events) > baseline.oomKills,
+          processLimitHit: forksRefused(readNow(path.join(dir, 'pids.events'))) > baseline.forksRefused,
+        };
+      },
+      cpuMsNow,
       killAll: async () => {
         await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
         await killUntilEmpty([dir]);
@@ -297,35 +487,50 @@ class V2Driver implements CgroupDriver {
         } catch {
           killProcsIn(dir);
         }
+        const next = peak && this.spares.hasRoom() ? await this.resetForNext(dir, peak) : null;
+        if (next) {
+          this.spares.keep({ name, peak: peak! }, next);
+          return;
+        }
+        peak?.close();
         await removeDir(dir);
       },
     };
   }
 
-  private async usage(name: string): Promise<CgroupUsage> {
-    const dir = path.join(this.runsRoot, name);
-    const cpuStat = readNow(path.join(dir, 'cpu.stat'));
-    const peak = readNow(path.join(dir, 'memory.peak')); // kernel 5.19+
-    const events = readNow(path.join(dir, 'memory.events'));
-    const pidsEvents = readNow(path.join(dir, 'pids.events'));
-    return {
-      cpuMs: usecToMs(cpuStat),
-      peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
-      oomKilled: Number(/oom_kill (\d+)/.exec(events ?? '')?.[1] ?? 0) > 0,
-      processLimitHit: forksRefused(pidsEvents) > 0,
-    };
+  private async resetForNext(dir: string, peak: PeakFile): Promise<Baseline | null> {
+    try {
+      await killUntilEmpty([dir]);
+      const held = Number(readNow(path.join(dir, 'memory.current')) ?? Infinity);
+      if (!(held <= RECYCLE_MAX_BYTES) || !(await noTasksLeft(dir)) || !peak.reset()) return null;
+      writeFileSync(path.join(dir, 'memory.max'), 'max');
+      writeFileSync(path.join(dir, 'pids.max'), 'max');
+      return {
+        oomKills: oomKillsIn(readNow(path.join(dir, 'memory.events'))),
+        forksRefused: forksRefused(readNow(path.join(dir, 'pids.events'))),
+        cpuUsec: Number(/usage_usec (\d+)/.exec(readNow(path.join(dir, 'cpu.stat')) ?? '')?.[1] ?? 0),
+      };
+    } catch {
+      return null;
+    }
+  }
+
+  keepSpares(on: boolean): void {
+    this.spares.keepFromNowOn(on);
   }
 
   sweep(prefix: string): Promise<number> {
+    this.spares.forgetAll();
     return sweepChildren(this.runsRoot, prefix);
   }
 }
 
-export async function detectCgroups(mode: 'auto' | 'v1' | 'v2' | 'none'): Promise<CgroupDriver | null> {
+/** `spareCount`: ended phases' cgroups kept for the next phases (0: each phase makes and removes its own). */
+export async function detectCgroups(mode: 'auto' | 'v1' | 'v2' | 'none', spareCount = 0): Promise<CgroupDriver | null> {
   if (mode === 'none') return null;
   if (mode === 'v2' || mode === 'auto') {
-    const v2 = await V2Driver.detect();
+    const v2 = await V2Driver.detect(spareCount);
     if (v2 || mode === 'v2') return v2;
   }
-  return V1Driver.detect();
+  return V1Driver.detect(spareCount);
 }
