@@ -34,7 +34,7 @@ export interface PhaseCgroup {
   cpuMsNow(): number | null;
   /** Kills everything inside and resolves once nothing is left (a run killed at a limit). */
   killAll(): Promise<void>;
-  /** Whether no process is inside (one read of cgroup.procs; an unreadable one is not empty). */
+  /** Whether no process is inside (pids.current, else cgroup.procs, which leaves zombies out; an unreadable one is not empty). */
   isEmpty(): boolean;
   /** Kills everything inside, then keeps the cgroup for a later phase (see SpareCgroups) or removes it. */
   destroy(): Promise<void>;
@@ -221,12 +221,19 @@ class SpareCgroups<T> {
 }
 
 /**
- * cgroup.procs drops a process when it exits, pids.current only once it is reaped: a phase
- * that started while one was still a zombie would lose a process or thread of its limit.
+ * No task at all, zombies included: pids.current is a counter, cheap to read, where v1's
+ * cgroup.procs builds (and later frees, in a kernel worker) a list of pids. cgroup.procs
+ * drops a process when it exits, pids.current only once it is reaped: a phase that started
+ * while one was still a zombie would lose a process or thread of its limit.
  */
-async function noTasksLeft(pidsDir: string): Promise<boolean> {
+const noTasks = (pidsDir: string) => readNow(path.join(pidsDir, 'pids.current'))?.trim() === '0';
+
+/** Kills what is left, then waits a moment for the last zombies to be reaped. */
+async function emptied(dirs: readonly string[], pidsDir: string): Promise<boolean> {
+  if (noTasks(pidsDir)) return true;
+  await killUntilEmpty(dirs);
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (readNow(path.join(pidsDir, 'pids.current'))?.trim() === '0') return true;
+    if (noTasks(pidsDir)) return true;
     await sleep(2);
   }
   return false;
@@ -300,7 +307,7 @@ class V1Driver implements CgroupDriver {
       cpuMsNow: () => nanosToMs(readNow(path.join(dirs.cpuacct, 'cpuacct.usage'))),
       killAll: () => killUntilEmpty(all),
       // every process joins the three together: one of them tells
-      isEmpty: () => readNow(path.join(dirs.pids, 'cgroup.procs')) === '',
+      isEmpty: () => noTasks(dirs.pids) || readNow(path.join(dirs.pids, 'cgroup.procs')) === '',
       // the jail has ended: the cgroups are empty, and removeDir kills whatever is not
       destroy: async () => {
         const next = this.spares.hasRoom() ? await this.resetForNext(dirs, all, hasMemsw) : null;
@@ -313,9 +320,9 @@ class V1Driver implements CgroupDriver {
   /** Empties the counters and lifts the limits of an ended phase's cgroups; null when they should go instead. */
   private async resetForNext(dirs: { memory: string; pids: string; cpuacct: string }, all: string[], hasMemsw: boolean): Promise<Baseline | null> {
     try {
-      await killUntilEmpty(all);
+      if (!(await emptied(all, dirs.pids))) return null;
       const held = Number(readNow(path.join(dirs.memory, 'memory.usage_in_bytes')) ?? Infinity);
-      if (!(held <= RECYCLE_MAX_BYTES) || !(await noTasksLeft(dirs.pids))) return null;
+      if (!(held <= RECYCLE_MAX_BYTES)) return null;
       // memsw may never be below the memory limit: it is lifted first
       if (hasMemsw) writeFileSync(path.join(dirs.memory, 'memory.memsw.limit_in_bytes'), '-1');
       writeFileSync(path.join(dirs.memory, 'memory.limit_in_bytes'), '-1');
@@ -337,14 +344,13 @@ class V1Driver implements CgroupDriver {
     const cpu = readNow(path.join(dirs.cpuacct, 'cpuacct.usage'));
     const peak = readNow(path.join(dirs.memory, 'memory.max_usage_in_bytes'));
     const oomControl = readNow(path.join(dirs.memory, 'memory.oom_control'));
-    const failcnt = readNow(path.join(dirs.memory, 'memory.failcnt'));
     const pidsEvents = readNow(path.join(dirs.pids, 'pids.events'));
     const oomKills = /oom_kill (\d+)/.exec(oomControl ?? '')?.[1];
     return {
       cpuMs: nanosToMs(cpu),
       peakMemoryKb: peak === null ? null : Math.round(Number(peak) / 1024),
       // kernels before 4.13 have no oom_kill counter: a hit limit is the best evidence left
-      oomKilled: oomKills !== undefined ? Number(oomKills) > baseline.oomKills : Number(failcnt ?? 0) > 0,
+      oomKilled: oomKills !== undefined ? Number(oomKills) > baseline.oomKills : Number(readNow(path.join(dirs.memory, 'memory.failcnt')) ?? 0) > 0,
       processLimitHit: forksRefused(pidsEvents) > baseline.forksRefused,
     };
   }
@@ -479,7 +485,7 @@ class V2Driver implements CgroupDriver {
         await writeFile(path.join(dir, 'cgroup.kill'), '1').catch(() => undefined);
         await killUntilEmpty([dir]);
       },
-      isEmpty: () => readNow(path.join(dir, 'cgroup.procs')) === '',
+      isEmpty: () => noTasks(dir) || readNow(path.join(dir, 'cgroup.procs')) === '',
       destroy: async () => {
         // cgroup.kill (5.14+) kills everything inside atomically, forks in flight included
         try {
@@ -500,9 +506,9 @@ class V2Driver implements CgroupDriver {
 
   private async resetForNext(dir: string, peak: PeakFile): Promise<Baseline | null> {
     try {
-      await killUntilEmpty([dir]);
+      if (!(await emptied([dir], dir))) return null;
       const held = Number(readNow(path.join(dir, 'memory.current')) ?? Infinity);
-      if (!(held <= RECYCLE_MAX_BYTES) || !(await noTasksLeft(dir)) || !peak.reset()) return null;
+      if (!(held <= RECYCLE_MAX_BYTES) || !peak.reset()) return null;
       writeFileSync(path.join(dir, 'memory.max'), 'max');
       writeFileSync(path.join(dir, 'pids.max'), 'max');
       return {
