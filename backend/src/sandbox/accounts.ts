@@ -14,7 +14,7 @@ import { runUserName, type RunUser } from './users.js';
  *
  * Removals are gathered for a moment (REMOVE_DELAY_MS) or until REMOVE_BATCH are waiting:
  * a busy server deletes several users per batch (one rewrite of the account files for all),
- * a quiet one deletes each within 50 ms.
+ * a quiet one deletes each within 150 ms.
  */
 
 export interface AccountSettings {
@@ -27,7 +27,7 @@ export interface AccountSettings {
   uidMax: number;
 }
 
-const REMOVE_DELAY_MS = 50;
+const REMOVE_DELAY_MS = 150;
 const REMOVE_BATCH = 32;
 
 interface PendingRemoval {
