@@ -211,8 +211,11 @@ class SpareCgroups<T> {
     if (!on) this.forgetAll();
   }
 
-  keep(cgroup: T, baseline: Baseline): void {
+  /** False once keeping stopped while the cgroup was being reset (shutdown): the caller removes it. */
+  keep(cgroup: T, baseline: Baseline): boolean {
+    if (!this.hasRoom()) return false;
     this.spare.push({ cgroup, baseline });
+    return true;
   }
 
   forgetAll(): void {
@@ -311,8 +314,7 @@ class V1Driver implements CgroupDriver {
       // the jail has ended: the cgroups are empty, and removeDir kills whatever is not
       destroy: async () => {
         const next = this.spares.hasRoom() ? await this.resetForNext(dirs, all, hasMemsw) : null;
-        if (next) this.spares.keep(name, next);
-        else await Promise.all(all.map(removeDir));
+        if (!next || !this.spares.keep(name, next)) await Promise.all(all.map(removeDir));
       },
     };
   }
@@ -494,10 +496,7 @@ class V2Driver implements CgroupDriver {
           killProcsIn(dir);
         }
         const next = peak && this.spares.hasRoom() ? await this.resetForNext(dir, peak) : null;
-        if (next) {
-          this.spares.keep({ name, peak: peak! }, next);
-          return;
-        }
+        if (next && this.spares.keep({ name, peak: peak! }, next)) return;
         peak?.close();
         await removeDir(dir);
       },
