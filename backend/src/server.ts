@@ -201,6 +201,9 @@ async function startLocked(config: Config, logger: Logger, lock: Pick<InstanceLo
         const leftovers = await sweepLeftovers(config.homeRoot, cgroups, accounts, config.instance);
         for (const failure of leftovers.failures) logger.error('shutdown sweep failed', { failure });
         await Promise.all([accounts.close(), isolationSettings.launcher.stop()]);
+        // the launcher's copy, the filter and the staged /etc: 2-3 MB of tmpfs a tag, which a
+        // host that starts many tagged servers (the test suite) would otherwise keep until reboot
+        await rm(stateDir, { recursive: true, force: true });
       } finally {
         // even after a failed cleanup: the next server sweeps what is left, if it may start
         await lock.release();
