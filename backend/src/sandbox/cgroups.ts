@@ -174,9 +174,9 @@ const FRESH: Baseline = { oomKills: 0, forksRefused: 0, cpuUsec: 0 };
 
 /**
  * A phase's cgroup is handed to the next phase only when what it still holds is about what a
- * hello world or a fork bomb leaves (kernel objects, a little page cache: 0.3-1.1 MiB measured); one a
- * compile or a big program filled (files in the home stay charged until the home is gone) is
- * removed instead, so no phase starts inside another's memory. The next phase's peak starts
+ * hello world or a fork bomb leaves (kernel objects, a little page cache: 0.3-1.1 MiB
+ * measured); one a compile or a big program filled (files in the home stay charged until the
+ * home is gone) is removed instead, so no phase starts inside another's memory. The next phase's peak starts
  * from what is held (the kernel restarts it there), so a peak may include up to this much
  * that an earlier phase left: far below any memory limit, and page cache the kernel reclaims
  * before it would refuse the phase anything.
