@@ -76,7 +76,12 @@ COPY problems problems
 # problem packages: docker compose exec api node scripts/problems.ts import /path/in/the/container
 COPY scripts/backup.ts scripts/keys.ts scripts/problems.ts scripts/
 COPY docker/api-entrypoint.sh /usr/local/sbin/runbox-api-entrypoint
-# javac's class-data-sharing archive, recorded once at build (roughly halves javac's start)
+# javac's class-data-sharing archive and Go's standard-library build cache, made once at
+# build (roughly halves javac's start; Go's first run starts warm). In the image, not under
+# /var/lib/runbox: replicas starting together on a fresh runbox-data volume each copy the
+# image's files at the mount point into it (Docker's copy-up), and with a few thousand of them
+# two copies race ("mkdir ...: file exists") and a replica fails to be created.
+ENV RUNBOX_ARCHIVE_DIR=/opt/runbox/archives
 RUN node backend/dist/prepare-archives.js
 # the app is root's alone; runs also see it as an empty directory (RUNBOX_HIDDEN_PATHS)
 RUN chown -R root:root /app && chmod -R go-rwx /app
