@@ -173,7 +173,12 @@ export default function LiveConsole({ ref, theme, fontSize = FONT_SIZE, ...props
       term.onResize(({ cols, rows }) => latest.current.onResize({ cols, rows }));
       terminal.current = term;
       for (const data of pending.current.splice(0)) term.write(data);
-      window.runboxConsole = { text: () => screenText(term), stderr: () => screenText(term, RED), size: () => ({ cols: term.cols, rows: term.rows }) };
+      window.runboxConsole = {
+        text: () => screenText(term),
+        stderr: () => screenText(term, RED),
+        size: () => ({ cols: term.cols, rows: term.rows }),
+        drawn: () => new Promise<void>((resolve) => term.write('', resolve)),
+      };
     });
     return () => {
       disposed = true;

@@ -11,8 +11,12 @@ declare global {
      * instead ("typescript": Monaco's TypeScript worker).
      */
     runboxEditor?: { markers(owner?: string): { line: number; message: string }[] };
-    /** What the console shows: all of it, and only what is drawn in the stderr colour; its window in characters. */
-    runboxConsole?: { text(): string; stderr(): string; size(): { cols: number; rows: number } };
+    /**
+     * What the console shows: all of it, and only what is drawn in the stderr colour; its window
+     * in characters; drawn() resolves once xterm has parsed every write so far (it draws them
+     * asynchronously).
+     */
+    runboxConsole?: { text(): string; stderr(): string; size(): { cols: number; rows: number }; drawn(): Promise<void> };
   }
 }
 

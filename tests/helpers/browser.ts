@@ -145,8 +145,20 @@ export async function runAndWait(page: Page, timeout = 60000): Promise<void> {
   await page.waitForSelector(`.app[data-runs-finished="${finished + 1}"]`, { timeout });
 }
 
-/** What the playground's console shows (program output and typed input). */
-export const consoleText = (page: Page): Promise<string> => page.evaluate(() => window.runboxConsole!.text());
+/**
+ * What the playground's console shows (program output and typed input), once xterm has drawn
+ * every write so far: it parses them asynchronously, so a run's last output can still be in
+ * its queue when the page says the run finished.
+ */
+export const consoleText = (page: Page): Promise<string> =>
+  page.evaluate(async () => {
+    await window.runboxConsole!.drawn();
+    return window.runboxConsole!.text();
+  });
 
 /** What the console shows in the stderr colour. */
-export const consoleStderr = (page: Page): Promise<string> => page.evaluate(() => window.runboxConsole!.stderr());
+export const consoleStderr = (page: Page): Promise<string> =>
+  page.evaluate(async () => {
+    await window.runboxConsole!.drawn();
+    return window.runboxConsole!.stderr();
+  });
