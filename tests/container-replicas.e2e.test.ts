@@ -156,10 +156,19 @@ describe(`${REPLICAS} API replicas on PostgreSQL`, () => {
     const finishedLines = [...logs.values()].flatMap((log) => logged(log, 'submission finished'));
     const twice = finishedLines.filter((id, i) => finishedLines.indexOf(id) !== i);
     expect(twice).toEqual([]);
-    expect(new Set(finishedLines)).toEqual(new Set(ids));
+    expect(finishedLines.every((id) => ids.includes(id))).toBe(true);
+    // the killed replica may die between storing a result and logging it: such a submission has
+    // no line, but the victim claimed it and its result is the victim's (a uid of its slice)
+    const victimClaimed = new Set(logged(logs.get(victim)!, 'submission claimed'));
+    const unlogged = ids.filter((id) => !finishedLines.includes(id));
+    expect(unlogged.length).toBeLessThanOrEqual(2);
+    for (const id of unlogged) {
+      expect(victimClaimed.has(id)).toBe(true);
+      expect(owner(Number(results.find((r) => r.id === id)!.stdout))).toBe(victim);
+    }
     // what the killed replica had claimed and not finished was finished by the others
     const victimFinished = new Set(logged(logs.get(victim)!, 'submission finished'));
-    const orphaned = logged(logs.get(victim)!, 'submission claimed').filter((id) => !victimFinished.has(id));
+    const orphaned = [...victimClaimed].filter((id) => !victimFinished.has(id) && !unlogged.includes(id));
     expect(orphaned.length).toBeGreaterThan(0);
     for (const id of orphaned) expect(results.find((r) => r.id === id)?.status).toBe('ok');
     // no uid in two replicas at once, over every sample taken while the runs went on
