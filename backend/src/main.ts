@@ -27,6 +27,10 @@ async function main(): Promise<void> {
     // again) must not cut the cleanup short
     if (stopping) return;
     stopping = true;
+    // the helpers' pipes and the timers are unref'd, and a signal handler keeps nothing alive:
+    // without this, the process ended as soon as the last run was gone, in the middle of the
+    // cleanup (the lock, the state dir and "stopped" never came)
+    setInterval(() => undefined, 60_000);
     logger.info('shutting down', { signal, ...runbox.runs.stats });
     runbox.shutdown().then(
       () => {
